@@ -1,0 +1,59 @@
+"""Quantum-network physics as vectorised numpy functions; every docstring cites its source.
+
+Layers above (core simulations, env fronts) call these and never re-derive a formula.
+"""
+
+from .bell import PHI_MINUS, PHI_PLUS, PSI_MINUS, PSI_PLUS, depolarize, klein_convolve, werner
+from .channels import (
+    FIBER_REFRACTIVE_INDEX,
+    SPEED_OF_LIGHT_KM_PER_S,
+    fiber_transmittance,
+    heralded_attempt_time,
+    heralded_success_probability,
+)
+from .circuits import qae_qubits
+from .entanglement import (
+    bbpssw,
+    dejmps,
+    measurement_error_paulis,
+    swap_bell_diagonal,
+    swap_fidelity,
+)
+from .memory import decay_factor, decohere, dephase, dephase_bell
+from .qkd import (
+    GYS_REPETITION_RATE_HZ,
+    bb84_key_rate,
+    binary_entropy,
+    decoy_bb84_key_rate,
+    qber_from_fidelity,
+)
+
+__all__ = [
+    "FIBER_REFRACTIVE_INDEX",
+    "GYS_REPETITION_RATE_HZ",
+    "PHI_MINUS",
+    "PHI_PLUS",
+    "PSI_MINUS",
+    "PSI_PLUS",
+    "SPEED_OF_LIGHT_KM_PER_S",
+    "bb84_key_rate",
+    "bbpssw",
+    "binary_entropy",
+    "decay_factor",
+    "decohere",
+    "decoy_bb84_key_rate",
+    "dejmps",
+    "dephase",
+    "dephase_bell",
+    "depolarize",
+    "fiber_transmittance",
+    "heralded_attempt_time",
+    "heralded_success_probability",
+    "klein_convolve",
+    "measurement_error_paulis",
+    "qae_qubits",
+    "qber_from_fidelity",
+    "swap_bell_diagonal",
+    "swap_fidelity",
+    "werner",
+]

@@ -1,0 +1,99 @@
+"""Entanglement swapping and purification of Bell-diagonal and Werner pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bell import depolarize, klein_convolve, werner
+
+
+def measurement_error_paulis(meas_fidelity):
+    """Pauli-error distribution (I, Y, X, Z) that a noisy Bell measurement leaves on the pair.
+
+    A Bell measurement reads two bits; each is flipped independently with probability 1 - eta
+    (the measurement model of Briegel, Duer, Cirac & Zoller, PRL 81, 5932 (1998), Eq. 2). A flipped
+    phase bit applies the wrong Z correction, a flipped parity bit the wrong X, both a Y.
+    """
+    eta = np.asarray(meas_fidelity, dtype=float)
+    flip = 1.0 - eta
+    return np.stack([eta * eta, flip * flip, eta * flip, eta * flip], axis=-1)
+
+
+def swap_bell_diagonal(c1, c2, gate_fidelity=1.0, meas_fidelity=1.0):
+    """Bell-diagonal coefficients after swapping pairs ``c1`` (A-B) and ``c2`` (B-C) at B.
+
+    Ideal swapping with Pauli correction composes the two pairs' Pauli labels (Klein-group
+    convolution, see :func:`qnet_envs.physics.bell.klein_convolve`). Imperfect operations follow
+    Briegel et al., PRL 81, 5932 (1998), Eqs. 2-3: the two-qubit gate at B depolarises the
+    measured qubits with probability 1 - p (``gate_fidelity``), which leaves the end pair
+    maximally mixed, and each measured bit is wrong with probability 1 - eta (``meas_fidelity``).
+    For Werner inputs this gives w = p (4 eta^2 - 1)/3 * w1 * w2 with w = (4F - 1)/3.
+    """
+    ideal = klein_convolve(c1, c2)
+    noisy = depolarize(ideal, gate_fidelity)
+    return klein_convolve(noisy, measurement_error_paulis(meas_fidelity))
+
+
+def swap_fidelity(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
+    """Fidelity of the pair made by swapping two Werner pairs of fidelities ``f1`` and ``f2``.
+
+    Ideal: F = F1 F2 + (1 - F1)(1 - F2)/3 (Duer & Briegel, Rep. Prog. Phys. 70, 1381 (2007),
+    Eq. 10). With a gate of fidelity p and measurement fidelity eta, as in the Bell-diagonal
+    model of Briegel et al., PRL 81, 5932 (1998), Eq. 3: F = 1/4 + 3/4 p (4 eta^2 - 1)/3 w1 w2.
+    Scalars and arrays broadcast.
+    """
+    out = swap_bell_diagonal(werner(f1), werner(f2), gate_fidelity, meas_fidelity)
+    return out[..., 0]
+
+
+def _bilateral_cnot(c1, c2):
+    """Bilateral CNOT from pair 1 onto pair 2, target measured in Z, kept when the bits agree.
+
+    With Bell labels (x, z) the CNOTs map (x1, z1)(x2, z2) -> (x1, z1^z2)(x1^x2, z2); keeping
+    x1 == x2 leaves the source in (x, z1^z2). Returns (coefficients, success probability).
+    Order (Phi+, Psi-, Psi+, Phi-) = labels (0,0), (1,1), (1,0), (0,1).
+    """
+    a0, a1, a2, a3 = (c1[..., i] for i in range(4))
+    b0, b1, b2, b3 = (c2[..., i] for i in range(4))
+    out = np.stack(
+        [
+            a0 * b0 + a3 * b3,  # Phi+ : Phi+Phi+ and Phi-Phi-
+            a2 * b1 + a1 * b2,  # Psi- : Psi+Psi- and Psi-Psi+
+            a2 * b2 + a1 * b1,  # Psi+ : Psi+Psi+ and Psi-Psi-
+            a0 * b3 + a3 * b0,  # Phi- : Phi+Phi- and Phi-Phi+
+        ],
+        axis=-1,
+    )
+    p = (a0 + a3) * (b0 + b3) + (a1 + a2) * (b1 + b2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = out / p[..., None]
+    return out, p
+
+
+def bbpssw(f1, f2):
+    """BBPSSW recurrence purification of two Werner pairs: returns ``(f_out, p_success)``.
+
+    Bennett, Brassard, Popescu, Schumacher, Smolin & Wootters, PRL 76, 722 (1996), Eq. 2,
+    generalised to unequal inputs (Duer & Briegel 2007, Eq. 14):
+    F' = [F1 F2 + (1-F1)(1-F2)/9] / N,
+    N = F1 F2 + F1 (1-F2)/3 + (1-F1) F2/3 + 5 (1-F1)(1-F2)/9 = p_success.
+    The kept pair is twirled back to a Werner state of fidelity F'.
+    """
+    out, p = _bilateral_cnot(werner(f1), werner(f2))
+    return out[..., 0], p
+
+
+def dejmps(c1, c2):
+    """DEJMPS purification of two Bell-diagonal pairs: returns ``(c_out, p_success)``.
+
+    Deutsch, Ekert, Jozsa, Macchiavello, Popescu & Sanpera, PRL 77, 2818 (1996), Eq. 8. Each
+    party first rotates its qubits (Alice Rx(pi/2), Bob Rx(-pi/2)), which exchanges the Psi- and
+    Phi- coefficients; then a bilateral CNOT with post-selection:
+    A' = (A1 A2 + B1 B2)/N, B' = (C1 D2 + D1 C2)/N, C' = (C1 C2 + D1 D2)/N,
+    D' = (A1 B2 + B1 A2)/N, N = (A1 + B1)(A2 + B2) + (C1 + D1)(C2 + D2),
+    with (A, B, C, D) = (Phi+, Psi-, Psi+, Phi-). Arrays of shape (..., 4) broadcast.
+    """
+    rot = [0, 3, 2, 1]  # the local rotations exchange Psi- and Phi-
+    c1 = np.asarray(c1, dtype=float)[..., rot]
+    c2 = np.asarray(c2, dtype=float)[..., rot]
+    return _bilateral_cnot(c1, c2)

@@ -1,0 +1,50 @@
+"""Decoherence of entangled pairs held in quantum memories."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .bell import klein_convolve, werner
+
+
+def decay_factor(t, t_coherence):
+    """exp(-t / T), with T validated positive; the common factor of both memory models."""
+    t = np.asarray(t, dtype=float)
+    t_coherence = np.asarray(t_coherence, dtype=float)
+    if np.any(t_coherence <= 0):
+        raise ValueError(f"t_coherence must be > 0, got {t_coherence}")
+    return np.exp(-t / t_coherence)
+
+
+def decohere(f, t, t_coherence):
+    """Fidelity of a pair after waiting ``t`` in a depolarising memory of coherence time ``T``.
+
+    F(t) = 1/4 + (F - 1/4) exp(-t/T): the pair-level depolarising channel
+    rho -> e^{-t/T} rho + (1 - e^{-t/T}) I/4 (Nielsen & Chuang Eq. 8.102 with p = 1 - e^{-t/T};
+    the memory model of e.g. Dahlberg et al., SIGCOMM 2019, Sec. 5). For Bell-diagonal
+    coefficients use :func:`qnet_envs.physics.bell.depolarize` with ``decay_factor(t, T)``.
+    """
+    lam = decay_factor(t, t_coherence)
+    return 0.25 + (np.asarray(f, dtype=float) - 0.25) * lam
+
+
+def dephase_bell(c, t, t_dephasing):
+    """Bell-diagonal coefficients after pure dephasing of a pair for time ``t``.
+
+    Phase damping (Nielsen & Chuang Sec. 8.3.6) acts on a Bell-diagonal pair as a Z error with
+    probability (1 - exp(-t/T))/2, where T is the pair-level dephasing time (two memories of
+    single-qubit T2 each give T = T2/2). Z maps Phi+ <-> Phi- and Psi+ <-> Psi-.
+    """
+    lam = decay_factor(t, t_dephasing)
+    pz = (1.0 - lam) / 2.0
+    zero = np.zeros_like(pz)
+    return klein_convolve(c, np.stack([1.0 - pz, zero, zero, pz], axis=-1))
+
+
+def dephase(f, t, t_dephasing):
+    """Fidelity of a Werner pair of fidelity ``f`` after pure dephasing for time ``t``.
+
+    F(t) = F (1 + e^{-t/T})/2 + (1 - F)/3 (1 - e^{-t/T})/2 (phase damping, Nielsen & Chuang
+    Sec. 8.3.6, applied to a Werner state); it tends to (1 + 2F)/6, not to 1/4.
+    """
+    return dephase_bell(werner(f), t, t_dephasing)[..., 0]
