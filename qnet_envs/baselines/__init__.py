@@ -1,0 +1,34 @@
+"""Heuristic and reference policies for every env, usable without torch.
+
+``make_policy(env_id, name, env)`` builds one; ``policy_names(env_id)`` lists them. They live in
+the light core (not in ``agents/``) so that ``qnet rollout`` works on a plain install and the
+heuristics can read each core simulation's nominal state.
+"""
+
+from __future__ import annotations
+
+from . import entanglement_distribution
+from .base import Policy, RandomValid
+
+_TABLE = {
+    "qnet/EntanglementDistribution-v0": entanglement_distribution.POLICIES,
+}
+
+
+def _base_id(env_id: str) -> str:
+    return env_id
+
+
+def policy_names(env_id: str) -> list[str]:
+    return list(_TABLE.get(_base_id(env_id), {"random-valid": None}))
+
+
+def make_policy(env_id: str, name: str, env) -> Policy:
+    table = _TABLE.get(_base_id(env_id), {"random-valid": None})
+    if name not in table:
+        raise ValueError(f"unknown policy {name!r} for {env_id}; choose one of {list(table)}")
+    factory = table[name]
+    return RandomValid(env) if factory is None else factory(env)
+
+
+__all__ = ["Policy", "RandomValid", "make_policy", "policy_names"]

@@ -1,0 +1,35 @@
+"""The policy interface every baseline implements, and the random-valid policy all envs share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Policy:
+    """A policy maps (observation, info) to an action. ``reset(seed)`` starts an episode.
+
+    Heuristics may read the env's nominal (believed) state through ``env.unwrapped``, never the
+    hidden true fidelities, so they see what a real controller would.
+    """
+
+    name = "policy"
+
+    def __init__(self, env):
+        self.env = env.unwrapped
+        self.rng = np.random.default_rng()
+
+    def reset(self, seed: int | None = None) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, obs, info) -> int:
+        raise NotImplementedError
+
+
+class RandomValid(Policy):
+    """Uniformly random among the actions that ``info["action_mask"]`` allows."""
+
+    name = "random-valid"
+
+    def act(self, obs, info) -> int:
+        valid = np.flatnonzero(info["action_mask"])
+        return int(self.rng.choice(valid))

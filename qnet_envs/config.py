@@ -1,0 +1,97 @@
+"""Typed env configs: defaults as dataclasses, user overrides deep-merged, values validated.
+
+Every env exposes ``default_config()`` returning a dataclass. ``gym.make(id, config={...})``
+and ``reset(options={"config": {...}})`` merge a (possibly nested) dict into it with
+:func:`merge_config`; unknown keys and out-of-range values raise ``ValueError`` naming the field,
+the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+C = TypeVar("C")
+
+
+def merge_config(config: C, overrides: Mapping[str, Any] | None, prefix: str = "") -> C:
+    """Return a copy of dataclass ``config`` with ``overrides`` deep-merged into it.
+
+    Nested dataclasses and dict-valued fields merge key by key; other values are replaced.
+    The result's ``validate()`` (when the class has one) is called before it is returned.
+    """
+    if overrides is None:
+        overrides = {}
+    if dataclasses.is_dataclass(overrides):
+        overrides = dataclasses.asdict(overrides)
+    if not isinstance(overrides, Mapping):
+        raise ValueError(f"config{prefix and ' ' + prefix} must be a mapping, got {overrides!r}")
+    fields = {f.name for f in dataclasses.fields(config)}
+    changes = {}
+    for key, value in overrides.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            raise ValueError(f"unknown config field {name!r}; allowed fields: {sorted(fields)}")
+        current = getattr(config, key)
+        if dataclasses.is_dataclass(current) and isinstance(value, Mapping):
+            value = merge_config(current, value, prefix=f"{name}.")
+        elif isinstance(current, dict) and isinstance(value, Mapping):
+            value = _merge_dict(current, value)
+        changes[key] = value
+    merged = dataclasses.replace(config, **changes)
+    if hasattr(merged, "validate"):
+        merged.validate()
+    return merged
+
+
+def _merge_dict(base: Mapping, override: Mapping) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(out.get(key), Mapping) and isinstance(value, Mapping):
+            out[key] = _merge_dict(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def check_range(
+    field: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    integer: bool = False,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    """Raise ``ValueError`` naming ``field``, ``value`` and the allowed range if out of range."""
+    lo_sym = "<" if low_open else "<="
+    hi_sym = "<" if high_open else "<="
+    allowed = " ".join(
+        part
+        for part in (
+            f"{low} {lo_sym}" if low is not None else "",
+            field,
+            f"{hi_sym} {high}" if high is not None else "",
+        )
+        if part
+    )
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{field}={value!r} must be {kind} with {allowed}")
+    if integer and int(value) != value:
+        raise ValueError(f"{field}={value!r} must be an integer with {allowed}")
+    if not integer and not math.isfinite(value):
+        raise ValueError(f"{field}={value!r} must be finite with {allowed}")
+    bad_low = low is not None and (value <= low if low_open else value < low)
+    bad_high = high is not None and (value >= high if high_open else value > high)
+    if bad_low or bad_high:
+        raise ValueError(f"{field}={value!r} is out of range; allowed: {allowed}")
+
+
+def check_choice(field: str, value: Any, choices) -> None:
+    """Raise ``ValueError`` if ``value`` is not one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{field}={value!r} is not allowed; choose one of {list(choices)}")

@@ -1,0 +1,65 @@
+"""The table of every environment the suite provides, and its registration with Gymnasium."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """One row of the table. ``max_episode_steps`` stays None for envs that truncate themselves
+    at their configurable ``horizon`` (a TimeLimit would ignore a horizon changed in config)."""
+
+    id: str
+    entry_point: str
+    kind: str  # "gymnasium" or "pettingzoo"
+    source: str
+    summary: str
+    kwargs: dict | None = None
+    max_episode_steps: int | None = None
+    vector_entry_point: str | None = None
+
+
+ENVS: tuple[EnvSpec, ...] = (
+    EnvSpec(
+        id="qnet/EntanglementDistribution-v0",
+        entry_point="qnet_envs.envs.entanglement_distribution:EntanglementDistributionEnv",
+        kind="gymnasium",
+        source="seed 002 (Xu et al.), Sec. II-C 3: entangled pairs under uncertain fidelities",
+        summary="repeater chain: generate, swap, purify, discard; deliver end-to-end pairs",
+    ),
+)
+
+PARALLEL_ENVS: tuple[EnvSpec, ...] = ()
+
+
+def register_envs() -> None:
+    """Register every Gymnasium id in :data:`ENVS` (idempotent)."""
+    import gymnasium as gym
+
+    for spec in ENVS:
+        if spec.id in gym.registry:
+            continue
+        gym.register(
+            id=spec.id,
+            entry_point=spec.entry_point,
+            kwargs=dict(spec.kwargs or {}),
+            max_episode_steps=spec.max_episode_steps,
+            vector_entry_point=spec.vector_entry_point,
+        )
+
+
+def parallel_env_ids() -> list[str]:
+    """Ids of the PettingZoo ParallelEnvs, for :func:`make_parallel`."""
+    return [spec.id for spec in PARALLEL_ENVS]
+
+
+def make_parallel(env_id: str, **kwargs):
+    """Build the PettingZoo ParallelEnv registered as ``env_id``, mirroring ``gym.make``."""
+    for spec in PARALLEL_ENVS:
+        if spec.id == env_id:
+            module, name = spec.entry_point.split(":")
+            cls = getattr(importlib.import_module(module), name)
+            return cls(**{**(spec.kwargs or {}), **kwargs})
+    raise ValueError(f"unknown parallel env id {env_id!r}; known: {parallel_env_ids()}")
