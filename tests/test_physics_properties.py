@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from qnet_envs import physics
@@ -42,7 +42,10 @@ def test_purification_raises_fidelity_iff_above_half(f):
         assert out < f and c[0] < f
 
 
-@given(st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4), st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4))
+@given(
+    st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4),
+    st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4),
+)
 def test_dejmps_output_is_a_distribution(a, b):
     a, b = np.array(a) / sum(a), np.array(b) / sum(b)
     c, p = physics.dejmps(a, b)
@@ -116,7 +119,9 @@ def test_heralded_probability_matches_monte_carlo_photon_survival():
     L, n = 30.0, 400_000
     arm = 0.8 * 0.9 * 10 ** (-0.2 * L / 2 / 10)
     both = (rng.random(n) < arm) & (rng.random(n) < arm) & (rng.random(n) < 0.5)
-    p = physics.heralded_success_probability(L, 0.2, detector_efficiency=0.9, emission_efficiency=0.8)
+    p = physics.heralded_success_probability(
+        L, 0.2, detector_efficiency=0.9, emission_efficiency=0.8
+    )
     assert abs(both.mean() - p) < 5 * np.sqrt(p * (1 - p) / n)
 
 

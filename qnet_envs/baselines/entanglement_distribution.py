@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import physics
 from .base import Policy
 
 
@@ -97,7 +96,9 @@ class PurifyThenSwap(SwapAsap):
         for link in (node - 1, node):
             pairs = sim.pairs_on(link, link + 1)
             if pairs.size and sim.nominal[pairs[0], 0] < self.goal:
-                longer = np.flatnonzero(sim.occ & (np.arange(sim.n_pairs) // sim.m <= link) & (sim.end > link + 1))
+                longer = np.flatnonzero(
+                    sim.occ & (np.arange(sim.n_pairs) // sim.m <= link) & (sim.end > link + 1)
+                )
                 if not longer.size:
                     return False
         return True
@@ -105,7 +106,11 @@ class PurifyThenSwap(SwapAsap):
     def pre_swap_action(self, mask):
         env = self.env
         for seg, (a, b) in enumerate(env.sim.segments):
-            if b == a + 1 and mask[env.action_index("purify", seg)] and self._elementary_best(a) < self.goal:
+            if (
+                b == a + 1
+                and mask[env.action_index("purify", seg)]
+                and self._elementary_best(a) < self.goal
+            ):
                 return env.action_index("purify", seg)
         return None
 

@@ -209,11 +209,16 @@ class RepeaterChain:
 
     def _swap(self, node: int) -> None:
         left = self._best(np.flatnonzero(self.occ & (self.end == node)))
-        right = self._best(np.flatnonzero(self.occ[node * self.m : (node + 1) * self.m])) + node * self.m
+        right = (
+            self._best(np.flatnonzero(self.occ[node * self.m : (node + 1) * self.m]))
+            + node * self.m
+        )
         cfg = self.config
         g, e = cfg.gate_fidelity, cfg.meas_fidelity
         self.coef[left] = physics.swap_bell_diagonal(self.coef[left], self.coef[right], g, e)
-        self.nominal[left] = physics.swap_bell_diagonal(self.nominal[left], self.nominal[right], g, e)
+        self.nominal[left] = physics.swap_bell_diagonal(
+            self.nominal[left], self.nominal[right], g, e
+        )
         self.left_used[node, self.rslot[left]] = False
         self.end[left], self.rslot[left] = self.end[right], self.rslot[right]
         self.born[left] = min(self.born[left], self.born[right])

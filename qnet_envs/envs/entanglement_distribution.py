@@ -81,6 +81,12 @@ class EntanglementDistributionEnv(gym.Env):
     ``attempt_cost`` (0.01) per generation attempt, minus ``memory_cost`` (0.0005) per occupied
     memory per slot, minus ``invalid_action_penalty`` (0.1) for a masked-out action.
 
+    ## Info
+
+    ``action_mask``, ``invalid_action``, cumulative ``delivered``, ``delivered_above_target``,
+    ``mean_delivered_fidelity`` (true fidelity; 0 before the first delivery), ``attempts``,
+    ``swaps``, ``purifications``, the slot ``t``, and ``delivered_fidelities`` of this step.
+
     ## Starting State
 
     All memories empty at t = 0.
@@ -118,6 +124,7 @@ class EntanglementDistributionEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
+    metric_keys = ("delivered_above_target", "delivered", "mean_delivered_fidelity", "attempts")
 
     def __init__(self, config: dict | None = None, render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -165,7 +172,8 @@ class EntanglementDistributionEnv(gym.Env):
         if op == SWAP:
             return f"swap at node {arg + 1}"
         if op == PURIFY:
-            return "purify segment (%d, %d)" % self.sim.segments[arg]
+            a, b = self.sim.segments[arg]
+            return f"purify segment ({a}, {b})"
         return OP_NAMES[op] if op == WAIT else f"{OP_NAMES[op]} {arg}"
 
     def action_mask(self) -> np.ndarray:
@@ -225,7 +233,7 @@ class EntanglementDistributionEnv(gym.Env):
             "invalid_action": invalid,
             "delivered": n,
             "delivered_above_target": st["delivered_above_target"],
-            "mean_delivered_fidelity": st["delivered_fidelity_sum"] / n if n else float("nan"),
+            "mean_delivered_fidelity": st["delivered_fidelity_sum"] / n if n else 0.0,
             "delivered_fidelities": delivered,
             "attempts": st["attempts"],
             "swaps": st["swaps"],
@@ -245,7 +253,13 @@ class EntanglementDistributionEnv(gym.Env):
         sim = self.sim
         for p in np.flatnonzero(sim.occ):
             a = int(p) // sim.m
-            yield a, int(sim.end[p]), float(sim.nominal[p, 0]), float(sim.coef[p, 0]), int(sim.t - sim.born[p])
+            yield (
+                a,
+                int(sim.end[p]),
+                float(sim.nominal[p, 0]),
+                float(sim.coef[p, 0]),
+                int(sim.t - sim.born[p]),
+            )
 
     def _render_text(self) -> str:
         st = self.sim.stats

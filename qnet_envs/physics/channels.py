@@ -37,8 +37,10 @@ def heralded_success_probability(
     efficiency 0.9 (superconducting nanowire detectors), emission-and-coupling efficiency 1, so
     the default link is limited by fibre loss; lower it to model a specific memory platform.
     """
-    arm = emission_efficiency * detector_efficiency * fiber_transmittance(
-        np.asarray(length_km, dtype=float) / 2.0, alpha_db_per_km
+    arm = (
+        emission_efficiency
+        * detector_efficiency
+        * fiber_transmittance(np.asarray(length_km, dtype=float) / 2.0, alpha_db_per_km)
     )
     return bsm_efficiency * arm * arm
 

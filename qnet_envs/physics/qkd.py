@@ -86,5 +86,7 @@ def decoy_bb84_key_rate(
     y1_safe = np.where(y1 > 0, y1, 1.0)
     e1 = np.clip((e_nu * q_nu * np.exp(nu) - e0 * dark_yield) / (y1_safe * nu), 0.0, 0.5)
     q1 = np.where(y1 > 0, y1, 0.0) * mu * np.exp(-mu)
-    rate = sift_factor * (-q_mu * ec_efficiency * binary_entropy(e_mu) + q1 * (1.0 - binary_entropy(e1)))
+    rate = sift_factor * (
+        -q_mu * ec_efficiency * binary_entropy(e_mu) + q1 * (1.0 - binary_entropy(e1))
+    )
     return np.maximum(rate, 0.0)

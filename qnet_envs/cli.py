@@ -1,0 +1,107 @@
+"""The ``qnet`` command: list the envs, roll out baselines (and, with the agents extra, train)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _cmd_list(args) -> int:
+    import gymnasium as gym
+
+    from .registration import ENVS, PARALLEL_ENVS, make_parallel
+
+    rows = []
+    for spec in ENVS:
+        env = gym.make(spec.id)
+        rows.append(
+            (spec.id, spec.kind, str(env.observation_space), str(env.action_space), spec.source)
+        )
+        env.close()
+    for spec in PARALLEL_ENVS:
+        env = make_parallel(spec.id)
+        agent = env.possible_agents[0]
+        rows.append(
+            (
+                spec.id,
+                spec.kind,
+                f"{len(env.possible_agents)} agents, e.g. {env.observation_space(agent)}",
+                str(env.action_space(agent)),
+                spec.source,
+            )
+        )
+    for env_id, kind, obs, act, source in rows:
+        print(
+            f"{env_id}\n  kind: {kind}\n  observation: {obs}\n  action: {act}\n  source: {source}"
+        )
+    return 0
+
+
+def _cmd_rollout(args) -> int:
+    from tqdm import tqdm
+
+    from .baselines import policy_names
+    from .rollout import markdown_table, run_episodes
+
+    config = json.loads(args.config) if args.config else None
+    known = policy_names(args.env)
+    if args.policy != "all" and args.policy not in known:
+        raise ValueError(f"unknown policy {args.policy!r} for {args.env}; choose one of {known}")
+    names = known if args.policy == "all" else [args.policy]
+    results = []
+    for name in names:
+        with tqdm(
+            total=args.episodes, desc=name, unit="ep", disable=args.episodes < 2, leave=False
+        ) as bar:
+
+            def tick(ret, bar=bar):
+                bar.update(1)
+                bar.set_postfix(ret=f"{ret:.2f}")
+
+            results.append(run_episodes(args.env, name, args.episodes, args.seed, config, tick))
+    import gymnasium as gym
+
+    from .rollout import metric_keys
+
+    keys = metric_keys(gym.make(args.env))
+    print(
+        f"{args.env}: {args.episodes} episodes, seeds {args.seed}..{args.seed + args.episodes - 1}"
+    )
+    print("mean ± 95% CI (Student t) over episodes; metrics are end-of-episode info values\n")
+    print(markdown_table(results, keys))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qnet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list every registered env with its spaces and source paper")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("rollout", help="roll out a baseline policy and report returns with 95% CIs")
+    p.add_argument("--env", required=True, help="a qnet/... id")
+    p.add_argument("--policy", default="all", help="a baseline name, or 'all' (default)")
+    p.add_argument("--episodes", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--config", default=None, help="JSON dict deep-merged into the env config")
+    p.set_defaults(func=_cmd_rollout)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import qnet_envs  # noqa: F401  (registers the ids)
+
+    args = build_parser().parse_args(argv)
+    if getattr(args, "episodes", 1) < 1:
+        args_error = f"--episodes={args.episodes} must be >= 1"
+        print(f"qnet: error: {args_error}", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"qnet: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Packaging promises: a light import, registration at import, the CLI, the stats helpers."""
+
+import json
+import subprocess
+import sys
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import qnet_envs
+from qnet_envs.cli import main
+from qnet_envs.stats import mean_ci95
+
+HEAVY = ("torch", "pennylane", "qiskit", "ray", "tensorboard", "stable_baselines3", "scipy")
+
+
+def test_import_is_light_and_fast():
+    code = (
+        "import sys, time; t = time.perf_counter(); import qnet_envs; "
+        "dt = time.perf_counter() - t; import json; "
+        f"print(json.dumps({{'dt': dt, 'heavy': [m for m in {HEAVY!r} if m in sys.modules]}}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["heavy"] == []
+    assert report["dt"] < 1.0, f"import qnet_envs took {report['dt']:.2f} s"
+
+
+def test_every_table_id_is_registered_and_makes():
+    for spec in qnet_envs.ENVS:
+        assert spec.id in gym.registry
+        env = gym.make(spec.id)
+        env.reset(seed=0)
+        env.close()
+    assert qnet_envs.parallel_env_ids() == [s.id for s in qnet_envs.PARALLEL_ENVS]
+    with pytest.raises(ValueError, match="unknown parallel env"):
+        qnet_envs.make_parallel("qnet/Nope-v0")
+
+
+def test_cli_list(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for spec in qnet_envs.ENVS:
+        assert spec.id in out
+
+
+def test_cli_rollout_prints_ci_table(capsys):
+    rc = main(
+        [
+            "rollout",
+            "--env",
+            "qnet/EntanglementDistribution-v0",
+            "--policy",
+            "swap-asap",
+            "--episodes",
+            "3",
+            "--config",
+            '{"horizon": 200}',
+        ]
+    )
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "| swap-asap |" in out and "±" in out
+
+
+def test_cli_rollout_rejects_unknown_policy(capsys):
+    assert main(["rollout", "--env", "qnet/EntanglementDistribution-v0", "--policy", "nope"]) == 2
+    assert "unknown policy" in capsys.readouterr().err
+
+
+def test_ci95_matches_student_t():
+    stats = pytest.importorskip("scipy.stats")
+    x = np.random.default_rng(0).normal(size=12)
+    m, h = mean_ci95(x)
+    lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert m == pytest.approx(x.mean())
+    assert h == pytest.approx((hi - lo) / 2, rel=1e-3)
