@@ -29,6 +29,20 @@ ENVS: tuple[EnvSpec, ...] = (
         source="seed 002 (Xu et al.), Sec. II-C 3: entangled pairs under uncertain fidelities",
         summary="repeater chain: generate, swap, purify, discard; deliver end-to-end pairs",
     ),
+    EnvSpec(
+        id="qnet/QKDProvisioning-v0",
+        entry_point="qnet_envs.envs.qkd_provisioning:QKDProvisioningEnv",
+        kind="gymnasium",
+        source="seed 002 (Xu et al.), Sec. II-C 1 and ref. [5]: QKD resource provisioning",
+        summary="route tenants' key-rate requests over NSFNET trusted relays; blocking probability",
+    ),
+    EnvSpec(
+        id="qnet/QuantumResourceAllocation-v0",
+        entry_point="qnet_envs.envs.quantum_resource_allocation:QuantumResourceAllocationEnv",
+        kind="gymnasium",
+        source="seed 002 (Xu et al.), Sec. II-C, III, TABLE I: three resources, uncertain fidelities",
+        summary="QKD and DQC requests: path x protection x purification, hidden fidelities",
+    ),
 )
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = ()

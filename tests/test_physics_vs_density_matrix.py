@@ -219,3 +219,17 @@ def test_bell_states_are_the_labelled_paulis():
         overlap = abs(np.vdot(np.array(e) / s2, b))
         assert abs(overlap - 1) < 1e-12
     assert Statevector(BELL[0]).is_valid()
+
+
+def test_repetition_code_matches_majority_decoding_of_noisy_register():
+    rng = np.random.default_rng(7)
+    for d in (1, 3, 5):
+        for _ in range(40):
+            p = rng.uniform(0, 0.5)
+            flip = Kraus([np.sqrt(1 - p) * I2, np.sqrt(p) * X])
+            dm = DensityMatrix.from_label("0" * d)  # encoded logical |0>
+            for q in range(d):
+                dm = dm.evolve(flip, qargs=[q])
+            probs = dm.probabilities()
+            wrong = sum(pr for idx, pr in enumerate(probs) if bin(idx).count("1") > d // 2)
+            assert abs(physics.repetition_code_logical_error(p, d) - wrong) < TOL

@@ -12,6 +12,7 @@ from .channels import (
     heralded_success_probability,
 )
 from .circuits import qae_qubits
+from .codes import repetition_code_logical_error
 from .entanglement import (
     bbpssw,
     dejmps,
@@ -53,6 +54,7 @@ __all__ = [
     "measurement_error_paulis",
     "qae_qubits",
     "qber_from_fidelity",
+    "repetition_code_logical_error",
     "swap_bell_diagonal",
     "swap_fidelity",
     "werner",

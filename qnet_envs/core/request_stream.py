@@ -1,0 +1,67 @@
+"""Poisson request arrivals over a network whose resources are held until each departure.
+
+Shared by the QKD-provisioning and quantum-resource-allocation cores: a request arrives, the
+controller serves or rejects it, then time jumps to the next arrival (exponential inter-arrival
+times, exponential holding times: the M/M/c/c teletraffic model behind blocking-probability
+studies, e.g. Cao et al., IEEE JSAC 38(7), 2020 for QKD networks), releasing every allocation
+whose holding time ended on the way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .resource_ledger import ResourceLedger
+from .topology import build_graph, edge_index, k_shortest_paths
+
+class RequestStream:
+    """Graph, k-shortest paths, a resource ledger, the clock and request bookkeeping."""
+
+    def __init__(self, topology, k_paths: int, arrival_rate: float, mean_holding: float):
+        self.graph = build_graph(topology)
+        self.n_nodes = self.graph.number_of_nodes()
+        self.n_links = self.graph.number_of_edges()
+        self.k_paths = k_paths
+        self.paths = k_shortest_paths(self.graph, k_paths)
+        self.link_length = np.zeros(self.n_links)
+        eidx = edge_index(self.graph)
+        for u, v, data in self.graph.edges(data=True):
+            self.link_length[eidx[(u, v)]] = data["length_km"]
+        self.max_hops = max(len(p) for ps in self.paths.values() for p in ps)
+        # Per (src, dst): a (k, max_hops) array of link indices padded with -1, so that per-path
+        # quantities are computed without Python loops in the hot path.
+        self.padded_paths = {}
+        for key, paths in self.paths.items():
+            links = np.full((k_paths, self.max_hops), -1, dtype=np.int64)
+            for i, p in enumerate(paths):
+                links[i, : len(p)] = p
+            self.padded_paths[key] = links
+        self.arrival_rate = arrival_rate
+        self.mean_holding = mean_holding
+
+    def reset(self, rng: np.random.Generator, capacities: dict[str, np.ndarray]) -> None:
+        self.rng = rng
+        self.ledger = ResourceLedger(capacities)
+        self.t = 0.0
+        self.counts = {"arrived": 0, "served": 0, "failed": 0, "rejected": 0}
+
+    def next_arrival(self) -> tuple[int, int, float]:
+        """Advance the clock to the next arrival, release what departed, and draw the new
+        request's (src, dst, holding time); src != dst uniformly."""
+        self.t += self.rng.exponential(1.0 / self.arrival_rate)
+        self.ledger.release_until(self.t)
+        src = int(self.rng.integers(self.n_nodes))
+        dst = int(self.rng.integers(self.n_nodes - 1))
+        dst += dst >= src
+        self.counts["arrived"] += 1
+        return src, dst, float(self.rng.exponential(self.mean_holding))
+
+    @staticmethod
+    def path_min(values: np.ndarray, links: np.ndarray) -> np.ndarray:
+        """Minimum of per-link ``values`` along each padded path (inf for a missing path)."""
+        return np.where(links >= 0, values[np.maximum(links, 0)], np.inf).min(axis=1)
+
+    def pending(self) -> int:
+        """Requests that arrived but have not ended yet (0 or 1: the one awaiting a decision)."""
+        c = self.counts
+        return c["arrived"] - c["served"] - c["failed"] - c["rejected"]

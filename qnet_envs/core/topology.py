@@ -1,0 +1,77 @@
+"""Network topologies with link lengths, and k-shortest-path tables over them."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import networkx as nx
+
+# NSFNET, 14 nodes and 21 links, lengths in km as distributed with the open-source RSA
+# simulators of the optical-networking literature (e.g. the rsarl "NSF" topology; the same
+# graph as the NSFNET T1 backbone used in DeepRMSA, Chen et al., JLT 37(16), 2019).
+NSFNET_EDGES = (
+    (0, 1, 1050), (0, 2, 1500), (0, 7, 2400), (1, 2, 600), (1, 3, 750), (2, 5, 1800),
+    (3, 4, 600), (3, 10, 1950), (4, 5, 1200), (4, 6, 600), (5, 9, 1050), (5, 13, 1800),
+    (6, 7, 750), (6, 9, 1350), (7, 8, 750), (8, 9, 750), (8, 11, 300), (8, 12, 300),
+    (10, 11, 600), (10, 12, 750), (11, 13, 300),
+)  # fmt: skip
+
+# A 6-node metro mesh with 15-30 km links: the span lengths of deployed metropolitan QKD
+# networks (Tokyo QKD network, Sasaki et al., Opt. Express 19, 10387 (2011): 13-45 km links).
+METRO6_EDGES = (
+    (0, 1, 20), (0, 2, 25), (1, 2, 15), (1, 3, 30),
+    (2, 4, 30), (3, 4, 20), (3, 5, 25), (4, 5, 15),
+)  # fmt: skip
+
+TOPOLOGIES = {"nsfnet": NSFNET_EDGES, "metro6": METRO6_EDGES}
+
+
+def build_graph(topology) -> nx.Graph:
+    """A graph from a preset name, an edge list of (u, v, length_km), or a networkx graph whose
+    edges carry ``length_km``. Nodes are relabelled 0..N-1 in sorted order."""
+    if isinstance(topology, str):
+        if topology not in TOPOLOGIES:
+            raise ValueError(f"topology={topology!r} is unknown; presets: {sorted(TOPOLOGIES)}")
+        topology = TOPOLOGIES[topology]
+    if isinstance(topology, nx.Graph):
+        g = nx.Graph()
+        for u, v, data in topology.edges(data=True):
+            if "length_km" not in data:
+                raise ValueError(f"topology edge ({u}, {v}) has no 'length_km' attribute")
+            g.add_edge(u, v, length_km=float(data["length_km"]))
+    else:
+        g = nx.Graph()
+        for edge in topology:
+            if len(edge) != 3:
+                raise ValueError(f"topology edge {edge!r} must be (u, v, length_km)")
+            u, v, length = edge
+            g.add_edge(u, v, length_km=float(length))
+    if g.number_of_nodes() < 2 or not nx.is_connected(g):
+        raise ValueError("topology must be a connected graph with at least 2 nodes")
+    for u, v, data in g.edges(data=True):
+        if not data["length_km"] > 0:
+            raise ValueError(f"topology edge ({u}, {v}) length_km={data['length_km']} must be > 0")
+    mapping = {n: i for i, n in enumerate(sorted(g.nodes))}
+    return nx.relabel_nodes(g, mapping)
+
+
+def edge_index(g: nx.Graph) -> dict[tuple[int, int], int]:
+    """Edge -> index in a fixed order, keyed both ways."""
+    index = {}
+    for i, (u, v) in enumerate(sorted(tuple(sorted(e)) for e in g.edges)):
+        index[(u, v)] = index[(v, u)] = i
+    return index
+
+
+def k_shortest_paths(g: nx.Graph, k: int) -> dict[tuple[int, int], list[list[int]]]:
+    """For every ordered pair of distinct nodes, up to ``k`` loopless paths as edge-index lists,
+    shortest (by length) first (Yen's algorithm via networkx ``shortest_simple_paths``)."""
+    eidx = edge_index(g)
+    table = {}
+    for s in g.nodes:
+        for t in g.nodes:
+            if s == t:
+                continue
+            paths = islice(nx.shortest_simple_paths(g, s, t, weight="length_km"), k)
+            table[(s, t)] = [[eidx[(a, b)] for a, b in zip(p, p[1:])] for p in paths]
+    return table

@@ -1,0 +1,189 @@
+"""``qnet/QKDProvisioning-v0``: serve or block tenants' secret-key-rate requests on a backbone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..config import merge_config
+from ..core.qkd_provisioning import QKDProvisioning, QKDProvisioningConfig
+from ._actions import discrete_action
+from .network_render import render_network
+
+
+class QKDProvisioningEnv(gym.Env):
+    """
+    ## Description
+
+    Multi-tenant QKD provisioning (the RL-for-QKD-provisioning line of work cited by seed 002,
+    Xu et al., Sec. II-C 1 and ref. [5]). Requests (src, dst, key rate in kbit/s, holding time)
+    arrive as a Poisson process on a trusted-relay backbone, NSFNET by default. The controller
+    serves the request at the head of the queue on one of the k shortest paths with a number of
+    quantum channels per hop, or rejects it; served requests hold their channels until they
+    depart. A channel's key rate on a link is the weak+vacuum decoy-state BB84 rate
+    (:func:`qnet_envs.physics.decoy_bb84_key_rate`, GYS device parameters) at the link's
+    trusted-relay span length (ceil(L / ``max_span_km``) equal spans) times the source
+    repetition rate; a path's rate per channel is its slowest hop's.
+
+    ## Action Space
+
+    ``Discrete(1 + k * C)``: 0 rejects; ``1 + k_index * C + (c - 1)`` serves on path
+    ``k_index`` with ``c`` channels per hop (C = ``max_channels_per_hop``). ``info["action_mask"]``
+    allows an allocation only if every hop has ``c`` free channels and ``c`` times the path's
+    per-channel rate meets the demand. A masked-out action rejects the request and costs
+    ``invalid_action_penalty``, with ``info["invalid_action"] = True``. Out of space raises.
+
+    ## Observation Space
+
+    ``Box(0, 1, (2N + 2 + 4k + E,), float32)``: one-hot source and destination (N nodes), demand
+    / max demand, holding time / (10 x mean holding) clipped; per path: exists, hops / max hops,
+    free channels on its busiest hop / W, channels per hop needed / (C + 1) (clipped); then the
+    free-channel fraction of each of the E links.
+
+    ## Rewards
+
+    A served request earns (demand / mean demand) x (holding / mean holding) minus
+    ``channel_cost`` per channel held (channels per hop x hops). A rejection earns 0.
+
+    ## Starting State
+
+    An empty network and the first request.
+
+    ## Episode End
+
+    Truncated after ``horizon`` requests (1000). Never terminates.
+
+    ## Info
+
+    ``blocking_probability``, ``served``, ``rejected``, ``arrived``, ``channel_utilisation``,
+    ``key_rate_kbps`` (of the allocation just made, else 0), ``action_mask``, ``invalid_action``.
+
+    ## Arguments
+
+    | Field | Default | Allowed | Source |
+    |-------|---------|---------|--------|
+    | topology | "nsfnet" | "nsfnet", "metro6", edge list (u, v, km), networkx graph | NSFNET 14 nodes / 21 links |
+    | channels_per_link | 16 | 1-1024 | W wavelengths/time slots |
+    | k_paths | 3 | 1-8 | |
+    | max_channels_per_hop | 4 | 1-64 | |
+    | max_span_km | 80 | 1-140 | trusted nodes every ~60 km in the Beijing-Shanghai backbone |
+    | repetition_rate_hz | 1e9 | | GHz-clocked QKD sources |
+    | load_erlang | 60 | > 0 | arrival rate x mean holding |
+    | mean_holding | 10 | > 0 | time unit of the arrival process |
+    | demand_kbps | (20, 200) | 0 < low <= high | |
+    | channel_cost | 0.01 | >= 0 | |
+    | invalid_action_penalty | 0.1 | >= 0 | |
+    | horizon | 1000 | >= 1 | requests per episode |
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metric_keys = ("blocking_probability", "served", "rejected", "channel_utilisation")
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of "
+                f"{self.metadata['render_modes']} or None"
+            )
+        self.render_mode = render_mode
+        self._configure(merge_config(self.default_config(), config))
+
+    @classmethod
+    def default_config(cls) -> QKDProvisioningConfig:
+        return QKDProvisioningConfig()
+
+    def _configure(self, config: QKDProvisioningConfig) -> None:
+        self.config = config
+        self.sim = QKDProvisioning(config)
+        net = self.sim.net
+        k, c = config.k_paths, config.max_channels_per_hop
+        self.action_space = spaces.Discrete(1 + k * c)
+        size = 2 * net.n_nodes + 2 + 4 * k + net.n_links
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
+
+    def decode(self, action: int) -> tuple[int, int] | None:
+        """(path index, channels per hop) of an action, or None for reject."""
+        if action == 0:
+            return None
+        path, c = divmod(action - 1, self.config.max_channels_per_hop)
+        return path, c + 1
+
+    def action_mask(self) -> np.ndarray:
+        return np.concatenate(([1], self.sim.mask.reshape(-1))).astype(np.int8)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if options and "config" in options:
+            self._configure(merge_config(self.config, options["config"]))
+        self.sim.reset(self.np_random)
+        self._steps = 0
+        return self._observation(), self._info(False, 0.0)
+
+    def step(self, action):
+        a = discrete_action(action, self.action_space.n)
+        sim, cfg = self.sim, self.config
+        choice = self.decode(a)
+        invalid = choice is not None and not sim.mask[choice[0], choice[1] - 1]
+        rate = 0.0
+        if choice is None or invalid:
+            sim.reject()
+            reward = -cfg.invalid_action_penalty if invalid else 0.0
+        else:
+            reward = sim.serve(*choice)
+            rate = choice[1] * sim.request["rate"][choice[0]]
+        self._steps += 1
+        sim.advance()
+        truncated = self._steps >= cfg.horizon
+        return self._observation(), float(reward), False, truncated, self._info(invalid, rate)
+
+    def _observation(self) -> np.ndarray:
+        sim, cfg = self.sim, self.config
+        net, req = sim.net, sim.request
+        n, c = net.n_nodes, cfg.max_channels_per_hop
+        src = np.zeros(n)
+        src[req["src"]] = 1.0
+        dst = np.zeros(n)
+        dst[req["dst"]] = 1.0
+        per_path = np.stack(
+            [
+                req["exists"].astype(float),
+                req["hops"] / net.max_hops,
+                req["free"] / cfg.channels_per_link,
+                np.minimum(req["needed"], c + 1) / (c + 1),
+            ],
+            axis=1,
+        ).reshape(-1)
+        head = [req["demand"] / sim.demand_high, min(req["holding"] / (10 * cfg.mean_holding), 1)]
+        free = net.ledger.free("channels") / cfg.channels_per_link
+        return np.concatenate([src, dst, head, per_path, free]).astype(np.float32)
+
+    def _info(self, invalid: bool, rate: float) -> dict:
+        counts = self.sim.net.counts
+        return {
+            "action_mask": self.action_mask(),
+            "invalid_action": invalid,
+            "blocking_probability": self.sim.blocking_probability(),
+            "served": counts["served"],
+            "rejected": counts["rejected"],
+            "arrived": counts["arrived"],
+            "channel_utilisation": self.sim.net.ledger.utilisation()["channels"],
+            "key_rate_kbps": float(rate),
+        }
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        ledger = self.sim.net.ledger
+        load = ledger.used["channels"] / ledger.capacity["channels"]
+        title = (
+            f"t={self.sim.net.t:.1f} blocking={self.sim.blocking_probability():.3f} "
+            f"active={ledger.active}"
+        )
+        return render_network(self.sim.net.graph, load, None, title, self.render_mode)

@@ -1,0 +1,239 @@
+"""``qnet/QuantumResourceAllocation-v0``: allocate channels, qubits and pairs under uncertainty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..config import merge_config
+from ..core.resource_allocation import (
+    DQC,
+    LEVELS,
+    QKD,
+    ResourceAllocation,
+    ResourceAllocationConfig,
+)
+from ._actions import discrete_action
+from .network_render import render_network
+
+
+class QuantumResourceAllocationEnv(gym.Env):
+    """
+    ## Description
+
+    The three quantum resources of seed 002 (Xu et al., Sec. II-C, TABLE I), quantum channels,
+    computation qubits and entangled pairs, allocated on a quantum computing network under
+    uncertain fidelities (Sec. III: "stochastic programming ... accounting for the uncertain
+    fidelities of qubits and entangled pairs"). QKD and distributed-quantum-computing (DQC)
+    requests arrive as a Poisson process on a 6-node metro mesh (or any graph given). For the
+    request at the head of the queue the controller rejects it or picks a path among the k
+    shortest, a protection level (0-2: each logical qubit in a distance 1/3/5 repetition code;
+    for QKD an extra channel margin) and a purification depth (0-2 BBPSSW rounds per link,
+    DQC only). The service's fidelity is then drawn from distributions whose parameters the
+    controller observes; the draw itself stays hidden. Physics and the success rule are in
+    :mod:`qnet_envs.core.resource_allocation`.
+
+    ## Action Space
+
+    ``Discrete(1 + 9k)``: 0 rejects; ``1 + (path * 3 + level) * 3 + depth`` allocates.
+    ``info["action_mask"]`` allows an allocation only if it fits the free qubits, channels
+    and pair capacity, and (QKD) needs at most ``max_channels_per_hop`` channels with depth 0.
+    A masked-out action rejects the request and costs ``invalid_action_penalty`` with
+    ``info["invalid_action"] = True``. Out of space raises ``ValueError``.
+
+    ## Observation Space
+
+    ``Box(0, 1, (7 + 4N + 6k + 4E,), float32)``: request kind (QKD, DQC one-hot), source and
+    destination one-hot, demand / max demand, logical qubits / max, remote gates / max,
+    required fidelity, holding / (10 x mean) clipped; per path: exists, hops / max hops, free
+    channels and free pair capacity on its busiest hop (fractions), nominal end-to-end pair
+    fidelity without purification, channels needed at level 0 / max per hop (clipped); per
+    node: free-qubit fraction and mean qubit fidelity; per link: free-channel and free-pair
+    fractions, mean elementary-pair fidelity and 2 x mean detector error.
+
+    ## Rewards
+
+    Success earns ``utility`` x holding / mean holding; a failed service pays
+    ``failure_penalty``. Every allocation pays, scaled by holding / mean holding,
+    ``qubit_cost`` per physical qubit, ``channel_cost`` per channel-hop and ``pair_cost`` per
+    pair per slot on each hop. Rejection earns 0.
+
+    ## Starting State
+
+    An empty network; the means of every node's and link's fidelity distributions are drawn
+    per episode from the configured ranges (heterogeneous devices).
+
+    ## Episode End
+
+    Truncated after ``horizon`` requests (1000). Never terminates.
+
+    ## Info
+
+    ``acceptance_ratio``, ``success_ratio``, ``utility`` (cumulative), ``qubit_utilisation``,
+    ``channel_utilisation``, ``pair_utilisation``, ``served``, ``failed``, ``rejected``,
+    ``arrived``, ``success`` (of this step's allocation, else None), ``action_mask``,
+    ``invalid_action``.
+
+    ## Arguments
+
+    All fields of :class:`qnet_envs.core.resource_allocation.ResourceAllocationConfig`
+    (defaults in brackets): topology ["metro6"], k_paths [3], qubits_per_node [24],
+    channels_per_link [8], pair_capacity_per_link [16 pairs per slot], max_channels_per_hop
+    [8], load_erlang [12], mean_holding [10], qkd_fraction [0.5], repetition_rate_hz [1e9],
+    qkd_demand_kbps [(100, 1500)], qkd_channel_margin [0.25 per level], dqc_logical_qubits
+    [(2, 6)], dqc_remote_gates [(1, 4)], dqc_required_fidelity [(0.5, 0.8)],
+    qubit_fidelity_mean [(0.97, 0.995): single-qubit-error regimes of current superconducting
+    and trapped-ion devices] with spread [0.01], pair_fidelity_mean [(0.90, 0.97)] with spread
+    [0.03], detector_error_mean [(0.02, 0.04): around the GYS 3.3%] with spread [0.01],
+    memory_coherence_time_s [0.01], gate_fidelity [0.99], meas_fidelity [0.995], utility
+    [1.0], failure_penalty [0.5], qubit_cost [0.005], channel_cost [0.01], pair_cost [0.002],
+    invalid_action_penalty [0.1], horizon [1000].
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metric_keys = ("utility", "acceptance_ratio", "success_ratio", "qubit_utilisation")
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of "
+                f"{self.metadata['render_modes']} or None"
+            )
+        self.render_mode = render_mode
+        self._configure(merge_config(self.default_config(), config))
+
+    @classmethod
+    def default_config(cls) -> ResourceAllocationConfig:
+        return ResourceAllocationConfig()
+
+    def _configure(self, config: ResourceAllocationConfig) -> None:
+        self.config = config
+        self.sim = ResourceAllocation(config)
+        net = self.sim.net
+        self.action_space = spaces.Discrete(self.sim.n_actions)
+        size = 7 + 4 * net.n_nodes + 6 * config.k_paths + 4 * net.n_links
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
+
+    def decode(self, action: int) -> tuple[int, int, int] | None:
+        """(path index, protection level, purification depth), or None for reject."""
+        return None if action == 0 else self.sim.decode(action)
+
+    def encode(self, path: int, level: int, depth: int) -> int:
+        return 1 + (path * LEVELS + level) * LEVELS + depth
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if options and "config" in options:
+            self._configure(merge_config(self.config, options["config"]))
+        self.sim.reset(self.np_random)
+        self._steps = 0
+        return self._observation(), self._info(False, None)
+
+    def step(self, action):
+        a = discrete_action(action, self.action_space.n)
+        sim, cfg = self.sim, self.config
+        invalid = not sim.mask[a]
+        success = None
+        if a == 0 or invalid:
+            sim.reject()
+            reward = -cfg.invalid_action_penalty if invalid else 0.0
+        else:
+            reward, success = sim.serve(a)
+        self._steps += 1
+        sim.advance()
+        truncated = self._steps >= cfg.horizon
+        return self._observation(), float(reward), False, truncated, self._info(invalid, success)
+
+    def _observation(self) -> np.ndarray:
+        sim, cfg = self.sim, self.config
+        net, req = sim.net, sim.request
+        ledger = net.ledger
+        n = net.n_nodes
+        ends = np.zeros(2 * n)
+        ends[req["src"]] = 1.0
+        ends[n + req["dst"]] = 1.0
+        qkd = req["kind"] == QKD
+        head = [
+            float(qkd),
+            float(req["kind"] == DQC),
+            req["demand"] / cfg.qkd_demand_kbps[1] if qkd else 0.0,
+            0.0 if qkd else req["qubits"] / cfg.dqc_logical_qubits[1],
+            0.0 if qkd else req["gates"] / cfg.dqc_remote_gates[1],
+            0.0 if qkd else req["required"],
+            min(req["holding"] / (10 * cfg.mean_holding), 1.0),
+        ]
+        links = net.padded_paths[(req["src"], req["dst"])]
+        exists = (links >= 0).any(axis=1)
+        need = req["channels"][:, 0] if qkd else np.zeros(cfg.k_paths)
+        pair_f = np.zeros(cfg.k_paths)
+        nominal = sim.nominal_pair_f[(req["src"], req["dst"])]
+        pair_f[: len(nominal)] = nominal
+        per_path = np.stack(
+            [
+                exists,
+                (links >= 0).sum(axis=1) / net.max_hops,
+                np.where(exists, net.path_min(ledger.free("channels"), links), 0) / cfg.channels_per_link,
+                np.where(exists, net.path_min(ledger.free("pairs"), links), 0) / cfg.pair_capacity_per_link,
+                pair_f,
+                np.minimum(np.nan_to_num(need, posinf=1e9), cfg.max_channels_per_hop) / cfg.max_channels_per_hop,
+            ],
+            axis=1,
+        ).reshape(-1)
+        return np.concatenate(
+            [
+                ends[:n],
+                ends[n:],
+                head,
+                per_path,
+                ledger.free("qubits") / cfg.qubits_per_node,
+                sim.qubit_mean,
+                ledger.free("channels") / cfg.channels_per_link,
+                ledger.free("pairs") / cfg.pair_capacity_per_link,
+                sim.pair_mean,
+                2 * sim.det_mean,
+            ]
+        ).astype(np.float32)
+
+    def _info(self, invalid: bool, success) -> dict:
+        c = self.sim.net.counts
+        decided = c["served"] + c["failed"] + c["rejected"]
+        allocated = c["served"] + c["failed"]
+        util = self.sim.net.ledger.utilisation()
+        return {
+            "action_mask": self.sim.mask.astype(np.int8),
+            "invalid_action": invalid,
+            "success": success,
+            "acceptance_ratio": allocated / decided if decided else 0.0,
+            "success_ratio": c["served"] / allocated if allocated else 0.0,
+            "utility": self.sim.stats["utility"],
+            "qubit_utilisation": util["qubits"],
+            "channel_utilisation": util["channels"],
+            "pair_utilisation": util["pairs"],
+            "served": c["served"],
+            "failed": c["failed"],
+            "rejected": c["rejected"],
+            "arrived": c["arrived"],
+        }
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        ledger = self.sim.net.ledger
+        link_load = 0.5 * (
+            ledger.used["channels"] / ledger.capacity["channels"]
+            + ledger.used["pairs"] / ledger.capacity["pairs"]
+        )
+        node_load = ledger.used["qubits"] / ledger.capacity["qubits"]
+        info = self._info(False, None)
+        title = (
+            f"t={self.sim.net.t:.1f} accepted={info['acceptance_ratio']:.2f} "
+            f"success={info['success_ratio']:.2f} utility={info['utility']:.1f}"
+        )
+        return render_network(self.sim.net.graph, link_load, node_load, title, self.render_mode)
