@@ -59,7 +59,8 @@ class RequestStream:
     @staticmethod
     def path_min(values: np.ndarray, links: np.ndarray) -> np.ndarray:
         """Minimum of per-link ``values`` along each padded path (inf for a missing path)."""
-        return np.where(links >= 0, values[np.maximum(links, 0)], np.inf).min(axis=1)
+        # Index -1 (padding) reads the appended +inf, so padding never wins the minimum.
+        return np.append(values, np.inf)[links].min(axis=1)
 
     def pending(self) -> int:
         """Requests that arrived but have not ended yet (0 or 1: the one awaiting a decision)."""

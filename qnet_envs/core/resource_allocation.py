@@ -122,8 +122,13 @@ class ResourceAllocation:
         self.pair_time_s = physics.heralded_attempt_time(
             lengths
         ) / physics.heralded_success_probability(lengths)
+        self._decoy_terms = physics.decoy_bb84_terms(lengths)
         self.path_list = {key: [np.array(p) for p in paths] for key, paths in net.paths.items()}
         self.n_actions = 1 + config.k_paths * LEVELS * LEVELS
+        levels = np.arange(LEVELS)
+        self._per_logical = 2 * levels + 1  # repetition-code distance per protection level
+        self._pairs_per_gate = 2**levels  # elementary pairs per delivered pair per depth
+        self._qkd_margins = 1.0 + config.qkd_channel_margin * levels
 
     # --- episode ---------------------------------------------------------------------------
     def reset(self, rng) -> None:
@@ -172,15 +177,18 @@ class ResourceAllocation:
     # --- physics of one allocation, vectorised over sampled scenarios ----------------------
     def channel_rate_kbps(self, links, detector_error) -> np.ndarray:
         """Key rate of one channel on each of ``links`` at the given detector error."""
-        rate = physics.decoy_bb84_key_rate(self.net.link_length[links], e_detector=detector_error)
+        terms = {k: v[links] for k, v in self._decoy_terms.items()}
+        rate = physics.decoy_bb84_rate_from_terms(terms, detector_error)
         return rate * self.config.repetition_rate_hz / 1e3
 
     def pair_fidelity(self, links, depth: int, link_f) -> np.ndarray:
         """End-to-end pair fidelity over ``links`` for elementary fidelities ``link_f`` (S, hops)
         after ``depth`` purification rounds per link and swapping."""
         cfg = self.config
-        wait = (2**depth - 1) * self.pair_time_s[links]
-        f = physics.decohere(link_f, wait, cfg.memory_coherence_time_s)
+        f = link_f
+        if depth:  # each pair waits in memory for its 2^depth - 1 partners, then purifies
+            wait = (2**depth - 1) * self.pair_time_s[links]
+            f = physics.decohere(f, wait, cfg.memory_coherence_time_s)
         for _ in range(depth):
             f, _ = physics.bbpssw(f, f)
         out = f[:, 0]
@@ -242,32 +250,35 @@ class ResourceAllocation:
         return path, level, depth
 
     def _mask(self) -> np.ndarray:
-        """Valid actions, vectorised over (path, level, depth): capacity and QKD channel limits."""
+        """Valid actions, vectorised over (path, level, depth): capacity and QKD channel limits.
+
+        Also stores on the request the per-path quantities the observation reuses."""
         req, cfg, net = self.request, self.config, self.net
         ledger = net.ledger
-        k = cfg.k_paths
         links = net.padded_paths[(req["src"], req["dst"])]
         exists = (links >= 0).any(axis=1)
-        levels = np.arange(LEVELS)
-        ok = np.zeros((k, LEVELS, LEVELS), dtype=bool)
+        req["exists"], req["hops"] = exists, (links >= 0).sum(axis=1)
+        req["free_channels"] = np.where(exists, net.path_min(ledger.free("channels"), links), 0.0)
+        req["free_pairs"] = np.where(exists, net.path_min(ledger.free("pairs"), links), 0.0)
+        ok = np.zeros((cfg.k_paths, LEVELS, LEVELS), dtype=bool)
         if req["kind"] == QKD:
             rate = net.path_min(self.nominal_rate_kbps, links)
             with np.errstate(divide="ignore"):
-                need = np.ceil(req["demand"] * (1 + cfg.qkd_channel_margin * levels)[None, :] / rate[:, None])
-            free = net.path_min(ledger.free("channels"), links)
-            ok[:, :, 0] = (need <= cfg.max_channels_per_hop) & (need <= free[:, None])
+                need = np.ceil(req["demand"] * self._qkd_margins[None, :] / rate[:, None])
             req["channels"] = need
+            ok[:, :, 0] = (need <= cfg.max_channels_per_hop) & (need <= req["free_channels"][:, None])
         else:
             free_q = ledger.free("qubits")
-            per_logical = 2 * levels + 1
-            q_ok = (req["split"][0] * per_logical <= free_q[req["src"]]) & (
-                req["split"][1] * per_logical <= free_q[req["dst"]]
+            q_ok = (req["split"][0] * self._per_logical <= free_q[req["src"]]) & (
+                req["split"][1] * self._per_logical <= free_q[req["dst"]]
             )
-            pairs = req["gates"] * 2**levels
-            p_ok = pairs[None, :] <= net.path_min(ledger.free("pairs"), links)[:, None]
+            p_ok = req["gates"] * self._pairs_per_gate[None, :] <= req["free_pairs"][:, None]
             ok = q_ok[None, :, None] & p_ok[:, None, :]
         ok &= exists[:, None, None]
-        return np.concatenate(([True], ok.reshape(-1)))
+        mask = np.empty(self.n_actions, dtype=bool)
+        mask[0] = True
+        mask[1:] = ok.reshape(-1)
+        return mask
 
     # --- transitions -------------------------------------------------------------------------
     def serve(self, action: int) -> tuple[float, bool]:

@@ -17,6 +17,7 @@ class ResourceLedger:
     def __init__(self, capacities: dict[str, np.ndarray]):
         self.capacity = {k: np.asarray(v, dtype=float).copy() for k, v in capacities.items()}
         self.used = {k: np.zeros_like(v) for k, v in self.capacity.items()}
+        self._total = {k: float(v.sum()) for k, v in self.capacity.items()}
         self._heap: list[tuple[float, int]] = []
         self._active: dict[int, dict[str, np.ndarray]] = {}
         self._next_id = 0
@@ -58,10 +59,7 @@ class ResourceLedger:
         return len(self._active)
 
     def utilisation(self) -> dict[str, float]:
-        return {
-            k: float(self.used[k].sum() / cap.sum()) if cap.sum() > 0 else 0.0
-            for k, cap in self.capacity.items()
-        }
+        return {k: float(self.used[k].sum()) / t if t > 0 else 0.0 for k, t in self._total.items()}
 
     def check(self) -> None:
         """Assert the invariants: usage within [0, capacity], equal to the active allocations'

@@ -155,51 +155,44 @@ class QuantumResourceAllocationEnv(gym.Env):
         sim, cfg = self.sim, self.config
         net, req = sim.net, sim.request
         ledger = net.ledger
-        n = net.n_nodes
-        ends = np.zeros(2 * n)
-        ends[req["src"]] = 1.0
-        ends[n + req["dst"]] = 1.0
+        n, k = net.n_nodes, cfg.k_paths
+        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        obs[req["src"]] = 1.0
+        obs[n + req["dst"]] = 1.0
+        i = 2 * n
         qkd = req["kind"] == QKD
-        head = [
-            float(qkd),
-            float(req["kind"] == DQC),
-            req["demand"] / cfg.qkd_demand_kbps[1] if qkd else 0.0,
-            0.0 if qkd else req["qubits"] / cfg.dqc_logical_qubits[1],
-            0.0 if qkd else req["gates"] / cfg.dqc_remote_gates[1],
-            0.0 if qkd else req["required"],
-            min(req["holding"] / (10 * cfg.mean_holding), 1.0),
-        ]
-        links = net.padded_paths[(req["src"], req["dst"])]
-        exists = (links >= 0).any(axis=1)
-        need = req["channels"][:, 0] if qkd else np.zeros(cfg.k_paths)
-        pair_f = np.zeros(cfg.k_paths)
+        obs[i] = qkd
+        obs[i + 1] = not qkd
+        if qkd:
+            obs[i + 2] = req["demand"] / cfg.qkd_demand_kbps[1]
+        else:
+            obs[i + 3] = req["qubits"] / cfg.dqc_logical_qubits[1]
+            obs[i + 4] = req["gates"] / cfg.dqc_remote_gates[1]
+            obs[i + 5] = req["required"]
+        obs[i + 6] = min(req["holding"] / (10 * cfg.mean_holding), 1.0)
+        i += 7
+        per_path = obs[i : i + 6 * k].reshape(k, 6)
+        per_path[:, 0] = req["exists"]
+        per_path[:, 1] = req["hops"] / net.max_hops
+        per_path[:, 2] = req["free_channels"] / cfg.channels_per_link
+        per_path[:, 3] = req["free_pairs"] / cfg.pair_capacity_per_link
         nominal = sim.nominal_pair_f[(req["src"], req["dst"])]
-        pair_f[: len(nominal)] = nominal
-        per_path = np.stack(
-            [
-                exists,
-                (links >= 0).sum(axis=1) / net.max_hops,
-                np.where(exists, net.path_min(ledger.free("channels"), links), 0) / cfg.channels_per_link,
-                np.where(exists, net.path_min(ledger.free("pairs"), links), 0) / cfg.pair_capacity_per_link,
-                pair_f,
-                np.minimum(np.nan_to_num(need, posinf=1e9), cfg.max_channels_per_hop) / cfg.max_channels_per_hop,
-            ],
-            axis=1,
-        ).reshape(-1)
-        return np.concatenate(
-            [
-                ends[:n],
-                ends[n:],
-                head,
-                per_path,
-                ledger.free("qubits") / cfg.qubits_per_node,
-                sim.qubit_mean,
-                ledger.free("channels") / cfg.channels_per_link,
-                ledger.free("pairs") / cfg.pair_capacity_per_link,
-                sim.pair_mean,
-                2 * sim.det_mean,
-            ]
-        ).astype(np.float32)
+        per_path[: len(nominal), 4] = nominal
+        if qkd:
+            c = cfg.max_channels_per_hop
+            per_path[:, 5] = np.minimum(req["channels"][:, 0], c) / c
+        i += 6 * k
+        for block in (
+            ledger.free("qubits") / cfg.qubits_per_node,
+            sim.qubit_mean,
+            ledger.free("channels") / cfg.channels_per_link,
+            ledger.free("pairs") / cfg.pair_capacity_per_link,
+            sim.pair_mean,
+            2 * sim.det_mean,
+        ):
+            obs[i : i + len(block)] = block
+            i += len(block)
+        return obs
 
     def _info(self, invalid: bool, success) -> dict:
         c = self.sim.net.counts

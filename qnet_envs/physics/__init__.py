@@ -26,6 +26,8 @@ from .qkd import (
     bb84_key_rate,
     binary_entropy,
     decoy_bb84_key_rate,
+    decoy_bb84_rate_from_terms,
+    decoy_bb84_terms,
     qber_from_fidelity,
 )
 
@@ -43,6 +45,8 @@ __all__ = [
     "decay_factor",
     "decohere",
     "decoy_bb84_key_rate",
+    "decoy_bb84_rate_from_terms",
+    "decoy_bb84_terms",
     "dejmps",
     "dephase",
     "dephase_bell",

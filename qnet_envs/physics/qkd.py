@@ -17,11 +17,9 @@ GYS_REPETITION_RATE_HZ = 2.0e6
 
 
 def binary_entropy(p):
-    """h(p) = -p log2 p - (1-p) log2 (1-p), with h(0) = h(1) = 0."""
-    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -p * np.log2(p) - (1.0 - p) * np.log2(1.0 - p)
-    return np.nan_to_num(h, nan=0.0)
+    """h(p) = -p log2 p - (1-p) log2 (1-p); h(0) and h(1) are 0 to within 1e-14."""
+    p = np.clip(np.asarray(p, dtype=float), 1e-300, 1.0 - 1e-16)
+    return -p * np.log2(p) - (1.0 - p) * np.log2(1.0 - p)
 
 
 def bb84_key_rate(qber, ec_efficiency=1.0):
@@ -66,27 +64,54 @@ def decoy_bb84_key_rate(
 
     Defaults are the GYS device parameters used in Ma et al. 2005 (module constants), signal
     mean photon number mu = 0.48 (near-optimal there) and decoy nu = 0.05; q = 1/2 is BB84 basis
-    sifting. Multiply by the source repetition rate for bits/s. Never negative.
+    sifting. Multiply by the source repetition rate for bits/s. Never negative. Arrays broadcast;
+    to evaluate many detector errors on fixed links, compute :func:`decoy_bb84_terms` once and
+    call :func:`decoy_bb84_rate_from_terms`.
     """
+    terms = decoy_bb84_terms(length_km, mu, nu, alpha_db_per_km, eta_bob, dark_yield)
+    return decoy_bb84_rate_from_terms(terms, e_detector, ec_efficiency, sift_factor)
+
+
+def decoy_bb84_terms(
+    length_km,
+    mu=0.48,
+    nu=0.05,
+    alpha_db_per_km=GYS_ALPHA_DB_PER_KM,
+    eta_bob=GYS_ETA_BOB,
+    dark_yield=GYS_DARK_YIELD,
+):
+    """The parts of :func:`decoy_bb84_key_rate` that do not depend on the detector error: both
+    error rates are affine in e_det, E_mu = a_mu + b_mu e_det and e_1 = a_1 + b_1 e_det."""
     eta = eta_bob * fiber_transmittance(length_km, alpha_db_per_km)
     e0 = 0.5
-
-    def gain_and_error(x):
-        click = 1.0 - np.exp(-eta * x)
-        q = dark_yield + click
-        return q, (e0 * dark_yield + e_detector * click) / q
-
-    q_mu, e_mu = gain_and_error(mu)
-    q_nu, e_nu = gain_and_error(nu)
+    click_mu = 1.0 - np.exp(-eta * mu)
+    click_nu = 1.0 - np.exp(-eta * nu)
+    q_mu = dark_yield + click_mu
+    q_nu = dark_yield + click_nu
     y1 = (mu / (mu * nu - nu * nu)) * (
         q_nu * np.exp(nu)
         - q_mu * np.exp(mu) * nu * nu / (mu * mu)
         - (mu * mu - nu * nu) / (mu * mu) * dark_yield
     )
     y1_safe = np.where(y1 > 0, y1, 1.0)
-    e1 = np.clip((e_nu * q_nu * np.exp(nu) - e0 * dark_yield) / (y1_safe * nu), 0.0, 0.5)
-    q1 = np.where(y1 > 0, y1, 0.0) * mu * np.exp(-mu)
+    return {
+        "q_mu": q_mu,
+        "a_mu": e0 * dark_yield / q_mu,
+        "b_mu": click_mu / q_mu,
+        "q_1": np.where(y1 > 0, y1, 0.0) * mu * np.exp(-mu),
+        "a_1": (e0 * dark_yield * np.exp(nu) - e0 * dark_yield) / (y1_safe * nu),
+        "b_1": click_nu * np.exp(nu) / (y1_safe * nu),
+    }
+
+
+def decoy_bb84_rate_from_terms(
+    terms, e_detector=GYS_DETECTOR_ERROR, ec_efficiency=GYS_EC_EFFICIENCY, sift_factor=0.5
+):
+    """Key bits per pulse from :func:`decoy_bb84_terms` at detector error ``e_detector``."""
+    e_mu = terms["a_mu"] + terms["b_mu"] * e_detector
+    e_1 = np.clip(terms["a_1"] + terms["b_1"] * e_detector, 0.0, 0.5)
     rate = sift_factor * (
-        -q_mu * ec_efficiency * binary_entropy(e_mu) + q1 * (1.0 - binary_entropy(e1))
+        -terms["q_mu"] * ec_efficiency * binary_entropy(e_mu)
+        + terms["q_1"] * (1.0 - binary_entropy(e_1))
     )
     return np.maximum(rate, 0.0)
