@@ -29,7 +29,7 @@ class QKDProvisioningConfig:
     max_channels_per_hop: int = 4
     max_span_km: float = 80.0
     repetition_rate_hz: float = 1.0e9
-    load_erlang: float = 60.0
+    load_erlang: float = 40.0
     mean_holding: float = 10.0
     demand_kbps: tuple = (20.0, 200.0)
     channel_cost: float = 0.01
@@ -94,8 +94,8 @@ class QKDProvisioning:
         links = self.net.padded_paths[(src, dst)]
         valid = links >= 0
         exists = valid.any(axis=1)
-        rate = self.net.path_min(self.link_rate_kbps, links)
-        free = self.net.path_min(self.net.ledger.free("channels"), links)
+        rate = self.net.path_min(self.link_rate_kbps, (src, dst))
+        free = self.net.path_min(self.net.ledger.free("channels"), (src, dst))
         with np.errstate(divide="ignore"):
             needed = np.where(exists & (rate > 0), np.ceil(demand / rate), np.inf)
         self.request = {

@@ -14,6 +14,7 @@ import numpy as np
 from .resource_ledger import ResourceLedger
 from .topology import build_graph, edge_index, k_shortest_paths
 
+
 class RequestStream:
     """Graph, k-shortest paths, a resource ledger, the clock and request bookkeeping."""
 
@@ -29,13 +30,16 @@ class RequestStream:
             self.link_length[eidx[(u, v)]] = data["length_km"]
         self.max_hops = max(len(p) for ps in self.paths.values() for p in ps)
         # Per (src, dst): a (k, max_hops) array of link indices padded with -1, so that per-path
-        # quantities are computed without Python loops in the hot path.
-        self.padded_paths = {}
+        # quantities are computed without Python loops in the hot path; ``_gather`` holds the
+        # same indices with padding pointing at link 0 and ``_pad`` adds +inf there.
+        self.padded_paths, self._gather, self._pad = {}, {}, {}
         for key, paths in self.paths.items():
             links = np.full((k_paths, self.max_hops), -1, dtype=np.int64)
             for i, p in enumerate(paths):
                 links[i, : len(p)] = p
             self.padded_paths[key] = links
+            self._gather[key] = np.maximum(links, 0)
+            self._pad[key] = np.where(links >= 0, 0.0, np.inf)
         self.arrival_rate = arrival_rate
         self.mean_holding = mean_holding
 
@@ -56,11 +60,10 @@ class RequestStream:
         self.counts["arrived"] += 1
         return src, dst, float(self.rng.exponential(self.mean_holding))
 
-    @staticmethod
-    def path_min(values: np.ndarray, links: np.ndarray) -> np.ndarray:
-        """Minimum of per-link ``values`` along each padded path (inf for a missing path)."""
-        # Index -1 (padding) reads the appended +inf, so padding never wins the minimum.
-        return np.append(values, np.inf)[links].min(axis=1)
+    def path_min(self, values: np.ndarray, key: tuple[int, int]) -> np.ndarray:
+        """Minimum of per-link ``values`` along each of the (src, dst) = ``key`` paths
+        (+inf for a path that does not exist)."""
+        return (values[self._gather[key]] + self._pad[key]).min(axis=1)
 
     def pending(self) -> int:
         """Requests that arrived but have not ended yet (0 or 1: the one awaiting a decision)."""

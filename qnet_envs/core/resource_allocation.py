@@ -102,7 +102,9 @@ class ResourceAllocationConfig:
         check_range("qubit_fidelity_spread", self.qubit_fidelity_spread, 0.0, 0.5)
         check_range("pair_fidelity_spread", self.pair_fidelity_spread, 0.0, 0.5)
         check_range("detector_error_spread", self.detector_error_spread, 0.0, 0.5)
-        check_range("memory_coherence_time_s", self.memory_coherence_time_s, 0.0, 1e6, low_open=True)
+        check_range(
+            "memory_coherence_time_s", self.memory_coherence_time_s, 0.0, 1e6, low_open=True
+        )
         check_range("gate_fidelity", self.gate_fidelity, 0.0, 1.0)
         check_range("meas_fidelity", self.meas_fidelity, 0.5, 1.0)
         for name in ("utility", "failure_penalty", "qubit_cost", "channel_cost", "pair_cost"):
@@ -123,6 +125,8 @@ class ResourceAllocation:
             lengths
         ) / physics.heralded_success_probability(lengths)
         self._decoy_terms = physics.decoy_bb84_terms(lengths)
+        self._path_exists = {k: (p >= 0).any(axis=1) for k, p in net.padded_paths.items()}
+        self._path_hops = {k: (p >= 0).sum(axis=1) for k, p in net.padded_paths.items()}
         self.path_list = {key: [np.array(p) for p in paths] for key, paths in net.paths.items()}
         self.n_actions = 1 + config.k_paths * LEVELS * LEVELS
         levels = np.arange(LEVELS)
@@ -205,19 +209,24 @@ class ResourceAllocation:
         the second stage of the seed's stochastic program."""
         cfg, req = self.config, self.request
         links = req["paths"][path]
+        # standard_normal + affine map: one cheap draw instead of normal() with array means.
+        z = rng.standard_normal((n, len(links) + 2))
         if req["kind"] == QKD:
-            det = rng.normal(self.det_mean[links], cfg.detector_error_spread, size=(n, len(links)))
-            rate = self.channel_rate_kbps(links, np.clip(det, 0.0, 0.5)).min(axis=1)
-            return self.qkd_channels(path, level) * rate >= req["demand"]
-        f_link = rng.normal(self.pair_mean[links], cfg.pair_fidelity_spread, size=(n, len(links)))
-        f_pair = self.pair_fidelity(links, depth, np.clip(f_link, 0.25, 1.0))
-        ends = (req["src"], req["dst"])
-        f_qubit = rng.normal(self.qubit_mean[list(ends)], cfg.qubit_fidelity_spread, size=(n, 2))
+            det = self.det_mean[links] + cfg.detector_error_spread * z[:, 2:]
+            rate = self.channel_rate_kbps(links, np.minimum(np.maximum(det, 0.0), 0.5))
+            return self.qkd_channels(path, level) * rate.min(axis=1) >= req["demand"]
+        f_link = self.pair_mean[links] + cfg.pair_fidelity_spread * z[:, 2:]
+        f_pair = self.pair_fidelity(links, depth, np.minimum(np.maximum(f_link, 0.25), 1.0))
+        f_qubit = self.qubit_mean[[req["src"], req["dst"]]] + cfg.qubit_fidelity_spread * z[:, :2]
         p_logical = physics.repetition_code_logical_error(
-            1.0 - np.clip(f_qubit, 0.5, 1.0), 2 * level + 1
+            1.0 - np.minimum(np.maximum(f_qubit, 0.5), 1.0), 2 * level + 1
         )
-        split = np.array(req["split"])
-        fidelity = f_pair ** req["gates"] * np.prod((1.0 - p_logical) ** split, axis=1)
+        split = req["split"]
+        fidelity = (
+            f_pair ** req["gates"]
+            * (1.0 - p_logical[:, 0]) ** split[0]
+            * (1.0 - p_logical[:, 1]) ** split[1]
+        )
         return fidelity >= req["required"]
 
     # --- resources -------------------------------------------------------------------------
@@ -255,18 +264,20 @@ class ResourceAllocation:
         Also stores on the request the per-path quantities the observation reuses."""
         req, cfg, net = self.request, self.config, self.net
         ledger = net.ledger
-        links = net.padded_paths[(req["src"], req["dst"])]
-        exists = (links >= 0).any(axis=1)
-        req["exists"], req["hops"] = exists, (links >= 0).sum(axis=1)
-        req["free_channels"] = np.where(exists, net.path_min(ledger.free("channels"), links), 0.0)
-        req["free_pairs"] = np.where(exists, net.path_min(ledger.free("pairs"), links), 0.0)
+        key = (req["src"], req["dst"])
+        exists, req["hops"] = self._path_exists[key], self._path_hops[key]
+        req["exists"] = exists
+        req["free_channels"] = np.where(exists, net.path_min(ledger.free("channels"), key), 0.0)
+        req["free_pairs"] = np.where(exists, net.path_min(ledger.free("pairs"), key), 0.0)
         ok = np.zeros((cfg.k_paths, LEVELS, LEVELS), dtype=bool)
         if req["kind"] == QKD:
-            rate = net.path_min(self.nominal_rate_kbps, links)
+            rate = net.path_min(self.nominal_rate_kbps, key)
             with np.errstate(divide="ignore"):
                 need = np.ceil(req["demand"] * self._qkd_margins[None, :] / rate[:, None])
             req["channels"] = need
-            ok[:, :, 0] = (need <= cfg.max_channels_per_hop) & (need <= req["free_channels"][:, None])
+            ok[:, :, 0] = (need <= cfg.max_channels_per_hop) & (
+                need <= req["free_channels"][:, None]
+            )
         else:
             free_q = ledger.free("qubits")
             q_ok = (req["split"][0] * self._per_logical <= free_q[req["src"]]) & (
@@ -292,7 +303,11 @@ class ResourceAllocation:
         gain = cfg.utility * scale if ok else -cfg.failure_penalty
         net.counts["served" if ok else "failed"] += 1
         self.stats["utility"] += cfg.utility * scale if ok else 0.0
-        for key, name in (("qubits", "qubit_slots"), ("channels", "channel_slots"), ("pairs", "pairs")):
+        for key, name in (
+            ("qubits", "qubit_slots"),
+            ("channels", "channel_slots"),
+            ("pairs", "pairs"),
+        ):
             if key in usage:
                 self.stats[name] += usage[key].sum() * req["holding"]
         return gain - self.cost(usage), ok

@@ -18,6 +18,7 @@ class ResourceLedger:
         self.capacity = {k: np.asarray(v, dtype=float).copy() for k, v in capacities.items()}
         self.used = {k: np.zeros_like(v) for k, v in self.capacity.items()}
         self._total = {k: float(v.sum()) for k, v in self.capacity.items()}
+        self._used_total = dict.fromkeys(self.capacity, 0.0)
         self._heap: list[tuple[float, int]] = []
         self._active: dict[int, dict[str, np.ndarray]] = {}
         self._next_id = 0
@@ -36,6 +37,7 @@ class ResourceLedger:
             raise RuntimeError(f"allocation {usage} exceeds free capacity")
         for k, u in usage.items():
             self.used[k] += u
+            self._used_total[k] += float(u.sum())
         aid = self._next_id
         self._next_id += 1
         self._active[aid] = usage
@@ -50,6 +52,7 @@ class ResourceLedger:
             _, aid = heapq.heappop(self._heap)
             for k, u in self._active.pop(aid).items():
                 self.used[k] -= u
+                self._used_total[k] -= float(u.sum())
             self.released += 1
             n += 1
         return n
@@ -59,7 +62,7 @@ class ResourceLedger:
         return len(self._active)
 
     def utilisation(self) -> dict[str, float]:
-        return {k: float(self.used[k].sum()) / t if t > 0 else 0.0 for k, t in self._total.items()}
+        return {k: self._used_total[k] / t if t > 0 else 0.0 for k, t in self._total.items()}
 
     def check(self) -> None:
         """Assert the invariants: usage within [0, capacity], equal to the active allocations'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, pairwise
 
 import networkx as nx
 
@@ -73,5 +73,5 @@ def k_shortest_paths(g: nx.Graph, k: int) -> dict[tuple[int, int], list[list[int
             if s == t:
                 continue
             paths = islice(nx.shortest_simple_paths(g, s, t, weight="length_km"), k)
-            table[(s, t)] = [[eidx[(a, b)] for a, b in zip(p, p[1:])] for p in paths]
+            table[(s, t)] = [[eidx[e] for e in pairwise(p)] for p in paths]
     return table

@@ -18,7 +18,9 @@ def render_network(graph, link_load, node_load, title: str, mode: str):
         lines = [title, "link       km     load"]
         for u, v in edges:
             i = eidx[(u, v)]
-            lines.append(f"{u:>3}-{v:<3} {graph.edges[u, v]['length_km']:7.0f}  {link_load[i]:5.2f}")
+            lines.append(
+                f"{u:>3}-{v:<3} {graph.edges[u, v]['length_km']:7.0f}  {link_load[i]:5.2f}"
+            )
         if node_load is not None:
             lines.append("node load: " + " ".join(f"{x:.2f}" for x in node_load))
         return "\n".join(lines) + "\n"
@@ -29,7 +31,9 @@ def render_network(graph, link_load, node_load, title: str, mode: str):
         x = link_load[eidx[(u, v)]]
         (x0, y0), (x1, y1) = pos[u], pos[v]
         ax.plot([x0, x1], [y0, y1], color=(x, 1 - x, 0.2), lw=1 + 4 * x)
-    colors = "tab:blue" if node_load is None else [(x, 0.3, 1 - x) for x in np.clip(node_load, 0, 1)]
+    colors = (
+        "tab:blue" if node_load is None else [(x, 0.3, 1 - x) for x in np.clip(node_load, 0, 1)]
+    )
     xy = np.array([pos[n] for n in sorted(graph.nodes)])
     ax.scatter(xy[:, 0], xy[:, 1], s=250, c=colors, zorder=3)
     for n in graph.nodes:

@@ -10,7 +10,6 @@ from gymnasium import spaces
 
 from ..config import merge_config
 from ..core.resource_allocation import (
-    DQC,
     LEVELS,
     QKD,
     ResourceAllocation,

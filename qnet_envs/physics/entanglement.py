@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bell import depolarize, klein_convolve, werner
+from .bell import depolarize, klein_convolve
 
 
 def measurement_error_paulis(meas_fidelity):
@@ -46,8 +46,7 @@ def swap_fidelity(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     """
     w1 = (4.0 * np.asarray(f1, dtype=float) - 1.0) / 3.0
     w2 = (4.0 * np.asarray(f2, dtype=float) - 1.0) / 3.0
-    eta = np.asarray(meas_fidelity, dtype=float)
-    return 0.25 + 0.25 * gate_fidelity * (4.0 * eta * eta - 1.0) * w1 * w2
+    return 0.25 + 0.25 * gate_fidelity * (4.0 * meas_fidelity * meas_fidelity - 1.0) * w1 * w2
 
 
 def _bilateral_cnot(c1, c2):
