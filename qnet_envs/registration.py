@@ -43,9 +43,38 @@ ENVS: tuple[EnvSpec, ...] = (
         source="seed 002 (Xu et al.), Sec. II-C, III, TABLE I: three resources, uncertain fidelities",
         summary="QKD and DQC requests: path x protection x purification, hidden fidelities",
     ),
+    EnvSpec(
+        id="qnet/MobileEdgeCloud-v0",
+        entry_point="qnet_envs.envs.mobile_edge_cloud:MobileEdgeCloudEnv",
+        kind="gymnasium",
+        source="seed 002 (Xu et al.), Sec. IV, Fig. 2-3: 10 mobile, 5 edge, 1 cloud",
+        summary="centralised offloading of quantum-autoencoder tasks; cost = d*latency + e*energy",
+    ),
+    EnvSpec(
+        id="qnet/MobileEdgeCloud-small-v0",
+        entry_point="qnet_envs.envs.mobile_edge_cloud:MobileEdgeCloudSmallEnv",
+        kind="gymnasium",
+        source="seed 002 (Xu et al.), Sec. IV (small preset: 3 mobile, 2 edge, 1 cloud)",
+        summary="the offloading model at a size for fast experiments and exact per-slot oracles",
+    ),
 )
 
-PARALLEL_ENVS: tuple[EnvSpec, ...] = ()
+PARALLEL_ENVS: tuple[EnvSpec, ...] = (
+    EnvSpec(
+        id="qnet/MobileEdgeCloud-v0",
+        entry_point="qnet_envs.multiagent.mobile_edge_cloud:MobileEdgeCloudParallelEnv",
+        kind="pettingzoo",
+        source="seed 002 (Xu et al.), Sec. IV, Fig. 2-3: one agent per mobile and edge node",
+        summary="decentralised offloading, hybrid (target, fraction) actions, shared global cost",
+    ),
+    EnvSpec(
+        id="qnet/MobileEdgeCloud-small-v0",
+        entry_point="qnet_envs.multiagent.mobile_edge_cloud:MobileEdgeCloudSmallParallelEnv",
+        kind="pettingzoo",
+        source="seed 002 (Xu et al.), Sec. IV (small preset: 3 mobile, 2 edge, 1 cloud)",
+        summary="decentralised offloading at a size for fast experiments",
+    ),
+)
 
 
 def register_envs() -> None:

@@ -7,13 +7,20 @@ heuristics can read each core simulation's nominal state.
 
 from __future__ import annotations
 
-from . import entanglement_distribution, qkd_provisioning, quantum_resource_allocation
+from . import (
+    entanglement_distribution,
+    mobile_edge_cloud,
+    qkd_provisioning,
+    quantum_resource_allocation,
+)
 from .base import Policy, RandomValid
 
 _TABLE = {
     "qnet/EntanglementDistribution-v0": entanglement_distribution.POLICIES,
     "qnet/QKDProvisioning-v0": qkd_provisioning.POLICIES,
     "qnet/QuantumResourceAllocation-v0": quantum_resource_allocation.POLICIES,
+    "qnet/MobileEdgeCloud-v0": mobile_edge_cloud.POLICIES,
+    "qnet/MobileEdgeCloud-small-v0": mobile_edge_cloud.POLICIES,
 }
 
 

@@ -1,0 +1,363 @@
+"""Offloading of quantum-autoencoder tasks across mobile, edge and cloud quantum processors.
+
+Pure-numpy core of ``qnet/MobileEdgeCloud-v0`` (PettingZoo and Gymnasium fronts). Seed 002
+(Xu et al., Sec. IV, Fig. 2-3): mobile nodes receive quantum generative-learning tasks
+(autoencoders compressing n in [6, 9] qubits to k in [3, 5]); each mobile decides where to offload
+(itself, an edge, the cloud) and what fraction of the task's shots; each edge decides what share
+of what it receives to forward to the cloud; all are rewarded with the same global cost
+d * latency + e * energy.
+
+A slot (``slot_s``) starts with the decisions for each mobile's head-of-line task, which is then
+dispatched at once: the payload goes up the wireless link (Shannon rate over Rayleigh fading and
+3GPP path loss) and, for the cloud, over the edge's fibre backhaul; each share of shots joins its
+processor's FIFO queue (``servers`` parallel processors per node). The task's latency is its
+wait in the mobile's decision queue plus the slowest share's finish; its energy is the
+processors' active energy, the radio's transmit energy and the mobile's idle energy while it
+waits for remote results. Every task ends exactly once: done (when its last share finishes),
+failed (a share sent to a processor with too few qubits) or dropped (decision queue or processor
+queue full).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import check_choice, check_range
+from .quantum_processors import (
+    CLOUD_QPU,
+    EDGE_QPU,
+    MOBILE_QPU,
+    QPUProfile,
+    qae_table,
+    shot_time,
+    shots_needed,
+)
+
+QOS_PRESETS = {
+    "latency": (0.9, 0.1),
+    "balanced": (0.5, 0.5),
+    "energy": (0.1, 0.9),
+}
+"""(d, e) weights. Seed 002's Fig. 3 compares several (d, e) settings without listing them; these
+three span latency-heavy to energy-heavy."""
+
+FRACTION_LEVELS = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""Offload fractions of the flattened (Discrete) action variant."""
+
+
+@dataclass(frozen=True)
+class OffloadingConfig:
+    n_mobile: int = 10
+    n_edge: int = 5
+    mobile_qpu: QPUProfile = MOBILE_QPU
+    edge_qpu: QPUProfile = EDGE_QPU
+    cloud_qpu: QPUProfile = CLOUD_QPU
+    task_rate: float = 0.3  # Poisson arrivals per mobile per slot
+    n_range: tuple = (6, 9)
+    k_range: tuple = (3, 5)
+    precision: float = 0.01
+    states_per_task: int = 50
+    slot_s: float = 1.0
+    area_km: float = 1.0
+    edge_radius_km: float = 0.35
+    bandwidth_hz: float = 10e6
+    tx_power_w: float = 0.2
+    noise_dbm_per_hz: float = -174.0
+    noise_figure_db: float = 9.0
+    backhaul_km: float = 100.0
+    backhaul_bps: float = 10e9
+    qos: str = "balanced"
+    latency_weight: float | None = None
+    energy_weight: float | None = None
+    energy_scale_j: float = 100.0
+    failure_cost: float = 10.0
+    drop_cost: float = 10.0
+    decision_queue_limit: int = 10
+    processor_queue_limit: int = 50
+    horizon: int = 200
+    flat_actions: bool = False
+
+    def validate(self) -> None:
+        check_range("n_mobile", self.n_mobile, 1, 200, integer=True)
+        check_range("n_edge", self.n_edge, 1, 50, integer=True)
+        for name in ("mobile_qpu", "edge_qpu", "cloud_qpu"):
+            qpu = getattr(self, name)
+            if not isinstance(qpu, QPUProfile):
+                raise ValueError(f"{name}={qpu!r} must be a mapping of QPUProfile fields")
+            qpu.validate(name)
+        check_range("task_rate", self.task_rate, 0.0, 100.0)
+        for name, lo, hi in (("n_range", 6, 9), ("k_range", 3, 5)):
+            a, b = getattr(self, name)
+            check_range(f"{name}[0]", a, lo, hi, integer=True)
+            check_range(f"{name}[1]", b, a, hi, integer=True)
+        check_range("precision", self.precision, 1e-4, 0.5)
+        check_range("states_per_task", self.states_per_task, 1, 1_000_000, integer=True)
+        check_range("slot_s", self.slot_s, 0.0, 3600.0, low_open=True)
+        check_range("area_km", self.area_km, 0.01, 100.0)
+        check_range("edge_radius_km", self.edge_radius_km, 0.0, 100.0)
+        check_range("bandwidth_hz", self.bandwidth_hz, 1.0, 1e12)
+        check_range("tx_power_w", self.tx_power_w, 0.0, 100.0, low_open=True)
+        check_range("noise_dbm_per_hz", self.noise_dbm_per_hz, -250.0, 0.0)
+        check_range("noise_figure_db", self.noise_figure_db, 0.0, 50.0)
+        check_range("backhaul_km", self.backhaul_km, 0.0, 40_000.0)
+        check_range("backhaul_bps", self.backhaul_bps, 1.0, 1e15)
+        check_choice("qos", self.qos, tuple(QOS_PRESETS))
+        for name in ("latency_weight", "energy_weight"):
+            if getattr(self, name) is not None:
+                check_range(name, getattr(self, name), 0.0, 1e6)
+        check_range("energy_scale_j", self.energy_scale_j, 0.0, 1e12, low_open=True)
+        check_range("failure_cost", self.failure_cost, 0.0, 1e6)
+        check_range("drop_cost", self.drop_cost, 0.0, 1e6)
+        check_range("decision_queue_limit", self.decision_queue_limit, 1, 10_000, integer=True)
+        check_range("processor_queue_limit", self.processor_queue_limit, 1, 100_000, integer=True)
+        check_range("horizon", self.horizon, 1, 10_000_000, integer=True)
+        if not isinstance(self.flat_actions, bool):
+            raise ValueError(f"flat_actions={self.flat_actions!r} must be True or False")
+
+    def weights(self) -> tuple[float, float]:
+        d, e = QOS_PRESETS[self.qos]
+        d = d if self.latency_weight is None else self.latency_weight
+        e = e if self.energy_weight is None else self.energy_weight
+        return d, e
+
+
+SMALL_PRESET = {"n_mobile": 3, "n_edge": 2}
+"""The small scenario: 3 mobile, 2 edge and 1 cloud node."""
+
+
+@dataclass
+class Task:
+    id: int
+    mobile: int
+    n: int
+    k: int
+    arrival_s: float
+
+
+class Offloading:
+    """Node indices: mobiles 0..M-1, edges M..M+E-1, cloud M+E."""
+
+    def __init__(self, config: OffloadingConfig):
+        self.config = config
+        m, e = config.n_mobile, config.n_edge
+        self.n_mobile, self.n_edge = m, e
+        self.cloud = m + e
+        self.qpus = [config.mobile_qpu] * m + [config.edge_qpu] * e + [config.cloud_qpu]
+        self.d, self.e = config.weights()
+        table = qae_table()
+        self.circuits = {nk: table[nk] for nk in table}
+        # Per (n, k) and node kind: shots and seconds per shot, computed once.
+        kinds = {"mobile": config.mobile_qpu, "edge": config.edge_qpu, "cloud": config.cloud_qpu}
+        self.shots = {(nk, kind): shots_needed(c, q, config.precision) for nk, c in table.items() for kind, q in kinds.items()}
+        self.shot_s = {(nk, kind): shot_time(c, q) for nk, c in table.items() for kind, q in kinds.items()}
+        self.kind = ["mobile"] * m + ["edge"] * e + ["cloud"]
+        angles = 2 * np.pi * np.arange(e) / e
+        centre = config.area_km / 2
+        self.edge_xy = centre + config.edge_radius_km * np.stack([np.cos(angles), np.sin(angles)], 1)
+        noise_w = 10 ** ((config.noise_dbm_per_hz + config.noise_figure_db) / 10) / 1e3
+        self.noise_w = noise_w * config.bandwidth_hz
+        self.backhaul_prop_s = config.backhaul_km * 1.44 / 299_792.458
+
+    # --- episode ----------------------------------------------------------------------------
+    def reset(self, rng: np.random.Generator) -> None:
+        cfg = self.config
+        self.rng = rng
+        self.slot = 0
+        self.now = 0.0
+        self.mobile_xy = rng.uniform(0, cfg.area_km, size=(self.n_mobile, 2))
+        dist = np.linalg.norm(self.mobile_xy[:, None, :] - self.edge_xy[None, :, :], axis=2)
+        dist = np.maximum(dist, 0.035)
+        # 3GPP TR 36.814 macro path loss, PL(dB) = 128.1 + 37.6 log10(d_km).
+        self.path_gain = 10 ** (-(128.1 + 37.6 * np.log10(dist)) / 10)
+        self.queues = [deque() for _ in range(self.n_mobile)]
+        self.server_free = [np.zeros(q.servers) for q in self.qpus]
+        self.in_flight_parts = [[] for _ in self.qpus]  # finish times per node
+        self.in_flight_tasks: dict[int, float] = {}
+        self.next_id = 0
+        self.counts = {"arrived": 0, "done": 0, "failed": 0, "dropped": 0}
+        self.totals = {"cost": 0.0, "latency": 0.0, "energy": 0.0, "ended": 0}
+        self.broadcast_backlog = np.zeros(self.n_edge + 1)
+        self.received_last = np.zeros(self.n_edge)
+        self._arrivals()
+        self._draw_channels()
+
+    def _draw_channels(self) -> None:
+        # Rayleigh block fading: |h|^2 ~ Exp(1), redrawn every slot.
+        fading = self.rng.exponential(1.0, size=self.path_gain.shape)
+        self.gain = self.path_gain * fading
+
+    def _arrivals(self) -> list[float]:
+        cfg = self.config
+        costs = []
+        counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile)
+        for i in np.flatnonzero(counts):
+            for _ in range(counts[i]):
+                n = int(self.rng.integers(cfg.n_range[0], cfg.n_range[1] + 1))
+                k = int(self.rng.integers(cfg.k_range[0], cfg.k_range[1] + 1))
+                self.counts["arrived"] += 1
+                if len(self.queues[i]) >= cfg.decision_queue_limit:
+                    costs.append(self._end_unserved("dropped"))
+                    continue
+                self.queues[i].append(Task(self.next_id, int(i), n, k, self.now))
+                self.next_id += 1
+        return costs
+
+    # --- views ---------------------------------------------------------------------------------
+    def head(self, mobile: int) -> Task | None:
+        q = self.queues[mobile]
+        return q[0] if q else None
+
+    def qubits(self, task: Task) -> int:
+        return self.circuits[(task.n, task.k)]["qubits"]
+
+    def fits(self, task: Task, node: int) -> bool:
+        return self.qubits(task) <= self.qpus[node].qubits
+
+    def backlog(self, node: int) -> float:
+        """Seconds until the node's earliest processor is free."""
+        return max(0.0, float(self.server_free[node].min()) - self.now)
+
+    def queue_length(self, node: int) -> int:
+        return sum(f > self.now for f in self.in_flight_parts[node])
+
+    def uplink_rate(self, mobile: int, edge: int) -> float:
+        """Shannon rate B log2(1 + P g / (N0 B)) of the mobile's link to an edge (bit/s)."""
+        cfg = self.config
+        snr = cfg.tx_power_w * self.gain[mobile, edge] / self.noise_w
+        return cfg.bandwidth_hz * math.log2(1.0 + snr)
+
+    def payload_bits(self, task: Task) -> float:
+        """The input states' classical descriptions: states x 2^n amplitudes x 64 bits."""
+        return self.config.states_per_task * (2**task.n) * 64.0
+
+    # --- one task's plan and cost --------------------------------------------------------------
+    def plan(self, task: Task, target: int, fraction: float, edge_rules) -> list[tuple[int, float]]:
+        """Shares of shots per node for a mobile decision. ``target``: 0 local, 1..E edge, E+1
+        cloud (through the best-gain edge); ``edge_rules[j] = (forward, fraction)``."""
+        m, e = task.mobile, self.n_edge
+        if target == 0 or fraction <= 0.0:
+            return [(m, 1.0)]
+        shares = [(m, 1.0 - fraction)] if fraction < 1.0 else []
+        if target == e + 1:
+            shares.append((self.cloud, fraction))
+        else:
+            j = target - 1
+            forward, g = edge_rules[j]
+            g = g if forward else 0.0
+            if g < 1.0:
+                shares.append((self.n_mobile + j, fraction * (1.0 - g)))
+            if g > 0.0:
+                shares.append((self.cloud, fraction * g))
+        return shares
+
+    def relay_edge(self, task: Task, target: int) -> int:
+        """The edge whose radio carries the payload: the target edge, or for the cloud the edge
+        with the best channel this slot."""
+        if 1 <= target <= self.n_edge:
+            return target - 1
+        return int(np.argmax(self.gain[task.mobile]))
+
+    def evaluate(self, task, shares, relay, server_free, commit):
+        """Latency, energy and cost of dispatching ``task`` as ``shares`` now, on processor
+        availability ``server_free`` (updated in place if ``commit``). Returns None if a share
+        needs more qubits than its node has."""
+        cfg = self.config
+        if any(not self.fits(task, node) for node, _ in shares):
+            return None
+        nk = (task.n, task.k)
+        circuit = self.circuits[nk]
+        remote = any(node != task.mobile for node, _ in shares)
+        t_up = self.payload_bits(task) / self.uplink_rate(task.mobile, relay) if remote else 0.0
+        t_back = self.backhaul_prop_s + self.payload_bits(task) / cfg.backhaul_bps
+        energy = cfg.tx_power_w * t_up
+        finish_all, finish_remote, parts = self.now, self.now, []
+        for node, share in shares:
+            kind = self.kind[node]
+            qpu = self.qpus[node]
+            shots = math.ceil(self.shots[(nk, kind)] * share)
+            classical = (1e3 * (circuit["gates_1q"] + circuit["gates_2q"]) + 10.0 * shots) / qpu.classical_ops_per_s
+            busy = shots * self.shot_s[(nk, kind)] + classical
+            ready = self.now + (t_up if node != task.mobile else 0.0) + (t_back if node == self.cloud else 0.0)
+            free = server_free[node]
+            s = int(np.argmin(free))
+            start = max(ready, float(free[s]))
+            finish = start + busy
+            if commit:
+                free[s] = finish
+            parts.append((node, finish))
+            energy += qpu.active_power_w * busy
+            finish_all = max(finish_all, finish)
+            if node != task.mobile:
+                finish_remote = max(finish_remote, finish)
+        if remote:
+            energy += self.qpus[task.mobile].idle_power_w * (finish_remote - self.now)
+        latency = finish_all - task.arrival_s
+        cost = self.d * latency + self.e * energy / cfg.energy_scale_j
+        return latency, energy, cost, parts
+
+    # --- transitions ---------------------------------------------------------------------------
+    def step(self, mobile_actions, edge_rules) -> dict:
+        """Dispatch each mobile's head task with ``mobile_actions[i] = (target, fraction)`` and
+        the edges' ``edge_rules``, then advance one slot. Returns the slot's events."""
+        cfg = self.config
+        slot_cost, invalid = 0.0, np.zeros(self.n_mobile, dtype=bool)
+        self.received_last[:] = 0
+        for i in range(self.n_mobile):
+            task = self.head(i)
+            if task is None:
+                continue
+            self.queues[i].popleft()
+            target, fraction = mobile_actions[i]
+            shares = self.plan(task, target, fraction, edge_rules)
+            if any(self.queue_length(node) >= cfg.processor_queue_limit for node, _ in shares):
+                slot_cost += self._end_unserved("dropped")
+                continue
+            result = self.evaluate(task, shares, self.relay_edge(task, target), self.server_free, True)
+            if result is None:
+                invalid[i] = True
+                slot_cost += self._end_unserved("failed")
+                continue
+            latency, energy, cost, parts = result
+            for node, finish in parts:
+                self.in_flight_parts[node].append(finish)
+                if self.n_mobile <= node < self.cloud:
+                    self.received_last[node - self.n_mobile] += 1
+            self.in_flight_tasks[task.id] = max(f for _, f in parts)
+            self.totals["latency"] += latency
+            self.totals["energy"] += energy
+            slot_cost += cost
+            self.totals["cost"] += cost
+        # One slot passes: finished shares leave their queues, finished tasks end as done.
+        self.broadcast_backlog = np.array([self.backlog(self.n_mobile + j) for j in range(self.n_edge)] + [self.backlog(self.cloud)])
+        self.slot += 1
+        self.now = self.slot * cfg.slot_s
+        for node, parts in enumerate(self.in_flight_parts):
+            if parts:
+                self.in_flight_parts[node] = [f for f in parts if f > self.now]
+        finished = [tid for tid, f in self.in_flight_tasks.items() if f <= self.now]
+        for tid in finished:
+            del self.in_flight_tasks[tid]
+            self.counts["done"] += 1
+            self.totals["ended"] += 1
+        slot_cost += sum(self._arrivals())
+        self._draw_channels()
+        return {"cost": slot_cost, "invalid": invalid}
+
+    def _end_unserved(self, how: str) -> float:
+        cost = self.config.failure_cost if how == "failed" else self.config.drop_cost
+        self.counts[how] += 1
+        self.totals["ended"] += 1
+        self.totals["cost"] += cost
+        return cost
+
+    def waiting(self) -> int:
+        return sum(len(q) for q in self.queues)
+
+    def mean_cost_per_task(self) -> float:
+        """Total cost over tasks decided so far (done or in flight, failed, dropped)."""
+        decided = self.counts["failed"] + self.counts["dropped"] + self.counts["done"] + len(self.in_flight_tasks)
+        return self.totals["cost"] / decided if decided else 0.0

@@ -1,0 +1,121 @@
+"""``qnet/MobileEdgeCloud-v0`` as a Gymnasium env: one controller decides for every node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..config import merge_config
+from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
+from ..multiagent.mobile_edge_cloud import render_offloading
+from ..multiagent.offloading_views import LEVELS, OffloadingViews
+
+
+class MobileEdgeCloudEnv(gym.Env):
+    """
+    ## Description
+
+    The centralised front of the mobile/edge/cloud offloading model (seed 002, Sec. IV; core in
+    :mod:`qnet_envs.core.offloading`, decentralised front
+    :class:`qnet_envs.multiagent.mobile_edge_cloud.MobileEdgeCloudParallelEnv`). One controller
+    sees the global state and decides for every mobile and edge node at once.
+
+    ## Action Space
+
+    ``MultiDiscrete([(E + 2) * 5] * M + [2 * 5] * E)``: per mobile, target (local, edges,
+    cloud) x offload-fraction level (0, 0.25, 0.5, 0.75, 1) as ``target * 5 + level``; per edge,
+    (keep, forward to cloud) x forwarded-fraction level. ``info["action_mask"]`` is a tuple of
+    one int8 mask per component (the form ``MultiDiscrete.sample(mask=...)`` takes); a
+    masked-out component makes that task fail (``failure_cost``) and sets
+    ``info["invalid_action"]``. Out-of-space actions raise ``ValueError``.
+
+    ## Observation Space
+
+    ``Box(0, 1, (M (8 + 2E) + 4E + E + 1,), float32)``: the multi-agent env's ``state()``.
+
+    ## Rewards
+
+    Minus the slot's total cost: d x latency + e x energy / ``energy_scale_j`` per dispatched
+    task, plus ``failure_cost`` / ``drop_cost`` per failed or dropped task.
+
+    ## Episode End
+
+    Truncated after ``horizon`` slots (200).
+
+    ## Arguments
+
+    As the multi-agent env (``config`` merges into ``OffloadingConfig``; ``qos`` presets
+    latency / balanced / energy). ``qnet/MobileEdgeCloud-small-v0`` has 3 mobile and 2 edge
+    nodes.
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metric_keys = ("mean_cost_per_task", "done", "failed", "dropped")
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None")
+        self.render_mode = render_mode
+        self._configure(merge_config(self.default_config(), config))
+
+    @classmethod
+    def default_config(cls) -> OffloadingConfig:
+        return OffloadingConfig()
+
+    def _configure(self, config: OffloadingConfig) -> None:
+        self.config = config
+        self.sim = Offloading(config)
+        self.views = OffloadingViews(self.sim, flat=True)
+        m, e = self.sim.n_mobile, self.sim.n_edge
+        self.nvec = np.array([self.views.n_targets * LEVELS] * m + [2 * LEVELS] * e)
+        self.action_space = spaces.MultiDiscrete(self.nvec)
+        self.observation_space = self.views.state_space
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if options and "config" in options:
+            self._configure(merge_config(self.config, options["config"]))
+        self.sim.reset(self.np_random)
+        return self.views.state(), self._info(np.zeros(self.sim.n_mobile, dtype=bool))
+
+    def step(self, action):
+        a = np.asarray(action)
+        if a.shape != self.nvec.shape or not np.issubdtype(a.dtype, np.integer) or (a < 0).any() or (a >= self.nvec).any():
+            raise ValueError(f"action {action!r} is not in {self.action_space}")
+        actions = {agent: int(x) for agent, x in zip(self.views.agents, a, strict=True)}
+        events = self.views.apply(actions)
+        truncated = self.sim.slot >= self.config.horizon
+        return self.views.state(), -float(events["cost"]), False, truncated, self._info(events["invalid"])
+
+    def _info(self, invalid) -> dict:
+        sim = self.sim
+        masks = self.views.masks()
+        return {
+            "action_mask": tuple(masks[a] for a in self.views.agents),
+            "invalid_action": bool(np.any(invalid)),
+            "mean_cost_per_task": sim.mean_cost_per_task(),
+            "done": sim.counts["done"],
+            "failed": sim.counts["failed"],
+            "dropped": sim.counts["dropped"],
+            "arrived": sim.counts["arrived"],
+        }
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        return render_offloading(self.sim, self.render_mode)
+
+
+class MobileEdgeCloudSmallEnv(MobileEdgeCloudEnv):
+    """``qnet/MobileEdgeCloud-small-v0``: the same model with 3 mobile, 2 edge, 1 cloud node."""
+
+    @classmethod
+    def default_config(cls) -> OffloadingConfig:
+        return OffloadingConfig(**SMALL_PRESET)

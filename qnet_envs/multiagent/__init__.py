@@ -1,0 +1,1 @@
+"""PettingZoo ParallelEnv fronts over the same core simulations as the Gymnasium envs."""

@@ -1,0 +1,170 @@
+"""PettingZoo front of the offloading core: one agent per mobile and edge node."""
+
+from __future__ import annotations
+
+import numpy as np
+from pettingzoo import ParallelEnv
+
+from ..config import merge_config
+from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
+from ..rendering import figure_to_rgb, new_figure
+from .offloading_views import OffloadingViews
+
+
+class MobileEdgeCloudParallelEnv(ParallelEnv):
+    """
+    ## Description
+
+    Decentralised offloading of quantum-autoencoder tasks in a heterogeneous quantum computing
+    network of ``n_mobile`` mobile, ``n_edge`` edge and one cloud node (seed 002, Xu et al.,
+    Sec. IV and Fig. 2-3; default 10 / 5 / 1 as in the seed). The model is
+    :mod:`qnet_envs.core.offloading`. Every mobile and edge node is an agent (the cloud only
+    serves); all agents receive the same reward, minus the slot's total cost
+    d x latency + e x energy / ``energy_scale_j``, plus ``failure_cost``/``drop_cost`` per
+    failed or dropped task.
+
+    ## Agents and actions
+
+    * ``mobile_i``: ``Dict(target=Discrete(E + 2), fraction=Box(0, 1, (1,)))`` for its
+      head-of-line task: target 0 runs it locally, 1..E offloads to an edge, E + 1 to the cloud
+      (through the edge with the best channel); ``fraction`` of the shots is offloaded, the rest
+      runs locally. Ignored when the mobile has no task.
+    * ``edge_j``: ``Dict(forward=Discrete(2), fraction=Box(0, 1, (1,)))``: whether, and what
+      share of, the shots arriving at it this slot are forwarded to the cloud.
+    * With ``flat_actions=True`` both become ``Discrete``: (target or forward) x 5 fraction
+      levels (0, 0.25, 0.5, 0.75, 1), index = choice * 5 + level, for DQN-style learners.
+
+    ``infos[agent]["action_mask"]`` (int8) marks the targets (native) or target-level pairs
+    (flat) whose processors can hold the task (qubits 2n - k + 1 vs capacity). A masked-out
+    choice is not executed: the task ends as failed, costs ``failure_cost`` (10) and
+    ``infos[agent]["invalid_action"]`` is True. Actions outside the space raise ``ValueError``.
+
+    ## Observations (local, partial)
+
+    Mobile (``8 + 2E``): has task, n / 9, k / 5, qubits / 16, fits locally, own processor
+    backlog / 10 s, own decision-queue fill, channel gain to each edge ((dB + 140) / 60), each
+    edge's and the cloud's backlog / 10 s as broadcast at the end of the previous slot (stale
+    by one slot). Edge (4): own backlog, own processor-queue fill, shares received last slot /
+    M, cloud backlog (stale). ``state()`` is the global state for centralised critics: every
+    agent's observation with fresh backlogs.
+
+    ## Episode End
+
+    Truncated after ``horizon`` slots (200); never terminates.
+
+    ## Arguments
+
+    ``config`` deep-merges into :class:`qnet_envs.core.offloading.OffloadingConfig`; ``qos``
+    picks (d, e) from ``latency`` (0.9, 0.1), ``balanced`` (0.5, 0.5), ``energy`` (0.1, 0.9).
+    The processor defaults and their sources are in :mod:`qnet_envs.core.quantum_processors`.
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"name": "qnet/MobileEdgeCloud-v0", "render_modes": ["ansi", "rgb_array"], "is_parallelizable": True}
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None")
+        self.render_mode = render_mode
+        self.config = merge_config(self.default_config(), config)
+        self.sim = Offloading(self.config)
+        self.views = OffloadingViews(self.sim, self.config.flat_actions)
+        self.possible_agents = list(self.views.agents)
+        self.agents = []
+        self.state_space = self.views.state_space
+        self._rng = np.random.default_rng()
+
+    @classmethod
+    def default_config(cls) -> OffloadingConfig:
+        return OffloadingConfig()
+
+    def observation_space(self, agent):
+        return self.views.observation_spaces[agent]
+
+    def action_space(self, agent):
+        return self.views.action_spaces[agent]
+
+    def reset(self, seed=None, options=None):
+        if seed is not None or not hasattr(self, "_seeded"):
+            self._rng = np.random.default_rng(seed)
+            self._seeded = True
+        self.sim.reset(self._rng)
+        self.agents = list(self.possible_agents)
+        infos = self._infos(np.zeros(self.sim.n_mobile, dtype=bool))
+        return self.views.observations(), infos
+
+    def step(self, actions):
+        if not self.agents:
+            raise RuntimeError("step() called after the episode ended; call reset()")
+        events = self.views.apply(actions)
+        reward = -float(events["cost"])
+        truncated = self.sim.slot >= self.config.horizon
+        obs = self.views.observations()
+        rewards = dict.fromkeys(self.agents, reward)
+        terminations = dict.fromkeys(self.agents, False)
+        truncations = dict.fromkeys(self.agents, truncated)
+        infos = self._infos(events["invalid"])
+        if truncated:
+            self.agents = []
+        return obs, rewards, terminations, truncations, infos
+
+    def state(self) -> np.ndarray:
+        return self.views.state()
+
+    def _infos(self, invalid) -> dict:
+        masks = self.views.masks()
+        shared = self.metrics()
+        infos = {a: {"action_mask": masks[a], "invalid_action": bool(invalid[i]), **shared} for i, a in enumerate(self.views.mobile_agents)}
+        infos.update({a: {"action_mask": masks[a], "invalid_action": False, **shared} for a in self.views.edge_agents})
+        return infos
+
+    def metrics(self) -> dict:
+        sim = self.sim
+        return {
+            "mean_cost_per_task": sim.mean_cost_per_task(),
+            "done": sim.counts["done"],
+            "failed": sim.counts["failed"],
+            "dropped": sim.counts["dropped"],
+            "arrived": sim.counts["arrived"],
+        }
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        return render_offloading(self.sim, self.render_mode)
+
+    def close(self):
+        pass
+
+
+class MobileEdgeCloudSmallParallelEnv(MobileEdgeCloudParallelEnv):
+    """``qnet/MobileEdgeCloud-small-v0``: 3 mobile, 2 edge and 1 cloud node."""
+
+    metadata = {**MobileEdgeCloudParallelEnv.metadata, "name": "qnet/MobileEdgeCloud-small-v0"}
+
+    @classmethod
+    def default_config(cls) -> OffloadingConfig:
+        return OffloadingConfig(**SMALL_PRESET)
+
+
+def render_offloading(sim, mode):
+    """Text: per-node backlog and queue; picture: nodes placed in the area, coloured by backlog."""
+    if mode == "ansi":
+        lines = [f"slot={sim.slot} cost/task={sim.mean_cost_per_task():.3f} counts={sim.counts}"]
+        for node in range(sim.cloud + 1):
+            lines.append(f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}")
+        return "\n".join(lines) + "\n"
+    fig = new_figure(5.0, 5.0)
+    ax = fig.add_subplot()
+    back = np.array([sim.backlog(n) for n in range(sim.cloud + 1)])
+    color = np.clip(back / 10.0, 0, 1)
+    ax.scatter(sim.mobile_xy[:, 0], sim.mobile_xy[:, 1], c=[(c, 0.4, 1 - c) for c in color[: sim.n_mobile]], s=60, label="mobile")
+    ax.scatter(sim.edge_xy[:, 0], sim.edge_xy[:, 1], c=[(c, 0.4, 1 - c) for c in color[sim.n_mobile : sim.cloud]], s=200, marker="s", label="edge")
+    ax.set_title(f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}", fontsize=9)
+    ax.legend(loc="upper right", fontsize=7)
+    ax.set_xlim(0, sim.config.area_km)
+    ax.set_ylim(0, sim.config.area_km)
+    return figure_to_rgb(fig)

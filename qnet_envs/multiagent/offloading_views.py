@@ -1,0 +1,155 @@
+"""Observations, action spaces, masks and action decoding of the offloading core, shared by its
+PettingZoo front (one agent per node) and its Gymnasium front (one centralised controller)."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+
+from ..core.offloading import FRACTION_LEVELS, Offloading
+
+LEVELS = len(FRACTION_LEVELS)
+BACKLOG_SCALE_S = 10.0
+
+
+def _clip01(x):
+    return min(max(x, 0.0), 1.0)
+
+
+class OffloadingViews:
+    def __init__(self, sim: Offloading, flat: bool):
+        self.sim, self.flat = sim, flat
+        m, e = sim.n_mobile, sim.n_edge
+        self.mobile_agents = [f"mobile_{i}" for i in range(m)]
+        self.edge_agents = [f"edge_{j}" for j in range(e)]
+        self.agents = self.mobile_agents + self.edge_agents
+        self.n_targets = e + 2  # local, edge_1..edge_E, cloud
+        self.mobile_obs_size = 8 + 2 * e
+        self.edge_obs_size = 4
+        self.state_size = m * self.mobile_obs_size + e * self.edge_obs_size + e + 1
+        self.observation_spaces = {
+            a: spaces.Box(0.0, 1.0, (self.mobile_obs_size if a in self.mobile_agents else self.edge_obs_size,), np.float32)
+            for a in self.agents
+        }
+        if flat:
+            mobile_space = spaces.Discrete(self.n_targets * LEVELS)
+            edge_space = spaces.Discrete(2 * LEVELS)
+        else:
+            frac = spaces.Box(0.0, 1.0, (1,), np.float32)
+            mobile_space = spaces.Dict({"target": spaces.Discrete(self.n_targets), "fraction": frac})
+            edge_space = spaces.Dict({"forward": spaces.Discrete(2), "fraction": frac})
+        self.action_spaces = {a: mobile_space if a in self.mobile_agents else edge_space for a in self.agents}
+        self.state_space = spaces.Box(0.0, 1.0, (self.state_size,), np.float32)
+
+    # --- observations -------------------------------------------------------------------------
+    def mobile_obs(self, i: int, stale: bool = True) -> np.ndarray:
+        sim, cfg = self.sim, self.sim.config
+        e = sim.n_edge
+        obs = np.zeros(self.mobile_obs_size, dtype=np.float32)
+        task = sim.head(i)
+        if task is not None:
+            obs[0] = 1.0
+            obs[1] = task.n / 9.0
+            obs[2] = task.k / 5.0
+            obs[3] = sim.qubits(task) / 16.0
+            obs[4] = sim.fits(task, i)
+        obs[5] = _clip01(sim.backlog(i) / BACKLOG_SCALE_S)
+        obs[6] = len(sim.queues[i]) / cfg.decision_queue_limit
+        gain_db = 10 * np.log10(sim.gain[i])
+        obs[7 : 7 + e] = np.clip((gain_db + 140.0) / 60.0, 0.0, 1.0)
+        if stale:  # edge and cloud backlogs as broadcast at the end of the last slot
+            backlog = sim.broadcast_backlog
+        else:
+            backlog = np.array([sim.backlog(sim.n_mobile + j) for j in range(e)] + [sim.backlog(sim.cloud)])
+        obs[7 + e : 8 + 2 * e] = np.clip(backlog / BACKLOG_SCALE_S, 0.0, 1.0)
+        return obs
+
+    def edge_obs(self, j: int) -> np.ndarray:
+        sim, cfg = self.sim, self.sim.config
+        node = sim.n_mobile + j
+        return np.array(
+            [
+                _clip01(sim.backlog(node) / BACKLOG_SCALE_S),
+                _clip01(sim.queue_length(node) / cfg.processor_queue_limit),
+                _clip01(sim.received_last[j] / sim.n_mobile),
+                _clip01(sim.broadcast_backlog[-1] / BACKLOG_SCALE_S),
+            ],
+            dtype=np.float32,
+        )
+
+    def observations(self) -> dict[str, np.ndarray]:
+        obs = {a: self.mobile_obs(i) for i, a in enumerate(self.mobile_agents)}
+        obs.update({a: self.edge_obs(j) for j, a in enumerate(self.edge_agents)})
+        return obs
+
+    def state(self) -> np.ndarray:
+        sim = self.sim
+        parts = [self.mobile_obs(i, stale=False) for i in range(sim.n_mobile)]
+        parts += [self.edge_obs(j) for j in range(sim.n_edge)]
+        parts.append(np.array([_clip01(sim.backlog(sim.n_mobile + j) / BACKLOG_SCALE_S) for j in range(sim.n_edge)] + [_clip01(sim.backlog(sim.cloud) / BACKLOG_SCALE_S)], dtype=np.float32))
+        return np.concatenate(parts).astype(np.float32)
+
+    # --- masks --------------------------------------------------------------------------------
+    def target_fits(self, i: int) -> np.ndarray:
+        """Per target (local, edges, cloud): whether its processor holds the head task."""
+        sim = self.sim
+        task = sim.head(i)
+        if task is None:
+            return np.ones(self.n_targets, dtype=bool)
+        nodes = [i] + [sim.n_mobile + j for j in range(sim.n_edge)] + [sim.cloud]
+        return np.array([sim.fits(task, node) for node in nodes])
+
+    def mobile_mask(self, i: int) -> np.ndarray:
+        fits = self.target_fits(i)
+        if not self.flat:
+            return fits.astype(np.int8)
+        mask = np.repeat(fits[:, None], LEVELS, axis=1)
+        partial = np.array(FRACTION_LEVELS) < 1.0
+        mask[1:, :] &= ~partial[None, :] | fits[0]  # a share that stays local must fit locally
+        return mask.reshape(-1).astype(np.int8)
+
+    def edge_mask(self) -> np.ndarray:
+        return np.ones(2 * LEVELS if self.flat else 2, dtype=np.int8)
+
+    def masks(self) -> dict[str, np.ndarray]:
+        out = {a: self.mobile_mask(i) for i, a in enumerate(self.mobile_agents)}
+        edge = self.edge_mask()
+        out.update({a: edge for a in self.edge_agents})
+        return out
+
+    # --- actions ------------------------------------------------------------------------------
+    def decode(self, agent: str, action) -> tuple[int, float]:
+        """(target or forward flag, fraction); raises ``ValueError`` outside the agent's space."""
+        space = self.action_spaces[agent]
+        if self.flat:
+            if isinstance(action, np.ndarray) and action.shape == ():
+                action = action.item()
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not 0 <= action < space.n:
+                raise ValueError(f"{agent}: action {action!r} is not in {space}")
+            first, level = divmod(int(action), LEVELS)
+            return first, FRACTION_LEVELS[level]
+        key = "target" if agent in self.mobile_agents else "forward"
+        if not isinstance(action, dict) or set(action) != {key, "fraction"}:
+            raise ValueError(f"{agent}: action {action!r} must be a dict with keys {key!r}, 'fraction'")
+        first = action[key]
+        if isinstance(first, np.ndarray) and first.shape == ():
+            first = first.item()
+        if isinstance(first, (bool, np.bool_)) or not isinstance(first, (int, np.integer)) or not 0 <= first < space[key].n:
+            raise ValueError(f"{agent}: {key}={first!r} is not in {space[key]}")
+        frac = np.asarray(action["fraction"], dtype=np.float64).reshape(-1)
+        if frac.size != 1 or not np.isfinite(frac[0]) or not 0.0 <= frac[0] <= 1.0:
+            raise ValueError(f"{agent}: fraction={action['fraction']!r} must be one number in [0, 1]")
+        return int(first), float(frac[0])
+
+    def apply(self, actions: dict) -> dict:
+        """Decode every agent's action (missing agents: local, no forwarding) and step the core."""
+        mobile = [(0, 0.0)] * self.sim.n_mobile
+        rules = [(0, 0.0)] * self.sim.n_edge
+        for i, a in enumerate(self.mobile_agents):
+            if a in actions:
+                mobile[i] = self.decode(a, actions[a])
+        for j, a in enumerate(self.edge_agents):
+            if a in actions:
+                rules[j] = self.decode(a, actions[a])
+        # A masked-out choice sends a share where it cannot run: the core fails that task.
+        return self.sim.step(mobile, rules)
