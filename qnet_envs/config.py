@@ -20,8 +20,16 @@ def merge_config(config: C, overrides: Mapping[str, Any] | None, prefix: str = "
     """Return a copy of dataclass ``config`` with ``overrides`` deep-merged into it.
 
     Nested dataclasses and dict-valued fields merge key by key; other values are replaced.
-    The result's ``validate()`` (when the class has one) is called before it is returned.
+    The top-level result's ``validate()`` is called before it is returned; it validates its
+    nested parts itself, so that their errors carry the full field name.
     """
+    merged = _merge_fields(config, overrides, prefix)
+    if hasattr(merged, "validate"):
+        merged.validate()
+    return merged
+
+
+def _merge_fields(config, overrides, prefix):
     if overrides is None:
         overrides = {}
     if dataclasses.is_dataclass(overrides):
@@ -36,14 +44,11 @@ def merge_config(config: C, overrides: Mapping[str, Any] | None, prefix: str = "
             raise ValueError(f"unknown config field {name!r}; allowed fields: {sorted(fields)}")
         current = getattr(config, key)
         if dataclasses.is_dataclass(current) and isinstance(value, Mapping):
-            value = merge_config(current, value, prefix=f"{name}.")
+            value = _merge_fields(current, value, prefix=f"{name}.")
         elif isinstance(current, dict) and isinstance(value, Mapping):
             value = _merge_dict(current, value)
         changes[key] = value
-    merged = dataclasses.replace(config, **changes)
-    if hasattr(merged, "validate"):
-        merged.validate()
-    return merged
+    return dataclasses.replace(config, **changes)
 
 
 def _merge_dict(base: Mapping, override: Mapping) -> dict:

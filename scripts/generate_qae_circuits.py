@@ -26,7 +26,11 @@ OUT = Path(__file__).resolve().parents[1] / "qnet_envs" / "data" / "qae_circuits
 
 
 def autoencoder(n: int, k: int) -> QuantumCircuit:
-    data, ref, anc = QuantumRegister(n, "in"), QuantumRegister(n - k, "ref"), QuantumRegister(1, "a")
+    data, ref, anc = (
+        QuantumRegister(n, "in"),
+        QuantumRegister(n - k, "ref"),
+        QuantumRegister(1, "a"),
+    )
     qc = QuantumCircuit(data, ref, anc)
     qc.compose(real_amplitudes(n, reps=ENCODER_REPS, entanglement="linear"), data, inplace=True)
     qc.h(anc[0])

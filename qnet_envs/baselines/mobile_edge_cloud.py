@@ -27,7 +27,10 @@ class OffloadingDecider:
 
     def decide(self):
         sim = self.sim
-        mobile = [self.mobile_choice(i, sim.head(i)) if sim.head(i) is not None else (0, 0.0) for i in range(sim.n_mobile)]
+        mobile = [
+            self.mobile_choice(i, sim.head(i)) if sim.head(i) is not None else (0, 0.0)
+            for i in range(sim.n_mobile)
+        ]
         return mobile, [KEEP] * sim.n_edge
 
     def mobile_choice(self, i, task):
@@ -42,7 +45,10 @@ class RandomOffloading(OffloadingDecider):
     def decide(self):
         sim, rng = self.sim, self.rng
         e = sim.n_edge
-        mobile = [(int(rng.integers(e + 2)), FRACTION_LEVELS[rng.integers(LEVELS)]) for _ in range(sim.n_mobile)]
+        mobile = [
+            (int(rng.integers(e + 2)), FRACTION_LEVELS[rng.integers(LEVELS)])
+            for _ in range(sim.n_mobile)
+        ]
         rules = [(int(rng.integers(2)), FRACTION_LEVELS[rng.integers(LEVELS)]) for _ in range(e)]
         return mobile, rules
 
@@ -82,7 +88,9 @@ class LeastLoadedEdge(OffloadingDecider):
             score = backlog - 1e-3 * np.log(sim.gain[i])
             mobile.append((1 + int(np.argmin(score)), 1.0))
         cloud = sim.backlog(sim.cloud)
-        rules = [(1, 1.0) if sim.backlog(sim.n_mobile + j) > cloud else KEEP for j in range(sim.n_edge)]
+        rules = [
+            (1, 1.0) if sim.backlog(sim.n_mobile + j) > cloud else KEEP for j in range(sim.n_edge)
+        ]
         return mobile, rules
 
 
@@ -128,7 +136,10 @@ class SlotOracle(OffloadingDecider):
         if np.prod([len(o) for o in opts], dtype=float) <= self.max_joint:
             best = min(itertools.product(*opts), key=lambda c: self.joint_cost(tasks, c))
         else:
-            best = [min(o, key=lambda c, t=t: self.joint_cost([t], [c])) for t, o in zip(tasks, opts, strict=True)]
+            best = [
+                min(o, key=lambda c, t=t: self.joint_cost([t], [c]))
+                for t, o in zip(tasks, opts, strict=True)
+            ]
             improved = True
             while improved:
                 improved = False
@@ -145,7 +156,9 @@ class SlotOracle(OffloadingDecider):
         return mobile, [KEEP] * sim.n_edge
 
 
-DECIDERS = {d.name: d for d in (RandomOffloading, AllLocal, NearestEdge, LeastLoadedEdge, SlotOracle)}
+DECIDERS = {
+    d.name: d for d in (RandomOffloading, AllLocal, NearestEdge, LeastLoadedEdge, SlotOracle)
+}
 
 
 def level_of(fraction: float) -> int:
@@ -155,7 +168,9 @@ def level_of(fraction: float) -> int:
 def encode_flat(decision) -> list[int]:
     """Per-agent flat Discrete actions (mobiles then edges) for a decision."""
     mobile, rules = decision
-    return [t * LEVELS + level_of(f) for t, f in mobile] + [fw * LEVELS + level_of(f) for fw, f in rules]
+    return [t * LEVELS + level_of(f) for t, f in mobile] + [
+        fw * LEVELS + level_of(f) for fw, f in rules
+    ]
 
 
 class CentralisedPolicy(Policy):
@@ -183,9 +198,19 @@ def parallel_actions(env, decider) -> dict:
     if views.flat:
         return dict(zip(views.agents, encode_flat(decision), strict=True))
     mobile, rules = decision
-    out = {a: {"target": t, "fraction": np.array([f], np.float32)} for a, (t, f) in zip(views.mobile_agents, mobile, strict=True)}
-    out.update({a: {"forward": fw, "fraction": np.array([f], np.float32)} for a, (fw, f) in zip(views.edge_agents, rules, strict=True)})
+    out = {
+        a: {"target": t, "fraction": np.array([f], np.float32)}
+        for a, (t, f) in zip(views.mobile_agents, mobile, strict=True)
+    }
+    out.update(
+        {
+            a: {"forward": fw, "fraction": np.array([f], np.float32)}
+            for a, (fw, f) in zip(views.edge_agents, rules, strict=True)
+        }
+    )
     return out
 
 
-POLICIES = {name: (lambda env, cls=cls: CentralisedPolicy(env, cls)) for name, cls in DECIDERS.items()}
+POLICIES = {
+    name: (lambda env, cls=cls: CentralisedPolicy(env, cls)) for name, cls in DECIDERS.items()
+}

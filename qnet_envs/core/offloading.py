@@ -152,12 +152,20 @@ class Offloading:
         self.circuits = {nk: table[nk] for nk in table}
         # Per (n, k) and node kind: shots and seconds per shot, computed once.
         kinds = {"mobile": config.mobile_qpu, "edge": config.edge_qpu, "cloud": config.cloud_qpu}
-        self.shots = {(nk, kind): shots_needed(c, q, config.precision) for nk, c in table.items() for kind, q in kinds.items()}
-        self.shot_s = {(nk, kind): shot_time(c, q) for nk, c in table.items() for kind, q in kinds.items()}
+        self.shots = {
+            (nk, kind): shots_needed(c, q, config.precision)
+            for nk, c in table.items()
+            for kind, q in kinds.items()
+        }
+        self.shot_s = {
+            (nk, kind): shot_time(c, q) for nk, c in table.items() for kind, q in kinds.items()
+        }
         self.kind = ["mobile"] * m + ["edge"] * e + ["cloud"]
         angles = 2 * np.pi * np.arange(e) / e
         centre = config.area_km / 2
-        self.edge_xy = centre + config.edge_radius_km * np.stack([np.cos(angles), np.sin(angles)], 1)
+        self.edge_xy = centre + config.edge_radius_km * np.stack(
+            [np.cos(angles), np.sin(angles)], 1
+        )
         noise_w = 10 ** ((config.noise_dbm_per_hz + config.noise_figure_db) / 10) / 1e3
         self.noise_w = noise_w * config.bandwidth_hz
         self.backhaul_prop_s = config.backhaul_km * 1.44 / 299_792.458
@@ -279,9 +287,15 @@ class Offloading:
             kind = self.kind[node]
             qpu = self.qpus[node]
             shots = math.ceil(self.shots[(nk, kind)] * share)
-            classical = (1e3 * (circuit["gates_1q"] + circuit["gates_2q"]) + 10.0 * shots) / qpu.classical_ops_per_s
+            classical = (
+                1e3 * (circuit["gates_1q"] + circuit["gates_2q"]) + 10.0 * shots
+            ) / qpu.classical_ops_per_s
             busy = shots * self.shot_s[(nk, kind)] + classical
-            ready = self.now + (t_up if node != task.mobile else 0.0) + (t_back if node == self.cloud else 0.0)
+            ready = (
+                self.now
+                + (t_up if node != task.mobile else 0.0)
+                + (t_back if node == self.cloud else 0.0)
+            )
             free = server_free[node]
             s = int(np.argmin(free))
             start = max(ready, float(free[s]))
@@ -316,7 +330,9 @@ class Offloading:
             if any(self.queue_length(node) >= cfg.processor_queue_limit for node, _ in shares):
                 slot_cost += self._end_unserved("dropped")
                 continue
-            result = self.evaluate(task, shares, self.relay_edge(task, target), self.server_free, True)
+            result = self.evaluate(
+                task, shares, self.relay_edge(task, target), self.server_free, True
+            )
             if result is None:
                 invalid[i] = True
                 slot_cost += self._end_unserved("failed")
@@ -332,7 +348,10 @@ class Offloading:
             slot_cost += cost
             self.totals["cost"] += cost
         # One slot passes: finished shares leave their queues, finished tasks end as done.
-        self.broadcast_backlog = np.array([self.backlog(self.n_mobile + j) for j in range(self.n_edge)] + [self.backlog(self.cloud)])
+        self.broadcast_backlog = np.array(
+            [self.backlog(self.n_mobile + j) for j in range(self.n_edge)]
+            + [self.backlog(self.cloud)]
+        )
         self.slot += 1
         self.now = self.slot * cfg.slot_s
         for node, parts in enumerate(self.in_flight_parts):
@@ -359,5 +378,10 @@ class Offloading:
 
     def mean_cost_per_task(self) -> float:
         """Total cost over tasks decided so far (done or in flight, failed, dropped)."""
-        decided = self.counts["failed"] + self.counts["dropped"] + self.counts["done"] + len(self.in_flight_tasks)
+        decided = (
+            self.counts["failed"]
+            + self.counts["dropped"]
+            + self.counts["done"]
+            + len(self.in_flight_tasks)
+        )
         return self.totals["cost"] / decided if decided else 0.0

@@ -61,7 +61,9 @@ class MobileEdgeCloudEnv(gym.Env):
 
     def __init__(self, config: dict | None = None, render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None")
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
+            )
         self.render_mode = render_mode
         self._configure(merge_config(self.default_config(), config))
 
@@ -87,12 +89,23 @@ class MobileEdgeCloudEnv(gym.Env):
 
     def step(self, action):
         a = np.asarray(action)
-        if a.shape != self.nvec.shape or not np.issubdtype(a.dtype, np.integer) or (a < 0).any() or (a >= self.nvec).any():
+        if (
+            a.shape != self.nvec.shape
+            or not np.issubdtype(a.dtype, np.integer)
+            or (a < 0).any()
+            or (a >= self.nvec).any()
+        ):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
         actions = {agent: int(x) for agent, x in zip(self.views.agents, a, strict=True)}
         events = self.views.apply(actions)
         truncated = self.sim.slot >= self.config.horizon
-        return self.views.state(), -float(events["cost"]), False, truncated, self._info(events["invalid"])
+        return (
+            self.views.state(),
+            -float(events["cost"]),
+            False,
+            truncated,
+            self._info(events["invalid"]),
+        )
 
     def _info(self, invalid) -> dict:
         sim = self.sim

@@ -63,11 +63,17 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     * v0: initial release.
     """
 
-    metadata = {"name": "qnet/MobileEdgeCloud-v0", "render_modes": ["ansi", "rgb_array"], "is_parallelizable": True}
+    metadata = {
+        "name": "qnet/MobileEdgeCloud-v0",
+        "render_modes": ["ansi", "rgb_array"],
+        "is_parallelizable": True,
+    }
 
     def __init__(self, config: dict | None = None, render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None")
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
+            )
         self.render_mode = render_mode
         self.config = merge_config(self.default_config(), config)
         self.sim = Offloading(self.config)
@@ -117,8 +123,16 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     def _infos(self, invalid) -> dict:
         masks = self.views.masks()
         shared = self.metrics()
-        infos = {a: {"action_mask": masks[a], "invalid_action": bool(invalid[i]), **shared} for i, a in enumerate(self.views.mobile_agents)}
-        infos.update({a: {"action_mask": masks[a], "invalid_action": False, **shared} for a in self.views.edge_agents})
+        infos = {
+            a: {"action_mask": masks[a], "invalid_action": bool(invalid[i]), **shared}
+            for i, a in enumerate(self.views.mobile_agents)
+        }
+        infos.update(
+            {
+                a: {"action_mask": masks[a], "invalid_action": False, **shared}
+                for a in self.views.edge_agents
+            }
+        )
         return infos
 
     def metrics(self) -> dict:
@@ -155,15 +169,33 @@ def render_offloading(sim, mode):
     if mode == "ansi":
         lines = [f"slot={sim.slot} cost/task={sim.mean_cost_per_task():.3f} counts={sim.counts}"]
         for node in range(sim.cloud + 1):
-            lines.append(f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}")
+            lines.append(
+                f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}"
+            )
         return "\n".join(lines) + "\n"
     fig = new_figure(5.0, 5.0)
     ax = fig.add_subplot()
     back = np.array([sim.backlog(n) for n in range(sim.cloud + 1)])
     color = np.clip(back / 10.0, 0, 1)
-    ax.scatter(sim.mobile_xy[:, 0], sim.mobile_xy[:, 1], c=[(c, 0.4, 1 - c) for c in color[: sim.n_mobile]], s=60, label="mobile")
-    ax.scatter(sim.edge_xy[:, 0], sim.edge_xy[:, 1], c=[(c, 0.4, 1 - c) for c in color[sim.n_mobile : sim.cloud]], s=200, marker="s", label="edge")
-    ax.set_title(f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}", fontsize=9)
+    ax.scatter(
+        sim.mobile_xy[:, 0],
+        sim.mobile_xy[:, 1],
+        c=[(c, 0.4, 1 - c) for c in color[: sim.n_mobile]],
+        s=60,
+        label="mobile",
+    )
+    ax.scatter(
+        sim.edge_xy[:, 0],
+        sim.edge_xy[:, 1],
+        c=[(c, 0.4, 1 - c) for c in color[sim.n_mobile : sim.cloud]],
+        s=200,
+        marker="s",
+        label="edge",
+    )
+    ax.set_title(
+        f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}",
+        fontsize=9,
+    )
     ax.legend(loc="upper right", fontsize=7)
     ax.set_xlim(0, sim.config.area_km)
     ax.set_ylim(0, sim.config.area_km)

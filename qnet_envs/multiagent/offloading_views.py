@@ -28,7 +28,12 @@ class OffloadingViews:
         self.edge_obs_size = 4
         self.state_size = m * self.mobile_obs_size + e * self.edge_obs_size + e + 1
         self.observation_spaces = {
-            a: spaces.Box(0.0, 1.0, (self.mobile_obs_size if a in self.mobile_agents else self.edge_obs_size,), np.float32)
+            a: spaces.Box(
+                0.0,
+                1.0,
+                (self.mobile_obs_size if a in self.mobile_agents else self.edge_obs_size,),
+                np.float32,
+            )
             for a in self.agents
         }
         if flat:
@@ -36,32 +41,43 @@ class OffloadingViews:
             edge_space = spaces.Discrete(2 * LEVELS)
         else:
             frac = spaces.Box(0.0, 1.0, (1,), np.float32)
-            mobile_space = spaces.Dict({"target": spaces.Discrete(self.n_targets), "fraction": frac})
+            mobile_space = spaces.Dict(
+                {"target": spaces.Discrete(self.n_targets), "fraction": frac}
+            )
             edge_space = spaces.Dict({"forward": spaces.Discrete(2), "fraction": frac})
-        self.action_spaces = {a: mobile_space if a in self.mobile_agents else edge_space for a in self.agents}
+        self.action_spaces = {
+            a: mobile_space if a in self.mobile_agents else edge_space for a in self.agents
+        }
         self.state_space = spaces.Box(0.0, 1.0, (self.state_size,), np.float32)
 
     # --- observations -------------------------------------------------------------------------
-    def mobile_obs(self, i: int, stale: bool = True) -> np.ndarray:
+    def remote_backlogs(self) -> np.ndarray:
+        """Current backlog (s) of every edge and of the cloud."""
+        sim = self.sim
+        return np.array([sim.backlog(node) for node in range(sim.n_mobile, sim.cloud + 1)])
+
+    def mobile_block(self, stale: bool = True) -> np.ndarray:
+        """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
+        the previous slot (what a mobile can know), otherwise the current ones (the state)."""
         sim, cfg = self.sim, self.sim.config
         e = sim.n_edge
-        obs = np.zeros(self.mobile_obs_size, dtype=np.float32)
-        task = sim.head(i)
-        if task is not None:
-            obs[0] = 1.0
-            obs[1] = task.n / 9.0
-            obs[2] = task.k / 5.0
-            obs[3] = sim.qubits(task) / 16.0
-            obs[4] = sim.fits(task, i)
-        obs[5] = _clip01(sim.backlog(i) / BACKLOG_SCALE_S)
-        obs[6] = len(sim.queues[i]) / cfg.decision_queue_limit
-        gain_db = 10 * np.log10(sim.gain[i])
-        obs[7 : 7 + e] = np.clip((gain_db + 140.0) / 60.0, 0.0, 1.0)
-        if stale:  # edge and cloud backlogs as broadcast at the end of the last slot
-            backlog = sim.broadcast_backlog
-        else:
-            backlog = np.array([sim.backlog(sim.n_mobile + j) for j in range(e)] + [sim.backlog(sim.cloud)])
-        obs[7 + e : 8 + 2 * e] = np.clip(backlog / BACKLOG_SCALE_S, 0.0, 1.0)
+        obs = np.zeros((sim.n_mobile, self.mobile_obs_size), dtype=np.float32)
+        for i in range(sim.n_mobile):
+            task = sim.head(i)
+            if task is not None:
+                obs[i, :5] = (
+                    1.0,
+                    task.n / 9.0,
+                    task.k / 5.0,
+                    sim.qubits(task) / 16.0,
+                    sim.fits(task, i),
+                )
+            obs[i, 5] = sim.backlog(i)
+            obs[i, 6] = len(sim.queues[i]) / cfg.decision_queue_limit
+        obs[:, 5] = np.minimum(obs[:, 5] / BACKLOG_SCALE_S, 1.0)
+        obs[:, 7 : 7 + e] = np.clip((10 * np.log10(sim.gain) + 140.0) / 60.0, 0.0, 1.0)
+        backlog = sim.broadcast_backlog if stale else self.remote_backlogs()
+        obs[:, 7 + e :] = np.minimum(backlog / BACKLOG_SCALE_S, 1.0)
         return obs
 
     def edge_obs(self, j: int) -> np.ndarray:
@@ -78,15 +94,15 @@ class OffloadingViews:
         )
 
     def observations(self) -> dict[str, np.ndarray]:
-        obs = {a: self.mobile_obs(i) for i, a in enumerate(self.mobile_agents)}
+        block = self.mobile_block()
+        obs = {a: block[i] for i, a in enumerate(self.mobile_agents)}
         obs.update({a: self.edge_obs(j) for j, a in enumerate(self.edge_agents)})
         return obs
 
     def state(self) -> np.ndarray:
-        sim = self.sim
-        parts = [self.mobile_obs(i, stale=False) for i in range(sim.n_mobile)]
-        parts += [self.edge_obs(j) for j in range(sim.n_edge)]
-        parts.append(np.array([_clip01(sim.backlog(sim.n_mobile + j) / BACKLOG_SCALE_S) for j in range(sim.n_edge)] + [_clip01(sim.backlog(sim.cloud) / BACKLOG_SCALE_S)], dtype=np.float32))
+        parts = [self.mobile_block(stale=False).reshape(-1)]
+        parts += [self.edge_obs(j) for j in range(self.sim.n_edge)]
+        parts.append(np.minimum(self.remote_backlogs() / BACKLOG_SCALE_S, 1.0))
         return np.concatenate(parts).astype(np.float32)
 
     # --- masks --------------------------------------------------------------------------------
@@ -124,21 +140,33 @@ class OffloadingViews:
         if self.flat:
             if isinstance(action, np.ndarray) and action.shape == ():
                 action = action.item()
-            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) or not 0 <= action < space.n:
+            if (
+                isinstance(action, (bool, np.bool_))
+                or not isinstance(action, (int, np.integer))
+                or not 0 <= action < space.n
+            ):
                 raise ValueError(f"{agent}: action {action!r} is not in {space}")
             first, level = divmod(int(action), LEVELS)
             return first, FRACTION_LEVELS[level]
         key = "target" if agent in self.mobile_agents else "forward"
         if not isinstance(action, dict) or set(action) != {key, "fraction"}:
-            raise ValueError(f"{agent}: action {action!r} must be a dict with keys {key!r}, 'fraction'")
+            raise ValueError(
+                f"{agent}: action {action!r} must be a dict with keys {key!r}, 'fraction'"
+            )
         first = action[key]
         if isinstance(first, np.ndarray) and first.shape == ():
             first = first.item()
-        if isinstance(first, (bool, np.bool_)) or not isinstance(first, (int, np.integer)) or not 0 <= first < space[key].n:
+        if (
+            isinstance(first, (bool, np.bool_))
+            or not isinstance(first, (int, np.integer))
+            or not 0 <= first < space[key].n
+        ):
             raise ValueError(f"{agent}: {key}={first!r} is not in {space[key]}")
         frac = np.asarray(action["fraction"], dtype=np.float64).reshape(-1)
         if frac.size != 1 or not np.isfinite(frac[0]) or not 0.0 <= frac[0] <= 1.0:
-            raise ValueError(f"{agent}: fraction={action['fraction']!r} must be one number in [0, 1]")
+            raise ValueError(
+                f"{agent}: fraction={action['fraction']!r} must be one number in [0, 1]"
+            )
         return int(first), float(frac[0])
 
     def apply(self, actions: dict) -> dict:

@@ -1,0 +1,217 @@
+"""Mobile/edge/cloud offloading: both fronts' conformance, seeding, bad input, task conservation
+(hypothesis), wiring to the circuit data, and the per-slot oracle against the baselines."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pettingzoo.test import parallel_api_test
+
+import qnet_envs
+from qnet_envs import physics
+from qnet_envs.baselines.mobile_edge_cloud import DECIDERS, parallel_actions
+from qnet_envs.core.quantum_processors import qae_table, shot_time, shots_needed
+from qnet_envs.rollout import run_episodes
+
+GYM_IDS = ["qnet/MobileEdgeCloud-v0", "qnet/MobileEdgeCloud-small-v0"]
+PAR_IDS = qnet_envs.parallel_env_ids()
+
+
+@pytest.mark.parametrize("env_id", GYM_IDS)
+@pytest.mark.parametrize("render_mode", [None, "ansi", "rgb_array"])
+def test_gym_front_passes_env_checker(env_id, render_mode):
+    check_env(gym.make(env_id, render_mode=render_mode).unwrapped, skip_render_check=False)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+@pytest.mark.parametrize("env_id", PAR_IDS)
+def test_parallel_api(env_id, flat):
+    parallel_api_test(
+        qnet_envs.make_parallel(env_id, config={"flat_actions": flat}), num_cycles=300
+    )
+
+
+def parallel_trace(env_id, seed, steps=250, flat=False):
+    env = qnet_envs.make_parallel(env_id, config={"flat_actions": flat, "horizon": 80})
+    obs, infos = env.reset(seed=seed)
+    for k, a in enumerate(env.possible_agents):
+        env.action_space(a).seed(seed * 100 + k)
+    trace = []
+    for _ in range(steps):
+        if not env.agents:
+            obs, infos = env.reset()
+        acts = {a: env.action_space(a).sample() for a in env.agents}
+        obs, rew, term, trunc, infos = env.step(acts)
+        trace.append(
+            (
+                repr(sorted((a, o.tobytes()) for a, o in obs.items())),
+                sorted(rew.items()),
+                env.state().tobytes(),
+            )
+        )
+    return trace
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_parallel_deterministic_over_many_steps_and_seed_matters(flat):
+    env_id = "qnet/MobileEdgeCloud-v0"
+    assert parallel_trace(env_id, 3, flat=flat) == parallel_trace(env_id, 3, flat=flat)
+    assert parallel_trace(env_id, 3, flat=flat) != parallel_trace(env_id, 4, flat=flat)
+
+
+def test_small_preset_and_config_merge():
+    env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"qos": "energy"})
+    assert len(env.possible_agents) == 5 and env.config.qos == "energy"
+    genv = gym.make("qnet/MobileEdgeCloud-small-v0", config={"task_rate": 0.5}).unwrapped
+    assert genv.sim.n_mobile == 3 and genv.config.task_rate == 0.5
+    default = qnet_envs.make_parallel("qnet/MobileEdgeCloud-v0")
+    assert sum(a.startswith("mobile") for a in default.possible_agents) == 10
+    assert sum(a.startswith("edge") for a in default.possible_agents) == 5
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("n_mobile", 0),
+        ("qos", "speed"),
+        ("precision", 0.0),
+        ("n_range", (5, 9)),
+        ("task_rate", -1.0),
+        ("horizon", 0),
+    ],
+)
+def test_bad_config_raises(field, value):
+    with pytest.raises(ValueError, match=field.split("_")[0]):
+        qnet_envs.make_parallel("qnet/MobileEdgeCloud-v0", config={field: value})
+    with pytest.raises(ValueError, match=field.split("_")[0]):
+        gym.make("qnet/MobileEdgeCloud-v0", config={field: value})
+
+
+def test_bad_processor_config_names_nested_field():
+    with pytest.raises(ValueError, match="mobile_qpu.qubits"):
+        gym.make("qnet/MobileEdgeCloud-v0", config={"mobile_qpu": {"qubits": 0}})
+
+
+def test_out_of_space_actions_raise():
+    env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0")
+    env.reset(seed=0)
+    for bad in (
+        {"target": 9, "fraction": [0.5]},
+        {"target": 1, "fraction": [1.5]},
+        {"target": 1},
+        3,
+    ):
+        with pytest.raises(ValueError):
+            env.step({"mobile_0": bad})
+    genv = gym.make("qnet/MobileEdgeCloud-small-v0").unwrapped
+    genv.reset(seed=0)
+    with pytest.raises(ValueError):
+        genv.step(genv.nvec + 1)
+
+
+def test_masked_target_fails_the_task_with_penalty():
+    env = qnet_envs.make_parallel(
+        "qnet/MobileEdgeCloud-small-v0",
+        config={"n_range": (9, 9), "k_range": (3, 3), "task_rate": 5.0},
+    )
+    obs, infos = env.reset(seed=0)
+    assert (
+        infos["mobile_0"]["action_mask"][0] == 0
+    )  # a 16-qubit task cannot run on a 12-qubit mobile
+    acts = {a: env.action_space(a).sample() for a in env.agents}
+    acts["mobile_0"] = {"target": 0, "fraction": np.array([0.0], np.float32)}
+    failed = infos["mobile_0"]["failed"]
+    obs, rew, term, trunc, infos = env.step(acts)
+    assert infos["mobile_0"]["invalid_action"] is True
+    assert infos["mobile_0"]["failed"] >= failed + 1
+    assert rew["mobile_0"] <= -env.config.failure_cost
+
+
+def check_conservation(sim):
+    c = sim.counts
+    ended = c["done"] + c["failed"] + c["dropped"]
+    assert c["arrived"] == ended + len(sim.in_flight_tasks) + sim.waiting()
+    for q in sim.queues:
+        assert len(q) <= sim.config.decision_queue_limit
+    for parts in sim.in_flight_parts:
+        assert len(parts) <= sim.config.processor_queue_limit
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_mobile=st.integers(1, 6),
+    n_edge=st.integers(1, 3),
+    rate=st.floats(0.0, 3.0),
+    qlimit=st.integers(1, 5),
+    plimit=st.integers(1, 8),
+    flat=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_every_task_ends_exactly_once(n_mobile, n_edge, rate, qlimit, plimit, flat, seed):
+    env = qnet_envs.make_parallel(
+        "qnet/MobileEdgeCloud-v0",
+        config={
+            "n_mobile": n_mobile,
+            "n_edge": n_edge,
+            "task_rate": rate,
+            "decision_queue_limit": qlimit,
+            "processor_queue_limit": plimit,
+            "flat_actions": flat,
+            "horizon": 60,
+        },
+    )
+    env.reset(seed=seed)
+    for k, a in enumerate(env.possible_agents):
+        env.action_space(a).seed(seed + k)
+    while env.agents:
+        env.step({a: env.action_space(a).sample() for a in env.agents})
+        check_conservation(env.sim)
+    # let every share finish: all tasks end, none are lost
+    sim = env.sim
+    sim.now = max([max(f) for f in sim.server_free] + [sim.now]) + 1.0
+    done = [t for t, f in sim.in_flight_tasks.items() if f <= sim.now]
+    assert len(done) == len(sim.in_flight_tasks)
+
+
+def test_task_sizes_match_the_circuit_data_and_qae_formula():
+    for (n, k), row in qae_table().items():
+        assert row["qubits"] == physics.qae_qubits(n, k)
+        assert row["gates_2q"] > 0 and row["depth"] > 0
+
+
+def test_local_execution_time_is_shots_times_shot_time():
+    env = gym.make(
+        "qnet/MobileEdgeCloud-small-v0",
+        config={"n_range": (6, 6), "k_range": (5, 5), "task_rate": 5.0},
+    ).unwrapped
+    env.reset(seed=0)
+    sim = env.sim
+    task = next(sim.head(i) for i in range(sim.n_mobile) if sim.head(i) is not None)
+    circuit = qae_table()[(6, 5)]
+    qpu = sim.qpus[task.mobile]
+    lat, energy, cost, parts = sim.evaluate(
+        task, [(task.mobile, 1.0)], 0, [f.copy() for f in sim.server_free], False
+    )
+    busy = shots_needed(circuit, qpu, sim.config.precision) * shot_time(circuit, qpu)
+    assert lat == pytest.approx(busy, rel=1e-3)  # plus microseconds of classical processing
+    assert energy == pytest.approx(qpu.active_power_w * lat, rel=1e-3)
+
+
+def test_parallel_adapter_runs_every_decider():
+    env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"horizon": 20})
+    for cls in DECIDERS.values():
+        env.reset(seed=0)
+        decider = cls(env.sim, np.random.default_rng(0))
+        while env.agents:
+            env.step(parallel_actions(env, decider))
+
+
+def test_slot_oracle_beats_baselines_on_small_preset():
+    costs = {}
+    for name in ("random", "all-local", "least-loaded-edge", "slot-oracle"):
+        r = run_episodes("qnet/MobileEdgeCloud-small-v0", name, 2, 0, {"horizon": 60})
+        costs[name] = np.mean(r.metrics["mean_cost_per_task"])
+    assert costs["slot-oracle"] < min(costs["all-local"], costs["least-loaded-edge"])
+    assert costs["slot-oracle"] < 0.5 * costs["random"]
