@@ -73,6 +73,60 @@ def _cmd_rollout(args) -> int:
     return 0
 
 
+def _cmd_train(args) -> int:
+    try:
+        from agents.jobs import DEFAULT_JOB, load_job_config, train_job
+    except ImportError as exc:  # torch and friends live in the agents extra
+        print(
+            f"qnet train needs the agents extra: pip install -e '.[agents]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    agent = args.agent or DEFAULT_JOB["agent"]
+    env_id = args.env or DEFAULT_JOB["env"]
+    steps = (
+        args.steps
+        if args.steps is not None
+        else (DEFAULT_JOB["steps"] if not args.env and not args.config else None)
+    )
+    summary = train_job(
+        agent,
+        env_id,
+        steps,
+        args.seed,
+        load_job_config(args.config),
+        args.run_dir,
+        args.resume,
+        args.eval_episodes,
+    )
+    if summary.get("interrupted"):
+        print(summary["message"])
+        return 130
+    print(
+        f"\n{agent} on {env_id}: {summary['steps']:,} steps in {summary['seconds']:.0f} s -> {summary['run_dir']}/"
+    )
+    print(
+        f"(TensorBoard: tensorboard --logdir {summary['run_dir']}; results.md, learning_curve.png)\n"
+    )
+    print(summary["table"])
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    try:
+        from agents.jobs import evaluate_job
+    except ImportError as exc:
+        print(
+            f"qnet evaluate needs the agents extra: pip install -e '.[agents]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    out = evaluate_job(args.checkpoint, args.episodes)
+    print(f"{out['agent']} on {out['env_id']}, {args.episodes} episodes:\n")
+    print(out["table"])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnet", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +139,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--config", default=None, help="JSON dict deep-merged into the env config")
     p.set_defaults(func=_cmd_rollout)
+    p = sub.add_parser(
+        "train", help="train an agent (needs the agents extra); no flags: the default job"
+    )
+    p.add_argument("--agent", choices=["ddqn", "vqc"], default=None, help="default: ddqn")
+    p.add_argument(
+        "--env",
+        default=None,
+        help="any Gymnasium id with Discrete actions (default: qnet/QuantumResourceAllocation-v0)",
+    )
+    p.add_argument(
+        "--steps", type=int, default=None, help="env steps (default job: 60000; else the preset's)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--config", default=None, help="JSON file of agent config fields and an optional 'preset'"
+    )
+    p.add_argument(
+        "--run-dir", default=None, help="output folder (default runs/<agent>-<env>-s<seed>)"
+    )
+    p.add_argument(
+        "--resume", action="store_true", help="continue from the run folder's checkpoint"
+    )
+    p.add_argument("--eval-episodes", type=int, default=10)
+    p.set_defaults(func=_cmd_train)
+    p = sub.add_parser("evaluate", help="evaluate a checkpoint against the env's baselines")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--episodes", type=int, default=10)
+    p.set_defaults(func=_cmd_evaluate)
     return parser
 
 

@@ -1,0 +1,340 @@
+"""Double DQN (van Hasselt, Guez & Silver, AAAI 2016) with action masks, CleanRL style.
+
+The online network picks the next action (among those ``info["action_mask"]`` allows), the
+target network evaluates it; Huber loss, gradient clipping, hard or Polyak target updates,
+linear epsilon schedule, uniform replay. ``train`` works on any Gymnasium env with a Discrete
+action space and a flat (or flattenable) Box observation, ours or anyone's. The Q-network is
+an MLP by default; :mod:`agents.vqc_qlearning` passes a variational quantum circuit instead.
+
+Presets: ``com2net`` is seed 000's DDQN ([|S|, 1000, 500, |A|], lr 1e-4); ``cartpole`` the
+settings validated on CartPole-v1; the default ([128, 128], lr 5e-4) suits the qnet envs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .common import (
+    ReplayBuffer,
+    TrainResult,
+    action_mask,
+    count_parameters,
+    flat_obs,
+    load_checkpoint,
+    make_env,
+    save_checkpoint,
+    seed_everything,
+)
+
+
+@dataclass
+class DDQNConfig:
+    total_steps: int = 50_000
+    seed: int = 0
+    hidden: tuple = (128, 128)
+    lr: float = 5e-4
+    gamma: float = 0.99
+    buffer_size: int = 50_000
+    batch_size: int = 128
+    learning_starts: int = 1_000
+    train_freq: int = 4
+    gradient_steps: int = 1
+    target_update: str = "hard"  # "hard": copy every target_update_freq steps; "polyak": tau
+    target_update_freq: int = 500
+    tau: float = 0.005
+    eps_start: float = 1.0
+    eps_end: float = 0.05
+    eps_fraction: float = 0.3
+    max_grad_norm: float = 10.0
+    eval_every: int = 10_000
+    eval_episodes: int = 5
+    checkpoint_every: int = 10_000
+    run_dir: str = "runs/ddqn"
+    env_config: dict = field(default_factory=dict)
+    tensorboard: bool = True
+    progress: bool = True
+    torch_threads: int = 1  # small networks: more threads only add synchronisation overhead
+
+    def validate(self) -> None:
+        if self.total_steps < 1 or self.batch_size < 1 or self.buffer_size < self.batch_size:
+            raise ValueError(
+                f"total_steps={self.total_steps}, batch_size={self.batch_size}, buffer_size={self.buffer_size}: need total_steps >= 1 and buffer_size >= batch_size >= 1"
+            )
+        if self.target_update not in ("hard", "polyak"):
+            raise ValueError(f"target_update={self.target_update!r}; choose 'hard' or 'polyak'")
+        if not 0.0 < self.lr < 1.0:
+            raise ValueError(f"lr={self.lr} must satisfy 0 < lr < 1")
+        if not 0.0 <= self.gamma <= 1.0:
+            raise ValueError(f"gamma={self.gamma} must satisfy 0 <= gamma <= 1")
+
+
+PRESETS = {
+    "default": {},
+    # Seed 000 (Com2Net), Sec. IV: online/target networks [|S|, 1000, 500, |A|], lr 1e-4.
+    "com2net": {"hidden": (1000, 500), "lr": 1e-4},
+    # Validated on CartPole-v1 (scripts/validate_agents.py); the rl-baselines3-zoo DQN
+    # hyperparameters for CartPole-v1 (bursts of 128 gradient steps every 256 env steps).
+    "cartpole": {
+        "total_steps": 100_000,
+        "hidden": (256, 256),
+        "lr": 2.3e-3,
+        "buffer_size": 100_000,
+        "batch_size": 64,
+        "learning_starts": 1_000,
+        "train_freq": 256,
+        "gradient_steps": 128,
+        "target_update": "hard",
+        "target_update_freq": 10,
+        "eps_fraction": 0.16,
+        "eps_end": 0.04,
+        "eval_every": 10_000,
+        "eval_episodes": 20,
+    },
+}
+
+
+def mlp(obs_dim: int, n_actions: int, hidden) -> nn.Module:
+    layers, width = [], obs_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    layers.append(nn.Linear(width, n_actions))
+    return nn.Sequential(*layers)
+
+
+def masked_argmax(q: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return torch.where(mask, q, torch.finfo(q.dtype).min).argmax(dim=-1)
+
+
+def epsilon(cfg: DDQNConfig, step: int) -> float:
+    span = max(1, int(cfg.eps_fraction * cfg.total_steps))
+    return max(cfg.eps_end, cfg.eps_start + (cfg.eps_end - cfg.eps_start) * step / span)
+
+
+def ddqn_loss(q_net, target_net, batch, gamma: float) -> torch.Tensor:
+    """Huber loss of Q(s, a) against r + gamma Q_target(s', argmax_a' Q_online(s', a'))."""
+    with torch.no_grad():
+        next_a = masked_argmax(q_net(batch["next_obs"]), batch["next_masks"])
+        next_q = target_net(batch["next_obs"]).gather(1, next_a[:, None]).squeeze(1)
+        target = batch["rewards"] + gamma * (1.0 - batch["dones"]) * next_q
+    q = q_net(batch["obs"]).gather(1, batch["actions"][:, None]).squeeze(1)
+    return F.smooth_l1_loss(q, target)
+
+
+def update_target(q_net, target_net, cfg: DDQNConfig, step: int) -> None:
+    if cfg.target_update == "polyak":
+        with torch.no_grad():
+            for p, tp in zip(q_net.parameters(), target_net.parameters(), strict=True):
+                tp.mul_(1.0 - cfg.tau).add_(cfg.tau * p)
+    elif step % cfg.target_update_freq == 0:
+        target_net.load_state_dict(q_net.state_dict())
+
+
+def train(
+    env_id_or_env,
+    config: DDQNConfig | None = None,
+    make_network=None,
+    algo: str = "ddqn",
+    resume: str | None = None,
+) -> TrainResult:
+    """Train; returns a :class:`TrainResult`. ``make_network(obs_dim, n_actions)`` builds the
+    Q-network (default: the config's MLP). ``resume`` continues from a checkpoint file: weights,
+    optimiser, replay buffer, counters and RNG states; the env restarts a fresh episode.
+    Ctrl-C saves a checkpoint and returns with ``interrupted=True``."""
+    cfg = config or DDQNConfig()
+    cfg.validate()
+    env = make_env(env_id_or_env, cfg.env_config)
+    env_id = (
+        env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else "custom"
+    )
+    obs_dim = int(np.prod(env.observation_space.shape))
+    n_actions = int(env.action_space.n)
+    build = make_network or (lambda d, a: mlp(d, a, cfg.hidden))
+    q_net, target_net = build(obs_dim, n_actions), build(obs_dim, n_actions)
+    optimiser = torch.optim.Adam(q_net.parameters(), lr=cfg.lr)
+    rb = ReplayBuffer(cfg.buffer_size, obs_dim, n_actions)
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.torch_threads)
+    rng = np.random.default_rng(cfg.seed)
+    start, episodes, curve, evals = 0, 0, [], []
+    run_dir = Path(cfg.run_dir)
+    ckpt_path = run_dir / "checkpoint.pt"
+    if resume:
+        state = load_checkpoint(resume)
+        q_net.load_state_dict(state["q"])
+        target_net.load_state_dict(state["target"])
+        optimiser.load_state_dict(state["optim"])
+        rb.load_state_dict(state["buffer"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        start, episodes = int(state["global_step"]), int(state["episodes"])
+        curve, evals = [tuple(x) for x in state["curve"]], [tuple(x) for x in state["evals"]]
+    else:
+        target_net.load_state_dict(q_net.state_dict())
+
+    def checkpoint(step: int, path: Path = ckpt_path) -> None:
+        save_checkpoint(
+            path,
+            {
+                "algo": algo,
+                "env_id": env_id,
+                "config": _plain(asdict(cfg)),
+                "obs_dim": obs_dim,
+                "n_actions": n_actions,
+                "q": q_net.state_dict(),
+                "target": target_net.state_dict(),
+                "optim": optimiser.state_dict(),
+                "buffer": rb.state_dict(),
+                "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "global_step": step,
+                "episodes": episodes,
+                "curve": [list(x) for x in curve],
+                "evals": [list(x) for x in evals],
+            },
+        )
+
+    def greedy(obs, mask) -> int:
+        with torch.no_grad():
+            q = q_net(torch.from_numpy(obs)[None])[0]
+        return int(masked_argmax(q, torch.from_numpy(mask)))
+
+    writer = _writer(run_dir) if cfg.tensorboard else None
+    bar = _progress(cfg, start)
+    obs, info = env.reset(seed=cfg.seed + episodes)
+    obs, mask = flat_obs(obs), action_mask(info, n_actions)
+    ep_return, step, interrupted, t0 = 0.0, start, False, time.perf_counter()
+    try:
+        for step in range(start + 1, cfg.total_steps + 1):
+            if rng.random() < epsilon(cfg, step):
+                action = int(rng.choice(np.flatnonzero(mask)))
+            else:
+                action = greedy(obs, mask)
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            next_obs, next_mask = flat_obs(next_obs), action_mask(info, n_actions)
+            rb.add(obs, action, reward, next_obs, float(terminated), next_mask)
+            obs, mask, ep_return = next_obs, next_mask, ep_return + float(reward)
+            if terminated or truncated:
+                episodes += 1
+                curve.append((step, ep_return))
+                if writer:
+                    writer.add_scalar("charts/episodic_return", ep_return, step)
+                if bar:
+                    bar.set_postfix(ret=f"{ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
+                obs, info = env.reset(seed=cfg.seed + episodes)
+                obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
+            if step > cfg.learning_starts and step % cfg.train_freq == 0:
+                for _ in range(cfg.gradient_steps):
+                    loss = ddqn_loss(q_net, target_net, rb.sample(cfg.batch_size, rng), cfg.gamma)
+                    optimiser.zero_grad()
+                    loss.backward()
+                    nn.utils.clip_grad_norm_(q_net.parameters(), cfg.max_grad_norm)
+                    optimiser.step()
+                if writer and step % 1000 == 0:
+                    writer.add_scalar("losses/td_loss", loss.item(), step)
+                    writer.add_scalar(
+                        "charts/sps", (step - start) / (time.perf_counter() - t0), step
+                    )
+            if step > cfg.learning_starts:
+                update_target(q_net, target_net, cfg, step)
+            if cfg.eval_every and step % cfg.eval_every == 0:
+                from .common import evaluate_greedy
+
+                score = float(
+                    np.mean(
+                        evaluate_greedy(
+                            greedy,
+                            env_id_or_env if isinstance(env_id_or_env, str) else env,
+                            cfg.eval_episodes,
+                            10_000 + cfg.seed,
+                            cfg.env_config,
+                        )
+                    )
+                )
+                if not evals or score > max(e for _, e in evals):
+                    checkpoint(step, run_dir / "best.pt")  # the best greedy policy so far
+                evals.append((step, score))
+                if writer:
+                    writer.add_scalar("charts/eval_return", score, step)
+                if not isinstance(env_id_or_env, str):  # the eval reused our env: restart it
+                    obs, info = env.reset(seed=cfg.seed + episodes)
+                    obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
+                checkpoint(step)
+            if bar:
+                bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+        step -= 1  # the interrupted step did not complete
+    checkpoint(step)
+    if bar:
+        bar.close()
+    if writer:
+        writer.close()
+    best = run_dir / "best.pt"
+    return TrainResult(
+        str(run_dir),
+        step,
+        curve,
+        evals,
+        str(ckpt_path),
+        interrupted,
+        count_parameters(q_net),
+        str(best) if best.exists() else "",
+    )
+
+
+def _plain(d):
+    """Config values as checkpoint-safe primitives (tuples become lists)."""
+    if isinstance(d, dict):
+        return {k: _plain(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_plain(v) for v in d]
+    return d
+
+
+def _writer(run_dir: Path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(str(run_dir))
+
+
+def _progress(cfg, start):
+    if not cfg.progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=cfg.total_steps, initial=start, unit="step", dynamic_ncols=True, mininterval=0.5
+    )
+
+
+def config_from(preset: str = "default", **overrides) -> DDQNConfig:
+    if preset not in PRESETS:
+        raise ValueError(f"preset={preset!r}; choose one of {list(PRESETS)}")
+    cfg = replace(DDQNConfig(), **PRESETS[preset])
+    return replace(cfg, **overrides)
+
+
+def load_policy(checkpoint: str, make_network=None):
+    """A greedy ``act(obs, mask)`` from a checkpoint, and the checkpoint's metadata."""
+    state = load_checkpoint(checkpoint)
+    hidden = tuple(state["config"]["hidden"])
+    build = make_network or (lambda d, a: mlp(d, a, hidden))
+    net = build(state["obs_dim"], state["n_actions"])
+    net.load_state_dict(state["q"])
+    net.eval()
+
+    def act(obs, mask) -> int:
+        with torch.no_grad():
+            q = net(torch.from_numpy(np.asarray(obs, np.float32))[None])[0]
+        return int(masked_argmax(q, torch.from_numpy(mask)))
+
+    return act, state
