@@ -30,7 +30,7 @@ def make_env(env_id_or_env, env_config: dict | None = None) -> gym.Env:
 def seed_everything(seed: int) -> None:
     """Seed Python, numpy and torch together (the env is seeded through reset)."""
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - third-party code may still use the global RNG
     torch.manual_seed(seed)
 
 

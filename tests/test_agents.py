@@ -266,3 +266,14 @@ def test_bad_agent_config_is_rejected():
         train_job("ddqn", "CartPole-v1", 10, 0, {"learning_rate": 1.0})
     with pytest.raises(ValueError, match="lr"):
         ddqn.train("CartPole-v1", ddqn.DDQNConfig(lr=2.0))
+
+
+def test_sb3_script_trains_ppo_and_dqn_on_a_qnet_env():
+    pytest.importorskip("stable_baselines3")
+    sys.path.insert(0, "scripts")
+    try:
+        import train_sb3
+    finally:
+        sys.path.pop(0)
+    means = train_sb3.main(["--env", "qnet/QKDProvisioning-v0", "--steps", "2048", "--episodes", "2", "--no-baselines"])
+    assert set(means) == {"sb3-ppo", "sb3-dqn"} and all(np.isfinite(v) for v in means.values())
