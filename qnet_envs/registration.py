@@ -57,6 +57,21 @@ ENVS: tuple[EnvSpec, ...] = (
         source="seed 002 (Xu et al.), Sec. IV (small preset: 3 mobile, 2 edge, 1 cloud)",
         summary="the offloading model at a size for fast experiments and exact per-slot oracles",
     ),
+    EnvSpec(
+        id="qnet/Com2Net-v0",
+        entry_point="qnet_envs.envs.com2net:Com2NetEnv",
+        kind="gymnasium",
+        source="seed 000 ((Com)2Net), case study: 3 DC, 2 IC, 1 SC; hierarchical FL; |S| = 688, |A| = 4",
+        summary="inter-domain scheduling and intra-domain allocation of computing tasks and FL jobs; TCR",
+    ),
+    EnvSpec(
+        id="qnet/Com2Net-joint-v0",
+        entry_point="qnet_envs.envs.com2net:Com2NetEnv",
+        kind="gymnasium",
+        source="seed 000 ((Com)2Net): the full joint decision (centre, device type, level)",
+        summary="Com2Net with a MultiDiscrete action",
+        kwargs={"config": {"action_mode": "joint"}},
+    ),
 )
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = (

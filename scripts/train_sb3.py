@@ -50,7 +50,9 @@ def main(argv=None) -> dict:
     algos = {"ppo": PPO, "dqn": DQN}
     results = {}
     for name in args.algos.split(","):
-        model = algos[name]("MlpPolicy", gym.make(args.env), seed=args.seed, verbose=0, device="cpu")
+        model = algos[name](
+            "MlpPolicy", gym.make(args.env), seed=args.seed, verbose=0, device="cpu"
+        )
         model.learn(total_timesteps=args.steps, progress_bar=False)
         results[f"sb3-{name}"] = evaluate(model, args.env, args.episodes, 100_000)
     if args.baselines:
@@ -58,7 +60,9 @@ def main(argv=None) -> dict:
 
         for name in policy_names(args.env):
             results[name] = run_episodes(args.env, name, args.episodes, 100_000).returns
-    print(f"{args.env}: {args.steps} training steps per SB3 agent; greedy return over {args.episodes} episodes\n")
+    print(
+        f"{args.env}: {args.steps} training steps per SB3 agent; greedy return over {args.episodes} episodes\n"
+    )
     print("| policy | return |\n|---|---|")
     for name, rets in results.items():
         print(f"| {name} | {format_ci(rets)} |")

@@ -41,28 +41,55 @@ def cartpole(module, preset, label, seed=0):
 
 
 def suite(agent, env_id, steps, extra=None):
-    summary = train_job(agent, env_id, steps, 0, extra or {}, f"runs/validate-{agent}-{env_id.split('/')[1]}", progress=False)
+    summary = train_job(
+        agent,
+        env_id,
+        steps,
+        0,
+        extra or {},
+        f"runs/validate-{agent}-{env_id.split('/')[1]}",
+        progress=False,
+    )
     return f"### {agent} on {env_id}\n\n`qnet train --agent {agent} --env {env_id} --steps {steps}` ({summary['seconds']:.0f} s, {summary['parameters']:,} parameters)\n\n{summary['table']}\n"
 
 
 def ci_threshold():
     rows = []
     for seed in range(5):
-        cfg = ddqn.config_from("cartpole", seed=seed, total_steps=20_000, eval_every=0, checkpoint_every=0, run_dir=f"runs/validate-ci-{seed}", progress=False, tensorboard=False)
+        cfg = ddqn.config_from(
+            "cartpole",
+            seed=seed,
+            total_steps=20_000,
+            eval_every=0,
+            checkpoint_every=0,
+            run_dir=f"runs/validate-ci-{seed}",
+            progress=False,
+            tensorboard=False,
+        )
         res = ddqn.train("CartPole-v1", cfg)
         act, _ = ddqn.load_policy(res.checkpoint)
         rows.append(np.mean(evaluate_greedy(act, "CartPole-v1", 10, 500)))
-    return "### CI threshold\n\nDDQN, CartPole-v1 preset, 20k steps, greedy mean over 10 episodes, seeds 0-4: " + ", ".join(f"{r:.1f}" for r in rows) + f" (min {min(rows):.1f}). Random play: ~22.\n"
+    return (
+        "### CI threshold\n\nDDQN, CartPole-v1 preset, 20k steps, greedy mean over 10 episodes, seeds 0-4: "
+        + ", ".join(f"{r:.1f}" for r in rows)
+        + f" (min {min(rows):.1f}). Random play: ~22.\n"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="cartpole-ddqn,ci-threshold,suite-ddqn,suite-vqc,cartpole-vqc")
+    parser.add_argument(
+        "--only", default="cartpole-ddqn,ci-threshold,suite-ddqn,suite-vqc,cartpole-vqc"
+    )
     args = parser.parse_args()
     jobs = {
         "cartpole-ddqn": lambda: cartpole(ddqn, "cartpole", "cartpole-ddqn"),
         "cartpole-vqc": lambda: cartpole(vqc_qlearning, "cartpole", "cartpole-vqc"),
-        "suite-ddqn": lambda: suite("ddqn", "qnet/QuantumResourceAllocation-v0", 100_000) + "\n" + suite("ddqn", "qnet/EntanglementDistribution-v0", 100_000),
+        "suite-ddqn": lambda: (
+            suite("ddqn", "qnet/QuantumResourceAllocation-v0", 100_000)
+            + "\n"
+            + suite("ddqn", "qnet/EntanglementDistribution-v0", 100_000)
+        ),
         "suite-vqc": lambda: suite("vqc", "qnet/QuantumResourceAllocation-v0", 60_000),
         "ci-threshold": ci_threshold,
     }
@@ -70,7 +97,10 @@ def main() -> None:
     sections = []
     for name in args.only.split(","):
         sections.append(jobs[name]())
-        OUT.write_text("# Agent validation\n\nWritten by `scripts/validate_agents.py` on this 2-core CPU.\n\n" + "\n".join(sections))
+        OUT.write_text(
+            "# Agent validation\n\nWritten by `scripts/validate_agents.py` on this 2-core CPU.\n\n"
+            + "\n".join(sections)
+        )
         print(sections[-1], flush=True)
 
 

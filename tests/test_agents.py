@@ -154,8 +154,9 @@ def test_ddqn_respects_action_masks_on_a_qnet_env(tmp_path):
 
 
 def test_ddqn_learns_cartpole_beyond_random(tmp_path):
-    """20k steps of the CartPole preset, fixed seed: random play averages ~22; the threshold 100
-    sits far above it and below every seed measured (see README, "Agents")."""
+    """20k steps of the CartPole preset, fixed seed. Random play averages ~22 (under 40 over 10
+    episodes); scripts/validate_agents.py measured 72.7-188.1 for seeds 0-4 after 20k steps
+    (docs/agent_validation.md), so the threshold 50 is clear of random and of the worst seed."""
     cfg = ddqn.config_from(
         "cartpole",
         total_steps=20_000,
@@ -171,7 +172,7 @@ def test_ddqn_learns_cartpole_beyond_random(tmp_path):
     rng = np.random.default_rng(0)
     random_returns = evaluate_greedy(lambda o, m: int(rng.integers(2)), "CartPole-v1", 10, 500)
     assert np.mean(random_returns) < 40
-    assert np.mean(returns) > 100, returns
+    assert np.mean(returns) > 50, returns
 
 
 @pytest.mark.parametrize("obs_dim,n_actions", [(4, 2), (6, 3), (24, 18)])
@@ -275,5 +276,7 @@ def test_sb3_script_trains_ppo_and_dqn_on_a_qnet_env():
         import train_sb3
     finally:
         sys.path.pop(0)
-    means = train_sb3.main(["--env", "qnet/QKDProvisioning-v0", "--steps", "2048", "--episodes", "2", "--no-baselines"])
+    means = train_sb3.main(
+        ["--env", "qnet/QKDProvisioning-v0", "--steps", "2048", "--episodes", "2", "--no-baselines"]
+    )
     assert set(means) == {"sb3-ppo", "sb3-dqn"} and all(np.isfinite(v) for v in means.values())

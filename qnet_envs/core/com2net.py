@@ -1,0 +1,380 @@
+"""Multi-domain computing-traffic scheduling with hierarchical federated learning: (Com)2Net.
+
+Core of ``qnet/Com2Net-v0``. Seed 000 (Com)2Net, "Case Study": three data centres, two
+intelligent computing centres and one supercomputer centre in different cities, each a pool of
+CPU, GPU and FPGA units behind an access router, reach a factory server over WAN links whose
+total bandwidth B is shared (the seed sweeps B up to 1 Gbit/s). Computing tasks arrive at
+decision epochs; the controller schedules each (inter-domain: which centre and device type)
+and allocates resources to it (intra-domain: how many units; the share of B).
+
+Two task kinds, as in the seed's computing-service layer: *general* tasks cannot be split (one
+unit, e.g. an FFT batch); *intelligent* tasks are hierarchical federated-learning (FL) jobs:
+local training at ``fl_participants`` centres, aggregation at their access routers every epoch
+and at the factory server every ``kappa`` epochs. Every task has a deadline; the task
+completion ratio (TCR) counts tasks finished by their deadline.
+
+FL accuracy surrogate (explicitly a model, not data): after e epochs,
+acc(e) = a_max - (a_max - a_0) exp(-eta u(e)), where u accumulates the effective updates of
+each epoch: the fraction of participants that report before the epoch timeout (stragglers draw
+lognormal slowdowns) times 1 / (1 + gamma (kappa - 1)), the penalty of less frequent global
+aggregation (the local-divergence term of FL convergence bounds, e.g. Wang et al., IEEE JSAC
+37(6), 2019, Theorem 1, which grows with the aggregation interval). The seed's 90% accuracy
+requirement is the default target; defaults of a_0, a_max, eta and gamma make a well-resourced
+FL job reach it in a few hundred epochs, the scale of the seed's Fig. 6(a) (500 test epochs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..config import check_choice, check_range
+
+DEVICE_TYPES = ("cpu", "gpu", "fpga")
+GENERAL, FL = 0, 1
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+    """Sustained training/inference throughput (TFLOP/s), board power (W) and usage price
+    ($/h): CPU ~ a 2-socket Xeon 8380 node (~2.5 TFLOP/s FP32, 540 W), GPU ~ an A100 40 GB
+    (19.5 TFLOP/s FP32, 400 W), FPGA ~ an Alveo U250 (~1.5 TFLOP/s effective, 225 W); prices
+    are the order of public-cloud on-demand rates (c6i, p4d per GPU, f1)."""
+
+    tflops: float
+    power_w: float
+    price_per_h: float
+
+
+DEVICES = {
+    "cpu": DeviceProfile(2.5, 540.0, 1.5),
+    "gpu": DeviceProfile(19.5, 400.0, 4.1),
+    "fpga": DeviceProfile(1.5, 225.0, 1.65),
+}
+
+SCENARIOS = {
+    # (name, units of cpu/gpu/fpga, WAN one-way latency s, link availability per epoch)
+    "multi-centre": [
+        ("DC1", (16, 2, 2), 0.010, 1.0),
+        ("DC2", (16, 2, 2), 0.015, 1.0),
+        ("DC3", (16, 2, 2), 0.020, 1.0),
+        ("IC1", (4, 8, 4), 0.012, 1.0),
+        ("IC2", (4, 8, 4), 0.018, 1.0),
+        ("SC", (32, 4, 0), 0.025, 1.0),
+    ],
+    # Satellites and UAVs: few units, long and intermittent links (visibility windows).
+    "space-air-ground": [
+        ("GS1", (16, 4, 2), 0.010, 1.0),
+        ("GS2", (16, 4, 2), 0.015, 1.0),
+        ("UAV1", (2, 1, 1), 0.005, 0.8),
+        ("UAV2", (2, 1, 1), 0.005, 0.8),
+        ("LEO1", (4, 1, 2), 0.030, 0.5),
+        ("LEO2", (4, 1, 2), 0.030, 0.5),
+    ],
+    # End devices, edge servers, one cloud.
+    "end-edge-cloud": [
+        ("end1", (2, 0, 1), 0.002, 0.95),
+        ("end2", (2, 0, 1), 0.002, 0.95),
+        ("edge1", (8, 2, 2), 0.005, 1.0),
+        ("edge2", (8, 2, 2), 0.005, 1.0),
+        ("edge3", (8, 2, 2), 0.006, 1.0),
+        ("cloud", (64, 16, 4), 0.040, 1.0),
+    ],
+}
+
+UNIT_LEVELS = (1, 2, 4, 8)
+BANDWIDTH_LEVELS = (0.05, 0.1, 0.2, 0.4)
+BANDWIDTH_SLOTS = 20
+"""B is shared as 20 slots of 5%: a share waits for enough free slots (a FIFO, like the units),
+so capacity is never exceeded and a busy WAN delays tasks instead of refusing them."""
+"""The compact action's four joint levels: level l takes UNIT_LEVELS[l] units (1 for general
+tasks) and BANDWIDTH_LEVELS[l] of B."""
+
+
+@dataclass(frozen=True)
+class Com2NetConfig:
+    scenario: str = "multi-centre"
+    bandwidth_gbps: float = 1.0
+    tasks_per_epoch: float = 3.0
+    fl_fraction: float = 0.3
+    fl_participants: int = 3
+    kappa: int = 5
+    epoch_s: float = 60.0
+    general_tflop: tuple = (200.0, 2000.0)
+    general_data_gbit: tuple = (0.5, 4.0)
+    general_deadline_s: tuple = (120.0, 600.0)
+    fl_model_mbit: float = 200.0
+    fl_local_tflop: float = 50.0
+    fl_deadline_s: tuple = (1800.0, 3600.0)
+    fl_max_epochs: int = 500
+    accuracy_target: float = 0.90
+    accuracy_initial: float = 0.30
+    accuracy_max: float = 0.97
+    accuracy_eta: float = 0.02
+    aggregation_gamma: float = 0.1
+    straggler_sigma: float = 0.3
+    straggler_timeout: float = 1.5
+    lookahead: int = 57
+    horizon: int = 50
+    multi_task: bool = True
+    action_mode: str = "compact"
+    invalid_action_penalty: float = 0.1
+    devices: dict = field(default_factory=lambda: dict(DEVICES))
+
+    def validate(self) -> None:
+        check_choice("scenario", self.scenario, tuple(SCENARIOS))
+        check_range("bandwidth_gbps", self.bandwidth_gbps, 0.0, 1e4, low_open=True)
+        check_range("tasks_per_epoch", self.tasks_per_epoch, 0.0, 1e3)
+        check_range("fl_fraction", self.fl_fraction, 0.0, 1.0)
+        check_range(
+            "fl_participants", self.fl_participants, 1, len(SCENARIOS[self.scenario]), integer=True
+        )
+        check_range("kappa", self.kappa, 1, 1000, integer=True)
+        check_range("epoch_s", self.epoch_s, 0.0, 1e6, low_open=True)
+        for name in ("general_tflop", "general_data_gbit", "general_deadline_s", "fl_deadline_s"):
+            lo, hi = getattr(self, name)
+            check_range(f"{name}[0]", lo, 0.0, 1e12, low_open=True)
+            check_range(f"{name}[1]", hi, lo, 1e12)
+        check_range("fl_model_mbit", self.fl_model_mbit, 0.0, 1e9, low_open=True)
+        check_range("fl_local_tflop", self.fl_local_tflop, 0.0, 1e9, low_open=True)
+        check_range("fl_max_epochs", self.fl_max_epochs, 1, 100_000, integer=True)
+        check_range("accuracy_initial", self.accuracy_initial, 0.0, 1.0)
+        check_range("accuracy_max", self.accuracy_max, self.accuracy_initial, 1.0)
+        check_range("accuracy_target", self.accuracy_target, 0.0, 1.0)
+        check_range("accuracy_eta", self.accuracy_eta, 0.0, 10.0, low_open=True)
+        check_range("aggregation_gamma", self.aggregation_gamma, 0.0, 10.0)
+        check_range("straggler_sigma", self.straggler_sigma, 0.0, 5.0)
+        check_range("straggler_timeout", self.straggler_timeout, 1.0, 100.0)
+        check_range("lookahead", self.lookahead, 0, 1000, integer=True)
+        check_range("horizon", self.horizon, 1, 100_000, integer=True)
+        check_choice("action_mode", self.action_mode, ("compact", "joint"))
+        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
+        if set(self.devices) != set(DEVICE_TYPES):
+            raise ValueError(
+                f"devices={sorted(self.devices)} must define exactly {list(DEVICE_TYPES)}"
+            )
+
+
+@dataclass
+class Task:
+    id: int
+    kind: int
+    arrival_s: float
+    deadline_s: float
+    tflop: float = 0.0  # general: total work
+    data_gbit: float = 0.0  # general: input to move over the WAN
+    draws: np.ndarray | None = None  # FL: straggler slowdowns (epochs x participants)
+
+
+class Com2Net:
+    """Centre c, device type d: a pool of units with free-at times; B: 20 slots with free-at times."""
+
+    def __init__(self, config: Com2NetConfig):
+        self.config = config
+        self.centres = SCENARIOS[config.scenario]
+        self.n_centres = len(self.centres)
+        self.latency = np.array([c[2] for c in self.centres])
+        self.availability = np.array([c[3] for c in self.centres])
+        self.units = np.array([c[1] for c in self.centres])  # (C, 3)
+        # A user may override part of a profile: {"devices": {"gpu": {"tflops": 30.0}}}.
+        self.profiles = [
+            p if isinstance(p, DeviceProfile) else DeviceProfile(**{**vars(DEVICES[d]), **p})
+            for d, p in ((d, config.devices[d]) for d in DEVICE_TYPES)
+        ]
+        self.tflops = np.array([p.tflops for p in self.profiles])
+        self.bandwidth = config.bandwidth_gbps
+        self.fl_rho = 1.0 / (1.0 + config.aggregation_gamma * (config.kappa - 1))
+
+    def reset(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.epoch = 0
+        self.now = 0.0
+        self.free_at = [[np.zeros(n) for n in row] for row in self.units]
+        self.bw_free_at = np.zeros(BANDWIDTH_SLOTS)
+        self.pending: list[Task] = []
+        self.next_id = 0
+        self.counts = {"arrived": 0, "completed": 0, "missed": 0, "rejected": 0}
+        self.fl_curves: list[np.ndarray] = []
+        self.link_up = np.ones(self.n_centres, dtype=bool)
+        self._new_epoch()
+
+    # --- arrivals ----------------------------------------------------------------------------
+    def _new_epoch(self) -> None:
+        cfg, rng = self.config, self.rng
+        self.link_up = rng.random(self.n_centres) < self.availability
+        if cfg.multi_task:
+            for _ in range(int(rng.poisson(cfg.tasks_per_epoch))):
+                self.pending.append(
+                    self._draw_fl() if rng.random() < cfg.fl_fraction else self._draw_general()
+                )
+        elif self.epoch == 0:  # single-task scenario: one FL job with the network to itself
+            self.pending.append(self._draw_fl())
+
+    def _draw_general(self) -> Task:
+        cfg, rng = self.config, self.rng
+        deadline = self.now + rng.uniform(*cfg.general_deadline_s)
+        task = Task(
+            self.next_id,
+            GENERAL,
+            self.now,
+            deadline,
+            rng.uniform(*cfg.general_tflop),
+            rng.uniform(*cfg.general_data_gbit),
+        )
+        self.next_id += 1
+        self.counts["arrived"] += 1
+        return task
+
+    def _draw_fl(self) -> Task:
+        cfg, rng = self.config, self.rng
+        task = Task(self.next_id, FL, self.now, self.now + rng.uniform(*cfg.fl_deadline_s))
+        # Straggler slowdowns for every epoch and participant, fixed when the job arrives so
+        # that every candidate allocation is judged on the same luck.
+        task.draws = rng.lognormal(
+            0.0, cfg.straggler_sigma, size=(cfg.fl_max_epochs, cfg.fl_participants)
+        )
+        self.next_id += 1
+        self.counts["arrived"] += 1
+        return task
+
+    def advance_epoch(self) -> None:
+        """Close the epoch: the clock moves on, held bandwidth is released, new tasks arrive."""
+        self.epoch += 1
+        self.now = self.epoch * self.config.epoch_s
+        self._new_epoch()
+
+    @property
+    def head(self) -> Task | None:
+        return self.pending[0] if self.pending else None
+
+    # --- allocations ---------------------------------------------------------------------------
+    def candidates(self, task: Task, level: int) -> list[tuple[int, int]]:
+        """(centre, type) pools that can host ``task`` at ``level``: enough units, link up."""
+        n = 1 if task.kind == GENERAL else UNIT_LEVELS[level]
+        return [
+            (c, d)
+            for c in range(self.n_centres)
+            for d in range(3)
+            if self.units[c, d] >= n and self.link_up[c]
+        ]
+
+    def bandwidth_share(self, level: int) -> float:
+        return BANDWIDTH_LEVELS[level] * self.bandwidth
+
+    def bandwidth_start(self, level: int) -> float:
+        """When the level's share of B is free: its slots' k-th earliest free time."""
+        k = round(BANDWIDTH_LEVELS[level] * BANDWIDTH_SLOTS)
+        return max(self.now, float(np.sort(self.bw_free_at)[k - 1]))
+
+    def plan(self, task: Task, centre: int, dtype: int, level: int):
+        """Finish time of ``task`` at (centre, dtype) with the level's units and bandwidth, and
+        for FL the accuracy curve; None if infeasible. Pure: does not change the state."""
+        cfg = self.config
+        n = 1 if task.kind == GENERAL else UNIT_LEVELS[level]
+        if self.units[centre, dtype] < n or not self.link_up[centre]:
+            return None
+        bw = self.bandwidth_share(level)
+        bw_start = self.bandwidth_start(level)
+        free = np.sort(self.free_at[centre][dtype])[:n]
+        if task.kind == GENERAL:
+            ready = bw_start + self.latency[centre] + task.data_gbit / bw
+            start = max(ready, float(free[-1]))
+            finish = start + task.tflop / self.tflops[dtype]
+            # The WAN share is held while the input moves, not while the unit computes.
+            return {
+                "finish": finish,
+                "units": n,
+                "level": level,
+                "bw_until": ready,
+                "curve": None,
+                "centres": [centre],
+            }
+        # FL: the chosen centre plus the fastest other centres with the same device type.
+        # Other centres join only if their units free up within one decision epoch: in the
+        # multi-task scenario busy centres drop out, so fewer updates reach the model.
+        soon = self.now + cfg.epoch_s
+        others = [
+            c
+            for c in np.argsort(self.latency)
+            if c != centre
+            and self.units[c, dtype] >= n
+            and self.link_up[c]
+            and np.sort(self.free_at[c][dtype])[n - 1] <= soon
+        ]
+        centres = [centre] + others[: cfg.fl_participants - 1]
+        k = len(centres)
+        local = cfg.fl_local_tflop / (n * self.tflops[dtype])
+        start = max(bw_start, max(float(np.sort(self.free_at[c][dtype])[n - 1]) for c in centres))
+        times = local * task.draws[:, :k]
+        timeout = cfg.straggler_timeout * local
+        epoch_time = np.minimum(times.max(axis=1), timeout)
+        share = (times <= timeout).mean(axis=1) * k / cfg.fl_participants
+        agg = np.zeros(cfg.fl_max_epochs)
+        agg[cfg.kappa - 1 :: cfg.kappa] = (
+            2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * self.latency[centres].max()
+        )
+        u = np.cumsum(share * self.fl_rho)
+        acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
+            -cfg.accuracy_eta * u
+        )
+        reached = np.flatnonzero(acc >= cfg.accuracy_target)
+        epochs = int(reached[0]) + 1 if reached.size else cfg.fl_max_epochs
+        finish = start + float(np.sum(epoch_time[:epochs] + agg[:epochs]))
+        # An FL job aggregates over the WAN every kappa epochs; it holds its share for the total
+        # transfer time of those aggregations (the WAN volume it uses), from its start.
+        bw_until = start + float(np.sum(agg[:epochs]))
+        return {
+            "finish": finish,
+            "units": n,
+            "level": level,
+            "bw_until": bw_until,
+            "curve": acc,
+            "centres": centres,
+            "dtype": dtype,
+            "epochs": epochs,
+            "reached": bool(reached.size),
+        }
+
+    def best_pool(self, task: Task, level: int):
+        """Inter-domain choice for the compact action: the pool with the earliest finish."""
+        best = None
+        for c, d in self.candidates(task, level):
+            plan = self.plan(task, c, d, level)
+            if plan is not None and (best is None or plan["finish"] < best[2]["finish"]):
+                best = (c, d, plan)
+        return best
+
+    def commit(self, task: Task, centre: int, dtype: int, plan: dict) -> bool:
+        """Hold the plan's units and bandwidth until it finishes; True if by the deadline."""
+        self.pending.pop(0)
+        n = plan["units"]
+        for c in plan["centres"]:
+            pool = self.free_at[c][plan.get("dtype", dtype)]
+            idx = np.argsort(pool)[:n]
+            pool[idx] = plan["finish"]
+        k = round(BANDWIDTH_LEVELS[plan["level"]] * BANDWIDTH_SLOTS)
+        self.bw_free_at[np.argsort(self.bw_free_at)[:k]] = plan["bw_until"]
+        ok = plan["finish"] <= task.deadline_s and (task.kind == GENERAL or plan["reached"])
+        self.counts["completed" if ok else "missed"] += 1
+        if plan["curve"] is not None:
+            self.fl_curves.append(plan["curve"][: plan["epochs"]])
+        return ok
+
+    def reject(self) -> None:
+        self.pending.pop(0)
+        self.counts["rejected"] += 1
+
+    def level_feasible(self, task: Task) -> np.ndarray:
+        """Per compact level: some pool has the units with its link up (B only delays)."""
+        up = self.link_up[:, None]
+        out = np.zeros(len(UNIT_LEVELS), dtype=bool)
+        for level, n in enumerate(UNIT_LEVELS):
+            need = 1 if task.kind == GENERAL else n
+            out[level] = bool(((self.units >= need) & up).any())
+        return out
+
+    def tcr(self) -> float:
+        c = self.counts
+        ended = c["completed"] + c["missed"] + c["rejected"]
+        return c["completed"] / ended if ended else 0.0

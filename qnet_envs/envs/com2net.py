@@ -1,0 +1,302 @@
+"""``qnet/Com2Net-v0``: schedule computing tasks and federated-learning jobs across domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..config import merge_config
+from ..core.com2net import BANDWIDTH_LEVELS, FL, GENERAL, UNIT_LEVELS, Com2Net, Com2NetConfig
+from ._actions import discrete_action
+
+TASK_FEATURES = 10
+POOL_FEATURES = 5
+CENTRE_FEATURES = 2
+GLOBAL_FEATURES = 6
+
+
+class Com2NetEnv(gym.Env):
+    """
+    ## Description
+
+    (Com)2Net (seed 000, "QGA-Assisted Resource Adaption" and "Case Study"): tasks arrive at
+    each decision epoch at a factory server connected to computing centres (default: 3 data
+    centres, 2 intelligent computing centres, 1 supercomputer centre, each a pool of CPU, GPU
+    and FPGA units) over WAN links sharing ``bandwidth_gbps``. One step decides the task at the
+    head of the queue: inter-domain traffic scheduling (centre and device type) and intra-domain
+    allocation (units and bandwidth share). General tasks run on one unit; federated-learning
+    jobs train at ``fl_participants`` centres with hierarchical aggregation every epoch at the
+    access routers and every ``kappa`` epochs at the factory server, until the 90% accuracy
+    target. Model and surrogate: :mod:`qnet_envs.core.com2net`.
+
+    ## Action Space
+
+    ``action_mode="compact"`` (default, the seed's DDQN |A| = 4): ``Discrete(4)`` joint
+    allocation levels l: ``UNIT_LEVELS[l]`` = 1, 2, 4, 8 units (1 for general tasks) and
+    ``BANDWIDTH_LEVELS[l]`` = 5, 10, 20, 40% of B, placed on the centre and device type that
+    finishes it earliest. ``action_mode="joint"``: ``MultiDiscrete([C, 3, 4])`` (centre, device
+    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array (compact) or
+    a tuple of per-component int8 arrays (joint, marginal feasibility). An infeasible choice
+    rejects the task (it ends as rejected) and costs ``invalid_action_penalty``;
+    ``info["invalid_action"]`` is True. A task with no feasible level at all is rejected
+    without asking. Out-of-space actions raise ``ValueError``.
+
+    ## Observation Space
+
+    ``Box(0, 1, (15C + 2C + 10(1 + L) + 6,), float32)``, |S| = 688 for the default C = 6
+    centres and lookahead L = 57, the seed's |S|: per (centre, device type) pool: free-unit
+    fraction now, throughput / 20 TFLOP/s, power / 600 W, price / $5 per h, earliest free time
+    ahead / (10 epochs); per centre: WAN latency / 50 ms, link up; for the head task and the
+    next L pending ones: present, general, FL, work / max, data / max, deadline slack / 1 h,
+    FL model size / 1 Gbit, FL local work / 100 TFLOP, kappa / 10, participants / C; global:
+    epoch / horizon, B / 1 Gbit/s, TCR so far, free bandwidth fraction, pending / (L + 1),
+    accuracy of the last finished FL job.
+
+    ## Rewards
+
+    +1 when the decided task finishes by its deadline (an FL job also has to reach the accuracy
+    target); 0 otherwise; minus ``invalid_action_penalty`` for an infeasible choice. The return
+    is the number of tasks completed in time, so TCR = return / tasks.
+
+    ## Episode End
+
+    Truncated after ``horizon`` decision epochs (50); in the single-task scenario
+    (``multi_task=False``) after the one FL job.
+
+    ## Info
+
+    ``tcr``, ``completed``, ``missed``, ``rejected``, ``arrived``, ``fl_accuracy`` and
+    ``fl_epochs`` (of the last FL job), ``action_mask``, ``invalid_action``.
+
+    ## Arguments
+
+    Fields of :class:`qnet_envs.core.com2net.Com2NetConfig`: ``scenario`` ("multi-centre",
+    "space-air-ground", "end-edge-cloud"), ``bandwidth_gbps`` (1.0), ``tasks_per_epoch`` (3),
+    ``fl_fraction`` (0.3), ``fl_participants`` (3), ``kappa`` (5), ``epoch_s`` (60),
+    ``multi_task`` (True), ``action_mode``, ``lookahead`` (57), ``horizon`` (50), the task
+    ranges and the FL surrogate's parameters.
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+    metric_keys = ("tcr", "completed", "missed", "rejected")
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
+            )
+        self.render_mode = render_mode
+        self._configure(merge_config(self.default_config(), config))
+
+    @classmethod
+    def default_config(cls) -> Com2NetConfig:
+        return Com2NetConfig()
+
+    @staticmethod
+    def observation_size(config: Com2NetConfig) -> int:
+        from ..core.com2net import SCENARIOS
+
+        c = len(SCENARIOS[config.scenario])
+        return (
+            POOL_FEATURES * 3 * c
+            + CENTRE_FEATURES * c
+            + TASK_FEATURES * (1 + config.lookahead)
+            + GLOBAL_FEATURES
+        )
+
+    def _configure(self, config: Com2NetConfig) -> None:
+        self.config = config
+        self.sim = Com2Net(config)
+        self.joint = config.action_mode == "joint"
+        if self.joint:
+            self.nvec = np.array([self.sim.n_centres, 3, len(UNIT_LEVELS)])
+            self.action_space = spaces.MultiDiscrete(self.nvec)
+        else:
+            self.action_space = spaces.Discrete(len(UNIT_LEVELS))
+        self.observation_space = spaces.Box(0.0, 1.0, (self.observation_size(config),), np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if options and "config" in options:
+            self._configure(merge_config(self.config, options["config"]))
+        self.sim.reset(self.np_random)
+        self._last_fl = (0.0, 0)
+        self._skip_to_decision()
+        return self._observation(), self._info(False)
+
+    def _skip_to_decision(self) -> bool:
+        """Advance until a task with some feasible choice heads the queue; True if truncated."""
+        sim = self.sim
+        while True:
+            if sim.head is None:
+                if sim.epoch + 1 >= self.config.horizon or (
+                    not self.config.multi_task and sim.epoch >= 0 and sim.counts["arrived"]
+                ):
+                    return True
+                sim.advance_epoch()
+                continue
+            if sim.level_feasible(sim.head).any():
+                return False
+            sim.reject()
+
+    def step(self, action):
+        sim, cfg = self.sim, self.config
+        task = sim.head
+        if self.joint:
+            a = np.asarray(action)
+            if (
+                a.shape != (3,)
+                or not np.issubdtype(a.dtype, np.integer)
+                or (a < 0).any()
+                or (a >= self.nvec).any()
+            ):
+                raise ValueError(f"action {action!r} is not in {self.action_space}")
+            centre, dtype, level = (int(x) for x in a)
+        else:
+            level = discrete_action(action, self.action_space.n)
+        if task is None:  # no task arrived in the whole horizon: nothing to decide
+            return self._observation(), 0.0, False, True, self._info(False)
+        if self.joint:
+            plan = sim.plan(task, centre, dtype, level) if sim.level_feasible(task)[level] else None
+        else:
+            best = sim.best_pool(task, level) if sim.level_feasible(task)[level] else None
+            centre, dtype, plan = best if best else (0, 0, None)
+        invalid = plan is None
+        if invalid:
+            sim.reject()
+            reward = -cfg.invalid_action_penalty
+        else:
+            reward = float(sim.commit(task, centre, dtype, plan))
+            if plan["curve"] is not None:
+                self._last_fl = (float(plan["curve"][plan["epochs"] - 1]), plan["epochs"])
+        truncated = self._skip_to_decision()
+        return self._observation(), reward, False, truncated, self._info(invalid)
+
+    def action_mask(self):
+        sim = self.sim
+        task = sim.head
+        if task is None:
+            levels = np.ones(len(UNIT_LEVELS), dtype=bool)
+        else:
+            levels = sim.level_feasible(task)
+        if not self.joint:
+            return levels.astype(np.int8)
+        centres = sim.link_up.astype(np.int8)
+        types = (sim.units.max(axis=0) > 0).astype(np.int8)
+        return (centres, types, levels.astype(np.int8))
+
+    def _observation(self) -> np.ndarray:
+        sim, cfg = self.sim, self.config
+        c = sim.n_centres
+        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        pools = np.zeros((c, 3, POOL_FEATURES))
+        for i in range(c):
+            for d in range(3):
+                free_at = sim.free_at[i][d]
+                if free_at.size:
+                    pools[i, d, 0] = np.mean(free_at <= sim.now)
+                    pools[i, d, 4] = (
+                        min((free_at.min() - sim.now) / (10 * cfg.epoch_s), 1.0)
+                        if free_at.min() > sim.now
+                        else 0.0
+                    )
+                prof = sim.profiles[d]
+                pools[i, d, 1:4] = (
+                    min(prof.tflops / 20.0, 1),
+                    min(prof.power_w / 600.0, 1),
+                    min(prof.price_per_h / 5.0, 1),
+                )
+        k = pools.size
+        obs[:k] = pools.reshape(-1)
+        obs[k : k + c] = np.minimum(sim.latency / 0.05, 1.0)
+        obs[k + c : k + 2 * c] = sim.link_up
+        i = k + 2 * c
+        for task in sim.pending[: 1 + cfg.lookahead]:
+            obs[i : i + TASK_FEATURES] = self._task_features(task)
+            i += TASK_FEATURES
+        i = k + 2 * c + TASK_FEATURES * (1 + cfg.lookahead)
+        obs[i : i + GLOBAL_FEATURES] = (
+            min(sim.epoch / cfg.horizon, 1.0),
+            min(cfg.bandwidth_gbps, 1.0),
+            sim.tcr(),
+            float(np.mean(sim.bw_free_at <= sim.now)),
+            min(len(sim.pending) / (1 + cfg.lookahead), 1.0),
+            self._last_fl[0],
+        )
+        return obs
+
+    def _task_features(self, task) -> np.ndarray:
+        cfg, sim = self.config, self.sim
+        slack = max(task.deadline_s - sim.now, 0.0) / 3600.0
+        if task.kind == GENERAL:
+            return np.array(
+                [
+                    1,
+                    1,
+                    0,
+                    task.tflop / cfg.general_tflop[1],
+                    task.data_gbit / cfg.general_data_gbit[1],
+                    min(slack, 1),
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+                np.float32,
+            )
+        return np.array(
+            [
+                1,
+                0,
+                1,
+                0,
+                0,
+                min(slack, 1),
+                min(cfg.fl_model_mbit / 1e3, 1),
+                min(cfg.fl_local_tflop / 100, 1),
+                min(cfg.kappa / 10, 1),
+                cfg.fl_participants / sim.n_centres,
+            ],
+            np.float32,
+        )
+
+    def _info(self, invalid: bool) -> dict:
+        c = self.sim.counts
+        return {
+            "action_mask": self.action_mask(),
+            "invalid_action": invalid,
+            "tcr": self.sim.tcr(),
+            "completed": c["completed"],
+            "missed": c["missed"],
+            "rejected": c["rejected"],
+            "arrived": c["arrived"],
+            "fl_accuracy": self._last_fl[0],
+            "fl_epochs": self._last_fl[1],
+        }
+
+    def render(self):
+        if self.render_mode != "ansi":
+            return None
+        sim = self.sim
+        lines = [
+            f"epoch={sim.epoch} t={sim.now:.0f}s TCR={sim.tcr():.3f} pending={len(sim.pending)} counts={sim.counts}"
+        ]
+        for i, (name, *_rest) in enumerate(sim.centres):
+            busy = [
+                float(np.mean(sim.free_at[i][d] > sim.now)) if sim.free_at[i][d].size else 0.0
+                for d in range(3)
+            ]
+            lines.append(
+                f"{name:6s} link={'up' if sim.link_up[i] else 'down'} busy cpu/gpu/fpga={busy[0]:.2f}/{busy[1]:.2f}/{busy[2]:.2f}"
+            )
+        return "\n".join(lines) + "\n"
+
+
+__all__ = ["Com2NetEnv", "BANDWIDTH_LEVELS", "FL"]

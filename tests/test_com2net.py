@@ -1,0 +1,222 @@
+"""qnet/Com2Net-v0: conformance, |S| = 688, bad input, capacity and task invariants (hypothesis),
+the FL surrogate, and the metaheuristics (QGA operators, GA, RPC)."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qnet_envs  # noqa: F401
+from qnet_envs.core.com2net import BANDWIDTH_SLOTS, SCENARIOS
+
+IDS = ["qnet/Com2Net-v0", "qnet/Com2Net-joint-v0"]
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_env_checker(env_id):
+    check_env(gym.make(env_id).unwrapped)
+    env = gym.make(env_id, render_mode="ansi").unwrapped
+    env.reset(seed=0)
+    assert "TCR" in env.render()
+
+
+def test_default_dimensions_are_the_seeds():
+    env = gym.make("qnet/Com2Net-v0")
+    assert env.observation_space.shape == (688,)  # |S| of seed 000's DDQN
+    assert env.action_space.n == 4  # |A|
+    joint = gym.make("qnet/Com2Net-joint-v0")
+    assert list(joint.action_space.nvec) == [6, 3, 4]
+
+
+def trace(env_id, seed, steps=300):
+    env = gym.make(env_id, config={"horizon": 15}).unwrapped
+    obs, info = env.reset(seed=seed)
+    env.action_space.seed(seed)
+    out = [obs.tobytes()]
+    for _ in range(steps):
+        obs, r, te, tr, info = env.step(env.action_space.sample())
+        out.append((obs.tobytes(), r))
+        if te or tr:
+            obs, info = env.reset()
+    return out
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_deterministic_and_seed_matters(env_id):
+    assert trace(env_id, 1) == trace(env_id, 1)
+    assert trace(env_id, 1) != trace(env_id, 2)
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("scenario", "mars"),
+        ("bandwidth_gbps", 0.0),
+        ("kappa", 0),
+        ("fl_participants", 7),
+        ("general_tflop", (10.0, 5.0)),
+        ("accuracy_max", 0.1),
+        ("action_mode", "both"),
+        ("lookahead", -1),
+    ],
+)
+def test_bad_config(field, value):
+    with pytest.raises(ValueError, match=field.split("_")[0]):
+        gym.make("qnet/Com2Net-v0", config={field: value})
+
+
+def test_out_of_space_actions_raise():
+    env = gym.make("qnet/Com2Net-v0").unwrapped
+    env.reset(seed=0)
+    with pytest.raises(ValueError):
+        env.step(4)
+    joint = gym.make("qnet/Com2Net-joint-v0").unwrapped
+    joint.reset(seed=0)
+    with pytest.raises(ValueError):
+        joint.step(np.array([6, 0, 0]))
+
+
+def test_infeasible_joint_choice_rejects_with_penalty():
+    # The supercomputer centre (index 5) has no FPGA units.
+    env = gym.make("qnet/Com2Net-joint-v0").unwrapped
+    obs, info = env.reset(seed=0)
+    rejected = info["rejected"]
+    obs, r, _, _, info = env.step(np.array([5, 2, 0]))
+    assert info["invalid_action"] and r == pytest.approx(-env.config.invalid_action_penalty)
+    assert info["rejected"] == rejected + 1
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_scenarios_run(scenario):
+    env = gym.make("qnet/Com2Net-v0", config={"scenario": scenario, "horizon": 10}).unwrapped
+    obs, info = env.reset(seed=0)
+    assert obs.shape == env.observation_space.shape
+    done = False
+    while not done:
+        obs, r, te, tr, info = env.step(env.action_space.sample(mask=info["action_mask"]))
+        done = te or tr
+    assert 0.0 <= info["tcr"] <= 1.0
+
+
+def busy_intervals_never_overlap_capacity(sim):
+    # Units and bandwidth slots are queues with free-at times: each holds one job at a time, so
+    # capacity cannot be exceeded; what must hold is that no free-at time runs backwards.
+    for row in sim.free_at:
+        for pool in row:
+            assert np.all(np.isfinite(pool)) and np.all(pool >= 0)
+    assert sim.bw_free_at.shape == (BANDWIDTH_SLOTS,)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scenario=st.sampled_from(list(SCENARIOS)),
+    bandwidth=st.floats(0.05, 2.0),
+    rate=st.floats(0.0, 8.0),
+    fl=st.floats(0.0, 1.0),
+    joint=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate, fl, joint, seed):
+    env = gym.make(
+        "qnet/Com2Net-v0",
+        config={
+            "scenario": scenario,
+            "bandwidth_gbps": bandwidth,
+            "tasks_per_epoch": rate,
+            "fl_fraction": fl,
+            "horizon": 8,
+            "action_mode": "joint" if joint else "compact",
+        },
+    ).unwrapped
+    obs, info = env.reset(seed=seed)
+    env.action_space.seed(seed)
+    done = False
+    previous = {}
+    while not done:
+        sim = env.sim
+        before = [p.copy() for row in sim.free_at for p in row]
+        obs, r, te, tr, info = env.step(env.action_space.sample())
+        done = te or tr
+        after = [p for row in sim.free_at for p in row]
+        for b, a in zip(before, after, strict=True):  # a commitment only ever extends busy time
+            assert np.all(np.sort(a) >= np.sort(b) - 1e-9)
+        busy_intervals_never_overlap_capacity(sim)
+        c = sim.counts
+        assert c["arrived"] == c["completed"] + c["missed"] + c["rejected"] + len(sim.pending)
+        assert 0.0 <= info["tcr"] <= 1.0
+        previous = c
+    assert previous["arrived"] >= 0
+
+
+def test_fl_surrogate_reaches_target_and_kappa_slows_it():
+    from agents.com2net_solvers import episode_length, make_env, tcr_of
+
+    epochs = {}
+    for kappa in (1, 10):
+        env = make_env({"multi_task": False, "kappa": kappa, "straggler_sigma": 0.0})
+        tcr_of(env, 0, [0] * episode_length(env, 0))  # one unit: every centre can take part
+        curve = env.sim.fl_curves[-1]
+        assert np.all(np.diff(curve) > 0) and curve[-1] >= 0.9
+        epochs[kappa] = curve.size
+    # u = epochs x rho(kappa), rho = 1 / (1 + gamma (kappa - 1)): the closed form predicts both
+    cfg = env.config
+    for kappa, n in epochs.items():
+        rho = 1 / (1 + cfg.aggregation_gamma * (kappa - 1))
+        u_needed = (
+            -np.log(
+                (cfg.accuracy_max - cfg.accuracy_target) / (cfg.accuracy_max - cfg.accuracy_initial)
+            )
+            / cfg.accuracy_eta
+        )
+        assert n == int(np.ceil(u_needed / rho - 1e-9))
+    assert epochs[10] > epochs[1]
+
+
+def test_qga_operators():
+    from agents.com2net_solvers import gene_bits, observe, rotate, tournament
+
+    rng = np.random.default_rng(0)
+    theta = np.full((2000, 1, 2), np.pi / 4)  # Hadamard: each level equally likely
+    counts = np.bincount(observe(theta, rng)[:, 0], minlength=4) / 2000
+    assert np.allclose(counts, 0.25, atol=0.04)
+    # rotation moves a worse individual's differing Q-bits toward the best's bits only
+    t = np.full((1, 1, 2), np.pi / 4)
+    out = rotate(
+        t, gene_bits(np.array([[0]])), gene_bits(np.array([[3]]))[None], np.array([True]), 0.1
+    )
+    assert np.all(out > np.pi / 4)
+    same = rotate(
+        t, gene_bits(np.array([[3]])), gene_bits(np.array([[3]]))[None], np.array([True]), 0.1
+    )
+    assert np.allclose(same, np.pi / 4)
+    # tournament: parents come in pairs of the best two of a random half
+    liv = np.array([0.1, 0.5, 0.3, 0.1])
+    parents = tournament(liv, rng, 4)
+    assert set(parents) <= {0, 1, 2, 3} and 1 in parents
+
+
+def test_qga_and_ga_beat_random_configuration():
+    from agents.com2net_solvers import QGAConfig, optimise_offline
+
+    cfg = {"horizon": 8, "bandwidth_gbps": 0.6}
+    search = QGAConfig(population=8, generations=5)
+    q = optimise_offline("qga", cfg, 0, search)["tcr"]
+    g = optimise_offline("ga", cfg, 0, search)["tcr"]
+    r = np.mean([optimise_offline("rpc", cfg, 0, QGAConfig(seed=s))["tcr"] for s in range(3)])
+    assert q > r and g > r
+
+
+def test_online_qga_acts_validly():
+    from agents.com2net_solvers import OnlineQGA, QGAConfig
+
+    env = gym.make("qnet/Com2Net-v0", config={"horizon": 3}).unwrapped
+    policy = OnlineQGA(env, QGAConfig(population=4, generations=2))
+    obs, info = env.reset(seed=0)
+    done = False
+    while not done:
+        a = policy.act(obs, info)
+        assert info["action_mask"][a] == 1
+        obs, r, te, tr, info = env.step(a)
+        done = te or tr
