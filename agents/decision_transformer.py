@@ -1,0 +1,306 @@
+"""Decision Transformer (Chen et al., "Decision Transformer: Reinforcement Learning via Sequence
+Modeling", NeurIPS 2021), trained from a Minari dataset, CleanRL style, in plain torch.
+
+Tokens interleave (return-to-go, state, action) per timestep, each embedded linearly (actions:
+an embedding for Discrete, linear for Box) plus a learned timestep embedding; causal
+transformer blocks (pre-LayerNorm GPT blocks) read the last K timesteps, and the action is
+predicted from each state token. Discrete actions are trained with cross-entropy, continuous
+ones with mean squared error. Defaults follow the paper's Atari/gym settings as the issue
+fixes them: K = 20, embedding 128, 3 layers, 1 head, AdamW lr 1e-4 with weight decay 1e-4, a
+linear warm-up, gradient clipping at 0.25. Evaluation conditions on a target return and
+subtracts each reward from it; masked-out actions (``info["action_mask"]``) are never taken.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .common import count_parameters, load_checkpoint, save_checkpoint, seed_everything
+
+
+@dataclass
+class DTConfig:
+    dataset_id: str = "qnet/QuantumResourceAllocation/random-valid-greedy-saa-v0"
+    root: str = "data/minari"
+    context: int = 20
+    embed: int = 128
+    layers: int = 3
+    heads: int = 1
+    dropout: float = 0.1
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    warmup_steps: int = 1000
+    grad_clip: float = 0.25
+    batch_size: int = 64
+    train_steps: int = 10_000
+    return_scale: float = 1000.0
+    seed: int = 0
+    run_dir: str = "runs/dt"
+    checkpoint_every: int = 2000
+    tensorboard: bool = True
+    progress: bool = True
+    torch_threads: int = 1
+
+
+class Block(nn.Module):
+    def __init__(self, d, heads, dropout):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, heads, dropout=dropout, batch_first=True)
+        self.mlp = nn.Sequential(
+            nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d), nn.Dropout(dropout)
+        )
+
+    def forward(self, x, causal, pad):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, attn_mask=causal, key_padding_mask=pad, need_weights=False)[0]
+        return x + self.mlp(self.ln2(x))
+
+
+class DecisionTransformer(nn.Module):
+    def __init__(self, obs_dim, n_actions, discrete, max_len, cfg: DTConfig):
+        super().__init__()
+        d = cfg.embed
+        self.discrete, self.n_actions, self.context = discrete, n_actions, cfg.context
+        self.embed_rtg = nn.Linear(1, d)
+        self.embed_state = nn.Linear(obs_dim, d)
+        self.embed_action = nn.Embedding(n_actions, d) if discrete else nn.Linear(n_actions, d)
+        self.embed_time = nn.Embedding(max_len + 1, d)
+        self.ln = nn.LayerNorm(d)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.blocks = nn.ModuleList(Block(d, cfg.heads, cfg.dropout) for _ in range(cfg.layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.predict = nn.Linear(d, n_actions)
+
+    def forward(self, rtg, states, actions, timesteps, valid):
+        """rtg (B, K, 1), states (B, K, obs), actions (B, K) or (B, K, A), timesteps (B, K),
+        valid (B, K) bool; returns action logits (or values) at every state token (B, K, A)."""
+        b, k = states.shape[:2]
+        t = self.embed_time(timesteps)
+        tokens = torch.stack(
+            [self.embed_rtg(rtg) + t, self.embed_state(states) + t, self.embed_action(actions) + t],
+            dim=2,
+        )
+        x = self.drop(self.ln(tokens.reshape(b, 3 * k, -1)))
+        causal = torch.triu(torch.ones(3 * k, 3 * k, dtype=torch.bool), diagonal=1)
+        pad = ~valid.repeat_interleave(3, dim=1)
+        for block in self.blocks:
+            x = block(x, causal, pad)
+        x = self.ln_f(x).reshape(b, k, 3, -1)
+        return self.predict(x[:, :, 1])  # from each state token, before its action is seen
+
+
+def load_episodes(cfg: DTConfig):
+    os.environ["MINARI_DATASETS_PATH"] = str(Path(cfg.root).resolve())
+    import minari
+
+    ds = minari.load_dataset(cfg.dataset_id)
+    episodes = []
+    for ep in ds.iterate_episodes():
+        obs = np.asarray(ep.observations, np.float32)[:-1].reshape(len(ep.actions), -1)
+        rew = np.asarray(ep.rewards, np.float32)
+        rtg = np.cumsum(rew[::-1])[::-1].copy()
+        episodes.append(
+            {"obs": obs, "actions": np.asarray(ep.actions), "rtg": rtg, "return": float(rew.sum())}
+        )
+    return ds, episodes
+
+
+def sample_batch(episodes, cfg: DTConfig, rng, discrete):
+    k = cfg.context
+    lengths = np.array([len(e["actions"]) for e in episodes])
+    picks = rng.choice(len(episodes), size=cfg.batch_size, p=lengths / lengths.sum())
+    obs_dim = episodes[0]["obs"].shape[1]
+    S = np.zeros((cfg.batch_size, k, obs_dim), np.float32)
+    A = (
+        np.zeros((cfg.batch_size, k), np.int64)
+        if discrete
+        else np.zeros((cfg.batch_size, k, episodes[0]["actions"].shape[-1]), np.float32)
+    )
+    R = np.zeros((cfg.batch_size, k, 1), np.float32)
+    T = np.zeros((cfg.batch_size, k), np.int64)
+    V = np.zeros((cfg.batch_size, k), bool)
+    for i, e in enumerate(picks):
+        ep = episodes[e]
+        end = int(rng.integers(1, len(ep["actions"]) + 1))
+        start = max(0, end - k)
+        n = end - start
+        S[i, -n:] = ep["obs"][start:end]
+        A[i, -n:] = ep["actions"][start:end]
+        R[i, -n:, 0] = ep["rtg"][start:end] / cfg.return_scale
+        T[i, -n:] = np.arange(start, end)
+        V[i, -n:] = True
+    return [torch.from_numpy(x) for x in (R, S, A, T, V)]
+
+
+def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
+    cfg = config or DTConfig()
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.torch_threads)
+    ds, episodes = load_episodes(cfg)
+    discrete = hasattr(ds.action_space, "n")
+    n_actions = int(ds.action_space.n) if discrete else int(np.prod(ds.action_space.shape))
+    obs_dim = episodes[0]["obs"].shape[1]
+    max_len = int(max(len(e["actions"]) for e in episodes))
+    model = DecisionTransformer(obs_dim, n_actions, discrete, max_len, cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps))
+    rng = np.random.default_rng(cfg.seed)
+    start, losses = 0, []
+    run_dir = Path(cfg.run_dir)
+    if resume:
+        state = load_checkpoint(resume)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        sched.load_state_dict(state["sched"])
+        rng.bit_generator.state = state["rng"]
+        start, losses = int(state["step"]), list(state["losses"])
+    writer = None
+    if cfg.tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(run_dir))
+    bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.train_steps, initial=start, unit="step", dynamic_ncols=True)
+    meta = {
+        "obs_dim": obs_dim,
+        "n_actions": n_actions,
+        "discrete": discrete,
+        "max_len": max_len,
+        "env_id": ds.spec.env_spec.id if ds.spec.env_spec else "",
+        "returns": [e["return"] for e in episodes],
+    }
+
+    def checkpoint(step):
+        save_checkpoint(
+            run_dir / "checkpoint.pt",
+            {
+                "algo": "dt",
+                "config": asdict(cfg),
+                "meta": meta,
+                "model": model.state_dict(),
+                "optim": opt.state_dict(),
+                "sched": sched.state_dict(),
+                "rng": rng.bit_generator.state,
+                "step": step,
+                "losses": losses,
+            },
+        )
+
+    model.train()
+    step, interrupted, t0 = start, False, time.perf_counter()
+    try:
+        for step in range(start + 1, cfg.train_steps + 1):
+            R, S, A, T, V = sample_batch(episodes, cfg, rng, discrete)
+            pred = model(R, S, A, T, V)
+            if discrete:
+                loss = nn.functional.cross_entropy(pred[V], A[V])
+            else:
+                loss = ((pred - A) ** 2)[V].mean()
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            sched.step()
+            losses.append(loss.item())
+            if writer and step % 100 == 0:
+                writer.add_scalar("losses/action", loss.item(), step)
+                writer.add_scalar(
+                    "charts/steps_per_s", (step - start) / (time.perf_counter() - t0), step
+                )
+            if bar:
+                bar.update(1)
+                if step % 50 == 0:
+                    bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
+                checkpoint(step)
+    except KeyboardInterrupt:
+        interrupted = True
+        step -= 1
+    checkpoint(step)
+    if bar:
+        bar.close()
+    if writer:
+        writer.close()
+    return {
+        "checkpoint": str(run_dir / "checkpoint.pt"),
+        "step": step,
+        "losses": losses,
+        "interrupted": interrupted,
+        "parameters": count_parameters(model),
+        "meta": meta,
+    }
+
+
+def load(checkpoint: str):
+    state = load_checkpoint(checkpoint)
+    cfg = DTConfig(**state["config"])
+    m = state["meta"]
+    model = DecisionTransformer(m["obs_dim"], m["n_actions"], m["discrete"], m["max_len"], cfg)
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, cfg, m
+
+
+def evaluate(
+    checkpoint: str,
+    target_return: float,
+    episodes: int = 5,
+    seed: int = 100_000,
+    env_id: str | None = None,
+    env_config=None,
+) -> list[float]:
+    """Returns of rollouts conditioned on ``target_return`` (discrete actions, masked argmax)."""
+    import gymnasium as gym
+
+    import qnet_envs  # noqa: F401
+
+    model, cfg, meta = load(checkpoint)
+    env_id = env_id or meta["env_id"]
+    k = cfg.context
+    out = []
+    for ep in range(episodes):
+        env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
+        obs, info = env.reset(seed=seed + ep)
+        S, A, R, T = [], [], [], []
+        rtg, total, t, done = target_return, 0.0, 0, False
+        while not done:
+            S.append(np.asarray(obs, np.float32).reshape(-1))
+            R.append(rtg / cfg.return_scale)
+            T.append(min(t, meta["max_len"]))
+            A.append(0)  # placeholder: the prediction at this state ignores its own action token
+            s = torch.from_numpy(np.stack(S[-k:]))[None]
+            a = torch.tensor(A[-k:])[None]
+            r = torch.tensor(R[-k:], dtype=torch.float32)[None, :, None]
+            ts = torch.tensor(T[-k:])[None]
+            valid = torch.ones(1, s.shape[1], dtype=torch.bool)
+            with torch.no_grad():
+                logits = model(r, s, a, ts, valid)[0, -1]
+            mask = (
+                torch.from_numpy(info["action_mask"].astype(bool))
+                if "action_mask" in info
+                else torch.ones_like(logits, dtype=torch.bool)
+            )
+            action = int(torch.where(mask, logits, torch.finfo(logits.dtype).min).argmax())
+            A[-1] = action
+            obs, reward, te, tr, info = env.step(action)
+            total += float(reward)
+            rtg -= float(reward)
+            t += 1
+            done = te or tr
+        out.append(total)
+    return out
+
+
+def config_from(**overrides) -> DTConfig:
+    return replace(DTConfig(), **overrides)

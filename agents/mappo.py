@@ -1,0 +1,411 @@
+"""MAPPO (Yu et al., "The Surprising Effectiveness of PPO in Cooperative Multi-Agent Games",
+NeurIPS 2022) for the PettingZoo offloading env, CleanRL style; ``independent=True`` gives IPPO.
+
+Actor: one network shared by all agents, input = the agent's (zero-padded) local observation
+and a one-hot agent id; a separate hybrid head per role (mobile, edge): a Categorical over the
+discrete choice (offload target, or forward/keep), masked by ``infos[agent]["action_mask"]``,
+times a Beta over the continuous fraction; the two log-probabilities are summed. Critic:
+centralised V(env.state()) (MAPPO) or V(local observation, id) (IPPO). GAE, PPO clipping,
+value normalisation (running mean and variance of returns, Yu et al. Sec. 4.1), linearly
+annealed entropy bonus. Every agent receives the env's shared reward (minus the slot's cost).
+A mobile without a task that slot is inactive: its ignored action is left out of the policy
+loss (MAPPO's active masks), so it adds no noise to the gradient.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.distributions import Beta, Categorical
+
+from .common import TrainResult, count_parameters, load_checkpoint, save_checkpoint, seed_everything
+
+
+@dataclass
+class MAPPOConfig:
+    env_id: str = "qnet/MobileEdgeCloud-v0"
+    env_config: dict = field(default_factory=dict)
+    total_steps: int = 40_000  # env steps (slots); each has one action per agent
+    seed: int = 0
+    rollout: int = 400
+    epochs: int = 8
+    minibatches: int = 4
+    lr: float = 5e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    clip: float = 0.2
+    value_coef: float = 0.5
+    entropy_start: float = 0.01
+    entropy_end: float = 0.0
+    max_grad_norm: float = 0.5
+    hidden: int = 128
+    independent: bool = False
+    run_dir: str = "runs/mappo"
+    checkpoint_every: int = 10
+    tensorboard: bool = True
+    progress: bool = True
+    torch_threads: int = 1
+
+
+class RunningNorm:
+    """Running mean and variance (Welford/Chan merge) for value normalisation."""
+
+    def __init__(self):
+        self.mean, self.var, self.count = 0.0, 1.0, 1e-4
+
+    def update(self, x: np.ndarray) -> None:
+        m, v, n = float(np.mean(x)), float(np.var(x)), x.size
+        delta, total = m - self.mean, self.count + n
+        self.mean += delta * n / total
+        self.var = (self.var * self.count + v * n + delta**2 * self.count * n / total) / total
+        self.count = total
+
+    @property
+    def std(self) -> float:
+        return max(np.sqrt(self.var), 1e-6)
+
+
+class HybridActorCritic(nn.Module):
+    def __init__(self, obs_dim, n_agents, state_dim, n_choices: dict, hidden, independent):
+        super().__init__()
+        inp = obs_dim + n_agents
+        self.trunk = nn.Sequential(
+            nn.Linear(inp, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh()
+        )
+        self.heads = nn.ModuleDict(
+            {role: nn.Linear(hidden, n + 2) for role, n in n_choices.items()}
+        )
+        self.n_choices = n_choices
+        critic_in = inp if independent else state_dim
+        self.critic = nn.Sequential(
+            nn.Linear(critic_in, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, hidden),
+            nn.Tanh(),
+            nn.Linear(hidden, 1),
+        )
+
+    def dists(self, x, role, mask):
+        out = self.heads[role](self.trunk(x))
+        n = self.n_choices[role]
+        logits = out[..., :n].masked_fill(~mask, -1e9)
+        ab = nn.functional.softplus(out[..., n:]) + 1.0  # alpha, beta > 1: unimodal Betas
+        return Categorical(logits=logits), Beta(ab[..., 0], ab[..., 1])
+
+
+class Agents:
+    """Index bookkeeping between PettingZoo agents, roles and padded tensors."""
+
+    def __init__(self, env):
+        self.names = list(env.possible_agents)
+        self.n = len(self.names)
+        self.role = ["mobile" if a.startswith("mobile") else "edge" for a in self.names]
+        self.key = {"mobile": "target", "edge": "forward"}
+        self.obs_dim = max(env.observation_space(a).shape[0] for a in self.names)
+        self.n_choices = {
+            r: env.action_space(a)[self.key[r]].n
+            for a, r in zip(self.names, self.role, strict=True)
+        }
+        self.ids = np.eye(self.n, dtype=np.float32)
+        self.rows = {
+            r: np.array([i for i, x in enumerate(self.role) if x == r]) for r in ("mobile", "edge")
+        }
+
+    def inputs(self, obs: dict) -> np.ndarray:
+        x = np.zeros((self.n, self.obs_dim), np.float32)
+        for i, a in enumerate(self.names):
+            x[i, : obs[a].shape[0]] = obs[a]
+        return np.concatenate([x, self.ids], axis=1)
+
+    def masks(self, infos: dict, role: str) -> np.ndarray:
+        return np.stack([infos[self.names[i]]["action_mask"].astype(bool) for i in self.rows[role]])
+
+    def actions(self, choice: dict, frac: dict) -> dict:
+        out = {}
+        for role, rows in self.rows.items():
+            for j, i in enumerate(rows):
+                out[self.names[i]] = {
+                    self.key[role]: int(choice[role][j]),
+                    "fraction": np.array([frac[role][j]], np.float32),
+                }
+        return out
+
+
+def make_parallel_env(cfg: MAPPOConfig):
+    import qnet_envs
+
+    env = qnet_envs.make_parallel(cfg.env_id, config=cfg.env_config or None)
+    if env.config.flat_actions:
+        raise ValueError("MAPPO uses the native hybrid actions: leave flat_actions=False")
+    return env
+
+
+def act(model, agents: Agents, obs, infos, state, deterministic=False):
+    x = torch.from_numpy(agents.inputs(obs))
+    out = {"choice": {}, "frac": {}, "logp": np.zeros(agents.n, np.float32)}
+    with torch.no_grad():
+        for role, rows in agents.rows.items():
+            mask = torch.from_numpy(agents.masks(infos, role))
+            cat, beta = model.dists(x[rows], role, mask)
+            if deterministic:
+                c, f = cat.probs.argmax(-1), beta.mean
+            else:
+                c, f = cat.sample(), beta.sample().clamp(1e-4, 1 - 1e-4)
+            out["choice"][role], out["frac"][role] = c.numpy(), f.numpy()
+            out["logp"][rows] = (cat.log_prob(c) + beta.log_prob(f.clamp(1e-4, 1 - 1e-4))).numpy()
+    return out
+
+
+def values(model, agents, obs_x, state, independent):
+    with torch.no_grad():
+        if independent:
+            return model.critic(torch.from_numpy(obs_x)).squeeze(-1).numpy()
+        v = model.critic(torch.from_numpy(state)[None]).squeeze(-1).numpy()
+        return np.repeat(v, agents.n)
+
+
+def train(config: MAPPOConfig | None = None, resume: str | None = None) -> TrainResult:
+    cfg = config or MAPPOConfig()
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.torch_threads)
+    env = make_parallel_env(cfg)
+    agents = Agents(env)
+    state_dim = env.state_space.shape[0]
+    model = HybridActorCritic(
+        agents.obs_dim, agents.n, state_dim, agents.n_choices, cfg.hidden, cfg.independent
+    )
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=1e-5)
+    norm = RunningNorm()
+    run_dir = Path(cfg.run_dir)
+    start_update, step, curve = 0, 0, []
+    if resume:
+        state = load_checkpoint(resume)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optim"])
+        norm.mean, norm.var, norm.count = state["norm"]
+        start_update, step, curve = (
+            int(state["update"]),
+            int(state["global_step"]),
+            [tuple(x) for x in state["curve"]],
+        )
+    n_updates = max(1, cfg.total_steps // cfg.rollout)
+    writer = None
+    if cfg.tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(run_dir))
+    bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_updates, initial=start_update, unit="update", dynamic_ncols=True)
+
+    def checkpoint(update):
+        save_checkpoint(
+            run_dir / "checkpoint.pt",
+            {
+                "algo": "mappo",
+                "config": _plain(asdict(cfg)),
+                "model": model.state_dict(),
+                "optim": opt.state_dict(),
+                "norm": [norm.mean, norm.var, norm.count],
+                "update": update,
+                "global_step": step,
+                "curve": [list(c) for c in curve],
+                "dims": [agents.obs_dim, agents.n, state_dim],
+            },
+        )
+
+    obs, infos = env.reset(seed=cfg.seed + start_update)
+    ep_ret, interrupted, t0, update = 0.0, False, time.perf_counter(), start_update
+    try:
+        for update in range(start_update + 1, n_updates + 1):
+            buf = {
+                k: []
+                for k in (
+                    "x",
+                    "state",
+                    "choice",
+                    "frac",
+                    "logp",
+                    "value",
+                    "reward",
+                    "done",
+                    "masks",
+                    "active",
+                )
+            }
+            for _ in range(cfg.rollout):
+                x = agents.inputs(obs)
+                s = env.state()
+                a = act(model, agents, obs, infos, s)
+                masks = {r: agents.masks(infos, r) for r in agents.rows}
+                v = values(model, agents, x, s, cfg.independent) * norm.std + norm.mean
+                obs, rewards, terms, truncs, infos = env.step(
+                    agents.actions(a["choice"], a["frac"])
+                )
+                r = next(iter(rewards.values()))
+                done = any(terms.values()) or any(truncs.values())
+                active = np.ones(agents.n, np.float32)
+                active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]  # obs[0]: has a task
+                for k, val in (
+                    ("x", x),
+                    ("state", s),
+                    ("choice", a["choice"]),
+                    ("frac", a["frac"]),
+                    ("logp", a["logp"]),
+                    ("value", v),
+                    ("reward", r),
+                    ("done", done),
+                    ("masks", masks),
+                    ("active", active),
+                ):
+                    buf[k].append(val)
+                ep_ret += r
+                step += 1
+                if done:
+                    curve.append((step, ep_ret, env.metrics()["mean_cost_per_task"]))
+                    if writer:
+                        writer.add_scalar("charts/episodic_return", ep_ret, step)
+                        writer.add_scalar("charts/mean_cost_per_task", curve[-1][2], step)
+                    if bar:
+                        bar.set_postfix(ret=f"{ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
+                    obs, infos = env.reset()
+                    ep_ret = 0.0
+            last_v = (
+                values(model, agents, agents.inputs(obs), env.state(), cfg.independent) * norm.std
+                + norm.mean
+            )
+            loss_info = _ppo_update(model, opt, norm, agents, buf, last_v, cfg, update / n_updates)
+            if writer:
+                for k, val in loss_info.items():
+                    writer.add_scalar(f"losses/{k}", val, step)
+                writer.add_scalar("charts/sps", step / (time.perf_counter() - t0), step)
+            if cfg.checkpoint_every and update % cfg.checkpoint_every == 0:
+                checkpoint(update)
+            if bar:
+                bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+        update -= 1
+    checkpoint(update)
+    if bar:
+        bar.close()
+    if writer:
+        writer.close()
+    return TrainResult(
+        str(run_dir),
+        step,
+        [(s, r) for s, r, _ in curve],
+        [],
+        str(run_dir / "checkpoint.pt"),
+        interrupted,
+        count_parameters(model),
+    )
+
+
+def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress):
+    T, N = len(buf["reward"]), agents.n
+    rewards = np.array(buf["reward"], np.float32)
+    dones = np.array(buf["done"], np.float32)
+    vals = np.stack(buf["value"])  # (T, N), denormalised
+    adv = np.zeros((T, N), np.float32)
+    last = np.zeros(N, np.float32)
+    for t in reversed(range(T)):
+        nxt = last_v if t == T - 1 else vals[t + 1]
+        nonterminal = 1.0 - dones[t]
+        delta = rewards[t] + cfg.gamma * nxt * nonterminal - vals[t]
+        last = delta + cfg.gamma * cfg.gae_lambda * nonterminal * last
+        adv[t] = last
+    returns = adv + vals
+    norm.update(returns)
+    x = torch.from_numpy(np.stack(buf["x"]))  # (T, N, D)
+    states = torch.from_numpy(np.stack(buf["state"]))
+    old_logp = torch.from_numpy(np.stack(buf["logp"]))
+    adv_t = torch.from_numpy(adv)
+    adv_t = (adv_t - adv_t.mean()) / (adv_t.std() + 1e-8)
+    ret_t = torch.from_numpy((returns - norm.mean) / norm.std)
+    ent_coef = cfg.entropy_start + (cfg.entropy_end - cfg.entropy_start) * progress
+    choice = {r: torch.from_numpy(np.stack([c[r] for c in buf["choice"]])) for r in agents.rows}
+    frac = {
+        r: torch.from_numpy(np.stack([f[r] for f in buf["frac"]])).clamp(1e-4, 1 - 1e-4)
+        for r in agents.rows
+    }
+    masks = {r: torch.from_numpy(np.stack([m[r] for m in buf["masks"]])) for r in agents.rows}
+    active = torch.from_numpy(np.stack(buf["active"]))
+    idx = np.arange(T)
+    info = {}
+    for _ in range(cfg.epochs):
+        np.random.shuffle(idx)
+        for mb in np.array_split(idx, cfg.minibatches):
+            logp = torch.zeros(len(mb), N)
+            entropy = torch.zeros(len(mb), N)
+            for role, rows in agents.rows.items():
+                cat, beta = model.dists(x[mb][:, rows], role, masks[role][mb])
+                logp[:, rows] = cat.log_prob(choice[role][mb]) + beta.log_prob(frac[role][mb])
+                entropy[:, rows] = cat.entropy() + beta.entropy()
+            ratio = torch.exp(logp - old_logp[mb])
+            a = adv_t[mb]
+            w = active[mb] / active[mb].sum().clamp(min=1.0)
+            pg = -(torch.min(ratio * a, ratio.clamp(1 - cfg.clip, 1 + cfg.clip) * a) * w).sum()
+            v = (
+                model.critic(x[mb]).squeeze(-1)
+                if cfg.independent
+                else model.critic(states[mb]).squeeze(-1)[:, None].expand(-1, N)
+            )
+            v_loss = 0.5 * ((v - ret_t[mb]) ** 2).mean()
+            loss = pg + cfg.value_coef * v_loss - ent_coef * (entropy * w).sum()
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            opt.step()
+            info = {"policy": pg.item(), "value": v_loss.item(), "entropy": entropy.mean().item()}
+    return info
+
+
+def _plain(d):
+    if isinstance(d, dict):
+        return {k: _plain(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_plain(v) for v in d]
+    return d
+
+
+def load_policy(checkpoint: str):
+    """A deterministic ``policy(env, obs, infos) -> actions`` from a checkpoint."""
+    state = load_checkpoint(checkpoint)
+    cfg = MAPPOConfig(**{k: v for k, v in state["config"].items()})
+    env = make_parallel_env(cfg)
+    agents = Agents(env)
+    obs_dim, n, state_dim = state["dims"]
+    model = HybridActorCritic(obs_dim, n, state_dim, agents.n_choices, cfg.hidden, cfg.independent)
+    model.load_state_dict(state["model"])
+
+    def policy(env, obs, infos):
+        a = act(model, agents, obs, infos, None, deterministic=True)
+        return agents.actions(a["choice"], a["frac"])
+
+    return policy, cfg
+
+
+def evaluate(policy, env_id: str, env_config: dict, episodes: int, seed: int) -> list[float]:
+    """Mean cost per task of ``policy`` over seeded episodes of the parallel env."""
+    import qnet_envs
+
+    out = []
+    for ep in range(episodes):
+        env = qnet_envs.make_parallel(env_id, config=env_config or None)
+        obs, infos = env.reset(seed=seed + ep)
+        while env.agents:
+            obs, r, te, tr, infos = env.step(policy(env, obs, infos))
+        out.append(env.metrics()["mean_cost_per_task"])
+    return out
+
+
+def config_from(**overrides) -> MAPPOConfig:
+    return replace(MAPPOConfig(), **overrides)
