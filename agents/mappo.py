@@ -181,6 +181,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     )
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=1e-5)
     norm = RunningNorm()
+    shuffle_rng = np.random.default_rng(cfg.seed)
     run_dir = Path(cfg.run_dir)
     start_update, step, curve = 0, 0, []
     if resume:
@@ -281,7 +282,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 values(model, agents, agents.inputs(obs), env.state(), cfg.independent) * norm.std
                 + norm.mean
             )
-            loss_info = _ppo_update(model, opt, norm, agents, buf, last_v, cfg, update / n_updates)
+            loss_info = _ppo_update(model, opt, norm, agents, buf, last_v, cfg, update / n_updates, shuffle_rng)
             if writer:
                 for k, val in loss_info.items():
                     writer.add_scalar(f"losses/{k}", val, step)
@@ -309,7 +310,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     )
 
 
-def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress):
+def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
     T, N = len(buf["reward"]), agents.n
     rewards = np.array(buf["reward"], np.float32)
     dones = np.array(buf["done"], np.float32)
@@ -341,7 +342,7 @@ def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress):
     idx = np.arange(T)
     info = {}
     for _ in range(cfg.epochs):
-        np.random.shuffle(idx)
+        rng.shuffle(idx)
         for mb in np.array_split(idx, cfg.minibatches):
             logp = torch.zeros(len(mb), N)
             entropy = torch.zeros(len(mb), N)
