@@ -12,7 +12,7 @@ import numpy as np
 
 from .common import baseline_rows, evaluate_greedy, plot_learning_curve, results_table
 
-AGENTS = ("ddqn", "vqc")
+AGENTS = ("ddqn", "vqc", "mappo", "dt")
 
 DEFAULT_JOB = {"agent": "ddqn", "env": "qnet/QuantumResourceAllocation-v0", "steps": 60_000}
 """What ``qnet train`` runs with no arguments: about 5 minutes on a 2-core CPU."""
@@ -131,4 +131,151 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
         "agent": agent,
         "table": results_table(agent, returns, rows),
         "mean": float(np.mean(returns)),
+    }
+
+
+def mappo_job(
+    env_id: str,
+    steps: int | None,
+    seed: int,
+    config: dict | None,
+    run_dir: str | None,
+    resume: bool,
+    episodes: int = 10,
+    progress: bool = True,
+) -> dict:
+    """Train MAPPO on a PettingZoo id, then compare its mean cost per task with the offloading
+    baselines on the same seeds."""
+    from qnet_envs.baselines.mobile_edge_cloud import DECIDERS
+    from qnet_envs.stats import format_ci
+
+    from . import mappo
+
+    config = dict(config or {})
+    name = run_dir or f"runs/mappo-{env_id.replace('/', '_')}-s{seed}"
+    cfg = mappo.config_from(env_id=env_id, seed=seed, run_dir=name, progress=progress, **config)
+    if steps is not None:
+        cfg = replace(cfg, total_steps=steps)
+    ckpt = Path(name) / "checkpoint.pt"
+    t0 = time.perf_counter()
+    result = mappo.train(cfg, resume=str(ckpt) if resume and ckpt.exists() else None)
+    seconds = time.perf_counter() - t0
+    if result.interrupted:
+        return {
+            "run_dir": name,
+            "steps": result.global_step,
+            "seconds": seconds,
+            "interrupted": True,
+            "message": f"interrupted at step {result.global_step}; resume with --resume",
+        }
+    policy, _ = mappo.load_policy(result.checkpoint)
+    rows = [
+        (
+            "**mappo**" + (" (IPPO)" if cfg.independent else ""),
+            mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000),
+        )
+    ]
+    for dname, cls in DECIDERS.items():
+        rows.append(
+            (dname, mappo.evaluate(decider_policy(cls), env_id, cfg.env_config, episodes, 100_000))
+        )
+    table = "| policy | mean cost per task ± 95% CI |\n|---|---|\n" + "\n".join(
+        f"| {n} | {format_ci(v)} |" for n, v in rows
+    )
+    plot_learning_curve(result.curve, [], Path(name) / "learning_curve.png", f"mappo on {env_id}")
+    (Path(name) / "results.md").write_text(
+        f"# mappo on {env_id}\n\n{result.global_step:,} env steps in {seconds:.0f} s\n\n{table}\n"
+    )
+    return {
+        "run_dir": name,
+        "steps": result.global_step,
+        "seconds": seconds,
+        "parameters": result.parameters,
+        "interrupted": False,
+        "table": table,
+        "costs": {n: float(np.mean(v)) for n, v in rows},
+    }
+
+
+def decider_policy(cls):
+    """A baseline decider as a policy for :func:`agents.mappo.evaluate`."""
+    from qnet_envs.baselines.mobile_edge_cloud import parallel_actions
+
+    state = {}
+
+    def policy(env, obs, infos):
+        if state.get("sim") is not env.sim:
+            state["sim"], state["decider"] = env.sim, cls(env.sim, np.random.default_rng(0))
+        return parallel_actions(env, state["decider"])
+
+    return policy
+
+
+def dt_job(
+    dataset_id: str,
+    steps: int | None,
+    seed: int,
+    config: dict | None,
+    run_dir: str | None,
+    resume: bool,
+    root: str | None = None,
+    episodes: int = 5,
+    progress: bool = True,
+) -> dict:
+    """Train the Decision Transformer on a Minari dataset, then condition it on returns from
+    the dataset's worst to beyond its best behaviour policy."""
+    import json as _json
+
+    from qnet_envs.stats import format_ci
+
+    from . import decision_transformer as dt
+    from .datasets import DEFAULT_ROOT
+
+    config = dict(config or {})
+    name = run_dir or f"runs/dt-{dataset_id.replace('/', '_')}-s{seed}"
+    cfg = dt.config_from(
+        dataset_id=dataset_id,
+        root=root or DEFAULT_ROOT,
+        seed=seed,
+        run_dir=name,
+        progress=progress,
+        **config,
+    )
+    if steps is not None:
+        cfg = replace(cfg, train_steps=steps)
+    ckpt = Path(name) / "checkpoint.pt"
+    t0 = time.perf_counter()
+    result = dt.train(cfg, resume=str(ckpt) if resume and ckpt.exists() else None)
+    seconds = time.perf_counter() - t0
+    if result["interrupted"]:
+        return {
+            "run_dir": name,
+            "steps": result["step"],
+            "seconds": seconds,
+            "interrupted": True,
+            "message": f"interrupted at step {result['step']}; resume with --resume",
+        }
+    labels = _json.loads((Path(cfg.root) / dataset_id / "policies.json").read_text())[
+        "mean_by_policy"
+    ]
+    best = max(labels.values())
+    targets = sorted({round(min(labels.values())), round(best), round(1.2 * best)})
+    rows = [(t, dt.evaluate(result["checkpoint"], float(t), episodes, 100_000)) for t in targets]
+    table = "| target return | achieved return ± 95% CI |\n|---|---|\n" + "\n".join(
+        f"| {t} | {format_ci(v)} |" for t, v in rows
+    )
+    table += "\n\nBehaviour policies in the dataset (mean return): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in labels.items()
+    )
+    (Path(name) / "results.md").write_text(
+        f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps in {seconds:.0f} s\n\n{table}\n"
+    )
+    return {
+        "run_dir": name,
+        "steps": result["step"],
+        "seconds": seconds,
+        "interrupted": False,
+        "table": table,
+        "best_behaviour": best,
+        "by_target": {t: float(np.mean(v)) for t, v in rows},
     }

@@ -4,7 +4,8 @@ NeurIPS 2022) for the PettingZoo offloading env, CleanRL style; ``independent=Tr
 Actor: one network shared by all agents, input = the agent's (zero-padded) local observation
 and a one-hot agent id; a separate hybrid head per role (mobile, edge): a Categorical over the
 discrete choice (offload target, or forward/keep), masked by ``infos[agent]["action_mask"]``,
-times a Beta over the continuous fraction; the two log-probabilities are summed. Critic:
+times a Beta over the continuous fraction (stretched and clipped so that 0 and 1 are reachable,
+:func:`to_fraction`); the two log-probabilities are summed. Critic:
 centralised V(env.state()) (MAPPO) or V(local observation, id) (IPPO). GAE, PPO clipping,
 value normalisation (running mean and variance of returns, Yu et al. Sec. 4.1), linearly
 annealed entropy bonus. Every agent receives the env's shared reward (minus the slot's cost).
@@ -282,7 +283,9 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 values(model, agents, agents.inputs(obs), env.state(), cfg.independent) * norm.std
                 + norm.mean
             )
-            loss_info = _ppo_update(model, opt, norm, agents, buf, last_v, cfg, update / n_updates, shuffle_rng)
+            loss_info = _ppo_update(
+                model, opt, norm, agents, buf, last_v, cfg, update / n_updates, shuffle_rng
+            )
             if writer:
                 for k, val in loss_info.items():
                     writer.add_scalar(f"losses/{k}", val, step)

@@ -112,6 +112,20 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_collect(args) -> int:
+    try:
+        from agents.datasets import collect
+    except ImportError as exc:
+        print(
+            f"qnet collect needs the agents extra: pip install -e '.[agents]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    out = collect(args.env, args.mixture.split(","), args.episodes, args.root, args.name, args.ddqn)
+    print(json.dumps(out, indent=1))
+    return 0
+
+
 def _cmd_evaluate(args) -> int:
     try:
         from agents.jobs import evaluate_job
@@ -142,7 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "train", help="train an agent (needs the agents extra); no flags: the default job"
     )
-    p.add_argument("--agent", choices=["ddqn", "vqc"], default=None, help="default: ddqn")
+    p.add_argument(
+        "--agent", choices=["ddqn", "vqc", "mappo", "dt"], default=None, help="default: ddqn"
+    )
+    p.add_argument(
+        "--dataset", default=None, help="--agent dt: a Minari dataset id (see qnet collect)"
+    )
+    p.add_argument(
+        "--root", default=None, help="--agent dt: the datasets folder (default data/minari)"
+    )
     p.add_argument(
         "--env",
         default=None,
@@ -163,6 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--eval-episodes", type=int, default=10)
     p.set_defaults(func=_cmd_train)
+    p = sub.add_parser("collect", help="record a Minari dataset from a mixture of policies")
+    p.add_argument("--env", default="qnet/QuantumResourceAllocation-v0")
+    p.add_argument(
+        "--mixture",
+        default="random-valid,greedy,saa",
+        help="comma-separated policy names (and 'ddqn' with --ddqn)",
+    )
+    p.add_argument("--episodes", type=int, default=30)
+    p.add_argument("--name", default=None)
+    p.add_argument("--root", default="data/minari")
+    p.add_argument("--ddqn", default=None, help="a DDQN checkpoint to include as policy 'ddqn'")
+    p.set_defaults(func=_cmd_collect)
     p = sub.add_parser("evaluate", help="evaluate a checkpoint against the env's baselines")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--episodes", type=int, default=10)

@@ -17,94 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from pathlib import Path
 
-import numpy as np
-
-
-def dataset_id(env_id: str, mixture_name: str) -> str:
-    return f"qnet/{env_id.split('/', 1)[1].rsplit('-v', 1)[0]}/{mixture_name}-v0"
-
-
-def collect(
-    env_id: str,
-    mixture: list[str],
-    episodes: int,
-    root: str,
-    name: str | None = None,
-    ddqn: str | None = None,
-    progress: bool = True,
-    env_config: dict | None = None,
-) -> dict:
-    os.environ["MINARI_DATASETS_PATH"] = str(Path(root).resolve())
-    import gymnasium as gym
-    import minari
-    from tqdm import tqdm
-
-    import qnet_envs  # noqa: F401
-    from qnet_envs.baselines import make_policy
-
-    name = name or "-".join(mixture)
-    did = dataset_id(env_id, name)
-    env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
-    collector = minari.DataCollector(env)
-    policies = {}
-    for p in mixture:
-        if p == "ddqn":
-            from agents.ddqn import load_policy
-
-            act, _ = load_policy(ddqn)
-            policies[p] = lambda obs, info, act=act: act(
-                np.asarray(obs, np.float32), info["action_mask"].astype(bool)
-            )
-        else:
-            pol = make_policy(env_id, p, env)
-            policies[p] = pol
-    labels, returns = [], []
-    for ep in tqdm(range(episodes), desc=did, disable=not progress):
-        p = mixture[ep % len(mixture)]
-        policy = policies[p]
-        obs, info = collector.reset(seed=ep)
-        if hasattr(policy, "reset"):
-            policy.reset(ep)
-        total, done = 0.0, False
-        while not done:
-            a = policy.act(obs, info) if hasattr(policy, "act") else policy(obs, info)
-            obs, r, te, tr, info = collector.step(a)
-            total += float(r)
-            done = te or tr
-        labels.append(p)
-        returns.append(total)
-    by_policy = {
-        p: float(np.mean([r for q, r in zip(labels, returns, strict=True) if q == p]))
-        for p in mixture
-    }
-    low = by_policy.get("random-valid", min(by_policy.values()))
-    high = max(by_policy.values())
-    if did in minari.list_local_datasets():
-        minari.delete_dataset(did)
-    dataset = collector.create_dataset(
-        dataset_id=did,
-        eval_env=env_id,
-        algorithm_name=f"mixture of {', '.join(mixture)}",
-        ref_min_score=low,
-        ref_max_score=high,
-        description=f"{episodes} episodes of {env_id}; policies cycle {mixture}; seeds 0..{episodes - 1}",
-        author="qnet-envs",
-        code_permalink="scripts/collect_dataset.py",
-    )
-    path = Path(os.environ["MINARI_DATASETS_PATH"]) / did
-    (path / "policies.json").write_text(
-        json.dumps({"episodes": labels, "returns": returns, "mean_by_policy": by_policy}, indent=1)
-    )
-    collector.close()
-    return {
-        "dataset_id": did,
-        "episodes": dataset.total_episodes,
-        "mean_by_policy": by_policy,
-        "path": str(path),
-    }
+from agents.datasets import DEFAULT_ROOT, collect
 
 
 def main(argv=None) -> dict:
@@ -115,7 +29,7 @@ def main(argv=None) -> dict:
         "--name", default=None, help="dataset name (default: the mixture joined by -)"
     )
     parser.add_argument("--episodes", type=int, default=30)
-    parser.add_argument("--root", default="data/minari")
+    parser.add_argument("--root", default=DEFAULT_ROOT)
     parser.add_argument(
         "--ddqn", default=None, help="checkpoint of a trained DDQN to add as 'ddqn'"
     )
