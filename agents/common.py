@@ -209,3 +209,12 @@ def plot_learning_curve(curve, evals, path: Path, title: str) -> None:
 
 def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def plain(value):
+    """Config values as checkpoint-safe primitives (tuples become lists) for weights-only loads."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value

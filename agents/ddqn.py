@@ -29,6 +29,7 @@ from .common import (
     flat_obs,
     load_checkpoint,
     make_env,
+    plain,
     save_checkpoint,
     seed_everything,
 )
@@ -185,7 +186,7 @@ def train(
             {
                 "algo": algo,
                 "env_id": env_id,
-                "config": _plain(asdict(cfg)),
+                "config": plain(asdict(cfg)),
                 "obs_dim": obs_dim,
                 "n_actions": n_actions,
                 "q": q_net.state_dict(),
@@ -289,15 +290,6 @@ def train(
         count_parameters(q_net),
         str(best) if best.exists() else "",
     )
-
-
-def _plain(d):
-    """Config values as checkpoint-safe primitives (tuples become lists)."""
-    if isinstance(d, dict):
-        return {k: _plain(v) for k, v in d.items()}
-    if isinstance(d, (list, tuple)):
-        return [_plain(v) for v in d]
-    return d
 
 
 def _writer(run_dir: Path):

@@ -24,7 +24,14 @@ import torch
 from torch import nn
 from torch.distributions import Beta, Categorical
 
-from .common import TrainResult, count_parameters, load_checkpoint, save_checkpoint, seed_everything
+from .common import (
+    TrainResult,
+    count_parameters,
+    load_checkpoint,
+    plain,
+    save_checkpoint,
+    seed_everything,
+)
 
 
 @dataclass
@@ -212,7 +219,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             run_dir / "checkpoint.pt",
             {
                 "algo": "mappo",
-                "config": _plain(asdict(cfg)),
+                "config": plain(asdict(cfg)),
                 "model": model.state_dict(),
                 "optim": opt.state_dict(),
                 "norm": [norm.mean, norm.var, norm.count],
@@ -370,14 +377,6 @@ def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
             opt.step()
             info = {"policy": pg.item(), "value": v_loss.item(), "entropy": entropy.mean().item()}
     return info
-
-
-def _plain(d):
-    if isinstance(d, dict):
-        return {k: _plain(v) for k, v in d.items()}
-    if isinstance(d, (list, tuple)):
-        return [_plain(v) for v in d]
-    return d
 
 
 def load_policy(checkpoint: str):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..config import merge_config
 from ..core.com2net import BANDWIDTH_LEVELS, FL, GENERAL, UNIT_LEVELS, Com2Net, Com2NetConfig
 from ._actions import discrete_action
+from .base import QnetEnv
 
 TASK_FEATURES = 10
 POOL_FEATURES = 5
@@ -18,7 +17,7 @@ CENTRE_FEATURES = 2
 GLOBAL_FEATURES = 6
 
 
-class Com2NetEnv(gym.Env):
+class Com2NetEnv(QnetEnv):
     """
     ## Description
 
@@ -87,14 +86,6 @@ class Com2NetEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
     metric_keys = ("tcr", "completed", "missed", "rejected")
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
-            )
-        self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
-
     @classmethod
     def default_config(cls) -> Com2NetConfig:
         return Com2NetConfig()
@@ -123,9 +114,7 @@ class Com2NetEnv(gym.Env):
         self.observation_space = spaces.Box(0.0, 1.0, (self.observation_size(config),), np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+        self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
         self._last_fl = (0.0, 0)
         self._skip_to_decision()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..config import merge_config
 from ..core.repeater_chain import (
     DISCARD,
     GENERATE,
@@ -21,11 +19,12 @@ from ..core.repeater_chain import (
 )
 from ..rendering import figure_to_rgb, new_figure
 from ._actions import discrete_action
+from .base import QnetEnv
 
 MAX_AGE_OBS = 4.0  # ages are observed in coherence times, clipped here
 
 
-class EntanglementDistributionEnv(gym.Env):
+class EntanglementDistributionEnv(QnetEnv):
     """
     ## Description
 
@@ -126,15 +125,6 @@ class EntanglementDistributionEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
     metric_keys = ("delivered_above_target", "delivered", "mean_delivered_fidelity", "attempts")
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of "
-                f"{self.metadata['render_modes']} or None"
-            )
-        self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
-
     @classmethod
     def default_config(cls) -> RepeaterChainConfig:
         return RepeaterChainConfig()
@@ -182,9 +172,7 @@ class EntanglementDistributionEnv(gym.Env):
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+        self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
         self._episode_return = 0.0
         return self._observation(), self._info(invalid=False, delivered=[])

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
 from ..multiagent.mobile_edge_cloud import render_offloading
 from ..multiagent.offloading_views import LEVELS, OffloadingViews
+from .base import QnetEnv
 
 
-class MobileEdgeCloudEnv(gym.Env):
+class MobileEdgeCloudEnv(QnetEnv):
     """
     ## Description
 
@@ -59,14 +58,6 @@ class MobileEdgeCloudEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     metric_keys = ("mean_cost_per_task", "done", "failed", "dropped")
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
-            )
-        self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
-
     @classmethod
     def default_config(cls) -> OffloadingConfig:
         return OffloadingConfig()
@@ -81,9 +72,7 @@ class MobileEdgeCloudEnv(gym.Env):
         self.observation_space = self.views.state_space
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+        self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
         return self.views.state(), self._info(np.zeros(self.sim.n_mobile, dtype=bool))
 

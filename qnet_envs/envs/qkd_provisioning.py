@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..config import merge_config
 from ..core.qkd_provisioning import QKDProvisioning, QKDProvisioningConfig
 from ._actions import discrete_action
+from .base import QnetEnv
 from .network_render import render_network
 
 
-class QKDProvisioningEnv(gym.Env):
+class QKDProvisioningEnv(QnetEnv):
     """
     ## Description
 
@@ -86,15 +85,6 @@ class QKDProvisioningEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     metric_keys = ("blocking_probability", "served", "rejected", "channel_utilisation")
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of "
-                f"{self.metadata['render_modes']} or None"
-            )
-        self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
-
     @classmethod
     def default_config(cls) -> QKDProvisioningConfig:
         return QKDProvisioningConfig()
@@ -119,9 +109,7 @@ class QKDProvisioningEnv(gym.Env):
         return np.concatenate(([1], self.sim.mask.reshape(-1))).astype(np.int8)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+        self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
         self._steps = 0
         return self._observation(), self._info(False, 0.0)

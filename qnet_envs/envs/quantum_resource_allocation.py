@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..config import merge_config
 from ..core.resource_allocation import (
     LEVELS,
     QKD,
@@ -16,10 +14,11 @@ from ..core.resource_allocation import (
     ResourceAllocationConfig,
 )
 from ._actions import discrete_action
+from .base import QnetEnv
 from .network_render import render_network
 
 
-class QuantumResourceAllocationEnv(gym.Env):
+class QuantumResourceAllocationEnv(QnetEnv):
     """
     ## Description
 
@@ -99,15 +98,6 @@ class QuantumResourceAllocationEnv(gym.Env):
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     metric_keys = ("utility", "acceptance_ratio", "success_ratio", "qubit_utilisation")
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of "
-                f"{self.metadata['render_modes']} or None"
-            )
-        self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
-
     @classmethod
     def default_config(cls) -> ResourceAllocationConfig:
         return ResourceAllocationConfig()
@@ -128,9 +118,7 @@ class QuantumResourceAllocationEnv(gym.Env):
         return 1 + (path * LEVELS + level) * LEVELS + depth
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+        self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
         self._steps = 0
         return self._observation(), self._info(False, None)

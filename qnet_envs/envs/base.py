@@ -1,0 +1,39 @@
+"""What every single-agent front shares: config handling, render-mode checking, reset options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+
+from ..config import merge_config
+
+
+class QnetEnv(gym.Env):
+    """Subclasses define ``default_config()`` (a dataclass) and ``_configure(config)`` (builds
+    the core and the spaces); ``config={...}`` deep-merges into the defaults, and
+    ``reset(options={"config": {...}})`` re-merges into the current config between episodes."""
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of "
+                f"{self.metadata['render_modes']} or None"
+            )
+        self.render_mode = render_mode
+        self._configure(merge_config(self.default_config(), config))
+
+    @classmethod
+    def default_config(cls):
+        raise NotImplementedError
+
+    def _configure(self, config) -> None:
+        raise NotImplementedError
+
+    def _begin_reset(self, seed: int | None, options: dict[str, Any] | None) -> None:
+        """Seed ``self.np_random`` and apply ``options["config"]`` if given."""
+        super().reset(seed=seed)
+        if options and "config" in options:
+            self._configure(merge_config(self.config, options["config"]))
