@@ -83,22 +83,38 @@ def _cmd_train(args) -> int:
         )
         return 2
     agent = args.agent or DEFAULT_JOB["agent"]
-    env_id = args.env or DEFAULT_JOB["env"]
-    steps = (
-        args.steps
-        if args.steps is not None
-        else (DEFAULT_JOB["steps"] if not args.env and not args.config else None)
-    )
-    summary = train_job(
-        agent,
-        env_id,
-        steps,
-        args.seed,
-        load_job_config(args.config),
-        args.run_dir,
-        args.resume,
-        args.eval_episodes,
-    )
+    config = load_job_config(args.config)
+    if agent == "mappo":
+        from agents.jobs import mappo_job
+
+        env_id = args.env or "qnet/MobileEdgeCloud-v0"
+        summary = mappo_job(
+            env_id, args.steps, args.seed, config, args.run_dir, args.resume, args.eval_episodes
+        )
+    elif agent == "dt":
+        from agents.jobs import dt_job
+
+        if not args.dataset:
+            raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
+        env_id = args.dataset
+        episodes = min(args.eval_episodes, 5)
+        summary = dt_job(
+            args.dataset,
+            args.steps,
+            args.seed,
+            config,
+            args.run_dir,
+            args.resume,
+            args.root,
+            episodes,
+        )
+    else:
+        env_id = args.env or DEFAULT_JOB["env"]
+        default_steps = DEFAULT_JOB["steps"] if not args.env and not args.config else None
+        steps = args.steps if args.steps is not None else default_steps
+        summary = train_job(
+            agent, env_id, steps, args.seed, config, args.run_dir, args.resume, args.eval_episodes
+        )
     if summary.get("interrupted"):
         print(summary["message"])
         return 130
