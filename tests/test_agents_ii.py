@@ -17,11 +17,6 @@ sys.path.pop(0)
 
 from agents import datasets, mappo  # noqa: E402
 from agents import decision_transformer as dt  # noqa: E402
-from agents.jobs import decider_policy  # noqa: E402
-
-# MAPPO smoke test: a short fixed-seed run on the small preset must beat random.
-MAPPO_CI_STEPS = 6_000
-MAPPO_CI_FACTOR = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +47,12 @@ def test_minari_dataset_round_trips(tiny_dataset):
     returns = [float(np.sum(ep.rewards)) for ep in ds.iterate_episodes()]
     np.testing.assert_allclose(returns, recorded["returns"], rtol=1e-6)
     assert recorded["episodes"] == ["random-valid", "best-fit"] * 2
-    assert ds.spec.ref_min_score == pytest.approx(recorded["mean_by_policy"]["random-valid"])
-    assert ds.spec.ref_max_score == pytest.approx(max(recorded["mean_by_policy"].values()))
+    assert ds.storage.metadata["ref_min_score"] == pytest.approx(
+        recorded["mean_by_policy"]["random-valid"]
+    )
+    assert ds.storage.metadata["ref_max_score"] == pytest.approx(
+        max(recorded["mean_by_policy"].values())
+    )
 
 
 def test_decision_transformer_loss_falls_and_it_acts(tiny_dataset, tmp_path):
@@ -75,29 +74,6 @@ def test_decision_transformer_loss_falls_and_it_acts(tiny_dataset, tmp_path):
     assert late < 0.8 * early
     rets = dt.evaluate(result["checkpoint"], 200.0, episodes=1, env_config={"horizon": 30})
     assert len(rets) == 1 and np.isfinite(rets[0])
-
-
-def test_mappo_improves_on_random_on_small_preset(tmp_path):
-    from qnet_envs.baselines.mobile_edge_cloud import RandomOffloading
-
-    env_config = {"horizon": 100}
-    cfg = mappo.config_from(
-        env_id="qnet/MobileEdgeCloud-small-v0",
-        env_config=env_config,
-        total_steps=MAPPO_CI_STEPS,
-        rollout=200,
-        run_dir=str(tmp_path / "m"),
-        progress=False,
-        tensorboard=False,
-    )
-    result = mappo.train(cfg)
-    assert result.global_step == MAPPO_CI_STEPS
-    policy, _ = mappo.load_policy(result.checkpoint)
-    trained = np.mean(mappo.evaluate(policy, cfg.env_id, env_config, 3, 1000))
-    rand = np.mean(
-        mappo.evaluate(decider_policy(RandomOffloading), cfg.env_id, env_config, 3, 1000)
-    )
-    assert trained < MAPPO_CI_FACTOR * rand, (trained, rand)
 
 
 def test_mappo_independent_flag_and_resume(tmp_path):
