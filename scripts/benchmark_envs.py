@@ -36,6 +36,22 @@ def best_rate(env_id: str, seconds: float, repeats: int) -> float:
     return max(steps_per_second(gym.make(env_id).unwrapped, seconds) for _ in range(repeats))
 
 
+def parallel_steps_per_second(env_id: str, seconds: float) -> tuple[float, int]:
+    """Env-steps/s of a PettingZoo env with pre-sampled actions, and its number of agents."""
+    env = qnet_envs.make_parallel(env_id)
+    env.reset(seed=0)
+    for k, a in enumerate(env.possible_agents):
+        env.action_space(a).seed(k)
+    actions = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(64)]
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(actions[n % 64])
+        n += 1
+        if not env.agents:
+            env.reset()
+    return n / (time.perf_counter() - start), len(env.possible_agents)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -47,6 +63,10 @@ def main() -> None:
     for spec in qnet_envs.ENVS:
         rate = best_rate(spec.id, args.seconds, args.repeats)
         print(f"| {spec.id} | {rate:,.0f} | {rate / ref:.3f} |")
+    print("\n| PettingZoo env | env-steps/s | agent-steps/s | env-steps ratio to CartPole-v1 |\n|---|---|---|---|")
+    for env_id in qnet_envs.parallel_env_ids():
+        rate, agents = max(parallel_steps_per_second(env_id, args.seconds) for _ in range(args.repeats))
+        print(f"| {env_id} | {rate:,.0f} | {rate * agents:,.0f} | {rate / ref:.4f} |")
 
 
 if __name__ == "__main__":
