@@ -19,6 +19,7 @@ class ResourceLedger:
         self.used = {k: np.zeros_like(v) for k, v in self.capacity.items()}
         self._total = {k: float(v.sum()) for k, v in self.capacity.items()}
         self._used_total = dict.fromkeys(self.capacity, 0.0)
+        self._free: dict[str, np.ndarray] = {}
         self._heap: list[tuple[float, int]] = []
         self._active: dict[int, dict[str, np.ndarray]] = {}
         self._next_id = 0
@@ -26,7 +27,11 @@ class ResourceLedger:
         self.released = 0
 
     def free(self, kind: str) -> np.ndarray:
-        return self.capacity[kind] - self.used[kind]
+        """Free capacity per element (cached until the next allocation or release; read-only)."""
+        cached = self._free.get(kind)
+        if cached is None:
+            cached = self._free[kind] = self.capacity[kind] - self.used[kind]
+        return cached
 
     def fits(self, usage: dict[str, np.ndarray]) -> bool:
         return all(np.all(self.used[k] + u <= self.capacity[k] + 1e-9) for k, u in usage.items())
@@ -35,6 +40,7 @@ class ResourceLedger:
         """Hold ``usage`` until time ``until``; raises if it would exceed a capacity."""
         if not self.fits(usage):
             raise RuntimeError(f"allocation {usage} exceeds free capacity")
+        self._free.clear()
         for k, u in usage.items():
             self.used[k] += u
             self._used_total[k] += float(u.sum())
@@ -50,6 +56,7 @@ class ResourceLedger:
         n = 0
         while self._heap and self._heap[0][0] <= t:
             _, aid = heapq.heappop(self._heap)
+            self._free.clear()
             for k, u in self._active.pop(aid).items():
                 self.used[k] -= u
                 self._used_total[k] -= float(u.sum())
