@@ -90,7 +90,8 @@ class DecisionTransformer(nn.Module):
         )
         x = self.drop(self.ln(tokens.reshape(b, 3 * k, -1)))
         causal = torch.triu(torch.ones(3 * k, 3 * k, dtype=torch.bool), diagonal=1)
-        pad = ~valid.repeat_interleave(3, dim=1)
+        # A key-padding mask triples attention's cost on CPU: pass one only when needed.
+        pad = None if bool(valid.all()) else ~valid.repeat_interleave(3, dim=1)
         for block in self.blocks:
             x = block(x, causal, pad)
         x = self.ln_f(x).reshape(b, k, 3, -1)
@@ -129,7 +130,9 @@ def sample_batch(episodes, cfg: DTConfig, rng, discrete):
     V = np.zeros((cfg.batch_size, k), bool)
     for i, e in enumerate(picks):
         ep = episodes[e]
-        end = int(rng.integers(1, len(ep["actions"]) + 1))
+        # Full windows where the episode allows (no padding, the fast path); shorter ones only
+        # for episodes shorter than the context.
+        end = int(rng.integers(min(k, len(ep["actions"])), len(ep["actions"]) + 1))
         start = max(0, end - k)
         n = end - start
         S[i, -n:] = ep["obs"][start:end]
