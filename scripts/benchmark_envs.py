@@ -63,9 +63,13 @@ def main() -> None:
     for spec in qnet_envs.ENVS:
         rate = best_rate(spec.id, args.seconds, args.repeats)
         print(f"| {spec.id} | {rate:,.0f} | {rate / ref:.3f} |")
-    print("\n| PettingZoo env | env-steps/s | agent-steps/s | env-steps ratio to CartPole-v1 |\n|---|---|---|---|")
+    print(
+        "\n| PettingZoo env | env-steps/s | agent-steps/s | env-steps ratio to CartPole-v1 |\n|---|---|---|---|"
+    )
     for env_id in qnet_envs.parallel_env_ids():
-        rate, agents = max(parallel_steps_per_second(env_id, args.seconds) for _ in range(args.repeats))
+        rate, agents = max(
+            parallel_steps_per_second(env_id, args.seconds) for _ in range(args.repeats)
+        )
         print(f"| {env_id} | {rate:,.0f} | {rate * agents:,.0f} | {rate / ref:.4f} |")
 
 
