@@ -385,3 +385,13 @@ class Offloading:
             + len(self.in_flight_tasks)
         )
         return self.totals["cost"] / decided if decided else 0.0
+
+    def metrics(self) -> dict:
+        """The headline numbers every front reports in ``info``."""
+        return {
+            "mean_cost_per_task": self.mean_cost_per_task(),
+            "done": self.counts["done"],
+            "failed": self.counts["failed"],
+            "dropped": self.counts["dropped"],
+            "arrived": self.counts["arrived"],
+        }

@@ -97,16 +97,11 @@ class MobileEdgeCloudEnv(QnetEnv):
         )
 
     def _info(self, invalid) -> dict:
-        sim = self.sim
         masks = self.views.masks()
         return {
             "action_mask": tuple(masks[a] for a in self.views.agents),
             "invalid_action": bool(np.any(invalid)),
-            "mean_cost_per_task": sim.mean_cost_per_task(),
-            "done": sim.counts["done"],
-            "failed": sim.counts["failed"],
-            "dropped": sim.counts["dropped"],
-            "arrived": sim.counts["arrived"],
+            **self.sim.metrics(),
         }
 
     def render(self):

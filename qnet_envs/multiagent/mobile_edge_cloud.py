@@ -136,14 +136,7 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
         return infos
 
     def metrics(self) -> dict:
-        sim = self.sim
-        return {
-            "mean_cost_per_task": sim.mean_cost_per_task(),
-            "done": sim.counts["done"],
-            "failed": sim.counts["failed"],
-            "dropped": sim.counts["dropped"],
-            "arrived": sim.counts["arrived"],
-        }
+        return self.sim.metrics()
 
     def render(self):
         if self.render_mode is None:
