@@ -151,6 +151,8 @@ def train(
     Ctrl-C saves a checkpoint and returns with ``interrupted=True``."""
     cfg = config or DDQNConfig()
     cfg.validate()
+    seed_everything(cfg.seed)  # before the networks are built: their initial weights too
+    torch.set_num_threads(cfg.torch_threads)
     env = make_env(env_id_or_env, cfg.env_config)
     env_id = (
         env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else "custom"
@@ -161,8 +163,6 @@ def train(
     q_net, target_net = build(obs_dim, n_actions), build(obs_dim, n_actions)
     optimiser = torch.optim.Adam(q_net.parameters(), lr=cfg.lr)
     rb = ReplayBuffer(cfg.buffer_size, obs_dim, n_actions)
-    seed_everything(cfg.seed)
-    torch.set_num_threads(cfg.torch_threads)
     rng = np.random.default_rng(cfg.seed)
     start, episodes, curve, evals = 0, 0, [], []
     run_dir = Path(cfg.run_dir)

@@ -280,3 +280,13 @@ def test_sb3_script_trains_ppo_and_dqn_on_a_qnet_env():
         ["--env", "qnet/QKDProvisioning-v0", "--steps", "2048", "--episodes", "2", "--no-baselines"]
     )
     assert set(means) == {"sb3-ppo", "sb3-dqn"} and all(np.isfinite(v) for v in means.values())
+
+
+def test_same_seed_same_weights(tmp_path):
+    """Seeding covers the networks' initial weights, the replay sampling and the env."""
+    weights = []
+    for i in range(2):
+        cfg = small_config(tmp_path / str(i), total_steps=400, checkpoint_every=0)
+        res = ddqn.train("qnet/QuantumResourceAllocation-v0", cfg)
+        weights.append(load_checkpoint(res.checkpoint)["q"])
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
