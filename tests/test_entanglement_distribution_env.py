@@ -6,6 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rollouts import masked_trace
 
 import qnet_envs  # noqa: F401
 from qnet_envs import physics
@@ -16,19 +17,6 @@ ENV_ID = "qnet/EntanglementDistribution-v0"
 
 def make(**config):
     return gym.make(ENV_ID, config=config).unwrapped
-
-
-def masked_rollout(env, seed, steps):
-    obs, info = env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
-    trace = [obs.tobytes()]
-    for _ in range(steps):
-        a = int(rng.choice(np.flatnonzero(info["action_mask"])))
-        obs, r, te, tr, info = env.step(a)
-        trace.append((obs.tobytes(), r, info["delivered"]))
-        if te or tr:
-            obs, info = env.reset()
-    return trace
 
 
 @pytest.mark.parametrize("render_mode", [None, "ansi", "rgb_array"])
@@ -49,9 +37,9 @@ def test_renders_text_and_rgb():
 
 
 def test_deterministic_over_many_steps_and_seed_matters():
-    a = masked_rollout(make(horizon=300), 11, 1500)
-    b = masked_rollout(make(horizon=300), 11, 1500)
-    c = masked_rollout(make(horizon=300), 12, 1500)
+    a = masked_trace(make(horizon=300), 11, 1500)
+    b = masked_trace(make(horizon=300), 11, 1500)
+    c = masked_trace(make(horizon=300), 12, 1500)
     assert a == b
     assert a != c
 

@@ -8,6 +8,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rollouts import masked_trace
 
 import qnet_envs  # noqa: F401
 from qnet_envs import physics
@@ -16,19 +17,6 @@ from qnet_envs.baselines import make_policy, policy_names
 QKD_ID = "qnet/QKDProvisioning-v0"
 QRA_ID = "qnet/QuantumResourceAllocation-v0"
 IDS = [QKD_ID, QRA_ID]
-
-
-def masked_trace(env, seed, steps):
-    obs, info = env.reset(seed=seed)
-    rng = np.random.default_rng(seed)
-    trace = [obs.tobytes()]
-    for _ in range(steps):
-        a = int(rng.choice(np.flatnonzero(info["action_mask"])))
-        obs, r, te, tr, info = env.step(a)
-        trace.append((obs.tobytes(), r))
-        if te or tr:
-            obs, info = env.reset()
-    return trace
 
 
 @pytest.mark.parametrize("env_id", IDS)
