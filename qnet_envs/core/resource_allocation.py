@@ -127,6 +127,7 @@ class ResourceAllocation:
         self._decoy_terms = physics.decoy_bb84_terms(lengths)
         self._path_exists = {k: (p >= 0).any(axis=1) for k, p in net.padded_paths.items()}
         self._path_hops = {k: (p >= 0).sum(axis=1) for k, p in net.padded_paths.items()}
+        self._all_paths_exist = {k: bool(e.all()) for k, e in self._path_exists.items()}
         self.path_list = {key: [np.array(p) for p in paths] for key, paths in net.paths.items()}
         self.n_actions = 1 + config.k_paths * LEVELS * LEVELS
         levels = np.arange(LEVELS)
@@ -267,8 +268,11 @@ class ResourceAllocation:
         key = (req["src"], req["dst"])
         exists, req["hops"] = self._path_exists[key], self._path_hops[key]
         req["exists"] = exists
-        req["free_channels"] = np.where(exists, net.path_min(ledger.free("channels"), key), 0.0)
-        req["free_pairs"] = np.where(exists, net.path_min(ledger.free("pairs"), key), 0.0)
+        all_exist = self._all_paths_exist[key]
+        free_c = net.path_min(ledger.free("channels"), key)
+        free_p = net.path_min(ledger.free("pairs"), key)
+        req["free_channels"] = free_c if all_exist else np.where(exists, free_c, 0.0)
+        req["free_pairs"] = free_p if all_exist else np.where(exists, free_p, 0.0)
         ok = np.zeros((cfg.k_paths, LEVELS, LEVELS), dtype=bool)
         if req["kind"] == QKD:
             rate = net.path_min(self.nominal_rate_kbps, key)
@@ -285,7 +289,8 @@ class ResourceAllocation:
             )
             p_ok = req["gates"] * self._pairs_per_gate[None, :] <= req["free_pairs"][:, None]
             ok = q_ok[None, :, None] & p_ok[:, None, :]
-        ok &= exists[:, None, None]
+        if not all_exist:
+            ok &= exists[:, None, None]
         mask = np.empty(self.n_actions, dtype=bool)
         mask[0] = True
         mask[1:] = ok.reshape(-1)

@@ -120,6 +120,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
         self.sim.reset(self.np_random)
+        self._template = self._make_template()
         self._steps = 0
         return self._observation(), self._info(False, None)
 
@@ -143,7 +144,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
         net, req = sim.net, sim.request
         ledger = net.ledger
         n, k = net.n_nodes, cfg.k_paths
-        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        obs = self._template.copy()  # the per-episode device means are already in place
         obs[req["src"]] = 1.0
         obs[n + req["dst"]] = 1.0
         i = 2 * n
@@ -169,17 +170,24 @@ class QuantumResourceAllocationEnv(QnetEnv):
             c = cfg.max_channels_per_hop
             per_path[:, 5] = np.minimum(req["channels"][:, 0], c) / c
         i += 6 * k
-        for block in (
-            ledger.free("qubits") / cfg.qubits_per_node,
-            sim.qubit_mean,
-            ledger.free("channels") / cfg.channels_per_link,
-            ledger.free("pairs") / cfg.pair_capacity_per_link,
-            sim.pair_mean,
-            2 * sim.det_mean,
-        ):
-            obs[i : i + len(block)] = block
-            i += len(block)
+        e = net.n_links
+        obs[i : i + n] = ledger.free("qubits") / cfg.qubits_per_node
+        i += 2 * n
+        obs[i : i + e] = ledger.free("channels") / cfg.channels_per_link
+        obs[i + e : i + 2 * e] = ledger.free("pairs") / cfg.pair_capacity_per_link
         return obs
+
+    def _make_template(self) -> np.ndarray:
+        """An observation holding only this episode's device means (fixed for the episode)."""
+        sim, cfg = self.sim, self.config
+        n, e = sim.net.n_nodes, sim.net.n_links
+        t = np.zeros(self.observation_space.shape, dtype=np.float32)
+        i = 2 * n + 7 + 6 * cfg.k_paths
+        t[i + n : i + 2 * n] = sim.qubit_mean
+        i += 2 * n + 2 * e
+        t[i : i + e] = sim.pair_mean
+        t[i + e : i + 2 * e] = 2 * sim.det_mean
+        return t
 
     def _info(self, invalid: bool, success) -> dict:
         c = self.sim.net.counts
