@@ -100,3 +100,23 @@ def check_choice(field: str, value: Any, choices) -> None:
     """Raise ``ValueError`` if ``value`` is not one of ``choices``."""
     if value not in choices:
         raise ValueError(f"{field}={value!r} is not allowed; choose one of {list(choices)}")
+
+
+def check_interval(
+    field: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    integer: bool = False,
+    low_open: bool = False,
+) -> tuple:
+    """Check a (low, high) pair with low <= high inside [low, high] of the allowed range;
+    returns the pair as numbers. Raises ``ValueError`` naming the field otherwise."""
+    try:
+        lo, hi = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{field}={value!r} must be a (low, high) pair") from None
+    check_range(f"{field}[0]", lo, low, high, integer=integer, low_open=low_open)
+    check_range(f"{field}[1]", hi, lo, high, integer=integer)
+    return lo, hi

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import check_choice, check_range
+from ..config import check_choice, check_interval, check_range
 
 DEVICE_TYPES = ("cpu", "gpu", "fpga")
 GENERAL, FL = 0, 1
@@ -133,9 +133,7 @@ class Com2NetConfig:
         check_range("kappa", self.kappa, 1, 1000, integer=True)
         check_range("epoch_s", self.epoch_s, 0.0, 1e6, low_open=True)
         for name in ("general_tflop", "general_data_gbit", "general_deadline_s", "fl_deadline_s"):
-            lo, hi = getattr(self, name)
-            check_range(f"{name}[0]", lo, 0.0, 1e12, low_open=True)
-            check_range(f"{name}[1]", hi, lo, 1e12)
+            check_interval(name, getattr(self, name), 0.0, 1e12, low_open=True)
         check_range("fl_model_mbit", self.fl_model_mbit, 0.0, 1e9, low_open=True)
         check_range("fl_local_tflop", self.fl_local_tflop, 0.0, 1e9, low_open=True)
         check_range("fl_max_epochs", self.fl_max_epochs, 1, 100_000, integer=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import check_choice, check_range
+from ..config import check_choice, check_interval, check_range
 from .quantum_processors import (
     CLOUD_QPU,
     EDGE_QPU,
@@ -90,10 +90,8 @@ class OffloadingConfig:
                 raise ValueError(f"{name}={qpu!r} must be a mapping of QPUProfile fields")
             qpu.validate(name)
         check_range("task_rate", self.task_rate, 0.0, 100.0)
-        for name, lo, hi in (("n_range", 6, 9), ("k_range", 3, 5)):
-            a, b = getattr(self, name)
-            check_range(f"{name}[0]", a, lo, hi, integer=True)
-            check_range(f"{name}[1]", b, a, hi, integer=True)
+        check_interval("n_range", self.n_range, 6, 9, integer=True)
+        check_interval("k_range", self.k_range, 3, 5, integer=True)
         check_range("precision", self.precision, 1e-4, 0.5)
         check_range("states_per_task", self.states_per_task, 1, 1_000_000, integer=True)
         check_range("slot_s", self.slot_s, 0.0, 3600.0, low_open=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import physics
-from ..config import check_range
+from ..config import check_interval, check_range
 from .request_stream import RequestStream
 
 
@@ -44,20 +44,10 @@ class QKDProvisioningConfig:
         check_range("repetition_rate_hz", self.repetition_rate_hz, 1.0, 1e11)
         check_range("load_erlang", self.load_erlang, 0.0, 1e6, low_open=True)
         check_range("mean_holding", self.mean_holding, 0.0, 1e9, low_open=True)
-        lo, hi = _pair("demand_kbps", self.demand_kbps)
-        check_range("demand_kbps[0]", lo, 0.0, 1e9, low_open=True)
-        check_range("demand_kbps[1]", hi, lo, 1e9)
+        check_interval("demand_kbps", self.demand_kbps, 0.0, 1e9, low_open=True)
         check_range("channel_cost", self.channel_cost, 0.0, 100.0)
         check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
         check_range("horizon", self.horizon, 1, 10_000_000, integer=True)
-
-
-def _pair(field, value):
-    try:
-        lo, hi = (float(x) for x in value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{field}={value!r} must be a (low, high) pair of numbers") from None
-    return lo, hi
 
 
 def trusted_relay_rate_bps(length_km, max_span_km, repetition_rate_hz, **decoy_kwargs):
@@ -79,7 +69,7 @@ class QKDProvisioning:
             trusted_relay_rate_bps(net.link_length, config.max_span_km, config.repetition_rate_hz)
             / 1e3
         )
-        self.demand_low, self.demand_high = _pair("demand_kbps", config.demand_kbps)
+        self.demand_low, self.demand_high = (float(x) for x in config.demand_kbps)
         self.mean_demand = 0.5 * (self.demand_low + self.demand_high)
 
     def reset(self, rng) -> None:

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import physics
-from ..config import check_range
-from .qkd_provisioning import _pair
+from ..config import check_interval, check_range
 from .request_stream import RequestStream
 
 QKD, DQC = 0, 1
@@ -96,9 +95,7 @@ class ResourceAllocationConfig:
             ("pair_fidelity_mean", 0.25, 1.0, False),
             ("detector_error_mean", 0.0, 0.5, False),
         ):
-            lo, hi = _pair(name, getattr(self, name))
-            check_range(f"{name}[0]", lo, low, high, integer=integer)
-            check_range(f"{name}[1]", hi, lo, high, integer=integer)
+            check_interval(name, getattr(self, name), low, high, integer=integer)
         check_range("qubit_fidelity_spread", self.qubit_fidelity_spread, 0.0, 0.5)
         check_range("pair_fidelity_spread", self.pair_fidelity_spread, 0.0, 0.5)
         check_range("detector_error_spread", self.detector_error_spread, 0.0, 0.5)
