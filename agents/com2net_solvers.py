@@ -107,23 +107,30 @@ def tournament(livability: np.ndarray, rng, n_parents: int) -> np.ndarray:
     return np.array(parents[:n_parents])
 
 
+def _score(genes, fitness, state, progress):
+    """Record a generation: keep the best individual seen so far and its fitness."""
+    i = int(np.argmax(fitness))
+    if fitness[i] > state["fit"]:
+        state["fit"], state["genes"] = float(fitness[i]), genes[i].copy()
+    state["history"].append(state["fit"])
+    if progress:
+        progress(state["fit"])
+    p = len(fitness)
+    return fitness / fitness.sum() if fitness.sum() > 0 else np.full(p, 1.0 / p)
+
+
 def qga(fitness_of, n_genes: int, cfg: QGAConfig, progress=None):
     """Minimise f = M - Fit over ``n_genes`` four-level genes. ``fitness_of(genes) -> TCR``.
     Returns (best genes, best fitness, best fitness per generation)."""
     rng = np.random.default_rng(cfg.seed)
     p = cfg.population
     theta = np.full((p, n_genes, BITS), np.pi / 4)  # Hadamard: uniform superposition
-    best_genes, best_fit, history = None, -np.inf, []
+    best = {"genes": None, "fit": -np.inf, "history": []}
     for _ in range(cfg.generations):
         genes = observe(theta, rng)
         fit = np.array([max(cfg.fitness_m - (1.0 - fitness_of(g)), 0.0) for g in genes])
-        i = int(np.argmax(fit))
-        if fit[i] > best_fit:
-            best_fit, best_genes = float(fit[i]), genes[i].copy()
-        history.append(best_fit)
-        if progress:
-            progress(best_fit)
-        livability = fit / fit.sum() if fit.sum() > 0 else np.full(p, 1.0 / p)
+        livability = _score(genes, fit, best, progress)
+        best_genes, best_fit = best["genes"], best["fit"]
         parents = tournament(livability, rng, p)
         theta, genes, fit = theta[parents].copy(), genes[parents], fit[parents]
         for a in range(0, p - 1, 2):  # quantum crossover: exchange Q-bit tails of two parents
@@ -135,7 +142,7 @@ def qga(fitness_of, n_genes: int, cfg: QGAConfig, progress=None):
         )
         flip = rng.random(theta.shape) < cfg.mutation_rate  # Pauli-X swaps alpha and beta
         theta = np.where(flip, np.pi / 2 - theta, theta)
-    return best_genes, best_fit, history
+    return best["genes"], best["fit"], best["history"]
 
 
 def ga(fitness_of, n_genes: int, cfg: QGAConfig, progress=None):
@@ -144,16 +151,10 @@ def ga(fitness_of, n_genes: int, cfg: QGAConfig, progress=None):
     rng = np.random.default_rng(cfg.seed)
     p = cfg.population
     genes = rng.integers(0, LEVELS, size=(p, n_genes))
-    best_genes, best_fit, history = None, -np.inf, []
+    best = {"genes": None, "fit": -np.inf, "history": []}
     for _ in range(cfg.generations):
         fit = np.array([fitness_of(g) for g in genes])
-        i = int(np.argmax(fit))
-        if fit[i] > best_fit:
-            best_fit, best_genes = float(fit[i]), genes[i].copy()
-        history.append(best_fit)
-        if progress:
-            progress(best_fit)
-        livability = fit / fit.sum() if fit.sum() > 0 else np.full(p, 1.0 / p)
+        livability = _score(genes, fit, best, progress)
         children = genes[tournament(livability, rng, p)].copy()
         for a in range(0, p - 1, 2):
             if rng.random() < cfg.crossover_rate and n_genes > 1:
@@ -161,9 +162,9 @@ def ga(fitness_of, n_genes: int, cfg: QGAConfig, progress=None):
                 children[[a, a + 1], cut:] = children[[a + 1, a], cut:]
         mutate = rng.random(children.shape) < cfg.mutation_rate * BITS
         children[mutate] = rng.integers(0, LEVELS, size=int(mutate.sum()))
-        children[0] = best_genes  # elitism
+        children[0] = best["genes"]  # elitism
         genes = children
-    return best_genes, best_fit, history
+    return best["genes"], best["fit"], best["history"]
 
 
 def rpc(n_genes: int, seed: int, probabilities=(0.25, 0.25, 0.25, 0.25)) -> np.ndarray:
