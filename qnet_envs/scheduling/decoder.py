@@ -71,13 +71,16 @@ def place_job(inst, j: int, timelines, allowed, split: bool, frags_out: list) ->
         if split and len(qs) > 1:
             guess = pool.setup[qs] + tau * math.ceil(shots / len(qs))
             begin = np.array(
-                [_earliest_gap(timelines[q], r, g) for q, r, g in zip(qs, ready, guess)]
+                [
+                    _earliest_gap(timelines[q], r, g)
+                    for q, r, g in zip(qs, ready, guess, strict=False)
+                ]
             )
             counts = _water_fill(begin + pool.setup[qs], tau, shots)
-            picks = [(q, int(n), r) for q, n, r in zip(qs, counts, ready) if n > 0]
+            picks = [(q, int(n), r) for q, n, r in zip(qs, counts, ready, strict=False) if n > 0]
         else:
             best, pick = math.inf, None
-            for q, r, t in zip(qs, ready, tau):
+            for q, r, t in zip(qs, ready, tau, strict=False):
                 length = pool.setup[q] + shots * t
                 end = _earliest_gap(timelines[q], r, length) + length
                 if end < best:

@@ -146,7 +146,10 @@ def draw_jobs(config: QBackboneConfig, rng: np.random.Generator) -> list[JobDraw
     else:
         c = DEADLINE_PRESETS.get(config.deadline, config.deadline)
         coefs = np.full(config.n_jobs, float(c))
-    return [JobDraw(plans[i], float(a), float(c)) for i, a, c in zip(picks, arrivals, coefs)]
+    return [
+        JobDraw(plans[i], float(a), float(c))
+        for i, a, c in zip(picks, arrivals, coefs, strict=False)
+    ]
 
 
 def build_instance(config: QBackboneConfig, draws: list[JobDraw], model: str | None = None):
@@ -190,7 +193,7 @@ def build_instance(config: QBackboneConfig, draws: list[JobDraw], model: str | N
         depth=depth_arr,
         shots=np.array(shots, dtype=np.int64),
         preds=preds,
-        eligible=np.array([pool.eligible(q, d) for q, d in zip(qubits, depth)]),
+        eligible=np.array([pool.eligible(q, d) for q, d in zip(qubits, depth, strict=False)]),
         tau=np.array([pool.shot_time(d) for d in depth_arr]),
     )
 

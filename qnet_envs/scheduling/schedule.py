@@ -9,6 +9,7 @@ code with the schedulers, so a scheduler bug cannot hide behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 TOL = 1e-6  # seconds: float slack when comparing times
 
@@ -96,7 +97,7 @@ def check_schedule(instance, schedule: Schedule) -> int:
                 errors.append(f"job {j} claimed on time but ends at {max(ends, default=None)}")
     for q, frags in by_qpu.items():
         frags = sorted(frags, key=lambda f: f.start)
-        for a, b in zip(frags, frags[1:]):
+        for a, b in pairwise(frags):
             if b.start < a.end - TOL:
                 errors.append(f"QPU {q}: {a} and {b} overlap")
     for s, frags in by_sub.items():
