@@ -72,6 +72,13 @@ ENVS: tuple[EnvSpec, ...] = (
         summary="Com2Net with a MultiDiscrete action",
         kwargs={"config": {"action_mode": "joint"}},
     ),
+    EnvSpec(
+        id="qnet/QPUScheduling-v0",
+        entry_point="qnet_envs.envs.qpu_scheduling:QPUSchedulingEnv",
+        kind="gymnasium",
+        source="seed 001 (Q-Backbone), Sec. IV: deadline-aware scheduling of circuit-cut jobs",
+        summary="event-driven Layer-3 scheduler: assign shot chunks to QPUs, drop, or wait",
+    ),
 )
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = (

@@ -11,6 +11,7 @@ from . import (
     entanglement_distribution,
     mobile_edge_cloud,
     qkd_provisioning,
+    qpu_scheduling,
     quantum_resource_allocation,
 )
 from .base import Policy, RandomValid
@@ -21,6 +22,7 @@ _TABLE = {
     "qnet/QuantumResourceAllocation-v0": quantum_resource_allocation.POLICIES,
     "qnet/MobileEdgeCloud-v0": mobile_edge_cloud.POLICIES,
     "qnet/MobileEdgeCloud-small-v0": mobile_edge_cloud.POLICIES,
+    "qnet/QPUScheduling-v0": qpu_scheduling.POLICIES,
 }
 
 

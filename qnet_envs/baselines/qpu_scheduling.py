@@ -1,0 +1,74 @@
+"""Dispatching heuristics for ``qnet/QPUScheduling-v0``: the online counterparts of seed 001's
+greedy (EDF with shot splitting) and list-scheduling baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Policy
+
+
+class _Dispatch(Policy):
+    """Serve jobs in ``priority`` order; start the first one's next subcircuit on an idle QPU."""
+
+    split = True
+    drop_hopeless = True
+
+    def priority(self, jobs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def act(self, obs, info) -> int:
+        env, mask = self.env, info["action_mask"]
+        sim, inst, cfg = env.sim, env.instance, env.config
+        nq, chunks = env.n_qpus, np.asarray(cfg.chunks)
+        slots = list(env.slots)
+        for j in self.priority(env.slots):
+            i = slots.index(j)
+            if self.drop_hopeless and self._hopeless(int(j)):
+                return env.n_assign + i
+            idle = [q for q in range(nq) if mask[(i * nq + q) * len(chunks)]]
+            if not idle:
+                continue
+            q = min(idle, key=lambda q: inst.tau[sim.next_sub(int(j), q), q])
+            # split over the idle QPUs that could run it: the chunk nearest 1 / their number
+            c = int(np.argmin(np.abs(chunks - 1.0 / len(idle)))) if self.split else len(chunks) - 1
+            return (i * nq + q) * len(chunks) + c
+        return env.wait_action
+
+    def _hopeless(self, j: int) -> bool:
+        """Even with every eligible QPU to itself from now on, the job would be late."""
+        sim, inst = self.env.sim, self.env.instance
+        subs = inst.job_subs[j]
+        need = 0.0
+        for s in subs:
+            ok = inst.eligible[s]
+            rate = float(np.sum(1.0 / inst.tau[s, ok]))
+            need += sim.remaining[s] / rate if sim.remaining[s] else 0.0
+        return sim.t + need > inst.deadline[j]
+
+
+class EarliestDeadlineFirst(_Dispatch):
+    """EDF with shot splitting over the idle QPUs; drops jobs that can no longer make it."""
+
+    name = "edf"
+
+    def priority(self, jobs):
+        return jobs[np.argsort(self.env.instance.deadline[jobs], kind="stable")]
+
+
+class FirstComeFirstServed(_Dispatch):
+    """List scheduling by arrival: whole subcircuits on the fastest idle QPU, no dropping."""
+
+    name = "fcfs"
+    split = False
+    drop_hopeless = False
+
+    def priority(self, jobs):
+        return jobs
+
+
+POLICIES = {
+    "random-valid": None,
+    "edf": EarliestDeadlineFirst,
+    "fcfs": FirstComeFirstServed,
+}

@@ -1,0 +1,246 @@
+"""``qnet/QPUScheduling-v0``: an RL agent as Q-Backbone's Layer-3 scheduler of circuit-cut jobs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from ..config import check_range
+from ..core.qpu_pool import QPUPool
+from ..scheduling.dispatch import ACTIVE, Dispatcher
+from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, job_work, usable_plans
+from ._actions import discrete_action
+from .base import QnetEnv
+
+QPU_FEATURES = 4
+SLOT_FEATURES = 5
+
+
+@dataclass(frozen=True)
+class QPUSchedulingConfig:
+    """The instance parameters (:class:`~qnet_envs.scheduling.instance.QBackboneConfig`, under
+    ``instance``; 20 jobs per episode here) and the env's own: ``window`` job slots the agent
+    sees [8], shot ``chunks`` as fractions of a subcircuit's shots [(0.25, 0.5, 1.0)],
+    ``drop_penalty`` [0.5] and ``late_penalty`` [1.0] per job, ``invalid_action_penalty`` [0.1],
+    ``max_decisions`` per episode before truncation [5000]."""
+
+    instance: QBackboneConfig = field(default_factory=lambda: QBackboneConfig(n_jobs=20))
+    window: int = 8
+    chunks: tuple = (0.25, 0.5, 1.0)
+    drop_penalty: float = 0.5
+    late_penalty: float = 1.0
+    invalid_action_penalty: float = 0.1
+    max_decisions: int = 5000
+
+    def validate(self) -> None:
+        self.instance.validate()
+        check_range("window", self.window, 1, 64, integer=True)
+        if not self.chunks:
+            raise ValueError("chunks=() must hold at least one fraction in (0, 1]")
+        for i, c in enumerate(self.chunks):
+            check_range(f"chunks[{i}]", c, 0.0, 1.0, low_open=True)
+        check_range("drop_penalty", self.drop_penalty, 0.0, 100.0)
+        check_range("late_penalty", self.late_penalty, 0.0, 100.0)
+        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
+        check_range("max_decisions", self.max_decisions, 1, 10**8, integer=True)
+
+
+class QPUSchedulingEnv(QnetEnv):
+    """
+    ## Description
+
+    Seed 001 (Q-Backbone), Sec. IV: circuit-cut quantum jobs arrive at a pool of heterogeneous
+    QPUs with deadlines; the agent is the Layer-3 scheduler. Jobs come from real circuits (QAOA,
+    hardware-efficient ansaetze, GHZ, quantum autoencoders) cut by qiskit-addon-cutting, with
+    LOCC wire cuts imposing measure -> prepare precedence; QPUs are IBM device snapshots.
+    Instances, cut models and defaults: :mod:`qnet_envs.scheduling.instance`. Time is
+    event-driven (:class:`qnet_envs.scheduling.dispatch.Dispatcher`): the agent acts at the
+    present time and advances it with "wait".
+
+    ## Action Space
+
+    ``Discrete(W*Q*C + W + 1)`` for W job slots (active jobs, oldest first), Q QPUs, C chunks:
+    ``(slot * Q + q) * C + c`` starts the slot's next ready subcircuit on idle QPU q with
+    ``ceil(chunks[c] x its shots)`` of its remaining shots; ``W*Q*C + slot`` drops the slot's
+    job; the last action waits for the next event. ``info["action_mask"]`` marks what is
+    possible now. A masked-out action does nothing, costs ``invalid_action_penalty`` and sets
+    ``info["invalid_action"]``; actions outside the space raise ``ValueError``.
+
+    ## Observation Space
+
+    ``Box(0, 1, (2 + 4Q + W(5 + Q),), float32)``: the fraction of jobs not yet arrived and of
+    jobs ended; per QPU: idle, remaining busy time, capacity / 27, depth budget / 100; per slot:
+    present, time to deadline, remaining work, remaining shots of its next subcircuit as a
+    fraction, whether a subcircuit waits on a measure subcircuit, and the next subcircuit's
+    eligibility per QPU. Times are x / (x + T) with T the mean job work of the catalogue.
+
+    ## Rewards
+
+    +1 per job completed by its deadline, ``-drop_penalty`` per dropped job,
+    ``-late_penalty`` per job whose deadline passes first.
+
+    ## Starting State
+
+    A fresh instance per episode: ``instance.n_jobs`` jobs with Poisson arrivals at
+    ``instance.load``; the first arrives at t = 0.
+
+    ## Episode End
+
+    Terminates when every job has ended (served, dropped or late). Truncates after
+    ``max_decisions`` steps.
+
+    ## Info
+
+    ``action_mask``, ``invalid_action``, ``time``, ``served``, ``dropped``, ``late``,
+    ``arrived``, ``served_fraction`` (served / all jobs of the episode).
+
+    ## Arguments
+
+    :class:`QPUSchedulingConfig`; e.g. ``config={"instance": {"load": 1.5, "deadline":
+    "strict"}}``.
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metric_keys = ("served_fraction", "served", "dropped", "late")
+
+    @classmethod
+    def default_config(cls) -> QPUSchedulingConfig:
+        return QPUSchedulingConfig()
+
+    def _configure(self, config: QPUSchedulingConfig) -> None:
+        self.config = config
+        pool = QPUPool(config.instance.qpus)
+        self.n_qpus = pool.n
+        self.time_scale = float(
+            np.mean(
+                [job_work(p, config.instance, pool) for p in usable_plans(config.instance, pool)]
+            )
+        )
+        w, q, c = config.window, pool.n, len(config.chunks)
+        self.n_assign = w * q * c
+        self.wait_action = self.n_assign + w
+        self.action_space = spaces.Discrete(self.n_assign + w + 1)
+        size = 2 + QPU_FEATURES * q + w * (SLOT_FEATURES + q)
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
+        self.sim = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self._begin_reset(seed, options)
+        cfg = self.config.instance
+        self.instance = build_instance(cfg, draw_jobs(cfg, self.np_random))
+        self.sim = Dispatcher(self.instance)
+        self._decisions = 0
+        self._update_mask()
+        return self._observation(), self._info(False)
+
+    def step(self, action):
+        a = discrete_action(action, self.action_space.n)
+        if self.sim is None:
+            raise RuntimeError("call reset() before step()")
+        cfg, sim = self.config, self.sim
+        invalid = not self.mask[a]
+        reward = -cfg.invalid_action_penalty if invalid else 0.0
+        sim.events = []
+        if not invalid:
+            if a == self.wait_action:
+                sim.advance()
+            elif a >= self.n_assign:
+                sim.drop(int(self.slots[a - self.n_assign]))
+            else:
+                slot, rest = divmod(a, self.n_qpus * len(cfg.chunks))
+                q, c = divmod(rest, len(cfg.chunks))
+                j = int(self.slots[slot])
+                s = sim.next_sub(j, q)
+                sim.assign(j, q, math.ceil(cfg.chunks[c] * self.instance.shots[s]))
+        # nothing to decide until a job arrives: wait on the agent's behalf
+        while not sim.done() and len(sim.active_jobs()) == 0:
+            sim.advance()
+        for kind, _ in sim.events:
+            reward += {"served": 1.0, "dropped": -cfg.drop_penalty, "late": -cfg.late_penalty}[kind]
+        self._decisions += 1
+        self._update_mask()
+        terminated = sim.done()
+        truncated = not terminated and self._decisions >= cfg.max_decisions
+        return self._observation(), float(reward), terminated, truncated, self._info(invalid)
+
+    def _update_mask(self) -> None:
+        sim, w, nq, nc = self.sim, self.config.window, self.n_qpus, len(self.config.chunks)
+        self.slots = sim.active_jobs()[:w]
+        mask = np.zeros(self.action_space.n, dtype=bool)
+        for i, j in enumerate(self.slots):
+            for q in range(nq):
+                if sim.can_assign(int(j), q):
+                    mask[(i * nq + q) * nc : (i * nq + q + 1) * nc] = True
+            mask[self.n_assign + i] = True
+        mask[self.wait_action] = not sim.done()
+        self.mask = mask
+
+    def _squash(self, x):
+        return np.asarray(x) / (np.asarray(x) + self.time_scale)
+
+    def _observation(self) -> np.ndarray:
+        sim, inst, cfg = self.sim, self.instance, self.config
+        nq, w = self.n_qpus, cfg.window
+        pool = inst.pool
+        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
+        n = inst.n_jobs
+        obs[0] = np.count_nonzero(sim.status < ACTIVE) / n
+        obs[1] = np.count_nonzero(sim.status > ACTIVE) / n
+        qpu = obs[2 : 2 + QPU_FEATURES * nq].reshape(nq, QPU_FEATURES)
+        busy = np.maximum(sim.busy_until - sim.t, 0.0)
+        qpu[:, 0] = busy == 0
+        qpu[:, 1] = self._squash(busy)
+        qpu[:, 2] = np.minimum(pool.capacity / 27.0, 1.0)
+        qpu[:, 3] = np.minimum(pool.max_depth / 100.0, 1.0)
+        slots = obs[2 + QPU_FEATURES * nq :].reshape(w, SLOT_FEATURES + nq)
+        mean_tau = inst.tau.mean(axis=1)
+        for i, j in enumerate(self.slots):
+            subs = inst.job_subs[j]
+            rem = sim.remaining[subs.start : subs.stop]
+            work = float(np.sum(rem * mean_tau[subs.start : subs.stop]))
+            slots[i, 0] = 1.0
+            slots[i, 1] = self._squash(max(inst.deadline[j] - sim.t, 0.0))
+            slots[i, 2] = self._squash(work)
+            nxt = next((s for s in subs if sim.remaining[s] > 0), None)
+            if nxt is not None:
+                slots[i, 3] = sim.remaining[nxt] / inst.shots[nxt]
+                slots[i, 4] = bool(inst.preds[nxt]) and sim.ready_time(nxt, 0) == math.inf
+                slots[i, SLOT_FEATURES:] = inst.eligible[nxt]
+        return obs
+
+    def _info(self, invalid: bool) -> dict:
+        st = self.sim.status
+        counts = np.bincount(st, minlength=5)
+        return {
+            "action_mask": self.mask.astype(np.int8),
+            "invalid_action": invalid,
+            "time": float(self.sim.t),
+            "served": int(counts[2]),
+            "dropped": int(counts[3]),
+            "late": int(counts[4]),
+            "arrived": int(np.count_nonzero(st != 0)),
+            "served_fraction": float(counts[2] / len(st)),
+        }
+
+    def render(self):
+        if self.render_mode != "ansi" or self.sim is None:
+            return None
+        sim = self.sim
+        lines = [f"t = {sim.t:8.2f} s  served {int(np.sum(sim.status == 2))}/{len(sim.status)}"]
+        for q in range(self.n_qpus):
+            busy = max(sim.busy_until[q] - sim.t, 0.0)
+            lines.append(f"  QPU {q} {self.instance.pool.names[q]:<16} busy {busy:7.2f} s")
+        for j in self.slots:
+            lines.append(
+                f"  job {j:3d} {self.instance.circuit[j]:<14} deadline in "
+                f"{self.instance.deadline[j] - sim.t:7.2f} s"
+            )
+        return "\n".join(lines)
