@@ -98,25 +98,44 @@ def place_job(inst, j: int, timelines, allowed, split: bool, frags_out: list) ->
     return float(finish)
 
 
-def decode(inst, order, admitted, allowed, split: bool) -> Schedule:
+def decode(inst, order, admitted, allowed, split: bool, prefix=None, start: int = 0):
     """Decode a solution. ``allowed`` is an (S, Q) bool array, a subset of ``inst.eligible``
-    (rows with no allowed QPU fall back to every eligible one)."""
+    (rows with no allowed QPU fall back to every eligible one).
+
+    Returns ``(schedule, states)``; ``states[k]`` is the decoder's state before ``order[k]``.
+    Passing a previous call's ``states`` as ``prefix`` with ``start = k`` resumes from position k
+    (valid when the first k entries of order, admission and allowed QPUs are unchanged): the
+    annealer's moves change one or two positions, so most of the decoding is reused.
+    """
     allowed = allowed & inst.eligible
     empty = ~allowed.any(axis=1)
     allowed[empty] = inst.eligible[empty]
-    timelines: list[list[tuple[float, float]]] = [[] for _ in range(inst.pool.n)]
-    sched = Schedule()
-    for j in order:
+    if prefix is None or start == 0:
+        timelines = [[] for _ in range(inst.pool.n)]
+        served, dropped, fragments = [], [], []
+        states = []
+        start = 0
+    else:
+        timelines, served, dropped, fragments = _copy_state(prefix[start])
+        states = prefix[:start]
+    for j in order[start:]:
+        states.append((timelines, tuple(served), tuple(dropped), tuple(fragments)))
+        timelines = [list(t) for t in timelines]
         if not admitted[j]:
-            sched.dropped.add(int(j))
+            dropped.append(int(j))
             continue
         saved = [list(t) for t in timelines]
         frags: list[Fragment] = []
         finish = place_job(inst, int(j), timelines, allowed, split, frags)
         if finish <= inst.deadline[j]:
-            sched.served.add(int(j))
-            sched.fragments.extend(frags)
+            served.append(int(j))
+            fragments.extend(frags)
         else:
             timelines = saved
-            sched.dropped.add(int(j))
-    return sched
+            dropped.append(int(j))
+    return Schedule(list(fragments), set(served), set(dropped)), states
+
+
+def _copy_state(state):
+    timelines, served, dropped, fragments = state
+    return [list(t) for t in timelines], list(served), list(dropped), list(fragments)

@@ -44,19 +44,20 @@ ABLATION_MODEL = {"qb-no-locc": "peng", "qb-no-either": "peng"}  # others use th
 
 def greedy_edf(inst) -> Schedule:
     order = np.lexsort((inst.arrival, inst.deadline))
-    return decode(inst, order, np.ones(inst.n_jobs, bool), inst.eligible.copy(), split=True)
+    return decode(inst, order, np.ones(inst.n_jobs, bool), inst.eligible.copy(), split=True)[0]
 
 
 def list_scheduling(inst) -> Schedule:
     order = np.argsort(inst.arrival, kind="stable")
-    return decode(inst, order, np.ones(inst.n_jobs, bool), inst.eligible.copy(), split=False)
+    return decode(inst, order, np.ones(inst.n_jobs, bool), inst.eligible.copy(), split=False)[0]
 
 
 def random_schedule(inst, rng: np.random.Generator) -> Schedule:
     allowed = np.zeros_like(inst.eligible)
     for s in range(inst.n_subs):
         allowed[s, rng.choice(np.flatnonzero(inst.eligible[s]))] = True
-    return decode(inst, rng.permutation(inst.n_jobs), np.ones(inst.n_jobs, bool), allowed, False)
+    order = rng.permutation(inst.n_jobs)
+    return decode(inst, order, np.ones(inst.n_jobs, bool), allowed, False)[0]
 
 
 def score(inst, sched: Schedule) -> float:
@@ -86,29 +87,33 @@ def qb_scheduler(
     order = list(np.lexsort((inst.arrival, inst.deadline)))
     admitted = np.ones(n, bool)
     allowed = inst.eligible.copy()
-    current = decode(inst, order, admitted, allowed, split)
+    current, states = decode(inst, order, admitted, allowed, split)
     cur_score = score(inst, current)
     best, best_score = current, cur_score
-    deadline = None if time_limit_s is None else time.perf_counter() + time_limit_s
+    stop = None if time_limit_s is None else time.perf_counter() + time_limit_s
     splittable = np.flatnonzero(inst.eligible.sum(axis=1) > 1)
     for k in range(iterations):
-        if deadline is not None and time.perf_counter() > deadline:
+        if stop is not None and time.perf_counter() > stop:
             break
         temp = t0 * (t_end / t0) ** (k / max(iterations - 1, 1))
         new_order, new_admitted, new_allowed = list(order), admitted.copy(), allowed
         not_served = [j for j in range(n) if j not in current.served]
         move = rng.integers(4)
-        if move == 0 and not_served:  # admit a dropped job, earlier in the order
+        if move == 0 and not_served:  # admit a dropped job, at a random position
             j = int(rng.choice(not_served))
             new_admitted[j] = True
+            old = new_order.index(j)
             new_order.remove(j)
-            new_order.insert(int(rng.integers(len(new_order) + 1)), j)
+            new = int(rng.integers(n))
+            new_order.insert(new, j)
+            first = min(old, new)
         elif move == 1 and not_served and current.served:  # swap an admitted and a dropped job
             a = int(rng.choice(sorted(current.served)))
             d = int(rng.choice(not_served))
             new_admitted[a], new_admitted[d] = False, True
             ia, id_ = new_order.index(a), new_order.index(d)
             new_order[ia], new_order[id_] = d, a
+            first = min(ia, id_)
         elif move == 2 and len(splittable):  # shift a shot split: toggle one QPU
             s = int(rng.choice(splittable))
             q = int(rng.choice(np.flatnonzero(inst.eligible[s])))
@@ -116,20 +121,21 @@ def qb_scheduler(
             new_allowed[s, q] = not new_allowed[s, q]
             if not new_allowed[s].any():
                 continue
+            first = new_order.index(int(inst.sub_job[s]))
         else:  # shift a start time: move one job to another position
-            j = new_order.pop(int(rng.integers(n)))
-            new_order.insert(int(rng.integers(n)), j)
-        cand = decode(inst, new_order, new_admitted, new_allowed, split)
+            old = int(rng.integers(n))
+            j = new_order.pop(old)
+            new = int(rng.integers(n))
+            new_order.insert(new, j)
+            first = min(old, new)
+        cand, cand_states = decode(
+            inst, new_order, new_admitted, new_allowed, split, prefix=states, start=first
+        )
         cand_score = score(inst, cand)
         delta = cand_score - cur_score
         if delta >= 0 or rng.random() < math.exp(delta / temp):
-            order, admitted, allowed, current, cur_score = (
-                new_order,
-                new_admitted,
-                new_allowed,
-                cand,
-                cand_score,
-            )
+            order, admitted, allowed = new_order, new_admitted, new_allowed
+            current, states, cur_score = cand, cand_states, cand_score
             if cur_score > best_score:
                 best, best_score = current, cur_score
     return best
