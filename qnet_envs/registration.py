@@ -79,6 +79,13 @@ ENVS: tuple[EnvSpec, ...] = (
         source="seed 001 (Q-Backbone), Sec. IV: deadline-aware scheduling of circuit-cut jobs",
         summary="event-driven Layer-3 scheduler: assign shot chunks to QPUs, drop, or wait",
     ),
+    EnvSpec(
+        id="qnet/QuantumInvocation-v0",
+        entry_point="qnet_envs.envs.quantum_invocation:QuantumInvocationEnv",
+        kind="gymnasium",
+        source="seed 001 (Q-Backbone), Sec. II-C: the Quantum Invocation Policy",
+        summary="route each QUBO job to QAOA on a QPU or to classical annealing; calibrated outcomes",
+    ),
 )
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = (

@@ -12,6 +12,7 @@ from . import (
     mobile_edge_cloud,
     qkd_provisioning,
     qpu_scheduling,
+    quantum_invocation,
     quantum_resource_allocation,
 )
 from .base import Policy, RandomValid
@@ -23,6 +24,7 @@ _TABLE = {
     "qnet/MobileEdgeCloud-v0": mobile_edge_cloud.POLICIES,
     "qnet/MobileEdgeCloud-small-v0": mobile_edge_cloud.POLICIES,
     "qnet/QPUScheduling-v0": qpu_scheduling.POLICIES,
+    "qnet/QuantumInvocation-v0": quantum_invocation.POLICIES,
 }
 
 
