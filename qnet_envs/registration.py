@@ -28,6 +28,7 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. II-C 3: entangled pairs under uncertain fidelities",
         summary="repeater chain: generate, swap, purify, discard; deliver end-to-end pairs",
+        vector_entry_point="qnet_envs.vector.entanglement_distribution:EntanglementDistributionVectorEnv",
     ),
     EnvSpec(
         id="qnet/QKDProvisioning-v0",

@@ -82,7 +82,7 @@ def _run(env, policy, seed):
     n_jobs=st.integers(1, 8),
     load=st.floats(0.3, 3.0),
     deadline=st.sampled_from(["strict", "mixed", "generous"]),
-    policy=st.sampled_from(["random-valid", "edf", "fcfs"]),
+    policy=st.sampled_from(["random-valid", "random-dispatch", "edf", "fcfs"]),
 )
 def test_every_job_ends_once_and_what_ran_is_feasible(seed, n_jobs, load, deadline, policy):
     cfg = {"instance": {"n_jobs": n_jobs, "load": load, "deadline": deadline}}

@@ -67,8 +67,22 @@ class FirstComeFirstServed(_Dispatch):
         return jobs
 
 
+class RandomDispatch(Policy):
+    """Uniformly random among the valid assignments and waiting; never drops (random-valid
+    mostly drops, because every active job adds a drop action)."""
+
+    name = "random-dispatch"
+
+    def act(self, obs, info) -> int:
+        env = self.env
+        valid = np.flatnonzero(info["action_mask"])
+        keep = valid[(valid < env.n_assign) | (valid == env.wait_action)]
+        return int(self.rng.choice(keep))
+
+
 POLICIES = {
     "random-valid": None,
+    "random-dispatch": RandomDispatch,
     "edf": EarliestDeadlineFirst,
     "fcfs": FirstComeFirstServed,
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..config import check_choice, check_range
 
 KINDS = ("normal", "uniform", "fixed")
@@ -38,9 +40,18 @@ class FidelityDistribution:
         """The value a controller that knows only the distribution believes: its mean."""
         return self.mean
 
-    def sample(self, rng):
+    def from_uniforms(self, u1, u2):
+        """Fidelities from two independent U[0, 1) draws (vectorised). The normal uses the
+        Box-Muller transform (Box & Muller, Ann. Math. Statist. 29, 610, 1958) so that every
+        draw costs exactly two uniforms, which lets the batched env reproduce scalar envs."""
+        u1 = np.asarray(u1, dtype=float)
         if self.kind == "fixed" or self.spread == 0.0:
-            return self.mean
+            return np.full(u1.shape, self.mean)
         if self.kind == "uniform":
-            return rng.uniform(self.mean - self.spread, self.mean + self.spread)
-        return min(1.0, max(self.low, rng.normal(self.mean, self.spread)))
+            return self.mean - self.spread + 2.0 * self.spread * u1
+        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * np.asarray(u2, dtype=float))
+        return np.clip(self.mean + self.spread * z, self.low, 1.0)
+
+    def sample(self, rng):
+        u1, u2 = rng.random(2)
+        return float(self.from_uniforms(u1, u2))

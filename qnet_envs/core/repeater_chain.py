@@ -22,6 +22,11 @@ from ..config import check_choice, check_range
 from .fidelity_distribution import FidelityDistribution
 
 WAIT, GENERATE, SWAP, PURIFY, DISCARD = range(5)
+# Every reset and every step reads exactly this many U[0, 1) draws from the env's generator
+# (generation success, then two for the pair's fidelity; purification success reuses the
+# first), whatever the action. A fixed count lets the batched env in
+# qnet_envs.vector reproduce N scalar envs by reading each env's stream in blocks.
+UNIFORMS_PER_STEP = 3
 OP_NAMES = ("wait", "generate", "swap", "purify", "discard")
 
 
@@ -110,6 +115,7 @@ class RepeaterChain:
     # --- state -------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
         self.rng = rng
+        rng.random(UNIFORMS_PER_STEP)  # a reset reads its share of the stream too
         self.t = 0
         self.occ = np.zeros(self.n_pairs, dtype=bool)
         self.end = np.zeros(self.n_pairs, dtype=np.int64)
@@ -168,13 +174,14 @@ class RepeaterChain:
         """
         cfg = self.config
         attempts = 0
+        u = self.rng.random(UNIFORMS_PER_STEP)
         if op == GENERATE:
             attempts = 1
-            self._generate(arg)
+            self._generate(arg, u)
         elif op == SWAP:
             self._swap(arg + 1)  # swap actions index the interior nodes 1..N-2
         elif op == PURIFY:
-            self._purify(*self.segments[arg])
+            self._purify(*self.segments[arg], u[0])
         elif op == DISCARD:
             self._free(arg)
             self.stats["discarded"] += 1
@@ -192,14 +199,14 @@ class RepeaterChain:
             "occupied_memories": 2 * int(self.occ.sum()),
         }
 
-    def _generate(self, link: int) -> None:
+    def _generate(self, link: int, u: np.ndarray) -> None:
         a, b = link, link + 1
         s = int(np.argmin(self.occ[a * self.m : (a + 1) * self.m]))
         r = int(np.argmin(self.left_used[b]))
-        if self.rng.random() >= self.p_generate[link]:
+        if u[0] >= self.p_generate[link]:
             return
         p = a * self.m + s
-        f = self.config.initial_fidelity.sample(self.rng)
+        f = float(self.config.initial_fidelity.from_uniforms(u[1], u[2]))
         self.occ[p], self.end[p], self.rslot[p], self.born[p] = True, b, r, self.t
         self.left_used[b, r] = True
         self.coef[p] = physics.werner(f)
@@ -226,7 +233,7 @@ class RepeaterChain:
         self.stats["swaps"] += 1
         self._mask = None
 
-    def _purify(self, a: int, b: int) -> None:
+    def _purify(self, a: int, b: int, u: float) -> None:
         keep, spend = (int(i) for i in self.pairs_on(a, b)[:2])
         if self.config.purification == "bbpssw":
             f, p = physics.bbpssw(self.coef[keep, 0], self.coef[spend, 0])
@@ -238,7 +245,7 @@ class RepeaterChain:
             out_nominal, _ = physics.dejmps(self.nominal[keep], self.nominal[spend])
         self._free(spend)
         self.stats["purifications"] += 1
-        if self.rng.random() < p:
+        if u < p:
             self.coef[keep], self.nominal[keep] = out, out_nominal
             self.born[keep] = min(self.born[keep], self.born[spend])
         else:
