@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -158,7 +157,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         if actions.min() < 0 or actions.max() >= nA:
             raise ValueError(f"actions must lie in Discrete({nA}): allowed 0 <= action < {nA}")
         cfg, core = self.config, self.core
-        N, m = self.num_envs, self.m
+        m = self.m
         rows = self._rows
         u = self.streams.next()
         resetting = self._pending.copy()
