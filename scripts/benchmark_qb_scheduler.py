@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the QB-scheduler on seed 001's case-study size: 10 jobs on 6 QPUs (target <= 2 s).
 
-    python scripts/benchmark_qb_scheduler.py [--instances 20] [--iterations 1500]
+    python scripts/benchmark_qb_scheduler.py [--instances 20] [--iterations 1000]
 
 Draws ``--instances`` default instances (10 jobs, the six-QPU pool, mixed deadlines, load 0.8),
 runs the simulated-annealing QB-scheduler with its default budget on each, verifies every
@@ -22,7 +22,7 @@ from qnet_envs.scheduling import QBackboneConfig, check_schedule, draw_jobs, run
 def main() -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=20)
-    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--iterations", type=int, default=1000)
     args = parser.parse_args()
     cfg = QBackboneConfig()
     rows = {"qb": [], "greedy-edf": []}

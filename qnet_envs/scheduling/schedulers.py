@@ -77,7 +77,7 @@ def qb_scheduler(
     inst,
     rng: np.random.Generator,
     split: bool = True,
-    iterations: int = 1500,
+    iterations: int = 1000,
     time_limit_s: float | None = None,
     t0: float = 0.5,
     t_end: float = 0.01,
