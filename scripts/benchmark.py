@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""One benchmark report: env speeds (scalar and vector) against CartPole measured in the same run,
+agent training throughput, the policy comparison tables, and the import time of qnet_envs.
+
+    python scripts/benchmark.py [--quick] [--out docs/benchmarks.md]
+
+Every rate is printed next to its reference (CartPole-v1 for scalar envs, Gymnasium's
+CartPoleVectorEnv at the same number of envs for vector envs) so the ratio is what to read on a
+shared machine. Nothing here is asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+import qnet_envs
+from qnet_envs.rollout import markdown_table, metric_keys, run_episodes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark_envs import best_rate, parallel_steps_per_second  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FAST_POLICIES_ONLY = {"qnet/QuantumResourceAllocation-v0": ["random-valid", "greedy", "saa"]}
+
+
+def import_time() -> float:
+    """Seconds to ``import qnet_envs`` in a fresh interpreter (best of 3)."""
+    cmd = [sys.executable, "-c", "import time; t = time.perf_counter(); import qnet_envs; "
+           "print(time.perf_counter() - t)"]  # fmt: skip
+    return min(float(subprocess.check_output(cmd, text=True)) for _ in range(3))
+
+
+def vector_rate(env, seconds: float) -> float:
+    n = env.num_envs
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    bank = rng.integers(env.single_action_space.n, size=(64, n))
+    k, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(bank[k % 64])
+        k += 1
+    return k * n / (time.perf_counter() - start)
+
+
+def vector_rows(seconds: float, sizes) -> list[str]:
+    from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
+
+    rows = ["| vector env | envs | env-steps/s | CartPoleVectorEnv env-steps/s | ratio |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for spec in qnet_envs.ENVS:
+        if not spec.vector_entry_point:
+            continue
+        for n in sizes:
+            ref = max(vector_rate(CartPoleVectorEnv(num_envs=n), seconds) for _ in range(2))
+            rate = max(vector_rate(gym.make_vec(spec.id, num_envs=n), seconds) for _ in range(2))
+            rows.append(f"| {spec.id} | {n} | {rate:,.0f} | {ref:,.0f} | {rate / ref:.3f} |")
+    return rows
+
+
+def agent_rows(quick: bool) -> list[str]:
+    """Env steps/s and updates/s of short training runs (no evaluation, no TensorBoard)."""
+    rows = [
+        "| agent | env | env steps | seconds | env steps/s | updates/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    try:
+        from agents import ddqn, mappo, vqc_qlearning
+    except ImportError as exc:  # the agents extra is not installed
+        return [f"(agents skipped: {exc})"]
+    steps = 3000 if quick else 20_000
+    tmp = tempfile.mkdtemp()
+    common = {"progress": False, "tensorboard": False, "eval_every": 0}
+    dcfg = ddqn.config_from(total_steps=steps, run_dir=f"{tmp}/ddqn", **common)
+    vcfg = vqc_qlearning.config_from(total_steps=steps // 2, run_dir=f"{tmp}/vqc", **common)
+    runs = [
+        ("ddqn", "qnet/QuantumResourceAllocation-v0", dcfg, ddqn.train),
+        ("vqc (torch backend)", "CartPole-v1", vcfg, vqc_qlearning.train),
+    ]
+    for name, env_id, cfg, train in runs:
+        t = time.perf_counter()
+        res = train(env_id, cfg)
+        sec = time.perf_counter() - t
+        updates = max(res.global_step - cfg.learning_starts, 0) // cfg.train_freq
+        updates *= cfg.gradient_steps
+        rows.append(
+            f"| {name} | {env_id} | {res.global_step:,} | {sec:.1f} | {res.global_step / sec:,.0f} "
+            f"| {updates / sec:,.0f} |"
+        )
+    t = time.perf_counter()
+    mcfg = mappo.config_from(
+        env_id="qnet/MobileEdgeCloud-small-v0", total_steps=steps // 3, run_dir=f"{tmp}/mappo",
+        progress=False, tensorboard=False,
+    )  # fmt: skip
+    res = mappo.train(mcfg)
+    sec = time.perf_counter() - t
+    n_updates = (res.global_step // mcfg.rollout) * mcfg.epochs * mcfg.minibatches
+    rows.append(
+        f"| mappo | qnet/MobileEdgeCloud-small-v0 | {res.global_step:,} | {sec:.1f} | "
+        f"{res.global_step / sec:,.0f} | {n_updates / sec:,.1f} |"
+    )
+    return rows
+
+
+def policy_tables(episodes: int) -> list[str]:
+    out = []
+    for spec in qnet_envs.ENVS:
+        names = FAST_POLICIES_ONLY.get(spec.id)
+        if names is None:
+            from qnet_envs.baselines import policy_names
+
+            names = policy_names(spec.id)
+        results = [run_episodes(spec.id, p, episodes) for p in names]
+        keys = metric_keys(gym.make(spec.id))
+        out += [f"**{spec.id}** ({episodes} episodes, seeds 0-{episodes - 1})", "",
+                markdown_table(results, keys), ""]  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short windows and runs")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    seconds, repeats = (0.5, 1) if args.quick else (2.0, 3)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`python scripts/benchmark.py{' --quick' if args.quick else ''}` on {platform.node()} "
+        f"({platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+        f"gymnasium {gym.__version__}), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
+        "Rates are the best of repeated timed windows; read the ratios, the machine is shared.",
+        "",
+        f"`import qnet_envs`: {import_time():.2f} s (fresh interpreter, best of 3; registers "
+        f"{len(qnet_envs.ENVS)} Gymnasium ids, imports no torch, qiskit, pennylane or ray).",
+        "",
+        "## Scalar envs (unwrapped, random actions from the action space)",
+        "",
+    ]
+    ref = best_rate("CartPole-v1", seconds, repeats)
+    lines += [f"CartPole-v1: {ref:,.0f} steps/s", "", "| env | steps/s | ratio to CartPole-v1 |",
+              "|---|---|---|"]  # fmt: skip
+    for spec in qnet_envs.ENVS:
+        rate = best_rate(spec.id, seconds, repeats)
+        lines.append(f"| {spec.id} | {rate:,.0f} | {rate / ref:.3f} |")
+    lines += ["", "| PettingZoo env | env-steps/s | agent-steps/s | ratio to CartPole-v1 |",
+              "|---|---|---|---|"]  # fmt: skip
+    for env_id in qnet_envs.parallel_env_ids():
+        rate, agents = max(parallel_steps_per_second(env_id, seconds) for _ in range(repeats))
+        lines.append(f"| {env_id} | {rate:,.0f} | {rate * agents:,.0f} | {rate / ref:.4f} |")
+    lines += ["", "## Vector envs (random actions, autoreset)", ""]
+    lines += vector_rows(seconds, (1024,) if args.quick else (256, 1024, 4096))
+    lines += ["", "## Agent training throughput", ""] + agent_rows(args.quick)
+    lines += ["", "## Policy comparisons", ""] + policy_tables(2 if args.quick else 5)
+    text = "\n".join(lines) + "\n"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
