@@ -5,7 +5,7 @@ accuracy against epochs in the single- and multi-task scenarios.
     python scripts/reproduce_com2net.py [--quick] [--seeds 10] [--ddqn-steps 0]
 
 Writes docs/com2net_tcr.png, docs/com2net_fl_accuracy.png and docs/com2net.md (mean ± 95% CI
-over seeds). QGA and GA get the same evaluation budget; RPC draws each level from a fixed
+over seeds); ``--quick`` writes under runs/com2net_quick instead. QGA and GA get the same evaluation budget; RPC draws each level from a fixed
 uniform distribution; DDQN (``--ddqn-steps N``) trains the seed's [688, 1000, 500, 4] network
 with lr 1e-4 for N steps per bandwidth and is evaluated greedily on the same episodes.
 """
@@ -29,7 +29,8 @@ from agents.com2net_solvers import (
 from qnet_envs.rendering import new_figure
 from qnet_envs.stats import format_ci, mean_ci95
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 
 
 def ddqn_tcr(bandwidth: float, seeds, steps: int, horizon: int) -> list[float]:
@@ -84,7 +85,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--horizon", type=int, default=20)
     parser.add_argument("--ddqn-steps", type=int, default=0)
+    parser.add_argument(
+        "--out", default=None, help="output folder (docs/, or runs/com2net_quick with --quick)"
+    )
     args = parser.parse_args()
+    out = Path(args.out) if args.out else (ROOT / "runs" / "com2net_quick" if args.quick else DOCS)
     bandwidths = [0.2, 1.0] if args.quick else [0.2, 0.4, 0.6, 0.8, 1.0]
     seeds = range(2 if args.quick else args.seeds)
     search = QGAConfig(population=8, generations=4) if args.quick else QGAConfig()
@@ -99,7 +104,7 @@ def main() -> None:
             ]
         if args.ddqn_steps:
             results["ddqn"][b] = ddqn_tcr(b, seeds, args.ddqn_steps, args.horizon)
-    DOCS.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     for m, by_b in results.items():
@@ -117,7 +122,7 @@ def main() -> None:
     ax.set_title("(Com)2Net, Fig. 6(b) setting: TCR vs bandwidth (mean ± 95% CI)", fontsize=9)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(DOCS / "com2net_tcr.png")
+    fig.savefig(out / "com2net_tcr.png")
     curves = fl_curves(0, search)
     fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
@@ -130,7 +135,7 @@ def main() -> None:
     ax.set_title("(Com)2Net, Fig. 6(a) setting: FL accuracy under QGA allocation", fontsize=9)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(DOCS / "com2net_fl_accuracy.png")
+    fig.savefig(out / "com2net_fl_accuracy.png")
     lines = [
         "| B (Gbit/s) | " + " | ".join(m.upper() for m in results) + " |",
         "|---" * (len(results) + 1) + "|",
@@ -149,7 +154,7 @@ def main() -> None:
         + ", ".join(f"{g:+.1%} over {m.upper()}" for m, g in gains.items())
     )
     text += "\n\nFL epochs to 90%: " + ", ".join(f"{k}: {v.size}" for k, v in curves.items()) + "\n"
-    (DOCS / "com2net.md").write_text(
+    (out / "com2net.md").write_text(
         f"# (Com)2Net reproduction\n\n`python scripts/reproduce_com2net.py{' --quick' if args.quick else ''}` ({len(list(seeds))} seeds, episodes of {args.horizon} decision epochs)\n\n"
         + text
     )
