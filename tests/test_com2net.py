@@ -220,3 +220,10 @@ def test_online_qga_acts_validly():
         assert info["action_mask"][a] == 1
         obs, r, te, tr, info = env.step(a)
         done = te or tr
+
+
+def test_random_valid_handles_multidiscrete_masks():
+    from qnet_envs.rollout import run_episodes
+
+    r = run_episodes("qnet/Com2Net-joint-v0", "random-valid", 1, config={"horizon": 5})
+    assert len(r.returns) == 1 and np.isfinite(r.returns[0])

@@ -26,10 +26,13 @@ class Policy:
 
 
 class RandomValid(Policy):
-    """Uniformly random among the actions that ``info["action_mask"]`` allows."""
+    """Uniformly random among the actions that ``info["action_mask"]`` allows; for
+    ``MultiDiscrete`` envs (a tuple of per-component masks) each component independently."""
 
     name = "random-valid"
 
-    def act(self, obs, info) -> int:
-        valid = np.flatnonzero(info["action_mask"])
-        return int(self.rng.choice(valid))
+    def act(self, obs, info):
+        mask = info["action_mask"]
+        if isinstance(mask, tuple):
+            return np.array([self.rng.choice(np.flatnonzero(m)) for m in mask], dtype=np.int64)
+        return int(self.rng.choice(np.flatnonzero(mask)))
