@@ -79,14 +79,21 @@ class RunningNorm:
 
 
 class HybridActorCritic(nn.Module):
-    def __init__(self, obs_dim, n_agents, state_dim, n_choices: dict, hidden, independent):
+    """Shared trunk; per role a Categorical head, plus a Beta over the fraction unless ``flat``
+    (the env's flat Discrete actions: target x fraction level in one Categorical)."""
+
+    def __init__(
+        self, obs_dim, n_agents, state_dim, n_choices: dict, hidden, independent, flat=False
+    ):
         super().__init__()
         inp = obs_dim + n_agents
+        self.flat = flat
         self.trunk = nn.Sequential(
             nn.Linear(inp, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh()
         )
+        extra = 0 if flat else 2
         self.heads = nn.ModuleDict(
-            {role: nn.Linear(hidden, n + 2) for role, n in n_choices.items()}
+            {role: nn.Linear(hidden, n + extra) for role, n in n_choices.items()}
         )
         self.n_choices = n_choices
         critic_in = inp if independent else state_dim
@@ -102,6 +109,8 @@ class HybridActorCritic(nn.Module):
         out = self.heads[role](self.trunk(x))
         n = self.n_choices[role]
         logits = out[..., :n].masked_fill(~mask, -1e9)
+        if self.flat:
+            return Categorical(logits=logits), None
         ab = nn.functional.softplus(out[..., n:]) + 1.0  # alpha, beta > 1: unimodal Betas
         return Categorical(logits=logits), Beta(ab[..., 0], ab[..., 1])
 
@@ -114,9 +123,10 @@ class Agents:
         self.n = len(self.names)
         self.role = ["mobile" if a.startswith("mobile") else "edge" for a in self.names]
         self.key = {"mobile": "target", "edge": "forward"}
+        self.flat = bool(env.config.flat_actions)
         self.obs_dim = max(env.observation_space(a).shape[0] for a in self.names)
         self.n_choices = {
-            r: env.action_space(a)[self.key[r]].n
+            r: (env.action_space(a) if self.flat else env.action_space(a)[self.key[r]]).n
             for a, r in zip(self.names, self.role, strict=True)
         }
         self.ids = np.eye(self.n, dtype=np.float32)
@@ -137,6 +147,9 @@ class Agents:
         out = {}
         for role, rows in self.rows.items():
             for j, i in enumerate(rows):
+                if self.flat:
+                    out[self.names[i]] = int(choice[role][j])
+                    continue
                 out[self.names[i]] = {
                     self.key[role]: int(choice[role][j]),
                     "fraction": np.array([frac[role][j]], np.float32),
@@ -147,10 +160,7 @@ class Agents:
 def make_parallel_env(cfg: MAPPOConfig):
     import qnet_envs
 
-    env = qnet_envs.make_parallel(cfg.env_id, config=cfg.env_config or None)
-    if env.config.flat_actions:
-        raise ValueError("MAPPO uses the native hybrid actions: leave flat_actions=False")
-    return env
+    return qnet_envs.make_parallel(cfg.env_id, config=cfg.env_config or None)
 
 
 def act(model, agents: Agents, obs, infos, state, deterministic=False):
@@ -160,12 +170,15 @@ def act(model, agents: Agents, obs, infos, state, deterministic=False):
         for role, rows in agents.rows.items():
             mask = torch.from_numpy(agents.masks(infos, role))
             cat, beta = model.dists(x[rows], role, mask)
-            if deterministic:
-                c, f = cat.probs.argmax(-1), beta.mean
+            c = cat.probs.argmax(-1) if deterministic else cat.sample()
+            logp = cat.log_prob(c)
+            if beta is None:  # flat actions: the fraction level is part of the choice
+                f = torch.zeros(len(rows))
             else:
-                c, f = cat.sample(), beta.sample().clamp(1e-4, 1 - 1e-4)
+                f = beta.mean if deterministic else beta.sample().clamp(1e-4, 1 - 1e-4)
+                logp = logp + beta.log_prob(f.clamp(1e-4, 1 - 1e-4))
             out["choice"][role], out["frac"][role] = c.numpy(), f.numpy()
-            out["logp"][rows] = (cat.log_prob(c) + beta.log_prob(f.clamp(1e-4, 1 - 1e-4))).numpy()
+            out["logp"][rows] = logp.numpy()
     return out
 
 
@@ -185,7 +198,13 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     agents = Agents(env)
     state_dim = env.state_space.shape[0]
     model = HybridActorCritic(
-        agents.obs_dim, agents.n, state_dim, agents.n_choices, cfg.hidden, cfg.independent
+        agents.obs_dim,
+        agents.n,
+        state_dim,
+        agents.n_choices,
+        cfg.hidden,
+        cfg.independent,
+        agents.flat,
     )
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=1e-5)
     norm = RunningNorm()
@@ -358,8 +377,11 @@ def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
             entropy = torch.zeros(len(mb), N)
             for role, rows in agents.rows.items():
                 cat, beta = model.dists(x[mb][:, rows], role, masks[role][mb])
-                logp[:, rows] = cat.log_prob(choice[role][mb]) + beta.log_prob(frac[role][mb])
-                entropy[:, rows] = cat.entropy() + beta.entropy()
+                logp[:, rows] = cat.log_prob(choice[role][mb])
+                entropy[:, rows] = cat.entropy()
+                if beta is not None:
+                    logp[:, rows] += beta.log_prob(frac[role][mb])
+                    entropy[:, rows] += beta.entropy()
             ratio = torch.exp(logp - old_logp[mb])
             a = adv_t[mb]
             w = active[mb] / active[mb].sum().clamp(min=1.0)
@@ -386,7 +408,9 @@ def load_policy(checkpoint: str):
     env = make_parallel_env(cfg)
     agents = Agents(env)
     obs_dim, n, state_dim = state["dims"]
-    model = HybridActorCritic(obs_dim, n, state_dim, agents.n_choices, cfg.hidden, cfg.independent)
+    model = HybridActorCritic(
+        obs_dim, n, state_dim, agents.n_choices, cfg.hidden, cfg.independent, agents.flat
+    )
     model.load_state_dict(state["model"])
 
     def policy(env, obs, infos):
