@@ -175,10 +175,10 @@ def mappo_job(
             mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000),
         )
     ]
+    # the heuristics act through the native hybrid actions
+    native = {k: v for k, v in cfg.env_config.items() if k != "flat_actions"}
     for dname, cls in DECIDERS.items():
-        rows.append(
-            (dname, mappo.evaluate(decider_policy(cls), env_id, cfg.env_config, episodes, 100_000))
-        )
+        rows.append((dname, mappo.evaluate(decider_policy(cls), env_id, native, episodes, 100_000)))
     table = "| policy | mean cost per task ± 95% CI |\n|---|---|\n" + "\n".join(
         f"| {n} | {format_ci(v)} |" for n, v in rows
     )
