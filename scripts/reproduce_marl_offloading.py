@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=10)
     parser.add_argument("--horizon", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=5e-4)
     args = parser.parse_args()
     env_id, steps, episodes = args.env, args.steps, args.episodes
     out = ROOT / "docs"
@@ -51,6 +52,7 @@ def main() -> None:
             env_config={**env_config, "flat_actions": True},
             total_steps=steps,
             rollout=400,
+            lr=args.lr,
             seed=args.seed,
             run_dir=str(ROOT / "runs" / f"mappo-{env_id.replace('/', '_')}-{qos}"),
         )
@@ -77,21 +79,25 @@ def main() -> None:
     fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     for qos, c in curves.items():
-        if len(c):
-            ax.plot(c[:, 0], c[:, 1], marker=".", label=f"{qos} {QOS_PRESETS[qos]}")
+        if len(c):  # a running median over 9 training episodes: single episodes spike
+            k = min(9, len(c))
+            med = np.array([np.median(c[max(0, i - k + 1) : i + 1, 1]) for i in range(len(c))])
+            ax.plot(c[:, 0], med, label=f"{qos} {QOS_PRESETS[qos]}")
     ax.set_xlabel("env steps (slots)")
-    ax.set_ylabel("mean cost per task (training episodes)")
+    ax.set_ylabel("mean cost per task (running median, training)")
     ax.set_yscale("log")
     ax.set_title(f"MAPPO on {env_id}, seed 002 Fig. 3 setting", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "marl_offloading.png")
-    cmd = "python scripts/reproduce_marl_offloading.py" + (" --quick" if args.quick else "")
+    cmd = "python scripts/reproduce_marl_offloading.py" + (
+        " --quick" if args.quick else f" --steps {steps} --lr {args.lr}"
+    )
     text = "\n".join(
         [
             f"# MAPPO on {env_id}",
             "",
-            f"`{cmd}`: {steps:,} training steps per preset, {episodes} evaluation episodes of "
+            f"`{cmd}`: {steps:,} training steps per preset (lr {args.lr}), {episodes} evaluation episodes of "
             f"{args.horizon} slots (seeds 10000+), mean cost per task ± 95% CI.",
             "",
             "| QoS (d, e) | MAPPO | random | slot-oracle | MAPPO vs random | MAPPO vs oracle |",
