@@ -34,3 +34,17 @@ def mean_ci95(values) -> tuple[float, float]:
 def format_ci(values, digits: int = 3) -> str:
     m, h = mean_ci95(values)
     return f"{m:.{digits}f}" if math.isnan(h) else f"{m:.{digits}f} ± {h:.{digits}f}"
+
+
+def plot_mean_ci(ax, xs, samples, **style) -> None:
+    """One line of means with 95% CI error bars on a matplotlib axis; ``samples[i]`` holds the
+    values at ``xs[i]`` (a bar is left out where fewer than two values give no CI)."""
+    stats = [mean_ci95(v) for v in samples]
+    ax.errorbar(
+        xs,
+        [m for m, _ in stats],
+        yerr=[0.0 if math.isnan(h) else h for _, h in stats],
+        marker="o",
+        capsize=3,
+        **style,
+    )

@@ -27,7 +27,7 @@ from agents.com2net_solvers import (
     tcr_of,
 )
 from qnet_envs.rendering import new_figure
-from qnet_envs.stats import format_ci, mean_ci95
+from qnet_envs.stats import format_ci, plot_mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -108,15 +108,7 @@ def main() -> None:
     fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     for m, by_b in results.items():
-        means = [mean_ci95(by_b[b]) for b in bandwidths]
-        ax.errorbar(
-            bandwidths,
-            [x for x, _ in means],
-            yerr=[0 if np.isnan(h) else h for _, h in means],
-            marker="o",
-            capsize=3,
-            label=m.upper(),
-        )
+        plot_mean_ci(ax, bandwidths, [by_b[b] for b in bandwidths], label=m.upper())
     ax.set_xlabel("available bandwidth B (Gbit/s)")
     ax.set_ylabel("task completion ratio")
     ax.set_title("(Com)2Net, Fig. 6(b) setting: TCR vs bandwidth (mean ± 95% CI)", fontsize=9)

@@ -32,7 +32,7 @@ from qnet_envs.scheduling import (
     draw_jobs,
     run_scheduler,
 )
-from qnet_envs.stats import format_ci, mean_ci95
+from qnet_envs.stats import format_ci, plot_mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = {
@@ -62,17 +62,9 @@ def plot(results, sweep, xs, xlabel, title, path):
     fig = new_figure(6.4, 4.2)
     ax = fig.add_subplot()
     for name in SCHEDULERS:
-        stats = [mean_ci95(results[sweep][x][name]) for x in xs]
-        ax.errorbar(
-            xs,
-            [m for m, _ in stats],
-            yerr=[0 if np.isnan(h) else h for _, h in stats],
-            marker="o",
-            ms=4,
-            capsize=3,
-            lw=2.2 if name == "qb" else 1.2,
-            label=LABELS[name],
-        )
+        samples = [results[sweep][x][name] for x in xs]
+        lw = 2.2 if name == "qb" else 1.2
+        plot_mean_ci(ax, xs, samples, ms=4, lw=lw, label=LABELS[name])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of jobs served within deadline")
     ax.set_title(title, fontsize=9)
