@@ -63,6 +63,8 @@ class MAPPOConfig:
     independent: bool = False
     run_dir: str = "runs/mappo"
     checkpoint_every: int = 10
+    eval_every: int = 0  # updates between greedy evaluations (0: none); the best -> best.pt
+    eval_episodes: int = 3
     tensorboard: bool = True
     progress: bool = True
     torch_threads: int = 1
@@ -241,9 +243,9 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
 
         bar = tqdm(total=n_updates, initial=start_update, unit="update", dynamic_ncols=True)
 
-    def checkpoint(update):
+    def checkpoint(update, name="checkpoint.pt"):
         save_checkpoint(
-            run_dir / "checkpoint.pt",
+            run_dir / name,
             {
                 "algo": "mappo",
                 "config": plain(asdict(cfg)),
@@ -257,6 +259,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             },
         )
 
+    evals, best_cost = [], float("inf")
     obs, infos = env.reset(seed=cfg.seed + start_update)
     ep_ret, interrupted, t0, update = 0.0, False, time.perf_counter(), start_update
     try:
@@ -326,6 +329,25 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 writer.add_scalar("charts/sps", step / (time.perf_counter() - t0), step)
             if cfg.checkpoint_every and update % cfg.checkpoint_every == 0:
                 checkpoint(update)
+            if cfg.eval_every and update % cfg.eval_every == 0:
+                # selection episodes use their own seeds, apart from any later test seeds
+                cost = float(
+                    np.mean(
+                        evaluate(
+                            greedy_policy(model, agents),
+                            cfg.env_id,
+                            cfg.env_config,
+                            cfg.eval_episodes,
+                            cfg.seed + 50_000,
+                        )
+                    )
+                )
+                evals.append((step, cost))
+                if writer:
+                    writer.add_scalar("eval/mean_cost_per_task", cost, step)
+                if cost < best_cost:
+                    best_cost = cost
+                    checkpoint(update, "best.pt")
             if bar:
                 bar.update(1)
     except KeyboardInterrupt:
@@ -336,14 +358,16 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
         bar.close()
     if writer:
         writer.close()
+    best = run_dir / "best.pt"
     return TrainResult(
         str(run_dir),
         step,
         [(s, r) for s, r, _ in curve],
-        [],
+        evals,
         str(run_dir / "checkpoint.pt"),
         interrupted,
         count_parameters(model),
+        str(best) if best.exists() and evals else "",
     )
 
 
@@ -420,12 +444,17 @@ def load_policy(checkpoint: str):
         obs_dim, n, state_dim, agents.n_choices, cfg.hidden, cfg.independent, agents.flat
     )
     model.load_state_dict(state["model"])
+    return greedy_policy(model, agents), cfg
+
+
+def greedy_policy(model, agents: Agents):
+    """``policy(env, obs, infos) -> actions`` taking each head's most likely action."""
 
     def policy(env, obs, infos):
         a = act(model, agents, obs, infos, None, deterministic=True)
         return agents.actions(a["choice"], a["frac"])
 
-    return policy, cfg
+    return policy
 
 
 def evaluate(policy, env_id: str, env_config: dict, episodes: int, seed: int) -> list[float]:

@@ -5,8 +5,9 @@
 
 For each QoS preset it trains MAPPO (agents/mappo.py: shared actor with one-hot ids, one head
 per role, centralised critic on ``state()``) on the PettingZoo env with its flat Discrete actions
-(target x fraction level), then evaluates the greedy policy on seeded episodes next to the
-random policy and the per-slot oracle on the same seeds. Writes docs/marl_offloading.png
+(target x fraction level), keeping the checkpoint whose greedy policy has the lowest cost on
+3 selection episodes every 5 updates (seeds apart from the test seeds), then evaluates it on
+seeded test episodes next to the random policy and the per-slot oracle on the same seeds. Writes docs/marl_offloading.png
 (learning curves: mean cost per task against env steps, one panel line per preset) and
 docs/marl_offloading.md (``--quick``: under runs/marl_quick).
 """
@@ -54,10 +55,13 @@ def main() -> None:
             rollout=400,
             lr=args.lr,
             seed=args.seed,
+            eval_every=5,
+            eval_episodes=3,
             run_dir=str(ROOT / "runs" / f"mappo-{env_id.replace('/', '_')}-{qos}"),
         )
         result = mappo.train(cfg)
-        policy, _ = mappo.load_policy(result.checkpoint)
+        # the checkpoint with the best greedy cost on separate selection seeds
+        policy, _ = mappo.load_policy(result.best_checkpoint or result.checkpoint)
         learned = mappo.evaluate(policy, env_id, cfg.env_config, episodes, seed=10_000)
         base = {
             name: run_episodes(env_id, name, episodes, 10_000, env_config).metrics[

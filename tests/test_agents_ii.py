@@ -87,8 +87,15 @@ def test_mappo_independent_flag_and_resume(tmp_path):
         progress=False,
         tensorboard=False,
         checkpoint_every=1,
+        eval_every=1,
+        eval_episodes=1,
     )
     first = mappo.train(cfg)
+    assert len(first.evals) == 2 and Path(first.best_checkpoint).exists()
+    best = min(c for _, c in first.evals)
+    policy, _ = mappo.load_policy(first.best_checkpoint)
+    again = mappo.evaluate(policy, cfg.env_id, cfg.env_config, 1, cfg.seed + 50_000)
+    assert again[0] == pytest.approx(best)  # best.pt holds the policy that scored best
     more = mappo.train(
         mappo.config_from(**{**cfg.__dict__, "total_steps": 400}), resume=first.checkpoint
     )
