@@ -10,9 +10,8 @@ import numpy as np
 from gymnasium import spaces
 
 from ..config import check_range
-from ..core.qpu_pool import QPUPool
 from ..scheduling.dispatch import ACTIVE, Dispatcher
-from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, job_work, usable_plans
+from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, pool_for, workload
 from ._actions import discrete_action
 from .base import QnetEnv
 
@@ -117,13 +116,9 @@ class QPUSchedulingEnv(QnetEnv):
 
     def _configure(self, config: QPUSchedulingConfig) -> None:
         self.config = config
-        pool = QPUPool(config.instance.qpus)
+        pool = pool_for(config.instance.qpus)
         self.n_qpus = pool.n
-        self.time_scale = float(
-            np.mean(
-                [job_work(p, config.instance, pool) for p in usable_plans(config.instance, pool)]
-            )
-        )
+        self.time_scale = workload(config.instance)[1]  # mean job work: the time unit
         w, q, c = config.window, pool.n, len(config.chunks)
         self.n_assign = w * q * c
         self.wait_action = self.n_assign + w

@@ -73,19 +73,19 @@ def place_job(inst, j: int, timelines, allowed, split: bool, frags_out: list) ->
             begin = np.array(
                 [
                     _earliest_gap(timelines[q], r, g)
-                    for q, r, g in zip(qs, ready, guess, strict=False)
+                    for q, r, g in zip(qs, ready, guess, strict=True)
                 ]
             )
             counts = _water_fill(begin + pool.setup[qs], tau, shots)
-            picks = [(q, int(n), r) for q, n, r in zip(qs, counts, ready, strict=False) if n > 0]
+            picks = [(q, int(n), r) for q, n, r in zip(qs, counts, ready, strict=True) if n > 0]
         else:
             best, pick = math.inf, None
-            for q, r, t in zip(qs, ready, tau, strict=False):
+            for q, r, t in zip(qs, ready, tau, strict=True):
                 length = pool.setup[q] + shots * t
                 end = _earliest_gap(timelines[q], r, length) + length
                 if end < best:
-                    best, pick = end, q
-            picks = [(pick, shots, ready[list(qs).index(pick)])]
+                    best, pick = end, (q, shots, r)
+            picks = [pick]
         placed[s] = []
         for q, n, r in picks:
             length = inst.duration(s, q, n)
@@ -111,31 +111,26 @@ def decode(inst, order, admitted, allowed, split: bool, prefix=None, start: int 
     empty = ~allowed.any(axis=1)
     allowed[empty] = inst.eligible[empty]
     if prefix is None or start == 0:
-        timelines = [[] for _ in range(inst.pool.n)]
+        timelines: list[list[tuple[float, float]]] = [[] for _ in range(inst.pool.n)]
         served, dropped, fragments = [], [], []
-        states = []
-        start = 0
-    else:
-        timelines, served, dropped, fragments = _copy_state(prefix[start])
+        states, start = [], 0
+    else:  # stored states are never mutated: the loop copies timelines before placing
+        timelines, served, dropped, fragments = prefix[start]
+        served, dropped, fragments = list(served), list(dropped), list(fragments)
         states = prefix[:start]
     for j in order[start:]:
         states.append((timelines, tuple(served), tuple(dropped), tuple(fragments)))
-        timelines = [list(t) for t in timelines]
         if not admitted[j]:
             dropped.append(int(j))
             continue
-        saved = [list(t) for t in timelines]
+        before = timelines
+        timelines = [list(t) for t in before]
         frags: list[Fragment] = []
         finish = place_job(inst, int(j), timelines, allowed, split, frags)
         if finish <= inst.deadline[j]:
             served.append(int(j))
             fragments.extend(frags)
-        else:
-            timelines = saved
+        else:  # roll back: the job is dropped, the timelines are as before it
+            timelines = before
             dropped.append(int(j))
     return Schedule(list(fragments), set(served), set(dropped)), states
-
-
-def _copy_state(state):
-    timelines, served, dropped, fragments = state
-    return [list(t) for t in timelines], list(served), list(dropped), list(fragments)

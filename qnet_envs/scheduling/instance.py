@@ -24,6 +24,7 @@ Model choices (the seed gives no parameters; seed 003 asks for them to be explic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -132,12 +133,37 @@ def job_work(plan, config: QBackboneConfig, pool: QPUPool) -> float:
     )
 
 
+def pool_for(qpus: QPUPoolConfig) -> QPUPool:
+    """The (read-only) pool of a config, built once per config: envs draw an instance every
+    reset. Configs holding lists (unhashable) are built afresh."""
+    try:
+        return _cached_pool(qpus)
+    except TypeError:
+        return QPUPool(qpus)
+
+
+def workload(config: QBackboneConfig) -> tuple[tuple, float]:
+    """The usable plans and their mean work (seconds of QPU time per job), once per config."""
+    try:
+        return _cached_workload(config)
+    except TypeError:
+        return _workload(config)
+
+
+def _workload(config: QBackboneConfig) -> tuple[tuple, float]:
+    pool = pool_for(config.qpus)
+    plans = tuple(usable_plans(config, pool))
+    return plans, float(np.mean([job_work(p, config, pool) for p in plans]))
+
+
+_cached_pool = lru_cache(maxsize=16)(QPUPool)
+_cached_workload = lru_cache(maxsize=16)(_workload)
+
+
 def draw_jobs(config: QBackboneConfig, rng: np.random.Generator) -> list[JobDraw]:
     """The random part of an instance: circuits, Poisson arrivals and deadline coefficients."""
-    pool = QPUPool(config.qpus)
-    plans = usable_plans(config, pool)
-    mean_work = float(np.mean([job_work(p, config, pool) for p in plans]))
-    rate = config.load * pool.n / mean_work
+    plans, mean_work = workload(config)
+    rate = config.load * len(config.qpus.devices) / mean_work
     arrivals = np.cumsum(rng.exponential(1.0 / rate, size=config.n_jobs))
     arrivals -= arrivals[0]  # the first job opens the window at t = 0
     picks = rng.integers(len(plans), size=config.n_jobs)
@@ -156,7 +182,7 @@ def build_instance(config: QBackboneConfig, draws: list[JobDraw], model: str | N
     """Compile the drawn jobs under ``model`` (default: ``config.cut_model``). Deadlines always
     come from the LOCC compile, so ablations face the same deadlines."""
     model = model or config.cut_model
-    pool = QPUPool(config.qpus)
+    pool = pool_for(config.qpus)
     arrival, deadline, ideal, names, job_subs = [], [], [], [], []
     sub_job, qubits, depth, shots, preds = [], [], [], [], []
     for j, d in enumerate(draws):
