@@ -221,6 +221,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     shuffle_rng = np.random.default_rng(cfg.seed)
     run_dir = Path(cfg.run_dir)
     start_update, step, curve = 0, 0, []
+    evals, best_cost = [], float("inf")
     if resume:
         state = load_checkpoint(resume)
         model.load_state_dict(state["model"])
@@ -231,6 +232,8 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             int(state["global_step"]),
             [tuple(x) for x in state["curve"]],
         )
+        evals = [tuple(x) for x in state.get("evals", [])]
+        best_cost = min((c for _, c in evals), default=float("inf"))
     n_updates = max(1, cfg.total_steps // cfg.rollout)
     writer = None
     if cfg.tensorboard:
@@ -255,11 +258,11 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 "update": update,
                 "global_step": step,
                 "curve": [list(c) for c in curve],
+                "evals": [list(e) for e in evals],
                 "dims": [agents.obs_dim, agents.n, state_dim],
             },
         )
 
-    evals, best_cost = [], float("inf")
     obs, infos = env.reset(seed=cfg.seed + start_update)
     ep_ret, interrupted, t0, update = 0.0, False, time.perf_counter(), start_update
     try:

@@ -100,6 +100,7 @@ def test_mappo_independent_flag_and_resume(tmp_path):
         mappo.config_from(**{**cfg.__dict__, "total_steps": 400}), resume=first.checkpoint
     )
     assert first.global_step == 200 and more.global_step == 400
+    assert more.evals[:2] == first.evals and len(more.evals) == 4  # evaluations carry over
 
 
 def test_mappo_improves_on_random_on_small_preset(tmp_path):
