@@ -43,6 +43,9 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. II-C, III, TABLE I: three resources, uncertain fidelities",
         summary="QKD and DQC requests: path x protection x purification, hidden fidelities",
+        vector_entry_point=(
+            "qnet_envs.vector.quantum_resource_allocation:QuantumResourceAllocationVectorEnv"
+        ),
     ),
     EnvSpec(
         id="qnet/MobileEdgeCloud-v0",

@@ -199,7 +199,8 @@ def test_dqc_success_rule_matches_an_independent_computation():
             continue
         a = int(valid[checked % valid.size])
         path, level, depth = sim.decode(a)
-        links = req["paths"][path]
+        links = req["links"][path]
+        links = links[links >= 0]
         f = sim.pair_mean[links]
         if depth:
             wait = (2**depth - 1) * physics.heralded_attempt_time(sim.net.link_length[links])

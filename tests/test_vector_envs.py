@@ -8,22 +8,43 @@ import qnet_envs  # noqa: F401
 from qnet_envs.core.fidelity_distribution import FidelityDistribution
 
 ED = "qnet/EntanglementDistribution-v0"
+QRA = "qnet/QuantumResourceAllocation-v0"
 INFO_KEYS = ("delivered", "delivered_above_target", "attempts", "swaps", "purifications", "t")
 
 
-@pytest.mark.parametrize(
-    "config",
-    [
-        {"horizon": 40},
-        {"horizon": 25, "purification": "bbpssw", "n_nodes": 5, "memories_per_side": 3},
-        {"horizon": 30, "initial_fidelity": {"kind": "uniform", "mean": 0.9, "spread": 0.05}},
-        {"horizon": 30, "reveal_fidelity": True, "link_length_km": [10.0, 40.0, 25.0]},
-    ],
+ED_CASES = [
+    {"horizon": 40},
+    {"horizon": 25, "purification": "bbpssw", "n_nodes": 5, "memories_per_side": 3},
+    {"horizon": 30, "initial_fidelity": {"kind": "uniform", "mean": 0.9, "spread": 0.05}},
+    {"horizon": 30, "reveal_fidelity": True, "link_length_km": [10.0, 40.0, 25.0]},
+]
+QRA_CASES = [
+    {"horizon": 40},
+    {"horizon": 30, "topology": "nsfnet", "k_paths": 2},
+    {"horizon": 50, "load_erlang": 40.0, "qubits_per_node": 8, "qkd_fraction": 0.2},
+    {"horizon": 25, "k_paths": 1, "qkd_fraction": 0.9, "mean_holding": 30.0},
+]
+QRA_INFO_KEYS = (
+    "served",
+    "failed",
+    "rejected",
+    "arrived",
+    "utility",
+    "acceptance_ratio",
+    "success_ratio",
+    "qubit_utilisation",
+    "channel_utilisation",
+    "pair_utilisation",
 )
-def test_batched_matches_scalar_envs_step_for_step(config):
-    n, seed, steps = 6, 11, 130
-    vec = gym.make_vec(ED, num_envs=n, vectorization_mode="vector_entry_point", config=config)
-    scalars = [gym.make(ED, config=config).unwrapped for _ in range(n)]
+
+
+def _compare(env_id, config, vec_kwargs, check_info, steps=130, n=6, seed=11):
+    """Drive N scalar envs and one batched env with the same seeds and actions (mostly valid,
+    some masked out) and compare everything, step by step, through autoresets."""
+    vec = gym.make_vec(
+        env_id, num_envs=n, vectorization_mode="vector_entry_point", config=config, **vec_kwargs
+    )
+    scalars = [gym.make(env_id, config=config).unwrapped for _ in range(n)]
     obs, infos = vec.reset(seed=seed)
     s_out = [env.reset(seed=seed + i) for i, env in enumerate(scalars)]
     np.testing.assert_array_equal(obs, np.stack([o for o, _ in s_out]))
@@ -32,7 +53,6 @@ def test_batched_matches_scalar_envs_step_for_step(config):
     pending = np.zeros(n, bool)
     resets = 0
     for _ in range(steps):
-        # mostly valid actions, some masked-out ones to exercise the penalty path
         actions = np.array(
             [
                 rng.integers(len(m)) if rng.random() < 0.1 else rng.choice(np.flatnonzero(m))
@@ -51,20 +71,49 @@ def test_batched_matches_scalar_envs_step_for_step(config):
             assert trunc[i] == tr and not term[i]
             np.testing.assert_array_equal(infos["action_mask"][i], info["action_mask"])
             assert infos["invalid_action"][i] == info["invalid_action"]
-            for k in INFO_KEYS:
-                assert infos[k][i] == info[k], k
-            assert infos["mean_delivered_fidelity"][i] == pytest.approx(
-                info["mean_delivered_fidelity"], abs=1e-12
-            )
+            check_info(infos, i, info)
         resets += int(pending.sum())
         pending = trunc.copy()
         masks = infos["action_mask"]
     assert resets >= n  # every env went through at least one autoreset
+    return vec
 
 
-def test_vector_spaces_and_bad_actions():
-    vec = gym.make_vec(ED, num_envs=4)
-    assert vec.single_action_space == gym.make(ED).action_space
+def _ed_info(infos, i, info):
+    for k in INFO_KEYS:
+        assert infos[k][i] == info[k], k
+    assert infos["mean_delivered_fidelity"][i] == pytest.approx(
+        info["mean_delivered_fidelity"], abs=1e-12
+    )
+
+
+def _qra_info(infos, i, info):
+    for k in QRA_INFO_KEYS:
+        assert infos[k][i] == info[k], k
+    success = info["success"]
+    assert infos["success"][i] == (-1 if success is None else int(success))
+
+
+@pytest.mark.parametrize("config", ED_CASES)
+def test_batched_ed_matches_scalar_envs_step_for_step(config):
+    _compare(ED, config, {}, _ed_info)
+
+
+@pytest.mark.parametrize("config", QRA_CASES)
+def test_batched_qra_matches_scalar_envs_step_for_step(config):
+    _compare(QRA, config, {}, _qra_info)
+
+
+def test_batched_qra_grows_its_allocation_table():
+    # two slots per env cannot hold the active allocations: the table must grow, not drop any
+    vec = _compare(QRA, {"horizon": 40, "load_erlang": 30.0}, {"slots": 2}, _qra_info)
+    assert vec.unwrapped.dep.shape[1] > 2
+
+
+@pytest.mark.parametrize("env_id", [ED, QRA])
+def test_vector_spaces_and_bad_actions(env_id):
+    vec = gym.make_vec(env_id, num_envs=4)
+    assert vec.single_action_space == gym.make(env_id).action_space
     assert vec.observation_space.shape == (4, *vec.single_observation_space.shape)
     obs, infos = vec.reset(seed=0)
     assert vec.observation_space.contains(obs)
@@ -73,12 +122,13 @@ def test_vector_spaces_and_bad_actions():
         with pytest.raises(ValueError):
             vec.step(bad)
     with pytest.raises(ValueError, match="horizon"):
-        gym.make_vec(ED, num_envs=2, config={"horizon": 0})
+        gym.make_vec(env_id, num_envs=2, config={"horizon": 0})
 
 
-def test_different_seeds_differ_and_same_seed_repeats():
+@pytest.mark.parametrize("env_id", [ED, QRA])
+def test_different_seeds_differ_and_same_seed_repeats(env_id):
     def trace(seed):
-        vec = gym.make_vec(ED, num_envs=3)
+        vec = gym.make_vec(env_id, num_envs=3)
         obs, infos = vec.reset(seed=seed)
         out = [obs.copy()]
         for _ in range(200):
@@ -100,3 +150,20 @@ def test_box_muller_fidelities_follow_the_configured_normal():
     assert f.std() == pytest.approx(0.02, rel=0.01)
     # one-sided tail mass beyond 2 sigma of a normal: 2.275%
     assert np.mean(f > 0.94) == pytest.approx(0.02275, abs=0.002)
+
+
+def test_inverse_transform_variates_follow_their_distributions():
+    """The arrival stream's variates from uniforms (exponential gaps and holding times, uniform
+    node pairs with src != dst) against their distributions, by KS and chi-square tests."""
+    from scipy import stats
+
+    from qnet_envs.core.request_stream import arrivals
+
+    rng = np.random.default_rng(5)
+    gap, src, dst, hold = arrivals(rng.random((100_000, 4)), 6, 1.2, 10.0)
+    assert stats.kstest(gap, stats.expon(scale=1 / 1.2).cdf).pvalue > 1e-3
+    assert stats.kstest(hold, stats.expon(scale=10.0).cdf).pvalue > 1e-3
+    assert np.all(src != dst)
+    pairs = np.bincount(src * 6 + dst, minlength=36).reshape(6, 6)
+    off = pairs[~np.eye(6, dtype=bool)]
+    assert stats.chisquare(off).pvalue > 1e-3

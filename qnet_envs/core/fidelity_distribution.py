@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import check_choice, check_range
+from .uniforms import normal
 
 KINDS = ("normal", "uniform", "fixed")
 
@@ -42,15 +43,14 @@ class FidelityDistribution:
 
     def from_uniforms(self, u1, u2):
         """Fidelities from two independent U[0, 1) draws (vectorised). The normal uses the
-        Box-Muller transform (Box & Muller, Ann. Math. Statist. 29, 610, 1958) so that every
-        draw costs exactly two uniforms, which lets the batched env reproduce scalar envs."""
+        Box-Muller transform (:func:`qnet_envs.core.uniforms.normal`) so that every draw costs
+        exactly two uniforms, which lets the batched env reproduce scalar envs."""
         u1 = np.asarray(u1, dtype=float)
         if self.kind == "fixed" or self.spread == 0.0:
             return np.full(u1.shape, self.mean)
         if self.kind == "uniform":
             return self.mean - self.spread + 2.0 * self.spread * u1
-        z = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * np.asarray(u2, dtype=float))
-        return np.clip(self.mean + self.spread * z, self.low, 1.0)
+        return np.clip(self.mean + self.spread * normal(u1, u2), self.low, 1.0)
 
     def sample(self, rng):
         u1, u2 = rng.random(2)

@@ -11,8 +11,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import uniforms
 from .resource_ledger import ResourceLedger
 from .topology import build_graph, edge_index, k_shortest_paths
+
+ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
+
+
+def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
+    """(inter-arrival time, src, dst, holding time) from uniforms ``u[..., :4]`` (vectorised over
+    leading axes): exponential gaps at ``arrival_rate``, src uniform, dst uniform among the
+    other nodes, exponential holding times of mean ``mean_holding``."""
+    u = np.asarray(u, dtype=float)
+    gap = uniforms.exponential(u[..., 0], 1.0 / arrival_rate)
+    src = uniforms.integers(u[..., 1], 0, n_nodes)
+    dst = uniforms.integers(u[..., 2], 0, n_nodes - 1)
+    dst = dst + (dst >= src)
+    return gap, src, dst, uniforms.exponential(u[..., 3], mean_holding)
 
 
 class RequestStream:
@@ -49,16 +64,17 @@ class RequestStream:
         self.t = 0.0
         self.counts = {"arrived": 0, "served": 0, "failed": 0, "rejected": 0}
 
-    def next_arrival(self) -> tuple[int, int, float]:
+    def next_arrival(self, u=None) -> tuple[int, int, float]:
         """Advance the clock to the next arrival, release what departed, and draw the new
-        request's (src, dst, holding time); src != dst uniformly."""
-        self.t += self.rng.exponential(1.0 / self.arrival_rate)
+        request's (src, dst, holding time) from ``ARRIVAL_UNIFORMS`` uniforms ``u`` (drawn from
+        the stream's generator if not given); src != dst uniformly."""
+        if u is None:
+            u = self.rng.random(ARRIVAL_UNIFORMS)
+        gap, src, dst, holding = arrivals(u, self.n_nodes, self.arrival_rate, self.mean_holding)
+        self.t += float(gap)
         self.ledger.release_until(self.t)
-        src = int(self.rng.integers(self.n_nodes))
-        dst = int(self.rng.integers(self.n_nodes - 1))
-        dst += dst >= src
         self.counts["arrived"] += 1
-        return src, dst, float(self.rng.exponential(self.mean_holding))
+        return int(src), int(dst), float(holding)
 
     def path_min(self, values: np.ndarray, key: tuple[int, int]) -> np.ndarray:
         """Minimum of per-link ``values`` along each of the (src, dst) = ``key`` paths

@@ -25,6 +25,13 @@ The service succeeds when its realised fidelity meets the requirement. For DQC t
 product of its components' fidelities, F_pair^g x prod over logical qubits (1 - p_L), the
 estimated-success-probability model of noise-aware compilers (Murali et al., ASPLOS 2019,
 Sec. 4); for QKD, the realised path key rate must meet the demand.
+
+Randomness: every reset and every step reads exactly ``width`` uniforms from the generator
+(one ``random(width)`` call) and turns them into variates by inverse transforms
+(:mod:`qnet_envs.core.uniforms`), so that the batched env
+(:class:`qnet_envs.vector.QuantumResourceAllocationVectorEnv`) reproduces scalar envs. The
+physics, masks and costs below are vectorised over a leading batch axis B (requests, envs or
+sampled scenarios) and shared by both.
 """
 
 from __future__ import annotations
@@ -35,10 +42,14 @@ import numpy as np
 
 from .. import physics
 from ..config import check_interval, check_range
-from .request_stream import RequestStream
+from . import uniforms
+from .request_stream import ARRIVAL_UNIFORMS, RequestStream
 
 QKD, DQC = 0, 1
 LEVELS = 3  # protection levels 0..2 and purification depths 0..2
+# Uniforms per reset and per step: the arrival, four request attributes, then either the
+# service's normals (two uniforms each, Box-Muller) or, at reset, the device means.
+REQUEST_UNIFORMS = ARRIVAL_UNIFORMS + 4
 
 
 @dataclass(frozen=True)
@@ -122,15 +133,25 @@ class ResourceAllocation:
             lengths
         ) / physics.heralded_success_probability(lengths)
         self._decoy_terms = physics.decoy_bb84_terms(lengths)
-        self._path_exists = {k: (p >= 0).any(axis=1) for k, p in net.padded_paths.items()}
-        self._path_hops = {k: (p >= 0).sum(axis=1) for k, p in net.padded_paths.items()}
-        self._all_paths_exist = {k: bool(e.all()) for k, e in self._path_exists.items()}
-        self.path_list = {key: [np.array(p) for p in paths] for key, paths in net.paths.items()}
         self.n_actions = 1 + config.k_paths * LEVELS * LEVELS
         levels = np.arange(LEVELS)
         self._per_logical = 2 * levels + 1  # repetition-code distance per protection level
         self._pairs_per_gate = 2**levels  # elementary pairs per delivered pair per depth
         self._qkd_margins = 1.0 + config.qkd_channel_margin * levels
+        # per ordered (src, dst) pair: its index and its k padded paths (-1 pads)
+        n = net.n_nodes
+        self.pair_index = np.full((n, n), -1, dtype=np.int64)
+        keys = sorted(net.padded_paths)
+        for i, key in enumerate(keys):
+            self.pair_index[key] = i
+        self.pair_paths = np.stack([net.padded_paths[key] for key in keys])  # (P, k, H)
+        self.path_exists = (self.pair_paths >= 0).any(axis=2)
+        self.path_hops = (self.pair_paths >= 0).sum(axis=2)
+        # gather indices with pads pointing at link 0, and +inf added there before a min
+        self._pair_gather = np.maximum(self.pair_paths, 0)
+        self._pair_pad = np.where(self.pair_paths >= 0, 0.0, np.inf)
+        self.max_hops = net.max_hops
+        self.width = REQUEST_UNIFORMS + max(2 * (self.max_hops + 2), n + 2 * net.n_links)
 
     # --- episode ---------------------------------------------------------------------------
     def reset(self, rng) -> None:
@@ -143,94 +164,220 @@ class ResourceAllocation:
                 "pairs": np.full(net.n_links, float(cfg.pair_capacity_per_link)),
             },
         )
+        u = rng.random(self.width)
         # Heterogeneous devices: each episode draws the parameters of every node's and link's
         # fidelity distribution; the controller observes them, never the realisations.
-        self.qubit_mean = rng.uniform(*cfg.qubit_fidelity_mean, size=net.n_nodes)
-        self.pair_mean = rng.uniform(*cfg.pair_fidelity_mean, size=net.n_links)
-        self.det_mean = rng.uniform(*cfg.detector_error_mean, size=net.n_links)
+        self.qubit_mean, self.pair_mean, self.det_mean = self.device_means(u)
         self.nominal_rate_kbps = self.channel_rate_kbps(np.arange(net.n_links), self.det_mean)
-        self.nominal_pair_f = {
-            key: np.array([self.pair_fidelity(p, 0, self.pair_mean[p][None, :])[0] for p in paths])
-            for key, paths in self.path_list.items()
-        }
+        self.nominal_pair_f = self.nominal_path_fidelity(self.pair_mean[None])[0]
         self.stats = {"utility": 0.0, "qubit_slots": 0.0, "channel_slots": 0.0, "pairs": 0.0}
-        self._draw_request()
+        self._draw_request(u)
 
-    def _draw_request(self) -> None:
-        cfg, net = self.config, self.net
-        rng = net.rng
-        src, dst, holding = net.next_arrival()
-        req = {"src": src, "dst": dst, "holding": holding, "paths": self.path_list[(src, dst)]}
-        if rng.random() < cfg.qkd_fraction:
-            req.update(kind=QKD, demand=rng.uniform(*cfg.qkd_demand_kbps))
+    def device_means(self, u):
+        """Per-episode means of each node's qubit fidelity, each link's pair fidelity and
+        detector error, from the reset's uniforms ``u[..., REQUEST_UNIFORMS:]``."""
+        cfg, n, e = self.config, self.net.n_nodes, self.net.n_links
+        d = u[..., REQUEST_UNIFORMS:]
+        return (
+            uniforms.uniform(d[..., :n], *cfg.qubit_fidelity_mean),
+            uniforms.uniform(d[..., n : n + e], *cfg.pair_fidelity_mean),
+            uniforms.uniform(d[..., n + e : n + 2 * e], *cfg.detector_error_mean),
+        )
+
+    def nominal_path_fidelity(self, pair_mean) -> np.ndarray:
+        """(B, P, k) end-to-end fidelity of every path without purification at the link means
+        ``pair_mean`` (B, E); 0 for paths that do not exist."""
+        b, (p, k, h) = len(pair_mean), self.pair_paths.shape
+        links = np.broadcast_to(self.pair_paths, (b, p, k, h))
+        f_link = pair_mean[np.arange(b)[:, None, None, None], np.maximum(links, 0)]
+        flat = links.reshape(-1, h)
+        f = self.path_pair_fidelity(
+            flat, np.zeros(len(flat), dtype=np.int64), f_link.reshape(-1, h)
+        )
+        return np.where(self.path_exists, f.reshape(b, p, k), 0.0)
+
+    def request_attributes(self, u) -> dict[str, np.ndarray]:
+        """The request's kind and its QKD / DQC parameters from uniforms ``u[..., 4:8]``
+        (vectorised; a QKD request's DQC fields and vice versa are drawn but unused)."""
+        cfg = self.config
+        a = ARRIVAL_UNIFORMS
+        q = uniforms.integers(
+            u[..., a + 1], cfg.dqc_logical_qubits[0], cfg.dqc_logical_qubits[1] + 1
+        )
+        return {
+            "kind": np.where(u[..., a] < cfg.qkd_fraction, QKD, DQC),
+            "demand": uniforms.uniform(u[..., a + 1], *cfg.qkd_demand_kbps),
+            "qubits": q,
+            "gates": uniforms.integers(
+                u[..., a + 2], cfg.dqc_remote_gates[0], cfg.dqc_remote_gates[1] + 1
+            ),
+            "required": uniforms.uniform(u[..., a + 3], *cfg.dqc_required_fidelity),
+            "split": np.stack([(q + 1) // 2, q // 2], axis=-1),
+        }
+
+    def _draw_request(self, u) -> None:
+        """The next request; ``request`` holds it as Python scalars and per-path arrays,
+        ``request_batch`` the same fields as a batch of one (for the batched functions)."""
+        net = self.net
+        src, dst, holding = net.next_arrival(u[:ARRIVAL_UNIFORMS])
+        pair = int(self.pair_index[src, dst])
+        batch = self.request_attributes(u[None])
+        kind = int(batch["kind"][0])
+        batch.update(
+            src=np.array([src]),
+            dst=np.array([dst]),
+            pair=np.array([pair]),
+            holding=np.array([holding]),
+        )
+        ledger = net.ledger
+        mask, per_path = self.masks(
+            batch["kind"],
+            batch["pair"],
+            batch["demand"],
+            batch["split"],
+            batch["gates"],
+            ledger.free("qubits")[None],
+            ledger.free("channels")[None],
+            ledger.free("pairs")[None],
+            self.nominal_rate_kbps[None],
+            batch["src"],
+            batch["dst"],
+        )
+        batch.update(per_path)
+        req = {"src": src, "dst": dst, "pair": pair, "holding": holding, "kind": kind}
+        req["links"] = self.pair_paths[pair]
+        if kind == QKD:
+            req["demand"] = float(batch["demand"][0])
         else:
-            q = int(rng.integers(cfg.dqc_logical_qubits[0], cfg.dqc_logical_qubits[1] + 1))
-            g = int(rng.integers(cfg.dqc_remote_gates[0], cfg.dqc_remote_gates[1] + 1))
+            q = int(batch["qubits"][0])
             req.update(
-                kind=DQC,
                 qubits=q,
-                gates=g,
-                required=rng.uniform(*cfg.dqc_required_fidelity),
+                gates=int(batch["gates"][0]),
+                required=float(batch["required"][0]),
                 split=((q + 1) // 2, q // 2),
             )
-        self.request = req
-        self.mask = self._mask()
+        req.update({k: v[0] for k, v in per_path.items()})
+        self.request, self.request_batch = req, batch
+        self.mask = mask[0]
 
-    # --- physics of one allocation, vectorised over sampled scenarios ----------------------
+    # --- physics of one allocation, vectorised over a batch --------------------------------
     def channel_rate_kbps(self, links, detector_error) -> np.ndarray:
         """Key rate of one channel on each of ``links`` at the given detector error."""
         terms = {k: v[links] for k, v in self._decoy_terms.items()}
         rate = physics.decoy_bb84_rate_from_terms(terms, detector_error)
         return rate * self.config.repetition_rate_hz / 1e3
 
-    def pair_fidelity(self, links, depth: int, link_f) -> np.ndarray:
-        """End-to-end pair fidelity over ``links`` for elementary fidelities ``link_f`` (S, hops)
-        after ``depth`` purification rounds per link and swapping."""
+    def path_pair_fidelity(self, links, depth, link_f) -> np.ndarray:
+        """(B,) end-to-end pair fidelity over the padded paths ``links`` (B, H) for elementary
+        fidelities ``link_f`` (B, H) after ``depth`` (B,) purification rounds per link and
+        swapping along the path. Each pair first waits in memory for its 2^depth - 1 partners
+        (decoherence, :func:`qnet_envs.physics.decohere`), then BBPSSW rounds, then swaps
+        (:func:`qnet_envs.physics.swap_fidelity`)."""
         cfg = self.config
+        valid = links >= 0
+        depth = np.asarray(depth)
         f = link_f
-        if depth:  # each pair waits in memory for its 2^depth - 1 partners, then purifies
-            wait = (2**depth - 1) * self.pair_time_s[links]
-            f = physics.decohere(f, wait, cfg.memory_coherence_time_s)
-        for _ in range(depth):
-            f, _ = physics.bbpssw(f, f)
+        if depth.any():
+            wait = (2 ** depth[:, None] - 1) * self.pair_time_s[np.maximum(links, 0)]
+            f = np.where(
+                depth[:, None] > 0, physics.decohere(f, wait, cfg.memory_coherence_time_s), f
+            )
+            for r in range(int(depth.max())):
+                f = np.where(depth[:, None] > r, physics.bbpssw(f, f)[0], f)
         out = f[:, 0]
         for j in range(1, f.shape[1]):
-            out = physics.swap_fidelity(out, f[:, j], cfg.gate_fidelity, cfg.meas_fidelity)
+            if valid[:, j].any():
+                swapped = physics.swap_fidelity(out, f[:, j], cfg.gate_fidelity, cfg.meas_fidelity)
+                out = np.where(valid[:, j], swapped, out)
         return out
 
+    def qkd_success(self, links, channels, demand, det_mean, z) -> np.ndarray:
+        """(B,) whether QKD allocations meet their demand: ``channels`` per hop on the padded
+        paths ``links`` (B, H), detector errors det_mean[link] + spread x ``z`` (B, H) per hop,
+        trusted relays (the slowest hop sets the path rate)."""
+        cfg = self.config
+        g = np.maximum(links, 0)
+        det = np.minimum(
+            np.maximum(
+                det_mean[np.arange(len(g))[:, None], g] + cfg.detector_error_spread * z, 0.0
+            ),
+            0.5,
+        )
+        rate = np.where(links >= 0, self.channel_rate_kbps(g, det), np.inf)
+        return channels * rate.min(axis=1) >= demand
+
+    def dqc_success(self, req, links, level, depth, pair_mean, qubit_mean, z) -> np.ndarray:
+        """(B,) whether DQC allocations reach the required fidelity: F_pair^g x prod over
+        logical qubits (1 - p_L) >= required, with the link fidelities pair_mean[link] +
+        spread x z[:, 2:] and the two end nodes' qubit fidelities qubit_mean[src/dst] +
+        spread x z[:, :2]; ``req`` holds (B,) arrays src, dst, gates, split (B, 2), required."""
+        cfg = self.config
+        g = np.maximum(links, 0)
+        rows = np.arange(len(g))[:, None]
+        h = links.shape[1]
+        f_link = np.minimum(
+            np.maximum(pair_mean[rows, g] + cfg.pair_fidelity_spread * z[:, 2 : 2 + h], 0.25), 1.0
+        )
+        f_pair = self.path_pair_fidelity(links, depth, f_link)
+        ends = np.stack([req["src"], req["dst"]], axis=1)
+        f_qubit = qubit_mean[rows, ends] + cfg.qubit_fidelity_spread * z[:, :2]
+        p_flip = 1.0 - np.minimum(np.maximum(f_qubit, 0.5), 1.0)
+        p_logical = np.zeros_like(p_flip)
+        for lv in range(LEVELS):
+            on = level == lv
+            if on.any():
+                p_logical[on] = physics.repetition_code_logical_error(p_flip[on], 2 * lv + 1)
+        split = req["split"]
+        fidelity = (
+            f_pair ** req["gates"]
+            * (1.0 - p_logical[:, 0]) ** split[:, 0]
+            * (1.0 - p_logical[:, 1]) ** split[:, 1]
+        )
+        return fidelity >= req["required"]
+
+    def sample_success(self, path: int, level: int, depth: int, rng, n: int) -> np.ndarray:
+        """Whether the head request's allocation succeeds in each of ``n`` scenarios drawn with
+        ``rng``: the second stage of the seed's stochastic program."""
+        z = rng.standard_normal((n, self.max_hops + 2))
+        return self._success(path, level, depth, z, n)
+
+    def _success(self, path, level, depth, z, n) -> np.ndarray:
+        req = self.request
+        links = np.broadcast_to(req["links"][path], (n, self.max_hops))
+        if req["kind"] == QKD:
+            return self.qkd_success(
+                links,
+                self.qkd_channels(path, level),
+                req["demand"],
+                self.det_mean[None].repeat(n, 0),
+                z[:, 2:],
+            )
+        batch = {
+            "src": np.full(n, req["src"]),
+            "dst": np.full(n, req["dst"]),
+            "gates": np.full(n, req["gates"]),
+            "split": np.broadcast_to(np.array(req["split"]), (n, 2)),
+            "required": np.full(n, req["required"]),
+        }
+        return self.dqc_success(
+            batch,
+            links,
+            np.full(n, level),
+            np.full(n, depth),
+            self.pair_mean[None].repeat(n, 0),
+            self.qubit_mean[None].repeat(n, 0),
+            z,
+        )
+
+    # --- resources -------------------------------------------------------------------------
     def qkd_channels(self, path: int, level: int) -> int:
         """Channels per hop a QKD allocation holds: the nominal need times the level's margin."""
         return int(self.request["channels"][path, level])
 
-    def sample_success(self, path: int, level: int, depth: int, rng, n: int) -> np.ndarray:
-        """Whether the allocation succeeds in each of ``n`` scenarios drawn with ``rng``:
-        the second stage of the seed's stochastic program."""
-        cfg, req = self.config, self.request
-        links = req["paths"][path]
-        # standard_normal + affine map: one cheap draw instead of normal() with array means.
-        z = rng.standard_normal((n, len(links) + 2))
-        if req["kind"] == QKD:
-            det = self.det_mean[links] + cfg.detector_error_spread * z[:, 2:]
-            rate = self.channel_rate_kbps(links, np.minimum(np.maximum(det, 0.0), 0.5))
-            return self.qkd_channels(path, level) * rate.min(axis=1) >= req["demand"]
-        f_link = self.pair_mean[links] + cfg.pair_fidelity_spread * z[:, 2:]
-        f_pair = self.pair_fidelity(links, depth, np.minimum(np.maximum(f_link, 0.25), 1.0))
-        f_qubit = self.qubit_mean[[req["src"], req["dst"]]] + cfg.qubit_fidelity_spread * z[:, :2]
-        p_logical = physics.repetition_code_logical_error(
-            1.0 - np.minimum(np.maximum(f_qubit, 0.5), 1.0), 2 * level + 1
-        )
-        split = req["split"]
-        fidelity = (
-            f_pair ** req["gates"]
-            * (1.0 - p_logical[:, 0]) ** split[0]
-            * (1.0 - p_logical[:, 1]) ** split[1]
-        )
-        return fidelity >= req["required"]
-
-    # --- resources -------------------------------------------------------------------------
     def allocation_usage(self, path: int, level: int, depth: int) -> dict[str, np.ndarray]:
         req, net = self.request, self.net
-        links = req["paths"][path]
+        links = req["links"][path]
+        links = links[links >= 0]
         if req["kind"] == QKD:
             channels = np.zeros(net.n_links)
             channels[links] = self.qkd_channels(path, level)
@@ -243,12 +390,13 @@ class ResourceAllocation:
         return {"qubits": qubits, "pairs": pairs}
 
     def cost(self, usage) -> float:
-        cfg = self.config
-        scale = self.request["holding"] / cfg.mean_holding
-        return scale * (
-            cfg.qubit_cost * usage.get("qubits", np.zeros(1)).sum()
-            + cfg.channel_cost * usage.get("channels", np.zeros(1)).sum()
-            + cfg.pair_cost * usage.get("pairs", np.zeros(1)).sum()
+        zero = np.zeros(1)
+        return allocation_cost(
+            self.config,
+            self.request["holding"],
+            usage.get("qubits", zero).sum(),
+            usage.get("channels", zero).sum(),
+            usage.get("pairs", zero).sum(),
         )
 
     def decode(self, action: int) -> tuple[int, int, int]:
@@ -256,55 +404,67 @@ class ResourceAllocation:
         level, depth = divmod(rest, LEVELS)
         return path, level, depth
 
-    def _mask(self) -> np.ndarray:
-        """Valid actions, vectorised over (path, level, depth): capacity and QKD channel limits.
-
-        Also stores on the request the per-path quantities the observation reuses."""
-        req, cfg, net = self.request, self.config, self.net
-        ledger = net.ledger
-        key = (req["src"], req["dst"])
-        exists, req["hops"] = self._path_exists[key], self._path_hops[key]
-        req["exists"] = exists
-        all_exist = self._all_paths_exist[key]
-        free_c = net.path_min(ledger.free("channels"), key)
-        free_p = net.path_min(ledger.free("pairs"), key)
-        req["free_channels"] = free_c if all_exist else np.where(exists, free_c, 0.0)
-        req["free_pairs"] = free_p if all_exist else np.where(exists, free_p, 0.0)
-        ok = np.zeros((cfg.k_paths, LEVELS, LEVELS), dtype=bool)
-        if req["kind"] == QKD:
-            rate = net.path_min(self.nominal_rate_kbps, key)
+    def masks(self, kind, pair, demand, split, gates, free_q, free_c, free_p, rate, src, dst):
+        """(B, A) valid actions and per-path quantities for B requests: capacity and QKD channel
+        limits, vectorised over (request, path, level, depth). ``free_*`` (B, nodes or links)
+        are the free resources, ``rate`` (B, E) the nominal channel rates; the per-path dict
+        holds exists, hops, free_channels, free_pairs (busiest hop) and QKD ``channels``
+        needed per (path, level), all (B, k[, L])."""
+        cfg = self.config
+        b, k = len(pair), cfg.k_paths
+        rows = np.arange(b)[:, None, None]
+        g, pad = self._pair_gather[pair], self._pair_pad[pair]  # (B, k, H)
+        exists = self.path_exists[pair]
+        free_ch = np.where(exists, (free_c[rows, g] + pad).min(axis=2), 0.0)
+        free_pr = np.where(exists, (free_p[rows, g] + pad).min(axis=2), 0.0)
+        is_qkd = kind == QKD
+        any_qkd, all_qkd = bool(is_qkd.any()), bool(is_qkd.all())
+        ok = np.zeros((b, k, LEVELS, LEVELS), dtype=bool)
+        need = np.zeros((b, k, LEVELS))
+        if any_qkd:  # channels per hop at each level's margin; a path that is absent gets none
+            path_rate = (rate[rows, g] + pad).min(axis=2)
             with np.errstate(divide="ignore"):
-                need = np.ceil(req["demand"] * self._qkd_margins[None, :] / rate[:, None])
-            req["channels"] = need
-            ok[:, :, 0] = (need <= cfg.max_channels_per_hop) & (
-                need <= req["free_channels"][:, None]
+                need = np.ceil(demand[:, None, None] * self._qkd_margins / path_rate[:, :, None])
+            ok[..., 0] = (
+                (need <= cfg.max_channels_per_hop)
+                & (need <= free_ch[:, :, None])
+                & exists[:, :, None]
             )
-        else:
-            free_q = ledger.free("qubits")
-            q_ok = (req["split"][0] * self._per_logical <= free_q[req["src"]]) & (
-                req["split"][1] * self._per_logical <= free_q[req["dst"]]
+        if not all_qkd:  # qubits at both ends for the level, pair capacity for the depth
+            r = np.arange(b)
+            q_ok = (split[:, :1] * self._per_logical <= free_q[r, src][:, None]) & (
+                split[:, 1:] * self._per_logical <= free_q[r, dst][:, None]
             )
-            p_ok = req["gates"] * self._pairs_per_gate[None, :] <= req["free_pairs"][:, None]
-            ok = q_ok[None, :, None] & p_ok[:, None, :]
-        if not all_exist:
-            ok &= exists[:, None, None]
-        mask = np.empty(self.n_actions, dtype=bool)
-        mask[0] = True
-        mask[1:] = ok.reshape(-1)
-        return mask
+            p_ok = gates[:, None, None] * self._pairs_per_gate <= free_pr[:, :, None]
+            dqc = q_ok[:, None, :, None] & p_ok[:, :, None, :]
+            ok = np.where(is_qkd[:, None, None, None], ok, dqc) if any_qkd else dqc
+        mask = np.empty((b, self.n_actions), dtype=bool)
+        mask[:, 0] = True
+        mask[:, 1:] = ok.reshape(b, -1)
+        per_path = {
+            "exists": exists,
+            "hops": self.path_hops[pair],
+            "free_channels": free_ch,
+            "free_pairs": free_pr,
+            "channels": need,
+        }
+        return mask, per_path
 
     # --- transitions -------------------------------------------------------------------------
-    def serve(self, action: int) -> tuple[float, bool]:
-        """Allocate, draw the realised outcome, and return (reward, success)."""
+    def step_uniforms(self) -> np.ndarray:
+        """This step's ``width`` uniforms: the service draw, then the next request."""
+        return self.net.rng.random(self.width)
+
+    def serve(self, action: int, u) -> tuple[float, bool]:
+        """Allocate, draw the realised outcome from this step's uniforms ``u``, and return
+        (reward, success)."""
         cfg, req, net = self.config, self.request, self.net
         path, level, depth = self.decode(action)
         usage = self.allocation_usage(path, level, depth)
         net.ledger.allocate(usage, net.t + req["holding"])
-        ok = bool(self.sample_success(path, level, depth, net.rng, 1)[0])
-        scale = req["holding"] / cfg.mean_holding
-        gain = cfg.utility * scale if ok else -cfg.failure_penalty
+        ok = bool(self._success(path, level, depth, service_normals(u, self.max_hops)[None], 1)[0])
         net.counts["served" if ok else "failed"] += 1
-        self.stats["utility"] += cfg.utility * scale if ok else 0.0
+        self.stats["utility"] += cfg.utility * req["holding"] / cfg.mean_holding if ok else 0.0
         for key, name in (
             ("qubits", "qubit_slots"),
             ("channels", "channel_slots"),
@@ -312,10 +472,32 @@ class ResourceAllocation:
         ):
             if key in usage:
                 self.stats[name] += usage[key].sum() * req["holding"]
-        return gain - self.cost(usage), ok
+        return float(service_reward(cfg, req["holding"], ok, self.cost(usage))), ok
 
     def reject(self) -> None:
         self.net.counts["rejected"] += 1
 
-    def advance(self) -> None:
-        self._draw_request()
+    def advance(self, u) -> None:
+        self._draw_request(u)
+
+
+def service_normals(u, max_hops: int) -> np.ndarray:
+    """The service's max_hops + 2 standard normals (two qubit ends, then one per hop) from the
+    step's uniforms ``u[..., REQUEST_UNIFORMS:]`` (Box-Muller on consecutive pairs)."""
+    m = max_hops + 2
+    s = u[..., REQUEST_UNIFORMS : REQUEST_UNIFORMS + 2 * m]
+    return uniforms.normal(s[..., 0::2], s[..., 1::2])
+
+
+def allocation_cost(cfg, holding, qubits, channels, pairs):
+    """Resource cost of an allocation holding ``qubits`` physical qubits, ``channels``
+    channel-hops and ``pairs`` pairs per slot over all hops, scaled by holding / mean holding."""
+    scale = holding / cfg.mean_holding
+    return scale * (cfg.qubit_cost * qubits + cfg.channel_cost * channels + cfg.pair_cost * pairs)
+
+
+def service_reward(cfg, holding, ok, cost):
+    """Utility x holding / mean holding on success, minus ``failure_penalty`` on failure,
+    minus the allocation's resource cost."""
+    gain = np.where(ok, cfg.utility * holding / cfg.mean_holding, -cfg.failure_penalty)
+    return gain - cost

@@ -18,6 +18,58 @@ from .base import QnetEnv
 from .network_render import render_network
 
 
+def device_template(sim, qubit_mean, pair_mean, det_mean) -> np.ndarray:
+    """(B, D) observations holding only each episode's device means (fixed for the episode)."""
+    cfg = sim.config
+    n, e = sim.net.n_nodes, sim.net.n_links
+    t = np.zeros((len(qubit_mean), 7 + 4 * n + 6 * cfg.k_paths + 4 * e), dtype=np.float32)
+    i = 2 * n + 7 + 6 * cfg.k_paths
+    t[:, i + n : i + 2 * n] = qubit_mean
+    i += 2 * n + 2 * e
+    t[:, i : i + e] = pair_mean
+    t[:, i + e : i + 2 * e] = 2 * det_mean
+    return t
+
+
+def observations(sim, req, free_q, free_c, free_p, nominal, template) -> np.ndarray:
+    """(B, D) observations of B requests given the free resources, the nominal fidelities
+    (B, k) of the requests' paths and the per-episode ``template`` (layout in the env's
+    docstring). ``req`` holds (B, ...) arrays: src, dst, kind, demand, qubits, gates, required,
+    holding and the per-path exists, hops, free_channels, free_pairs, channels (QKD need)."""
+    cfg, net = sim.config, sim.net
+    n, k, e = net.n_nodes, cfg.k_paths, net.n_links
+    b = len(template)
+    rows = np.arange(b)
+    obs = template.copy()
+    obs[rows, req["src"]] = 1.0
+    obs[rows, n + req["dst"]] = 1.0
+    qkd = req["kind"] == QKD
+    dqc = ~qkd
+    head = obs[:, 2 * n : 2 * n + 7]
+    head[:, 0] = qkd
+    head[:, 1] = dqc
+    head[:, 2] = qkd * req["demand"] * (1.0 / cfg.qkd_demand_kbps[1])
+    head[:, 3] = dqc * req["qubits"] * (1.0 / cfg.dqc_logical_qubits[1])
+    head[:, 4] = dqc * req["gates"] * (1.0 / cfg.dqc_remote_gates[1])
+    head[:, 5] = dqc * req["required"]
+    head[:, 6] = np.minimum(req["holding"] * (0.1 / cfg.mean_holding), 1.0)
+    i = 2 * n + 7
+    per_path = obs[:, i : i + 6 * k].reshape(b, k, 6)
+    per_path[..., 0] = req["exists"]
+    per_path[..., 1] = req["hops"] * (1.0 / net.max_hops)
+    per_path[..., 2] = req["free_channels"] * (1.0 / cfg.channels_per_link)
+    per_path[..., 3] = req["free_pairs"] * (1.0 / cfg.pair_capacity_per_link)
+    per_path[..., 4] = nominal
+    c = cfg.max_channels_per_hop
+    per_path[..., 5] = qkd[:, None] * np.minimum(req["channels"][..., 0], c) * (1.0 / c)
+    i += 6 * k
+    obs[:, i : i + n] = free_q * (1.0 / cfg.qubits_per_node)
+    i += 2 * n
+    obs[:, i : i + e] = free_c * (1.0 / cfg.channels_per_link)
+    obs[:, i + e : i + 2 * e] = free_p * (1.0 / cfg.pair_capacity_per_link)
+    return obs
+
+
 class QuantumResourceAllocationEnv(QnetEnv):
     """
     ## Description
@@ -129,65 +181,36 @@ class QuantumResourceAllocationEnv(QnetEnv):
         sim, cfg = self.sim, self.config
         invalid = not sim.mask[a]
         success = None
+        u = sim.step_uniforms()
         if a == 0 or invalid:
             sim.reject()
             reward = -cfg.invalid_action_penalty if invalid else 0.0
         else:
-            reward, success = sim.serve(a)
+            reward, success = sim.serve(a, u)
         self._steps += 1
-        sim.advance()
+        sim.advance(u)
         truncated = self._steps >= cfg.horizon
         return self._observation(), float(reward), False, truncated, self._info(invalid, success)
 
     def _observation(self) -> np.ndarray:
-        sim, cfg = self.sim, self.config
-        net, req = sim.net, sim.request
-        ledger = net.ledger
-        n, k = net.n_nodes, cfg.k_paths
-        obs = self._template.copy()  # the per-episode device means are already in place
-        obs[req["src"]] = 1.0
-        obs[n + req["dst"]] = 1.0
-        i = 2 * n
-        qkd = req["kind"] == QKD
-        obs[i] = qkd
-        obs[i + 1] = not qkd
-        if qkd:
-            obs[i + 2] = req["demand"] / cfg.qkd_demand_kbps[1]
-        else:
-            obs[i + 3] = req["qubits"] / cfg.dqc_logical_qubits[1]
-            obs[i + 4] = req["gates"] / cfg.dqc_remote_gates[1]
-            obs[i + 5] = req["required"]
-        obs[i + 6] = min(req["holding"] / (10 * cfg.mean_holding), 1.0)
-        i += 7
-        per_path = obs[i : i + 6 * k].reshape(k, 6)
-        per_path[:, 0] = req["exists"]
-        per_path[:, 1] = req["hops"] / net.max_hops
-        per_path[:, 2] = req["free_channels"] / cfg.channels_per_link
-        per_path[:, 3] = req["free_pairs"] / cfg.pair_capacity_per_link
-        nominal = sim.nominal_pair_f[(req["src"], req["dst"])]
-        per_path[: len(nominal), 4] = nominal
-        if qkd:
-            c = cfg.max_channels_per_hop
-            per_path[:, 5] = np.minimum(req["channels"][:, 0], c) / c
-        i += 6 * k
-        e = net.n_links
-        obs[i : i + n] = ledger.free("qubits") / cfg.qubits_per_node
-        i += 2 * n
-        obs[i : i + e] = ledger.free("channels") / cfg.channels_per_link
-        obs[i + e : i + 2 * e] = ledger.free("pairs") / cfg.pair_capacity_per_link
-        return obs
+        sim = self.sim
+        req, ledger = sim.request, sim.net.ledger
+        return observations(
+            sim,
+            sim.request_batch,
+            ledger.free("qubits")[None],
+            ledger.free("channels")[None],
+            ledger.free("pairs")[None],
+            sim.nominal_pair_f[req["pair"]][None],
+            self._template[None],
+        )[0]
 
     def _make_template(self) -> np.ndarray:
         """An observation holding only this episode's device means (fixed for the episode)."""
-        sim, cfg = self.sim, self.config
-        n, e = sim.net.n_nodes, sim.net.n_links
-        t = np.zeros(self.observation_space.shape, dtype=np.float32)
-        i = 2 * n + 7 + 6 * cfg.k_paths
-        t[i + n : i + 2 * n] = sim.qubit_mean
-        i += 2 * n + 2 * e
-        t[i : i + e] = sim.pair_mean
-        t[i + e : i + 2 * e] = 2 * sim.det_mean
-        return t
+        sim = self.sim
+        return device_template(sim, sim.qubit_mean[None], sim.pair_mean[None], sim.det_mean[None])[
+            0
+        ]
 
     def _info(self, invalid: bool, success) -> dict:
         c = self.sim.net.counts

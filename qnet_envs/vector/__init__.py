@@ -7,5 +7,6 @@ blocks, so env i of a batch reproduces the scalar env seeded ``seed + i`` step f
 """
 
 from .entanglement_distribution import EntanglementDistributionVectorEnv
+from .quantum_resource_allocation import QuantumResourceAllocationVectorEnv
 
-__all__ = ["EntanglementDistributionVectorEnv"]
+__all__ = ["EntanglementDistributionVectorEnv", "QuantumResourceAllocationVectorEnv"]

@@ -17,8 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from gymnasium.vector import AutoresetMode, VectorEnv
-from gymnasium.vector.utils import batch_space
 
 from .. import physics
 from ..config import merge_config
@@ -33,39 +31,23 @@ from ..core.repeater_chain import (
     RepeaterChainConfig,
 )
 from ..envs.entanglement_distribution import MAX_AGE_OBS, EntanglementDistributionEnv
-from .streams import BlockStreams
+from .base import BatchedEnv
 
 STATS = ("attempts", "generated", "swaps", "purifications", "discarded", "delivered")
 
 
-class EntanglementDistributionVectorEnv(VectorEnv):
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
-
+class EntanglementDistributionVectorEnv(BatchedEnv):
     def __init__(self, num_envs: int = 1, config: dict | None = None, render_mode=None, **kw):
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r}: the batched env does not render")
-        if kw:
-            raise ValueError(f"unknown arguments {sorted(kw)}")
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
         cfg = merge_config(RepeaterChainConfig(), config)
         self.config = cfg
-        self.num_envs = num_envs
         self.core = RepeaterChain(cfg)  # for derived constants only
         single = EntanglementDistributionEnv(config=config)
+        self._setup(num_envs, single, UNIFORMS_PER_STEP, render_mode, kw)
         self._ops = np.array(single._ops)
         self._args = np.array(single._args)
-        self.single_action_space = single.action_space
-        self.single_observation_space = single.observation_space
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
         n, m = cfg.n_nodes, cfg.memories_per_side
         self.n, self.m, self.P = n, m, (n - 1) * m
         self.seg_a, self.seg_b = self.core._seg_a, self.core._seg_b
-        self.streams = BlockStreams(UNIFORMS_PER_STEP)
-        self._rows = np.arange(num_envs)
-        self._seeded = False
-        self._pending = np.zeros(num_envs, dtype=bool)
         self._mask = None
         self._wait_col = np.ones((num_envs, 1), dtype=bool)
         self._slot_node = np.arange(self.P) // m  # the node holding each slot's right memory
@@ -88,17 +70,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         self.fid_sum[which] = 0.0
 
     def reset(self, *, seed: int | list | None = None, options: dict[str, Any] | None = None):
-        if options:
-            raise ValueError("options are not supported by the batched env; pass config= at make")
-        if seed is not None or not self._seeded:
-            if seed is None:
-                seeds = [None] * self.num_envs
-            elif isinstance(seed, int):
-                seeds = [seed + i for i in range(self.num_envs)]
-            else:
-                seeds = list(seed)
-            self.streams.seed(seeds)
-            self._seeded = True
+        self._seed(seed, options)
         N, P, n, m = self.num_envs, self.P, self.n, self.m
         self.t = np.zeros(N, dtype=np.int64)
         self.occ = np.zeros((N, P), dtype=bool)
@@ -112,7 +84,6 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         self.above = np.zeros(N, dtype=np.int64)
         self.fid_sum = np.zeros(N)
         self.streams.next()  # every env's reset reads its share of the stream
-        self._pending[:] = False
         self._mask = None
         zeros = np.zeros(N, dtype=bool)
         return self._observation(), self._infos(zeros, np.zeros(N, dtype=np.int64))
@@ -147,15 +118,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
 
     # -- step ----------------------------------------------------------------------------------
     def step(self, actions):
-        actions = np.asarray(actions)
-        if actions.shape != (self.num_envs,) or not np.issubdtype(actions.dtype, np.integer):
-            raise ValueError(
-                f"actions must be an integer array of shape ({self.num_envs},), got "
-                f"{actions.dtype} {actions.shape}"
-            )
-        nA = self.single_action_space.n
-        if actions.min() < 0 or actions.max() >= nA:
-            raise ValueError(f"actions must lie in Discrete({nA}): allowed 0 <= action < {nA}")
+        actions = self._check_actions(actions)
         cfg, core = self.config, self.core
         m = self.m
         rows = self._rows
