@@ -226,6 +226,8 @@ def dt_job(
     the dataset's worst to beyond its best behaviour policy."""
     import json as _json
 
+    from qnet_envs.baselines import policy_names
+    from qnet_envs.rollout import run_episodes
     from qnet_envs.stats import format_ci
 
     from . import decision_transformer as dt
@@ -267,6 +269,16 @@ def dt_job(
     table += "\n\nBehaviour policies in the dataset (mean return): " + ", ".join(
         f"{k} {v:.1f}" for k, v in labels.items()
     )
+    # the behaviour policies on the evaluation seeds too: a same-seed reference for the DT
+    env_id = dt.load(result["checkpoint"])[2]["env_id"]
+    same_seeds = {
+        k: run_episodes(env_id, k, episodes, 100_000).returns
+        for k in labels
+        if k in policy_names(env_id)
+    }
+    table += "\n\nThe same policies on the evaluation seeds: " + ", ".join(
+        f"{k} {format_ci(v)}" for k, v in same_seeds.items()
+    )
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps in {seconds:.0f} s\n\n{table}\n"
     )
@@ -277,5 +289,6 @@ def dt_job(
         "interrupted": False,
         "table": table,
         "best_behaviour": best,
+        "behaviour_on_eval_seeds": {k: float(np.mean(v)) for k, v in same_seeds.items()},
         "by_target": {t: float(np.mean(v)) for t, v in rows},
     }

@@ -97,7 +97,7 @@ def _cmd_train(args) -> int:
         if not args.dataset:
             raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
         env_id = args.dataset
-        episodes = min(args.eval_episodes, 5)
+        episodes = args.eval_episodes
         summary = dt_job(
             args.dataset,
             args.steps,

@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--horizon", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--gamma", type=float, default=0.9)
     args = parser.parse_args()
     env_id, steps, episodes = args.env, args.steps, args.episodes
     out = ROOT / "docs"
@@ -54,6 +55,7 @@ def main() -> None:
             total_steps=steps,
             rollout=400,
             lr=args.lr,
+            gamma=args.gamma,
             seed=args.seed,
             eval_every=5,
             eval_episodes=3,
@@ -95,13 +97,13 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(out / "marl_offloading.png")
     cmd = "python scripts/reproduce_marl_offloading.py" + (
-        " --quick" if args.quick else f" --steps {steps} --lr {args.lr}"
+        " --quick" if args.quick else f" --steps {steps} --lr {args.lr} --gamma {args.gamma}"
     )
     text = "\n".join(
         [
             f"# MAPPO on {env_id}",
             "",
-            f"`{cmd}`: {steps:,} training steps per preset (lr {args.lr}), {episodes} evaluation episodes of "
+            f"`{cmd}`: {steps:,} training steps per preset (lr {args.lr}, gamma {args.gamma}), {episodes} evaluation episodes of "
             f"{args.horizon} slots (seeds 10000+), mean cost per task ± 95% CI.",
             "",
             "| QoS (d, e) | MAPPO | random | slot-oracle | MAPPO vs random | MAPPO vs oracle |",

@@ -3,6 +3,8 @@
 import gymnasium as gym
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
 from qnet_envs.core.fidelity_distribution import FidelityDistribution
@@ -167,3 +169,42 @@ def test_inverse_transform_variates_follow_their_distributions():
     pairs = np.bincount(src * 6 + dst, minlength=36).reshape(6, 6)
     off = pairs[~np.eye(6, dtype=bool)]
     assert stats.chisquare(off).pvalue > 1e-3
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    load=st.floats(2.0, 60.0),
+    qkd_fraction=st.floats(0.0, 1.0),
+    qubits=st.integers(4, 30),
+    p_invalid=st.floats(0.0, 0.5),
+)
+def test_batched_qra_conserves_requests_and_resources(seed, load, qkd_fraction, qubits, p_invalid):
+    """Nothing is lost in the batched ledger: every arrived request is decided exactly once (or
+    is the one awaiting a decision), usage stays within capacity and equals the sum of the
+    active allocations, and released allocations leave no residue."""
+    config = {
+        "horizon": 60,
+        "load_erlang": load,
+        "qkd_fraction": qkd_fraction,
+        "qubits_per_node": qubits,
+    }
+    vec = gym.make_vec(QRA, num_envs=4, config=config, slots=4)
+    env = vec.unwrapped
+    rng = np.random.default_rng(seed)
+    obs, infos = vec.reset(seed=seed)
+    for _ in range(90):
+        masks = infos["action_mask"]
+        actions = np.array(
+            [
+                rng.integers(len(m)) if rng.random() < p_invalid else rng.choice(np.flatnonzero(m))
+                for m in masks
+            ]
+        )
+        obs, rew, term, trunc, infos = vec.step(actions)
+        c = env.counts
+        np.testing.assert_array_equal(c["arrived"], c["served"] + c["failed"] + c["rejected"] + 1)
+        assert np.all(env.used >= -1e-9) and np.all(env.used <= env.capacity + 1e-9)
+        active = np.isfinite(env.dep)
+        np.testing.assert_allclose(env.used, (env.usage * active[..., None]).sum(axis=1))
+        assert vec.observation_space.contains(obs)
