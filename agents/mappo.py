@@ -52,6 +52,7 @@ class MAPPOConfig:
     epochs: int = 8
     minibatches: int = 4
     lr: float = 5e-4
+    anneal_lr: bool = False  # linearly to 0 over the run (CleanRL's PPO option)
     gamma: float = 0.99
     gae_lambda: float = 0.95
     clip: float = 0.2
@@ -267,6 +268,9 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     ep_ret, interrupted, t0, update = 0.0, False, time.perf_counter(), start_update
     try:
         for update in range(start_update + 1, n_updates + 1):
+            if cfg.anneal_lr:
+                for group in opt.param_groups:
+                    group["lr"] = cfg.lr * (1.0 - (update - 1) / n_updates)
             buf = {
                 k: []
                 for k in (

@@ -94,15 +94,22 @@ def main() -> None:
         "ci-threshold": ci_threshold,
     }
     OUT.parent.mkdir(exist_ok=True)
-    sections = []
+    # sections not rerun keep their last measurement; a rerun replaces its own by title
+    sections = _sections(OUT.read_text()) if OUT.exists() else {}
     for name in args.only.split(","):
-        sections.append(jobs[name]())
+        new = _sections(jobs[name]())
+        sections.update(new)
         OUT.write_text(
             "# Agent validation\n\nWritten by `scripts/validate_agents.py` on this 2-core CPU.\n\n"
-            + "\n".join(sections)
+            + "\n".join(sections.values())
         )
-        print(sections[-1], flush=True)
+        print("\n".join(new.values()), flush=True)
 
+
+def _sections(text: str) -> dict[str, str]:
+    """``### title`` sections of a markdown text, keyed by title, in order."""
+    parts = ("\n" + text).split("\n### ")[1:]
+    return {p.split("\n", 1)[0]: "### " + p.rstrip("\n") + "\n" for p in parts}
 
 if __name__ == "__main__":
     main()
