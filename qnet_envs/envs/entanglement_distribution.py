@@ -119,7 +119,9 @@ class EntanglementDistributionEnv(QnetEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Before the first tagged release the fidelity draw changed once from
+      ``rng.normal`` to Box-Muller on a fixed three uniforms per step (same distribution), so
+      that the batched vector env reproduces scalar envs.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}

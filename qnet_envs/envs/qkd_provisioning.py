@@ -79,7 +79,10 @@ class QKDProvisioningEnv(QnetEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Before the first tagged release the arrival stream changed once (same
+      distributions): each arrival reads four uniforms, turned into variates by inverse
+      transforms (shared with QuantumResourceAllocation-v0); trajectories for a given seed
+      differ from earlier builds.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}

@@ -144,7 +144,11 @@ class QuantumResourceAllocationEnv(QnetEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Before the first tagged release the random stream changed once (same
+      distributions): every reset and step now reads a fixed block of uniforms, turned into
+      variates by inverse transforms, so that the batched vector env
+      (``gym.make_vec(id, num_envs=N)``) reproduces scalar envs; trajectories for a given seed
+      differ from earlier builds.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
