@@ -111,5 +111,6 @@ def _sections(text: str) -> dict[str, str]:
     parts = ("\n" + text).split("\n### ")[1:]
     return {p.split("\n", 1)[0]: "### " + p.rstrip("\n") + "\n" for p in parts}
 
+
 if __name__ == "__main__":
     main()
