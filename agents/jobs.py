@@ -280,7 +280,8 @@ def dt_job(
         f"{k} {format_ci(v)}" for k, v in same_seeds.items()
     )
     (Path(name) / "results.md").write_text(
-        f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps in {seconds:.0f} s\n\n{table}\n"
+        f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"
+        f" ({seconds:.0f} s in this invocation{', resumed' if resume else ''})\n\n{table}\n"
     )
     return {
         "run_dir": name,
