@@ -246,8 +246,9 @@ def dt_job(
     if steps is not None:
         cfg = replace(cfg, train_steps=steps)
     ckpt = Path(name) / "checkpoint.pt"
+    resumed = resume and ckpt.exists()
     t0 = time.perf_counter()
-    result = dt.train(cfg, resume=str(ckpt) if resume and ckpt.exists() else None)
+    result = dt.train(cfg, resume=str(ckpt) if resumed else None)
     seconds = time.perf_counter() - t0
     if result["interrupted"]:
         return {
@@ -281,7 +282,7 @@ def dt_job(
     )
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"
-        f" ({seconds:.0f} s in this invocation{', resumed' if resume else ''})\n\n{table}\n"
+        f" ({seconds:.0f} s in this invocation{', resumed' if resumed else ''})\n\n{table}\n"
     )
     return {
         "run_dir": name,
