@@ -13,6 +13,7 @@ subtracts each reward from it; masked-out actions (``info["action_mask"]``) are 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import asdict, dataclass, replace
@@ -41,6 +42,10 @@ class DTConfig:
     batch_size: int = 64
     train_steps: int = 10_000
     return_scale: float = 1000.0
+    # "policy-mean": each step's return-to-go becomes the mean return-to-go, at that timestep,
+    # of the episodes its behaviour policy recorded (the dataset's policies.json), so that the
+    # conditioning carries the policy's expected return instead of its episode's luck
+    relabel: str = "none"
     seed: int = 0
     run_dir: str = "runs/dt"
     checkpoint_every: int = 2000
@@ -111,7 +116,35 @@ def load_episodes(cfg: DTConfig):
         episodes.append(
             {"obs": obs, "actions": np.asarray(ep.actions), "rtg": rtg, "return": float(rew.sum())}
         )
+    if cfg.relabel == "policy-mean":
+        labels_file = Path(cfg.root).resolve() / cfg.dataset_id / "policies.json"
+        if not labels_file.exists():
+            raise ValueError(f"relabel='policy-mean' needs {labels_file} (written by qnet collect)")
+        relabel_by_policy(episodes, json.loads(labels_file.read_text())["episodes"])
+    elif cfg.relabel != "none":
+        raise ValueError(f"relabel={cfg.relabel!r} must be 'none' or 'policy-mean'")
     return ds, episodes
+
+
+def relabel_by_policy(episodes: list[dict], labels: list[str]) -> None:
+    """Replace each episode's return-to-go by its behaviour policy's mean return-to-go at each
+    timestep (over that policy's episodes reaching it). In stochastic envs a return-to-go mixes
+    the policy's quality with the luck of its episode, and a Decision Transformer conditioned
+    on it learns to expect luck (Paster, McIlraith & Ba, "You Can't Count on Luck", NeurIPS
+    2022); their ESPER conditions on learned cluster-average returns, this uses the known
+    behaviour policies as the clusters."""
+    if len(labels) != len(episodes):
+        raise ValueError(f"{len(labels)} policy labels for {len(episodes)} episodes")
+    for label in set(labels):
+        group = [e for e, lab in zip(episodes, labels, strict=True) if lab == label]
+        n = max(len(e["rtg"]) for e in group)
+        total, count = np.zeros(n), np.zeros(n)
+        for e in group:
+            total[: len(e["rtg"])] += e["rtg"]
+            count[: len(e["rtg"])] += 1
+        mean = (total / count).astype(np.float32)
+        for e in group:
+            e["rtg"] = mean[: len(e["rtg"])].copy()
 
 
 def sample_batch(episodes, cfg: DTConfig, rng, discrete):

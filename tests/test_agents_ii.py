@@ -125,3 +125,40 @@ def test_mappo_improves_on_random_on_small_preset(tmp_path):
         run_episodes(cfg.env_id, "random", 3, 500, {"horizon": 100}).metrics["mean_cost_per_task"]
     )
     assert learned < 0.6 * random
+
+
+def test_policy_mean_relabelling_averages_returns_to_go_per_policy():
+    rng = np.random.default_rng(0)
+    episodes = [{"rtg": rng.random(n).astype(np.float32)} for n in (5, 3, 5, 4)]
+    originals = [e["rtg"].copy() for e in episodes]
+    dt.relabel_by_policy(episodes, ["a", "b", "a", "b"])
+    np.testing.assert_allclose(episodes[0]["rtg"], (originals[0] + originals[2]) / 2, rtol=1e-6)
+    np.testing.assert_array_equal(episodes[0]["rtg"], episodes[2]["rtg"])
+    # policy b's episodes differ in length: each timestep averages the episodes that reach it
+    b3 = (originals[1] + originals[3][:3]) / 2
+    np.testing.assert_allclose(episodes[1]["rtg"], b3, rtol=1e-6)
+    np.testing.assert_allclose(episodes[3]["rtg"], [*b3, originals[3][3]], rtol=1e-6)
+    with pytest.raises(ValueError, match="labels"):
+        dt.relabel_by_policy(episodes, ["a"])
+
+
+def test_decision_transformer_trains_with_policy_mean_relabelling(tiny_dataset, tmp_path):
+    root, out = tiny_dataset
+    cfg = dt.config_from(
+        dataset_id=out["dataset_id"],
+        root=str(root),
+        relabel="policy-mean",
+        train_steps=20,
+        batch_size=8,
+        warmup_steps=5,
+        embed=32,
+        run_dir=str(tmp_path / "dt"),
+        progress=False,
+        tensorboard=False,
+    )
+    _, episodes = dt.load_episodes(cfg)
+    # best-fit episodes (odd ids) now share one return-to-go curve
+    np.testing.assert_array_equal(episodes[1]["rtg"], episodes[3]["rtg"])
+    assert np.isfinite(dt.train(cfg)["losses"]).all()
+    with pytest.raises(ValueError, match="relabel"):
+        dt.load_episodes(dt.config_from(dataset_id=out["dataset_id"], root=str(root), relabel="x"))
