@@ -231,17 +231,11 @@ class ResourceAllocation:
         )
         ledger = net.ledger
         mask, per_path = self.masks(
-            batch["kind"],
-            batch["pair"],
-            batch["demand"],
-            batch["split"],
-            batch["gates"],
+            batch,
             ledger.free("qubits")[None],
             ledger.free("channels")[None],
             ledger.free("pairs")[None],
             self.nominal_rate_kbps[None],
-            batch["src"],
-            batch["dst"],
         )
         batch.update(per_path)
         req = {"src": src, "dst": dst, "pair": pair, "holding": holding, "kind": kind}
@@ -404,13 +398,16 @@ class ResourceAllocation:
         level, depth = divmod(rest, LEVELS)
         return path, level, depth
 
-    def masks(self, kind, pair, demand, split, gates, free_q, free_c, free_p, rate, src, dst):
+    def masks(self, req, free_q, free_c, free_p, rate):
         """(B, A) valid actions and per-path quantities for B requests: capacity and QKD channel
-        limits, vectorised over (request, path, level, depth). ``free_*`` (B, nodes or links)
-        are the free resources, ``rate`` (B, E) the nominal channel rates; the per-path dict
-        holds exists, hops, free_channels, free_pairs (busiest hop) and QKD ``channels``
-        needed per (path, level), all (B, k[, L])."""
+        limits, vectorised over (request, path, level, depth). ``req`` holds (B,) arrays kind,
+        pair, src, dst, demand, gates and split (B, 2); ``free_*`` (B, nodes or links) are the
+        free resources, ``rate`` (B, E) the nominal channel rates. The per-path dict holds
+        exists, hops, free_channels, free_pairs (busiest hop) and QKD ``channels`` needed per
+        (path, level), all (B, k[, L])."""
         cfg = self.config
+        kind, pair, demand, split = req["kind"], req["pair"], req["demand"], req["split"]
+        gates, src, dst = req["gates"], req["src"], req["dst"]
         b, k = len(pair), cfg.k_paths
         rows = np.arange(b)[:, None, None]
         g, pad = self._pair_gather[pair], self._pair_pad[pair]  # (B, k, H)

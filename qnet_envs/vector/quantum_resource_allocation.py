@@ -132,20 +132,15 @@ class QuantumResourceAllocationVectorEnv(BatchedEnv):
         pair = core.pair_index[src, dst]
         free = self.capacity - self.used[rows]
         parts = self.parts
+        new = {"src": src, "dst": dst, "pair": pair, "holding": holding, **attrs}
         mask, per_path = core.masks(
-            attrs["kind"],
-            pair,
-            attrs["demand"],
-            attrs["split"],
-            attrs["gates"],
+            new,
             free[:, parts["qubits"]],
             free[:, parts["channels"]],
             free[:, parts["pairs"]],
             self.nominal_rate[rows],
-            src,
-            dst,
         )
-        new = {"src": src, "dst": dst, "pair": pair, "holding": holding, **attrs, **per_path}
+        new.update(per_path)
         if not self.req:
             self.req = {
                 k: np.zeros((self.num_envs,) + v.shape[1:], v.dtype) for k, v in new.items()
