@@ -18,7 +18,9 @@ Categorical x Beta head (``env_config={"flat_actions": False}``) is kept as the 
 but it does not learn on this env (its cost stays at random's level after 40k steps; see the
 README, Agents II): the useful fractions are the extremes, which a unimodal Beta reaches only
 after its parameters grow large, while the flat head learns the seed's cut of about 70-80%
-below random within a few thousand steps.
+below random within a few thousand steps. With ``target_head=True`` (the default) the mobile
+head is a :class:`TargetScorer`, one network applied to every offload target, so that the edges
+are interchangeable in what it learns.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class MAPPOConfig:
     max_grad_norm: float = 0.5
     hidden: int = 128
     independent: bool = False
+    target_head: bool = True  # flat actions: score each offload target with one shared network
     run_dir: str = "runs/mappo"
     checkpoint_every: int = 10
     eval_every: int = 0  # updates between greedy evaluations (0: none); the best -> best.pt
@@ -89,12 +92,62 @@ class RunningNorm:
         return max(np.sqrt(self.var), 1e-6)
 
 
+class TargetScorer(nn.Module):
+    """The mobile head with flat actions, scoring each offload target (local, edge 1..E, cloud)
+    with one network shared across targets: input the trunk's features of the whole observation,
+    the target's kind (one-hot local / edge / cloud), its channel gain (the cloud is relayed by
+    the best edge, local has none) and its backlog; output one logit per fraction level. An
+    edge's score depends on the edge only through its own gain and backlog, so what is learnt
+    about one edge holds for every edge (which edge is near depends on where the episode put the
+    mobile), where a plain linear head must learn each target's logits separately."""
+
+    def __init__(self, hidden: int, layout: dict, levels: int):
+        super().__init__()
+        self.own = layout["own_backlog"]
+        self.gains = slice(*layout["gains"])
+        self.backlogs = slice(*layout["backlogs"])
+        n_edges = layout["gains"][1] - layout["gains"][0]
+        kinds = torch.zeros(n_edges + 2, 3)
+        kinds[0, 0], kinds[1:-1, 1], kinds[-1, 2] = 1.0, 1.0, 1.0
+        self.register_buffer("kinds", kinds)
+        self.net = nn.Sequential(
+            nn.Linear(hidden + 5, hidden), nn.Tanh(), nn.Linear(hidden, levels)
+        )
+
+    def forward(self, x, h):
+        gains = x[..., self.gains]
+        gain = torch.cat(
+            [torch.zeros_like(gains[..., :1]), gains, gains.max(-1, keepdim=True).values], -1
+        )
+        backlog = torch.cat([x[..., self.own : self.own + 1], x[..., self.backlogs]], -1)
+        n = gain.shape[-1]
+        feats = torch.cat(
+            [
+                h.unsqueeze(-2).expand(*h.shape[:-1], n, h.shape[-1]),
+                self.kinds.expand(*h.shape[:-1], n, 3),
+                gain.unsqueeze(-1),
+                backlog.unsqueeze(-1),
+            ],
+            -1,
+        )
+        return self.net(feats).flatten(-2)  # index target * levels + level, as the env's
+
+
 class HybridActorCritic(nn.Module):
     """Shared trunk; per role a Categorical head, plus a Beta over the fraction unless ``flat``
-    (the env's flat Discrete actions: target x fraction level in one Categorical)."""
+    (the env's flat Discrete actions: target x fraction level in one Categorical). With
+    ``layout`` (flat actions only) the mobile head is a :class:`TargetScorer`."""
 
     def __init__(
-        self, obs_dim, n_agents, state_dim, n_choices: dict, hidden, independent, flat=False
+        self,
+        obs_dim,
+        n_agents,
+        state_dim,
+        n_choices: dict,
+        hidden,
+        independent,
+        flat=False,
+        layout: dict | None = None,
     ):
         super().__init__()
         inp = obs_dim + n_agents
@@ -106,6 +159,11 @@ class HybridActorCritic(nn.Module):
         self.heads = nn.ModuleDict(
             {role: nn.Linear(hidden, n + extra) for role, n in n_choices.items()}
         )
+        if layout is not None:
+            if not flat:
+                raise ValueError("target_head=True needs the env's flat_actions=True")
+            n_targets = layout["backlogs"][1] - layout["backlogs"][0] + 1
+            self.heads["mobile"] = TargetScorer(hidden, layout, n_choices["mobile"] // n_targets)
         self.n_choices = n_choices
         critic_in = inp if independent else state_dim
         self.critic = nn.Sequential(
@@ -117,7 +175,9 @@ class HybridActorCritic(nn.Module):
         )
 
     def dists(self, x, role, mask):
-        out = self.heads[role](self.trunk(x))
+        head = self.heads[role]
+        h = self.trunk(x)
+        out = head(x, h) if isinstance(head, TargetScorer) else head(h)
         n = self.n_choices[role]
         logits = out[..., :n].masked_fill(~mask, -1e9)
         if self.flat:
@@ -140,6 +200,7 @@ class Agents:
             r: (env.action_space(a) if self.flat else env.action_space(a)[self.key[r]]).n
             for a, r in zip(self.names, self.role, strict=True)
         }
+        self.layout = getattr(getattr(env, "views", None), "mobile_layout", None)
         self.ids = np.eye(self.n, dtype=np.float32)
         self.rows = {
             r: np.array([i for i, x in enumerate(self.role) if x == r]) for r in ("mobile", "edge")
@@ -166,6 +227,20 @@ class Agents:
                     "fraction": np.array([frac[role][j]], np.float32),
                 }
         return out
+
+
+def build_model(cfg: MAPPOConfig, agents: Agents, obs_dim, n_agents, state_dim):
+    use_layout = cfg.target_head and agents.flat and agents.layout is not None
+    return HybridActorCritic(
+        obs_dim,
+        n_agents,
+        state_dim,
+        agents.n_choices,
+        cfg.hidden,
+        cfg.independent,
+        agents.flat,
+        agents.layout if use_layout else None,
+    )
 
 
 def make_parallel_env(cfg: MAPPOConfig):
@@ -208,15 +283,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     env = make_parallel_env(cfg)
     agents = Agents(env)
     state_dim = env.state_space.shape[0]
-    model = HybridActorCritic(
-        agents.obs_dim,
-        agents.n,
-        state_dim,
-        agents.n_choices,
-        cfg.hidden,
-        cfg.independent,
-        agents.flat,
-    )
+    model = build_model(cfg, agents, agents.obs_dim, agents.n, state_dim)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=1e-5)
     norm = RunningNorm()
     shuffle_rng = np.random.default_rng(cfg.seed)
@@ -443,13 +510,11 @@ def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
 def load_policy(checkpoint: str):
     """A deterministic ``policy(env, obs, infos) -> actions`` from a checkpoint."""
     state = load_checkpoint(checkpoint)
-    cfg = MAPPOConfig(**{k: v for k, v in state["config"].items()})
+    # checkpoints from before the target head had a plain linear mobile head
+    cfg = MAPPOConfig(**{"target_head": False, **state["config"]})
     env = make_parallel_env(cfg)
     agents = Agents(env)
-    obs_dim, n, state_dim = state["dims"]
-    model = HybridActorCritic(
-        obs_dim, n, state_dim, agents.n_choices, cfg.hidden, cfg.independent, agents.flat
-    )
+    model = build_model(cfg, agents, *state["dims"])
     model.load_state_dict(state["model"])
     return greedy_policy(model, agents), cfg
 

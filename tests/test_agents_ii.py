@@ -162,3 +162,28 @@ def test_decision_transformer_trains_with_policy_mean_relabelling(tiny_dataset, 
     assert np.isfinite(dt.train(cfg)["losses"]).all()
     with pytest.raises(ValueError, match="relabel"):
         dt.load_episodes(dt.config_from(dataset_id=out["dataset_id"], root=str(root), relabel="x"))
+
+
+def test_target_scorer_scores_each_edge_from_its_own_gain_and_backlog():
+    """With the trunk's features fixed, swapping two edges' (gain, backlog) in the observation
+    swaps their logits and leaves local's and the cloud's (the cloud's uses the best gain)."""
+    import qnet_envs
+
+    env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"flat_actions": True})
+    layout = env.views.mobile_layout
+    levels = 5
+    scorer = mappo.TargetScorer(16, layout, levels)
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.random((3, env.views.mobile_obs_size)).astype(np.float32))
+    h = torch.from_numpy(rng.random((3, 16)).astype(np.float32))
+    (g0, _), (b0, _) = layout["gains"], layout["backlogs"]
+    swapped = x.clone()
+    for start in (g0, b0):
+        swapped[:, [start, start + 1]] = x[:, [start + 1, start]]
+    before = scorer(x, h).reshape(3, -1, levels)
+    after = scorer(swapped, h).reshape(3, -1, levels)
+    assert before.shape[1] == env.views.n_targets
+    torch.testing.assert_close(after[:, 1], before[:, 2])
+    torch.testing.assert_close(after[:, 2], before[:, 1])
+    torch.testing.assert_close(after[:, [0, -1]], before[:, [0, -1]])
+    assert not torch.allclose(before[:, 1], before[:, 2])

@@ -50,7 +50,8 @@ class SampleAverageApproximation(_Allocator):
     first stage, the allocation; second stage, the realised fidelity. Draw ``n_scenarios``
     fidelity scenarios from the observed distributions, estimate each feasible allocation's
     success probability, and pick the largest expected utility - failure penalty - cost by
-    enumeration (at most 9k + 1 candidates); reject when nothing has positive expected value.
+    enumeration (at most 9k + 1 candidates), all on the same scenarios; reject when nothing has
+    positive expected value.
     Myopic: it does not price the capacity a request takes from future ones."""
 
     name = "saa"
@@ -60,11 +61,15 @@ class SampleAverageApproximation(_Allocator):
         self.n_scenarios = n_scenarios
 
     def expected_values(self, cands) -> np.ndarray:
+        """Each candidate's sample-average value over one common set of scenarios (SAA's sample
+        is drawn once and shared by every first-stage decision, Kleywegt et al. Sec. 2), so
+        candidates are compared on the same fidelity draws."""
         sim, cfg = self.env.sim, self.env.config
         scale = sim.request["holding"] / cfg.mean_holding
+        z = sim.scenarios(self.rng, self.n_scenarios)
         values = []
         for a in cands:
-            p = sim.sample_success(*sim.decode(a), self.rng, self.n_scenarios).mean()
+            p = sim.scenario_success(*sim.decode(a), z).mean()
             values.append(p * cfg.utility * scale - (1 - p) * cfg.failure_penalty - self.cost(a))
         return np.array(values)
 

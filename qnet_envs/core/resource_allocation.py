@@ -329,11 +329,14 @@ class ResourceAllocation:
         )
         return fidelity >= req["required"]
 
-    def sample_success(self, path: int, level: int, depth: int, rng, n: int) -> np.ndarray:
-        """Whether the head request's allocation succeeds in each of ``n`` scenarios drawn with
-        ``rng``: the second stage of the seed's stochastic program."""
-        z = rng.standard_normal((n, self.max_hops + 2))
-        return self._success(path, level, depth, z, n)
+    def scenarios(self, rng, n: int) -> np.ndarray:
+        """``n`` standard-normal fidelity scenarios (rows) for :meth:`scenario_success`."""
+        return rng.standard_normal((n, self.max_hops + 2))
+
+    def scenario_success(self, path: int, level: int, depth: int, z: np.ndarray) -> np.ndarray:
+        """Whether the head request's allocation succeeds in each scenario of ``z``: the second
+        stage of the seed's stochastic program."""
+        return self._success(path, level, depth, z, len(z))
 
     def _success(self, path, level, depth, z, n) -> np.ndarray:
         req = self.request

@@ -25,6 +25,12 @@ class OffloadingViews:
         self.agents = self.mobile_agents + self.edge_agents
         self.n_targets = e + 2  # local, edge_1..edge_E, cloud
         self.mobile_obs_size = 8 + 2 * e
+        # where a mobile's observation keeps what (see mobile_block)
+        self.mobile_layout = {
+            "own_backlog": 5,
+            "gains": (7, 7 + e),
+            "backlogs": (7 + e, 8 + 2 * e),  # edges, then the cloud
+        }
         self.edge_obs_size = 4
         self.state_size = m * self.mobile_obs_size + e * self.edge_obs_size + e + 1
         self.observation_spaces = {
@@ -58,7 +64,10 @@ class OffloadingViews:
 
     def mobile_block(self, stale: bool = True) -> np.ndarray:
         """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
-        the previous slot (what a mobile can know), otherwise the current ones (the state)."""
+        the previous slot (what a mobile can know), otherwise the current ones (the state).
+
+        Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
+        edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
         sim, cfg = self.sim, self.sim.config
         e = sim.n_edge
         obs = np.zeros((sim.n_mobile, self.mobile_obs_size), dtype=np.float32)
