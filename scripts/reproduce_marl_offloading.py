@@ -6,7 +6,8 @@
 For each QoS preset and each discount it trains MAPPO (agents/mappo.py: shared actor with
 one-hot ids, one head per role, centralised critic on ``state()``) on the PettingZoo env with
 its flat Discrete actions (target x fraction level), keeping the checkpoint whose greedy policy
-has the lowest cost on 3 selection episodes every 5 updates (seeds apart from the test seeds).
+has the lowest cost on 3 selection episodes after every update (``--eval-every``; seeds apart
+from the test seeds).
 Per preset the discount whose best checkpoint did best on the selection episodes is kept (the
 energy-weighted preset's cost is nearly immediate, the latency-weighted one's depends on queues
 that outlast a slot), and that checkpoint is evaluated on
@@ -48,6 +49,9 @@ def main() -> None:
         help="discounts to try; per preset the one with the best selection cost is kept",
     )
     parser.add_argument("--workers", type=int, default=2, help="training runs in parallel")
+    parser.add_argument(
+        "--eval-every", type=int, default=1, help="updates between selection evaluations"
+    )
     args = parser.parse_args()
     env_id, steps, episodes = args.env, args.steps, args.episodes
     out = ROOT / "docs"
@@ -108,7 +112,9 @@ def main() -> None:
     fig.tight_layout()
     fig.savefig(out / "marl_offloading.png")
     cmd = "python scripts/reproduce_marl_offloading.py" + (
-        " --quick" if args.quick else f" --steps {steps} --lr {args.lr} --gamma {args.gamma}"
+        " --quick"
+        if args.quick
+        else f" --steps {steps} --lr {args.lr} --gamma {args.gamma} --eval-every {args.eval_every}"
     )
     text = "\n".join(
         [
@@ -122,9 +128,8 @@ def main() -> None:
             *rows,
             "",
             "Discount per preset: the one whose best checkpoint had the lowest greedy cost on the "
-            "selection episodes (seeds 50000+, 3 episodes every 5 updates): "
-            + "; ".join(tried)
-            + ".",
+            f"selection episodes (seeds 50000+, 3 episodes every {args.eval_every} updates of 400 "
+            "slots): " + "; ".join(tried) + ".",
             "",
         ]
     )
@@ -141,7 +146,7 @@ def _train(env_id, qos, gamma, steps, args):
         lr=args.lr,
         gamma=gamma,
         seed=args.seed,
-        eval_every=5,
+        eval_every=args.eval_every,
         eval_episodes=3,
         progress=args.workers == 1,
         run_dir=str(ROOT / "runs" / f"mappo-{env_id.replace('/', '_')}-{qos}-g{gamma}"),

@@ -215,3 +215,22 @@ def test_slot_oracle_beats_baselines_on_small_preset():
         costs[name] = np.mean(r.metrics["mean_cost_per_task"])
     assert costs["slot-oracle"] < min(costs["all-local"], costs["least-loaded-edge"])
     assert costs["slot-oracle"] < 0.5 * costs["random"]
+
+
+def test_best_response_is_the_slot_oracle_when_one_mobile_decides_alone():
+    """With one mobile the joint per-slot optimum is its own best choice; with ten mobiles
+    deciding alone within a slot costs more than the joint assignment."""
+    one = {"n_mobile": 1, "n_edge": 2, "horizon": 40, "task_rate": 0.9}
+    costs = {
+        name: run_episodes("qnet/MobileEdgeCloud-v0", name, 2, 0, one).metrics["mean_cost_per_task"]
+        for name in ("best-response", "slot-oracle")
+    }
+    np.testing.assert_allclose(costs["best-response"], costs["slot-oracle"])
+    many = {"horizon": 30, "qos": "balanced"}
+    alone, joint = (
+        np.mean(
+            run_episodes("qnet/MobileEdgeCloud-v0", n, 2, 0, many).metrics["mean_cost_per_task"]
+        )
+        for n in ("best-response", "slot-oracle")
+    )
+    assert joint < alone

@@ -115,6 +115,10 @@ class SlotOracle(OffloadingDecider):
             out += [(target, f) for f in FRACTION_LEVELS[1:]]
         return out
 
+    def alone(self, task):
+        """The option with the least cost for ``task`` dispatched alone on the current queues."""
+        return min(self.options(task), key=lambda c: self.joint_cost([task], [c]))
+
     def joint_cost(self, tasks, choice) -> float:
         sim = self.sim
         free = [f.copy() for f in sim.server_free]
@@ -136,10 +140,7 @@ class SlotOracle(OffloadingDecider):
         if np.prod([len(o) for o in opts], dtype=float) <= self.max_joint:
             best = min(itertools.product(*opts), key=lambda c: self.joint_cost(tasks, c))
         else:
-            best = [
-                min(o, key=lambda c, t=t: self.joint_cost([t], [c]))
-                for t, o in zip(tasks, opts, strict=True)
-            ]
+            best = [self.alone(t) for t in tasks]
             improved = True
             while improved:
                 improved = False
@@ -156,8 +157,32 @@ class SlotOracle(OffloadingDecider):
         return mobile, [KEEP] * sim.n_edge
 
 
+class IndependentBestResponse(SlotOracle):
+    """What the slot-oracle's model gives decentralised agents: each mobile alone picks the
+    target and fraction level with the least cost for its own head task given the queues and
+    channels at the start of the slot (the backlogs every mobile is broadcast), not seeing the
+    other mobiles' choices in the same slot. Its gap to :class:`SlotOracle` is the price of
+    deciding alone within a slot (the oracle's coordinate-descent starting point)."""
+
+    name = "best-response"
+
+    def decide(self):
+        sim = self.sim
+        heads = [sim.head(i) for i in range(sim.n_mobile)]
+        mobile = [KEEP if t is None else self.alone(t) for t in heads]
+        return mobile, [KEEP] * sim.n_edge
+
+
 DECIDERS = {
-    d.name: d for d in (RandomOffloading, AllLocal, NearestEdge, LeastLoadedEdge, SlotOracle)
+    d.name: d
+    for d in (
+        RandomOffloading,
+        AllLocal,
+        NearestEdge,
+        LeastLoadedEdge,
+        IndependentBestResponse,
+        SlotOracle,
+    )
 }
 
 
