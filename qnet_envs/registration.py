@@ -23,11 +23,12 @@ class EnvSpec:
 
 ENVS: tuple[EnvSpec, ...] = (
     EnvSpec(
-        id="qnet/EntanglementDistribution-v0",
+        id="qnet/EntanglementDistribution-v1",
         entry_point="qnet_envs.envs.entanglement_distribution:EntanglementDistributionEnv",
         kind="gymnasium",
-        source="seed 002 (Xu et al.), Sec. II-C 3: entangled pairs under uncertain fidelities",
-        summary="repeater chain: generate, swap, purify, discard; deliver end-to-end pairs",
+        source="seed 002 (Xu et al.), Sec. II-C 3; Inesta et al., npj Quantum Inf. 9, 46 (2023)",
+        summary="repeater chain: parallel multiplexed links, per-node swap/purify/discard, "
+        "classical delays",
         vector_entry_point="qnet_envs.vector.entanglement_distribution:EntanglementDistributionVectorEnv",
     ),
     EnvSpec(
@@ -93,6 +94,13 @@ ENVS: tuple[EnvSpec, ...] = (
 )
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = (
+    EnvSpec(
+        id="qnet/EntanglementDistribution-v1",
+        entry_point="qnet_envs.multiagent.entanglement_distribution:EntanglementDistributionParallelEnv",
+        kind="pettingzoo",
+        source="the v1 repeater chain with one agent per node and delayed local information",
+        summary="decentralised repeater control: each node sees its own memories and messages",
+    ),
     EnvSpec(
         id="qnet/MobileEdgeCloud-v0",
         entry_point="qnet_envs.multiagent.mobile_edge_cloud:MobileEdgeCloudParallelEnv",

@@ -142,10 +142,10 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tmp_path):
 
 def test_ddqn_respects_action_masks_on_a_qnet_env(tmp_path):
     cfg = small_config(tmp_path, total_steps=400)
-    env = gym.make("qnet/EntanglementDistribution-v0", config={"horizon": 100})
+    env = gym.make("qnet/QKDProvisioning-v0", config={"horizon": 100})
     res = ddqn.train(env, cfg)
     act, _ = ddqn.load_policy(res.checkpoint)
-    e = gym.make("qnet/EntanglementDistribution-v0", config={"horizon": 100})
+    e = gym.make("qnet/QKDProvisioning-v0", config={"horizon": 100})
     obs, info = e.reset(seed=0)
     for _ in range(100):
         a = act(obs, info["action_mask"].astype(bool))
@@ -201,9 +201,9 @@ def test_vqc_trains_and_is_far_smaller_than_ddqn(tmp_path):
         progress=False,
         tensorboard=False,
     )
-    res = vqc_qlearning.train("qnet/EntanglementDistribution-v0", cfg)
+    res = vqc_qlearning.train("qnet/QKDProvisioning-v0", cfg)
     assert res.global_step == 300
-    mlp_params = sum(p.numel() for p in ddqn.mlp(24, 18, (128, 128)).parameters())
+    mlp_params = sum(p.numel() for p in ddqn.mlp(63, 13, (128, 128)).parameters())
     assert res.parameters * 20 <= mlp_params
 
 

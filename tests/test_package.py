@@ -50,7 +50,7 @@ def test_cli_rollout_prints_ci_table(capsys):
         [
             "rollout",
             "--env",
-            "qnet/EntanglementDistribution-v0",
+            "qnet/EntanglementDistribution-v1",
             "--policy",
             "swap-asap",
             "--episodes",
@@ -65,7 +65,7 @@ def test_cli_rollout_prints_ci_table(capsys):
 
 
 def test_cli_rollout_rejects_unknown_policy(capsys):
-    assert main(["rollout", "--env", "qnet/EntanglementDistribution-v0", "--policy", "nope"]) == 2
+    assert main(["rollout", "--env", "qnet/EntanglementDistribution-v1", "--policy", "nope"]) == 2
     assert "unknown policy" in capsys.readouterr().err
 
 

@@ -18,7 +18,7 @@ from . import (
 from .base import Policy, RandomValid
 
 _TABLE = {
-    "qnet/EntanglementDistribution-v0": entanglement_distribution.POLICIES,
+    "qnet/EntanglementDistribution-v1": entanglement_distribution.POLICIES,
     "qnet/QKDProvisioning-v0": qkd_provisioning.POLICIES,
     "qnet/QuantumResourceAllocation-v0": quantum_resource_allocation.POLICIES,
     "qnet/MobileEdgeCloud-v0": mobile_edge_cloud.POLICIES,

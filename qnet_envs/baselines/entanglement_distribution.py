@@ -1,129 +1,220 @@
-"""Heuristic controllers for ``qnet/EntanglementDistribution-v0``."""
+"""Baseline controllers for ``qnet/EntanglementDistribution-v1``: every node decides each slot.
+
+They read the chain through the core's state as a node would know it (pairs whose Pauli frame
+has reached the node, nominal fidelities), never the hidden true fidelities.
+"""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
+from ..core.repeater_chain import PAIR
+from ..references import repeater_mdp
 from .base import Policy
 
 
-class SwapAsap(Policy):
-    """Swap as soon as a node holds pairs on both sides; otherwise generate, preferring links not
-    yet spanned by any pair. With ``cutoff`` (in coherence times), first discard any pair older
-    than the cutoff (the cutoff policies of e.g. Rozpedek et al., PRA 99, 052330 (2019))."""
+class ChainPolicy(Policy):
+    """Common helpers: the masks as an (n, K) array and the known pairs of each node."""
+
+    name = "chain"
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.core = self.env.core
+        self.codec = self.core.codec
+
+    def act(self, obs, info):
+        masks = np.asarray(info["action_mask"], dtype=bool)
+        choice = np.zeros(self.core.n, dtype=np.int64)
+        self.choose(choice, masks)
+        return choice
+
+    def choose(self, choice: np.ndarray, masks: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # --- what the state says (env 0 of the core) -----------------------------------------
+    def nominal(self, rec: int) -> float:
+        return float(self.core.coef[0, rec, 1, 0])
+
+    def span(self, rec: int) -> int:
+        return int(self.core.end[0, rec]) - int(self.core.rec_node[rec])
+
+    def best_swap(self, x: int, masks: np.ndarray, accept=lambda rec: True) -> int | None:
+        """The valid swap at node x whose two pairs have the highest nominal fidelities."""
+        best, best_score, m, cd = None, -1.0, self.core.m, self.codec
+        for left in range(m):
+            for right in range(m):
+                k = cd.swap(left, right)
+                if not masks[x, k]:
+                    continue
+                rl, rr = int(self.core.lrec[0, x, left]), x * m + right
+                if not (accept(rl) and accept(rr)):
+                    continue
+                score = self.nominal(rl) * self.nominal(rr)
+                if score > best_score:
+                    best, best_score = k, score
+        return best
+
+
+def link_goal(config) -> float:
+    """Werner parameter an elementary pair needs so that n-1 of them, joined by n-2 noisy
+    swaps, reach ``target_fidelity``: w_link^(n-1) k^(n-2) = w_target with k = p (4 eta^2 -
+    1)/3 (Briegel et al., PRL 81, 5932 (1998), Eq. 3; :func:`qnet_envs.physics.swap_fidelity`)."""
+    n = config.n_nodes
+    k = config.gate_fidelity * (4 * config.meas_fidelity**2 - 1) / 3
+    w_target = (4 * config.target_fidelity - 1) / 3
+    return (w_target / k ** (n - 2)) ** (1 / (n - 1))
+
+
+class SwapAsap(ChainPolicy):
+    """Every node that knows a left and a right pair swaps them at once (best nominal pairs).
+    With ``cutoff``, a node first discards right pairs that waited too long: a pair spanning s
+    links is dropped once its nominal Werner parameter falls below ``keep`` (0.98) times that
+    of s fresh pairs joined by s - 1 noisy swaps, w_0^s k^(s-1) (a fidelity cutoff, as in
+    Rozpedek et al., PRA 99, 052330 (2019); w_0 from the nominal initial fidelity)."""
 
     name = "swap-asap"
 
-    def __init__(self, env, cutoff: float | None = None):
+    def __init__(self, env, cutoff: bool = False, keep: float = 0.98):
         super().__init__(env)
         self.cutoff = cutoff
-        if cutoff is not None:
-            self.name = f"swap-asap-cutoff{cutoff:g}"
+        if cutoff:
+            self.name = "swap-asap-cutoff"
+        cfg = self.core.config
+        self.w_link = link_goal(cfg)
+        self.k = cfg.gate_fidelity * (4 * cfg.meas_fidelity**2 - 1) / 3
+        self.w_fresh = keep * (4 * cfg.initial_fidelity.nominal - 1) / 3
 
-    def act(self, obs, info) -> int:
-        env, sim = self.env, self.env.sim
-        mask = info["action_mask"]
-        stale = self._stale_pair()
-        if stale is not None:
-            return env.action_index("discard", stale)
-        for node in range(1, sim.n_nodes - 1):
-            a = env.action_index("swap", node - 1)
-            if mask[a] and self.ready_to_swap(node):
-                return a
-        pre_purify = self.pre_swap_action(mask)
-        if pre_purify is not None:
-            return pre_purify
-        return self._generate(mask)
+    def choose(self, choice, masks) -> None:
+        if self.cutoff:
+            self.discard_stale(choice, masks)
+        for x in range(1, self.core.n - 1):
+            if choice[x] == 0:
+                k = self.best_swap(x, masks, self.usable)
+                choice[x] = 0 if k is None else k
 
-    def _stale_pair(self):
-        if self.cutoff is None:
-            return None
-        sim = self.env.sim
-        ages = sim.ages()
-        limit = self.cutoff * sim.slots_per_coherence_time
-        old = np.flatnonzero(sim.occ & (ages > limit))
-        return int(old[0]) if old.size else None
-
-    def ready_to_swap(self, node: int) -> bool:
+    def usable(self, rec: int) -> bool:
         return True
 
-    def pre_swap_action(self, mask):
-        return None
+    def stale(self, rec: int) -> bool:
+        s = self.span(rec)
+        w = (4 * self.nominal(rec) - 1) / 3
+        return w < self.w_fresh**s * self.k ** (s - 1)
 
-    def link_satisfied(self, link: int) -> bool:
-        """Whether link i is already spanned by a pair this policy is content with."""
-        sim = self.env.sim
-        occ, end = sim.occ, sim.end
-        starts = np.arange(sim.n_pairs) // sim.m
-        return bool(np.any(occ & (starts <= link) & (end > link)))
+    def discard_stale(self, choice, masks) -> None:
+        m, cd = self.core.m, self.codec
+        for x in range(self.core.n - 1):
+            for s in range(m):
+                rec = x * m + s
+                k = cd.discard_right(s)
+                if masks[x, k] and self.core.status[0, rec] == PAIR:
+                    known = self.core.ready_l[0, rec] <= self.core.t[0]
+                    if known and self.stale(rec):
+                        choice[x] = k
+                        break
 
-    def _generate(self, mask) -> int:
-        env = self.env
-        links = [i for i in range(env.sim.n_nodes - 1) if mask[env.action_index("generate", i)]]
-        for i in links:
-            if not self.link_satisfied(i):
-                return env.action_index("generate", i)
-        return env.action_index("generate", links[0]) if links else env.action_index("wait")
+
+class Nested(SwapAsap):
+    """Swap-asap, except when every pair of neighbours is linked, only odd-indexed nodes swap
+    (the nested policy of Iñesta et al. 2023 for n = 5, generalised)."""
+
+    name = "nested"
+
+    def choose(self, choice, masks) -> None:
+        super().choose(choice, masks)
+        core = self.core
+        full = all(
+            any(
+                core.status[0, k * core.m + s] == PAIR and core.end[0, k * core.m + s] == k + 1
+                for s in range(core.m)
+            )
+            for k in range(core.n - 1)
+        )
+        if full:
+            choice[2 : core.n - 1 : 2] = 0
 
 
 class PurifyThenSwap(SwapAsap):
-    """Purify elementary pairs up to the link fidelity that swapping needs, then swap.
-
-    The goal fidelity per link inverts the Werner swapping rule (Briegel et al. 1998, Eq. 3,
-    :func:`qnet_envs.physics.swap_fidelity`): N-1 links of Werner parameter w and N-2 noisy
-    swaps give w^(N-1) k^(N-2) with k = p (4 eta^2 - 1)/3, which must reach the target's
-    (4 F_target - 1)/3; ``margin`` is added for decoherence while waiting.
-    """
+    """Purify elementary pairs (two known pairs on the same link) until the best reaches the
+    link goal of :func:`link_goal` plus ``margin``, swap only pairs that reached it (or longer
+    pairs), and discard pairs that waited too long (the rule of ``swap-asap-cutoff``)."""
 
     name = "purify-then-swap"
 
-    def __init__(self, env, cutoff: float | None = 0.5, margin: float = 0.005):
-        super().__init__(env, cutoff)
+    def __init__(self, env, margin: float = 0.005):
+        super().__init__(env, cutoff=True)
         self.name = "purify-then-swap"
-        cfg = self.env.config
-        n = cfg.n_nodes
-        k = cfg.gate_fidelity * (4 * cfg.meas_fidelity**2 - 1) / 3
-        w_target = (4 * cfg.target_fidelity - 1) / 3
-        w_link = (w_target / k ** (n - 2)) ** (1 / (n - 1))
-        self.goal = min(1.0, 0.25 + 0.75 * w_link + margin)
+        self.goal = min(1.0, 0.25 + 0.75 * self.w_link + margin)
 
-    def _elementary_best(self, link: int) -> float:
-        pairs = self.env.sim.pairs_on(link, link + 1)
-        return float(self.env.sim.nominal[pairs[0], 0]) if pairs.size else 0.0
+    def usable(self, rec: int) -> bool:
+        return self.span(rec) > 1 or self.nominal(rec) >= self.goal
 
-    def ready_to_swap(self, node: int) -> bool:
-        sim = self.env.sim
-        for link in (node - 1, node):
-            pairs = sim.pairs_on(link, link + 1)
-            if pairs.size and sim.nominal[pairs[0], 0] < self.goal:
-                longer = np.flatnonzero(
-                    sim.occ & (np.arange(sim.n_pairs) // sim.m <= link) & (sim.end > link + 1)
-                )
-                if not longer.size:
-                    return False
-        return True
+    def choose(self, choice, masks) -> None:
+        self.discard_stale(choice, masks)
+        cd, m = self.codec, self.core.m
+        for x in range(self.core.n - 1):
+            if choice[x] != 0:
+                continue
+            for j, (s1, s2) in enumerate(cd.purify_pairs):
+                k = cd.purify0 + j
+                r1, r2 = x * m + s1, x * m + s2
+                elementary = self.span(r1) == 1
+                if (
+                    masks[x, k]
+                    and elementary
+                    and max(self.nominal(r1), self.nominal(r2)) < self.goal
+                ):
+                    choice[x] = k
+                    break
+        for x in range(1, self.core.n - 1):
+            if choice[x] == 0:
+                k = self.best_swap(x, masks, self.usable)
+                choice[x] = 0 if k is None else k
 
-    def pre_swap_action(self, mask):
-        env = self.env
-        for seg, (a, b) in enumerate(env.sim.segments):
-            if (
-                b == a + 1
-                and mask[env.action_index("purify", seg)]
-                and self._elementary_best(a) < self.goal
-            ):
-                return env.action_index("purify", seg)
-        return None
 
-    def link_satisfied(self, link: int) -> bool:
-        sim = self.env.sim
-        starts = np.arange(sim.n_pairs) // sim.m
-        longer = sim.occ & (starts <= link) & (sim.end > link) & (sim.end - starts > 1)
-        return bool(longer.any()) or self._elementary_best(link) >= self.goal
+@lru_cache(maxsize=32)
+def _solved(n: int, p: float, ps: float, cutoff: int):
+    return repeater_mdp.solve(n, p, ps, cutoff)
+
+
+class Optimal(ChainPolicy):
+    """The optimal policy of the exact MDP (:func:`qnet_envs.references.repeater_mdp.solve`),
+    for the ``inesta2023`` preset only."""
+
+    name = "optimal"
+
+    def __init__(self, env):
+        super().__init__(env)
+        cfg = self.core.config
+        if cfg.preset != "inesta2023" or cfg.memories_per_side != 1 or cfg.classical_delays:
+            raise ValueError(
+                "policy 'optimal' needs config preset='inesta2023' (one memory per side, no "
+                "classical delays); the exact MDP covers that model only"
+            )
+        self.solution = _solved(
+            cfg.n_nodes, float(cfg.generation_success), float(cfg.swap_success), cfg.cutoff_slots
+        )
+
+    def state(self) -> repeater_mdp.State:
+        core = self.core
+        recs = np.flatnonzero(core.status[0] == PAIR)
+        t = int(core.t[0])
+        return repeater_mdp.canonical(
+            (int(core.rec_node[p]), int(core.end[0, p]), t - int(core.born[0, p])) for p in recs
+        )
+
+    def choose(self, choice, masks) -> None:
+        for x in self.solution.action(self.state()):
+            choice[x] = self.codec.swap(0, 0)
 
 
 POLICIES = {
     "random-valid": None,  # filled in by the package registry with RandomValid
     "swap-asap": lambda env: SwapAsap(env),
-    "swap-asap-cutoff": lambda env: SwapAsap(env, cutoff=0.01),
+    "swap-asap-cutoff": lambda env: SwapAsap(env, cutoff=True),
+    "nested": lambda env: Nested(env),
     "purify-then-swap": lambda env: PurifyThenSwap(env),
+    "optimal": lambda env: Optimal(env),
 }

@@ -1,269 +1,356 @@
-"""A linear chain of quantum repeaters distributing entangled pairs between its two end nodes.
+"""A linear chain of quantum repeaters, batch-first: every array has a leading env axis.
 
-Pure-numpy core of ``qnet/EntanglementDistribution-v0`` (seed 002, Sec. II-C 3, "Entangled
-pairs": generation, swapping, purification and decoherence of pairs with uncertain fidelity).
+Pure-numpy core of ``qnet/EntanglementDistribution-v1``. The scalar env is a batch of one; the
+vector env (``gym.make_vec(..., vectorization_mode="vector_entry_point")``) and the PettingZoo
+front run this same code. The model and every choice in it are documented in the env docstring
+(:class:`qnet_envs.envs.entanglement_distribution.EntanglementDistributionEnv`).
 
-State layout. Node ``a`` has ``M`` memories on its right side and ``M`` on its left. A pair
-between nodes a < b occupies one right memory of ``a`` and one left memory of ``b``; it is stored
-in pair slot ``a * M + s`` (``s`` its right memory at ``a``) with ``end[p] = b`` and
-``rslot[p]`` the left memory it holds at ``b``. Every pair carries two Bell-diagonal states: the
-true one (hidden) and the nominal one the controller believes, obtained by running the same
-physics from the nominal initial fidelity.
+State layout. Node ``a`` has ``M`` memories facing right and ``M`` facing left. A *record*
+``p = a * M + s`` lives in right memory ``s`` of node ``a`` and describes what that memory holds:
+an attempt in flight, an entangled pair (to node ``end[p]``, left memory ``rmem[p]`` there), or
+a qubit whose pair was lost but whose node has not heard yet. ``lrec[b, r]`` names the record
+holding left memory ``r`` of node ``b`` (-1: none); a lost pair's far qubit is detached from
+its record and stays busy until ``lrelease[b, r]``. ``ready_l``/``ready_r`` are the slots at
+which the left and right ends know the pair's Pauli frame (their classical messages arrived).
+Coefficients ``coef[..., 0, :]`` are the true Bell-diagonal state, ``coef[..., 1, :]`` the
+nominal one the controller believes (same physics from the nominal initial fidelity).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .. import physics
-from ..config import check_choice, check_range
-from .fidelity_distribution import FidelityDistribution
+from .counter_rng import uniforms
+from .repeater_chain_codec import RepeaterChainCodec
+from .repeater_chain_config import RepeaterChainConfig
 
-WAIT, GENERATE, SWAP, PURIFY, DISCARD = range(5)
-# Every reset and every step reads exactly this many U[0, 1) draws from the env's generator
-# (generation success, then two for the pair's fidelity; purification success reuses the
-# first), whatever the action. A fixed count lets the batched env in
-# qnet_envs.vector reproduce N scalar envs by reading each env's stream in blocks.
-UNIFORMS_PER_STEP = 3
-OP_NAMES = ("wait", "generate", "swap", "purify", "discard")
+EMPTY, ATTEMPT, PAIR, LOST = 0, 1, 2, 3
+# Counter-based random streams (qnet_envs.core.counter_rng): one per kind of draw.
+GEN_STREAM, FID_STREAM_1, FID_STREAM_2, SWAP_STREAM, PURIFY_STREAM = range(5)
+N_FEATURES = 6  # per memory: attempting, known pair, pending, partner, age, fidelity
+MAX_AGE_OBS = 4.0
+STAT_KEYS = (
+    "attempts",
+    "generated",
+    "swaps",
+    "swap_failures",
+    "purifications",
+    "purification_failures",
+    "discarded",
+    "cutoff_discards",
+    "conflicts",
+    "pairs_lost",
+    "delivered",
+    "delivered_above_target",
+)
 
 
-@dataclass(frozen=True)
-class RepeaterChainConfig:
-    """Physical and reward parameters; see the env docstring for the meaning of each."""
+class RepeaterChainCore:
+    """``num_envs`` repeater chains stepped together. See the module docstring for the state."""
 
-    n_nodes: int = 4
-    link_length_km: float | tuple = 25.0
-    memories_per_side: int = 2
-    coherence_time_s: float = 0.5
-    attenuation_db_per_km: float = 0.2
-    detector_efficiency: float = 0.9
-    emission_efficiency: float = 1.0
-    initial_fidelity: FidelityDistribution = field(default_factory=FidelityDistribution)
-    gate_fidelity: float = 0.995
-    meas_fidelity: float = 0.998
-    purification: str = "dejmps"
-    target_fidelity: float = 0.8
-    attempt_cost: float = 0.01
-    memory_cost: float = 0.0005
-    invalid_action_penalty: float = 0.1
-    horizon: int = 1000
-    reveal_fidelity: bool = False
+    def __init__(self, config: RepeaterChainConfig, num_envs: int = 1):
+        self.config = cfg = config
+        self.num_envs = B = num_envs
+        self.n, self.m = n, m = cfg.n_nodes, cfg.memories_per_side
+        self.P = P = (n - 1) * m
+        self.codec = RepeaterChainCodec(n, m)
+        self._constants(cfg)
+        self.rows = np.arange(B)
+        self.rec_node = np.arange(P) // m
+        self.key = np.zeros(B, dtype=np.uint64)
+        self.counter = np.zeros(B, dtype=np.uint64)
+        self.t = np.zeros(B, dtype=np.int64)
+        self.status = np.zeros((B, P), dtype=np.int8)
+        self.end = np.zeros((B, P), dtype=np.int64)
+        self.rmem = np.zeros((B, P), dtype=np.int64)
+        self.born = np.zeros((B, P), dtype=np.int64)
+        self.ready_l = np.zeros((B, P), dtype=np.int64)
+        self.ready_r = np.zeros((B, P), dtype=np.int64)
+        self.coef = np.zeros((B, P, 2, 4))
+        self.lrec = np.full((B, n, m), -1, dtype=np.int64)
+        self.lrelease = np.zeros((B, n, m), dtype=np.int64)
+        self.stats = {k: np.zeros(B, dtype=np.int64) for k in STAT_KEYS}
+        self.fidelity_sum = np.zeros(B)
+        self.key_fraction_sum = np.zeros(B)
 
-    def validate(self) -> None:
-        check_range("n_nodes", self.n_nodes, 3, 10, integer=True)
-        lengths = np.atleast_1d(np.asarray(self.link_length_km, dtype=float))
-        if lengths.size not in (1, self.n_nodes - 1):
-            raise ValueError(
-                f"link_length_km has {lengths.size} values; give one, or n_nodes - 1 = "
-                f"{self.n_nodes - 1}"
+    def _constants(self, cfg: RepeaterChainConfig) -> None:
+        n = self.n
+        self.slot_s = cfg.slot_s()
+        rtt = cfg.link_round_trips_s()
+        self.period = np.maximum(1, np.ceil(rtt / self.slot_s - 1e-9)).astype(np.int64)
+        if cfg.generation_success is not None:
+            self.p_gen = np.full(n - 1, float(cfg.generation_success))
+        else:
+            self.p_gen = physics.heralded_success_probability(
+                cfg.link_lengths(),
+                cfg.attenuation_db_per_km,
+                cfg.detector_efficiency,
+                cfg.emission_efficiency,
             )
-        for i, length in enumerate(lengths):
-            check_range(f"link_length_km[{i}]", float(length), 0.0, 1000.0, low_open=True)
-        check_range("memories_per_side", self.memories_per_side, 1, 8, integer=True)
-        check_range("coherence_time_s", self.coherence_time_s, 0.0, 1e6, low_open=True)
-        check_range("attenuation_db_per_km", self.attenuation_db_per_km, 0.0, 10.0)
-        check_range("detector_efficiency", self.detector_efficiency, 0.0, 1.0, low_open=True)
-        check_range("emission_efficiency", self.emission_efficiency, 0.0, 1.0, low_open=True)
-        if isinstance(self.initial_fidelity, FidelityDistribution):
-            self.initial_fidelity.validate()
-        else:
-            raise ValueError(f"initial_fidelity={self.initial_fidelity!r} must be a mapping")
-        check_range("gate_fidelity", self.gate_fidelity, 0.0, 1.0)
-        check_range("meas_fidelity", self.meas_fidelity, 0.5, 1.0)
-        check_choice("purification", self.purification, ("bbpssw", "dejmps"))
-        check_range("target_fidelity", self.target_fidelity, 0.25, 1.0)
-        check_range("attempt_cost", self.attempt_cost, 0.0, 100.0)
-        check_range("memory_cost", self.memory_cost, 0.0, 100.0)
-        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
-        check_range("horizon", self.horizon, 1, 10_000_000, integer=True)
-        if not isinstance(self.reveal_fidelity, bool):
-            raise ValueError(f"reveal_fidelity={self.reveal_fidelity!r} must be True or False")
-
-    def link_lengths(self) -> np.ndarray:
-        lengths = np.atleast_1d(np.asarray(self.link_length_km, dtype=float))
-        return np.broadcast_to(lengths, (self.n_nodes - 1,)).copy()
-
-
-class RepeaterChain:
-    """The simulation. ``apply(op, arg)`` performs one action and advances one time slot."""
-
-    def __init__(self, config: RepeaterChainConfig):
-        self.config = config
-        n, m = config.n_nodes, config.memories_per_side
-        self.n_nodes, self.m = n, m
-        self.n_pairs = (n - 1) * m
-        lengths = config.link_lengths()
-        self.p_generate = physics.heralded_success_probability(
-            lengths,
-            config.attenuation_db_per_km,
-            config.detector_efficiency,
-            config.emission_efficiency,
+        # Classical messages between nodes i and j: fibre distance at c/n, in whole slots.
+        pos = np.concatenate(([0.0], np.cumsum(cfg.link_lengths())))
+        travel = physics.heralded_attempt_time(np.abs(pos[:, None] - pos[None, :])) / self.slot_s
+        self.delay = np.ceil(travel - 1e-9).astype(np.int64)
+        if not cfg.classical_delays:
+            self.delay[:] = 0
+        # Per-slot decoherence of a pair between nodes a and b (rates of its two memories add),
+        # and each link's decoherence while its pair waits one heralding round trip.
+        t_dep = cfg.per_node(cfg.memory_depolarizing_time_s)
+        t_deph = None
+        if cfg.memory_dephasing_time_s is not None:
+            t_deph = cfg.per_node(cfg.memory_dephasing_time_s)
+        a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        self.keep_slot, self.pz_slot = physics.memory_pair_decay(
+            self.slot_s, (t_dep[a], t_dep[b]), None if t_deph is None else (t_deph[a], t_deph[b])
         )
-        # All links share one clock: a slot is the longest link's heralding round trip.
-        self.slot_time_s = float(np.max(physics.heralded_attempt_time(lengths)))
-        self.keep_per_slot = float(physics.decay_factor(self.slot_time_s, config.coherence_time_s))
-        self.slots_per_coherence_time = config.coherence_time_s / self.slot_time_s
-        self.nominal_werner = physics.werner(config.initial_fidelity.nominal)
-        self.segments = [(a, b) for a in range(n) for b in range(a + 1, n)]
-        self._seg_a = np.array([a for a, _ in self.segments])
-        self._seg_b = np.array([b for _, b in self.segments])
-        self._nodes = np.arange(n)
+        k = np.arange(n - 1)
+        self.keep_herald, self.pz_herald = physics.memory_pair_decay(
+            rtt, (t_dep[k], t_dep[k + 1]), None if t_deph is None else (t_deph[k], t_deph[k + 1])
+        )
+        self.nominal_f = cfg.initial_fidelity.nominal
+        scale = cfg.cutoff_slots
+        if scale is None:
+            finite = t_dep[np.isfinite(t_dep)]
+            scale = max(1.0, finite.min() / self.slot_s) if finite.size else 100.0
+        self.age_scale = float(scale)
 
-    # --- state -------------------------------------------------------------------------
-    def reset(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        rng.random(UNIFORMS_PER_STEP)  # a reset reads its share of the stream too
-        self.t = 0
-        self.occ = np.zeros(self.n_pairs, dtype=bool)
-        self.end = np.zeros(self.n_pairs, dtype=np.int64)
-        self.rslot = np.zeros(self.n_pairs, dtype=np.int64)
-        self.left_used = np.zeros((self.n_nodes, self.m), dtype=bool)
-        self.coef = np.zeros((self.n_pairs, 4))
-        self.nominal = np.zeros((self.n_pairs, 4))
-        self.born = np.zeros(self.n_pairs, dtype=np.int64)
-        self.stats = {
-            "attempts": 0,
-            "generated": 0,
-            "swaps": 0,
-            "purifications": 0,
-            "purification_failures": 0,
-            "discarded": 0,
-            "delivered": 0,
-            "delivered_above_target": 0,
-            "delivered_fidelity_sum": 0.0,
-        }
-        self._mask = None
+    # --- randomness -------------------------------------------------------------------------
+    def draws(self, stream: int, count: int) -> np.ndarray:
+        """(B, count) uniforms of ``stream`` at every env's current counter."""
+        return uniforms(self.key, self.counter, stream, count)
 
-    def ages(self) -> np.ndarray:
-        """Age in slots of every pair slot (0 where empty); a merged pair keeps its oldest part."""
-        return np.where(self.occ, self.t - self.born, 0)
+    # --- reset ------------------------------------------------------------------------------
+    def reset_rows(self, rows: np.ndarray, keys: np.ndarray | None = None) -> None:
+        """Empty the chains ``rows`` (with new ``keys`` if given; else each env's stream goes on)
+        and run the first round of generation attempts, at slot 0."""
+        if keys is not None:  # a new seed restarts the env's stream
+            self.key[rows] = keys
+            self.counter[rows] = 0
+        self.t[rows] = 0
+        self.status[rows] = EMPTY
+        self.born[rows] = self.ready_l[rows] = self.ready_r[rows] = 0
+        self.coef[rows] = 0.0
+        self.lrec[rows] = -1
+        self.lrelease[rows] = 0
+        for k in STAT_KEYS:
+            self.stats[k][rows] = 0
+        self.fidelity_sum[rows] = 0.0
+        self.key_fraction_sum[rows] = 0.0
+        sub = np.zeros(self.num_envs, dtype=bool)
+        sub[rows] = True
+        self._generate(sub)
+        self.counter[rows] += np.uint64(1)
 
-    def pairs_on(self, a: int, b: int) -> np.ndarray:
-        """Pair slots holding a pair between nodes a and b, best nominal fidelity first."""
-        row = slice(a * self.m, (a + 1) * self.m)
-        idx = np.flatnonzero(self.occ[row] & (self.end[row] == b)) + a * self.m
-        return idx[np.argsort(-self.nominal[idx, 0], kind="stable")]
+    # --- views ------------------------------------------------------------------------------
+    def known_left(self) -> np.ndarray:
+        """(B, P): the record is a pair whose left end knows its frame."""
+        return (self.status == PAIR) & (self.ready_l <= self.t[:, None])
 
-    def _best(self, idx: np.ndarray) -> int:
-        return int(idx[np.argmax(self.nominal[idx, 0])])
+    def known_right(self) -> np.ndarray:
+        return (self.status == PAIR) & (self.ready_r <= self.t[:, None])
 
-    # --- masks -------------------------------------------------------------------------
-    def masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Validity of (generate per link, swap per interior node, purify per segment, discard
-        per pair slot). Cached until the structure changes."""
-        if self._mask is None:
-            occ2 = self.occ.reshape(self.n_nodes - 1, self.m)
-            has_right = occ2.any(axis=1)  # node a (0..n-2) stores a pair to its right
-            has_left = self.left_used.any(axis=1)  # node b (0..n-1) stores a pair to its left
-            gen = ~occ2.all(axis=1) & ~self.left_used[1:].all(axis=1)
-            swap = has_left[1:-1] & has_right[1:]
-            ends = np.where(occ2, self.end.reshape(occ2.shape), -1)
-            count = (ends[:, :, None] == self._nodes).sum(axis=1)
-            purify = count[self._seg_a, self._seg_b] >= 2
-            self._mask = (gen, swap, purify, self.occ.copy())
-        return self._mask
+    def left_records(self) -> np.ndarray:
+        """(B, n, M) record of each left memory, -1 where none (clipped copies index safely)."""
+        return self.lrec
 
-    # --- transitions -------------------------------------------------------------------
-    def apply(self, op: int, arg: int) -> dict:
-        """Apply one action (assumed valid: the front checks masks) and advance one slot.
+    def _gather(self, arr: np.ndarray, rec: np.ndarray) -> np.ndarray:
+        """arr[env, rec] for a (B, ...) record index array; rec < 0 reads record 0."""
+        idx = np.maximum(rec, 0).reshape(self.num_envs, -1)
+        out = np.take_along_axis(arr, idx, axis=1)
+        return out.reshape(rec.shape)
 
-        Returns the slot's events: attempts, delivered fidelities, occupied memories.
+    def masks(self) -> np.ndarray:
+        """(B, n, K) validity of every node's choices at the current decision state."""
+        from .repeater_chain_masks import node_masks
+
+        return node_masks(self)
+
+    def local_views(self) -> np.ndarray:
+        """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right)."""
+        from .repeater_chain_masks import local_views
+
+        return local_views(self)
+
+    def occupied_memories(self) -> np.ndarray:
+        right = (self.status != EMPTY).sum(axis=1)
+        left = ((self.lrec >= 0) | (self.lrelease > self.t[:, None, None])).sum(axis=(1, 2))
+        return right + left
+
+    # --- step -------------------------------------------------------------------------------
+    def step(self, actions: np.ndarray) -> dict:
+        """Advance every env one slot under ``actions`` (B, n), in range but maybe masked out.
+
+        Order (the ``inesta2023`` convention, extended): node operations (discards, then
+        purifications, then swaps, all nodes at once), delivery, cutoffs, one slot of
+        decoherence, arrival of classical messages (and deliveries they complete), then
+        generation attempts on every free memory pair. Returns the slot's outcome arrays.
         """
+        from .repeater_chain_ops import apply_operations, deliver
+
         cfg = self.config
-        attempts = 0
-        u = self.rng.random(UNIFORMS_PER_STEP)
-        if op == GENERATE:
-            attempts = 1
-            self._generate(arg, u)
-        elif op == SWAP:
-            self._swap(arg + 1)  # swap actions index the interior nodes 1..N-2
-        elif op == PURIFY:
-            self._purify(*self.segments[arg], u[0])
-        elif op == DISCARD:
-            self._free(arg)
-            self.stats["discarded"] += 1
-        # One slot passes: every stored pair decoheres (a new pair waited its herald round trip).
+        valid_all = self.masks()
+        chosen = np.take_along_axis(valid_all, actions[..., None], axis=2)[..., 0]
+        invalid = (~chosen).sum(axis=1)
+        acts = np.where(chosen, actions, 0)
+        apply_operations(self, acts)
+        fids = np.zeros((self.num_envs, self.m))
+        count = deliver(self, fids, np.zeros(self.num_envs, dtype=np.int64))
+        self._cutoff()
         self.t += 1
-        if self.occ.any():
-            self.coef = physics.depolarize(self.coef, self.keep_per_slot)
-            self.nominal = physics.depolarize(self.nominal, self.keep_per_slot)
-        delivered = self._deliver()
-        self.stats["attempts"] += attempts
+        self._decohere()
+        self._arrivals()
+        count = deliver(self, fids, count)
+        attempts = self._generate(np.ones(self.num_envs, dtype=bool))
+        self.counter += np.uint64(1)
+        reward = self._reward(fids, count, attempts, invalid)
+        terminated = (count > 0) if cfg.objective == "delivery_time" else np.zeros_like(count, bool)
         return {
-            "attempts": attempts,
-            "delivered": delivered,
-            "above_target": sum(f >= cfg.target_fidelity for f in delivered),
-            "occupied_memories": 2 * int(self.occ.sum()),
+            "reward": reward,
+            "terminated": terminated,
+            "truncated": self.t >= cfg.horizon,
+            "invalid": invalid > 0,
+            "delivered_now": count,
+            "delivered_fidelities": fids,
+            "attempts_now": attempts,
         }
 
-    def _generate(self, link: int, u: np.ndarray) -> None:
-        a, b = link, link + 1
-        s = int(np.argmin(self.occ[a * self.m : (a + 1) * self.m]))
-        r = int(np.argmin(self.left_used[b]))
-        if u[0] >= self.p_generate[link]:
-            return
-        p = a * self.m + s
-        f = float(self.config.initial_fidelity.from_uniforms(u[1], u[2]))
-        self.occ[p], self.end[p], self.rslot[p], self.born[p] = True, b, r, self.t
-        self.left_used[b, r] = True
-        self.coef[p] = physics.werner(f)
-        self.nominal[p] = self.nominal_werner
-        self.stats["generated"] += 1
-        self._mask = None
-
-    def _swap(self, node: int) -> None:
-        left = self._best(np.flatnonzero(self.occ & (self.end == node)))
-        right = (
-            self._best(np.flatnonzero(self.occ[node * self.m : (node + 1) * self.m]))
-            + node * self.m
-        )
+    def _reward(self, fids, count, attempts, invalid) -> np.ndarray:
         cfg = self.config
-        g, e = cfg.gate_fidelity, cfg.meas_fidelity
-        self.coef[left] = physics.swap_bell_diagonal(self.coef[left], self.coef[right], g, e)
-        self.nominal[left] = physics.swap_bell_diagonal(
-            self.nominal[left], self.nominal[right], g, e
+        have = np.arange(self.m)[None, :] < count[:, None]
+        if cfg.objective == "pairs_above_target":
+            gain = (have & (fids >= cfg.target_fidelity)).sum(axis=1).astype(float)
+        elif cfg.objective == "fidelity":
+            gain = np.where(have, fids, 0.0).sum(axis=1)
+        elif cfg.objective == "key_rate":
+            gain = np.where(have, key_fraction(fids), 0.0).sum(axis=1)
+        else:
+            gain = -np.ones(self.num_envs)
+        return (
+            gain
+            - cfg.attempt_cost * attempts
+            - cfg.memory_cost * self.occupied_memories()
+            - cfg.invalid_action_penalty * invalid
         )
-        self.left_used[node, self.rslot[left]] = False
-        self.end[left], self.rslot[left] = self.end[right], self.rslot[right]
-        self.born[left] = min(self.born[left], self.born[right])
-        self.occ[right] = False
-        self.stats["swaps"] += 1
-        self._mask = None
 
-    def _purify(self, a: int, b: int, u: float) -> None:
-        keep, spend = (int(i) for i in self.pairs_on(a, b)[:2])
-        if self.config.purification == "bbpssw":
-            f, p = physics.bbpssw(self.coef[keep, 0], self.coef[spend, 0])
-            out = physics.werner(f)
-            fn, _ = physics.bbpssw(self.nominal[keep, 0], self.nominal[spend, 0])
-            out_nominal = physics.werner(fn)
-        else:
-            out, p = physics.dejmps(self.coef[keep], self.coef[spend])
-            out_nominal, _ = physics.dejmps(self.nominal[keep], self.nominal[spend])
-        self._free(spend)
-        self.stats["purifications"] += 1
-        if u < p:
-            self.coef[keep], self.nominal[keep] = out, out_nominal
-            self.born[keep] = min(self.born[keep], self.born[spend])
-        else:
-            self._free(keep)
-            self.stats["purification_failures"] += 1
+    # --- phases -----------------------------------------------------------------------------
+    def _cutoff(self) -> None:
+        """Discard pairs whose age reached ``cutoff_slots`` (not end-to-end ones, which are being
+        delivered): both ends apply the rule in the same slot, as in Iñesta et al. (2023)."""
+        if self.config.cutoff_slots is None:
+            return
+        age = self.t[:, None] - self.born
+        e2e = (self.rec_node[None, :] == 0) & (self.end == self.n - 1)
+        old = (self.status == PAIR) & (age >= self.config.cutoff_slots) & ~e2e
+        if old.any():
+            env, rec = np.nonzero(old)
+            self.free_pair(env, rec)
+            np.add.at(self.stats["cutoff_discards"], env, 1)
 
-    def _free(self, p: int) -> None:
-        self.occ[p] = False
-        self.left_used[self.end[p], self.rslot[p]] = False
-        self._mask = None
+    def _decohere(self) -> None:
+        held = self.status == PAIR
+        if not held.any():
+            return
+        env, rec = np.nonzero(held)
+        a, b = self.rec_node[rec], self.end[env, rec]
+        keep, pz = self.keep_slot[a, b], self.pz_slot[a, b]
+        self.coef[env, rec] = physics.decohere_pair(self.coef[env, rec], keep[:, None], pz[:, None])
 
-    def _deliver(self) -> list[float]:
-        """End-to-end pairs are handed to the application as soon as they exist."""
-        done = np.flatnonzero(self.occ[: self.m] & (self.end[: self.m] == self.n_nodes - 1))
-        fids = [float(self.coef[p, 0]) for p in done]
-        for p, f in zip(done, fids, strict=True):
-            self._free(int(p))
-            self.stats["delivered"] += 1
-            self.stats["delivered_fidelity_sum"] += f
-            self.stats["delivered_above_target"] += f >= self.config.target_fidelity
-        return fids
+    def _arrivals(self) -> None:
+        """A lost pair's qubit is freed when the news reaches its node."""
+        done = (self.status == LOST) & (self.ready_l <= self.t[:, None])
+        self.status[done] = EMPTY
+
+    def free_pair(self, env: np.ndarray, rec: np.ndarray) -> None:
+        """Free both memories of records ``rec`` in envs ``env`` now."""
+        self.status[env, rec] = EMPTY
+        b, r = self.end[env, rec], self.rmem[env, rec]
+        self.lrec[env, b, r] = -1
+        self.lrelease[env, b, r] = self.t[env]
+
+    def lose_pair(self, env, rec, ready_l, ready_r) -> None:
+        """Records ``rec`` hold a lost pair: each end frees its qubit when the news arrives."""
+        self.status[env, rec] = LOST
+        self.ready_l[env, rec] = ready_l
+        b, r = self.end[env, rec], self.rmem[env, rec]
+        self.lrec[env, b, r] = -1
+        self.lrelease[env, b, r] = ready_r
+
+    def _generate(self, active: np.ndarray) -> np.ndarray:
+        """Launch an attempt on every free memory pair of every link (the i-th free right memory
+        of node k with the i-th free left memory of node k+1), then resolve every attempt whose
+        herald has arrived. Returns the number of attempts launched per env."""
+        B, n, m = self.num_envs, self.n, self.m
+        t = self.t[:, None, None]
+        free_r = (self.status == EMPTY).reshape(B, n - 1, m) & active[:, None, None]
+        free_l = (self.lrec[:, 1:] < 0) & (self.lrelease[:, 1:] <= t)
+        rank_r = np.cumsum(free_r, axis=2) - 1
+        order_l = np.argsort(~free_l, axis=2, kind="stable")
+        count_l = free_l.sum(axis=2, keepdims=True)
+        launch = free_r & (rank_r < count_l)
+        partner = np.take_along_axis(order_l, np.clip(rank_r, 0, m - 1), axis=2)
+        env, link, s = np.nonzero(launch)
+        rec = link * m + s
+        r = partner[env, link, s]
+        self.status[env, rec] = ATTEMPT
+        self.end[env, rec] = link + 1
+        self.rmem[env, rec] = r
+        self.lrec[env, link + 1, r] = rec
+        due = self.t[env] + self.period[link] - 1
+        self.ready_l[env, rec] = self.ready_r[env, rec] = due
+        attempts = np.bincount(env, minlength=B)
+        self.stats["attempts"] += attempts
+        self._resolve_attempts()
+        return attempts
+
+    def _resolve_attempts(self) -> None:
+        due = (self.status == ATTEMPT) & (self.ready_l <= self.t[:, None])
+        if not due.any():
+            return
+        u = self.draws(GEN_STREAM, self.P)
+        env, rec = np.nonzero(due)
+        link = self.rec_node[rec]
+        ok = u[env, rec] < self.p_gen[link]
+        fail_env, fail_rec = env[~ok], rec[~ok]
+        self.free_pair(fail_env, fail_rec)
+        env, rec, link = env[ok], rec[ok], link[ok]
+        u1 = self.draws(FID_STREAM_1, self.P)[env, rec]
+        u2 = self.draws(FID_STREAM_2, self.P)[env, rec]
+        f = self.config.initial_fidelity.from_uniforms(u1, u2)
+        pair = np.stack([physics.werner(f), physics.werner(np.full_like(f, self.nominal_f))], 1)
+        # the memories waited one heralding round trip for the herald
+        keep, pz = self.keep_herald[link][:, None], self.pz_herald[link][:, None]
+        pair = physics.decohere_pair(pair, keep, pz)
+        self.coef[env, rec] = pair
+        self.status[env, rec] = PAIR
+        self.born[env, rec] = self.t[env]
+        self.ready_l[env, rec] = self.ready_r[env, rec] = self.t[env]
+        np.add.at(self.stats["generated"], env, 1)
+
+    # --- invariants -------------------------------------------------------------------------
+    def check_invariants(self) -> None:
+        """Raise AssertionError if the state is inconsistent: every left memory held by a live
+        record points back to it, coefficients are distributions, times are ordered."""
+        live = (self.status == ATTEMPT) | (self.status == PAIR)
+        env, rec = np.nonzero(live)
+        b, r = self.end[env, rec], self.rmem[env, rec]
+        assert np.all(self.lrec[env, b, r] == rec), "a live record's far memory is not its own"
+        assert np.all(b > self.rec_node[rec]), "a pair must end to the right of its record"
+        held = self.lrec >= 0
+        e2, b2, r2 = np.nonzero(held)
+        back = self.lrec[e2, b2, r2]
+        assert np.all(live[e2, back]), "a left memory points at a dead record"
+        assert np.all(self.end[e2, back] == b2) and np.all(self.rmem[e2, back] == r2)
+        assert live.sum() == held.sum(), "records and held left memories disagree"
+        pairs = self.coef[self.status == PAIR]
+        assert np.all(pairs >= -1e-12) and np.allclose(pairs.sum(axis=-1), 1.0)
+        assert np.all(
+            self.born[self.status == PAIR]
+            <= np.repeat(self.t, self.P).reshape(self.num_envs, self.P)[self.status == PAIR]
+        )
+
+
+def key_fraction(f):
+    """Secret-key fraction of delivered pairs of fidelity ``f``: BB84's asymptotic fraction
+    (Shor & Preskill 2000) at the BBM92 QBER of a Werner pair, 2(1 - F)/3."""
+    return physics.bb84_key_rate(physics.qber_from_fidelity(f))

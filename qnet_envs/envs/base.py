@@ -23,11 +23,16 @@ class QnetEnv(gym.Env):
                 f"{self.metadata['render_modes']} or None"
             )
         self.render_mode = render_mode
-        self._configure(merge_config(self.default_config(), config))
+        self._configure(merge_config(self.defaults_for(config), config))
 
     @classmethod
     def default_config(cls):
         raise NotImplementedError
+
+    @classmethod
+    def defaults_for(cls, overrides: dict | None):
+        """The defaults that ``overrides`` merge into (an env with presets picks one here)."""
+        return cls.default_config()
 
     def _configure(self, config) -> None:
         raise NotImplementedError
@@ -36,4 +41,12 @@ class QnetEnv(gym.Env):
         """Seed ``self.np_random`` and apply ``options["config"]`` if given."""
         super().reset(seed=seed)
         if options and "config" in options:
-            self._configure(merge_config(self.config, options["config"]))
+            new = options["config"]
+            base = self.config
+            if (
+                isinstance(new, dict)
+                and "preset" in new
+                and new["preset"] != getattr(base, "preset", None)
+            ):
+                base = self.defaults_for(new)  # a different preset starts from its defaults
+            self._configure(merge_config(base, new))

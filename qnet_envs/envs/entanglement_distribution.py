@@ -1,4 +1,4 @@
-"""``qnet/EntanglementDistribution-v0``: a controller distributing end-to-end entangled pairs."""
+"""``qnet/EntanglementDistribution-v1``: a repeater chain in which every node acts every slot."""
 
 from __future__ import annotations
 
@@ -7,275 +7,254 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from ..core.repeater_chain import (
-    DISCARD,
-    GENERATE,
-    OP_NAMES,
-    PURIFY,
-    SWAP,
-    WAIT,
-    RepeaterChain,
-    RepeaterChainConfig,
-)
-from ..rendering import figure_to_rgb, new_figure
-from ._actions import discrete_action
+from ..core.counter_rng import keys_from_seeds
+from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
+from ..core.repeater_chain_config import RepeaterChainConfig, preset_defaults
 from .base import QnetEnv
-
-MAX_AGE_OBS = 4.0  # ages are observed in coherence times, clipped here
+from .repeater_render import render_chain_rgb, render_chain_text
 
 
 class EntanglementDistributionEnv(QnetEnv):
     """
     ## Description
 
-    A chain of ``n_nodes`` quantum repeaters joined by fibre links must deliver entangled pairs
-    between its two end nodes whose fidelity reaches ``target_fidelity``. Each node holds
-    ``memories_per_side`` quantum memories facing each neighbour. Elementary pairs are made by
-    midpoint-heralded attempts that succeed with the fibre-loss probability of
-    :func:`qnet_envs.physics.heralded_success_probability`; their fidelity is drawn from
-    ``initial_fidelity`` (the "uncertain fidelities" of seed 002, Xu et al., Sec. II-C 3 and
-    III). The controller joins pairs by entanglement swapping, trades two pairs for a better
-    one by purification, and discards stale pairs, while every stored pair depolarises
-    (:func:`qnet_envs.physics.decohere`). A pair spanning the whole chain is delivered at once.
+    A chain of ``n_nodes`` quantum repeaters joined by fibre links delivers entangled pairs
+    between its two end nodes. Each node has ``memories_per_side`` (M) memories facing each
+    neighbour. Every slot, **all links attempt in parallel** and **every node acts**:
 
-    One step is one time slot, the heralding round trip of the longest link
-    (:func:`qnet_envs.physics.heralded_attempt_time`): 122 us for the default 25 km links.
+    * **Generation.** Every free memory pair of every link attempts midpoint-heralded
+      generation (M attempts at once when M memories are free: multiplexing). An attempt
+      succeeds with the fibre-loss probability of
+      :func:`qnet_envs.physics.heralded_success_probability` (Barrett & Kok 2005; Jones et al.,
+      NJP 18, 083015 (2016), Eq. 1), or with ``generation_success`` if set; it lasts the link's
+      heralding round trip n L / c (:func:`qnet_envs.physics.heralded_attempt_time`), so a link
+      longer than the slot keeps its memories busy for several slots (heterogeneous links keep
+      their own periods). The new pair's fidelity is drawn from ``initial_fidelity`` (seed 002's
+      "uncertain fidelities": the controller believes the nominal value) and the pair has
+      decohered during the round trip.
+    * **Node operations**, chosen by the agent for every node at once: swap a left and a right
+      pair (Bell measurement with gate and readout noise, Briegel et al., PRL 81, 5932 (1998),
+      Eqs. 2-3; success probability ``swap_success``), purify two pairs to the same far node
+      (BBPSSW, Bennett et al. PRL 76, 722 (1996), or DEJMPS, Deutsch et al. PRL 77, 2818 (1996),
+      with the same noisy gates and readout: Duer, Briegel, Cirac & Zoller, PRA 59, 169 (1999)),
+      discard a qubit, or idle. Adjacent swaps in one slot compose; the new pair survives only
+      if all of them succeed (Iñesta et al. 2023). A cutoff policy is built in
+      (``cutoff_slots``: pairs reaching that age are discarded) and an agent can discard itself.
+    * **Classical messages.** Swap and purification outcomes travel at c / 1.44
+      (:data:`qnet_envs.physics.FIBER_REFRACTIVE_INDEX`) to the nodes that need them. A node may
+      use a pair only once the messages that define its Pauli frame have reached it; an
+      end-to-end pair is delivered only when both end nodes know it; a lost pair's qubits stay
+      busy until the news arrives. Memories decohere while waiting. ``classical_delays=False``
+      makes these messages instantaneous (heralds still take the link's round trip).
+    * **Decoherence per memory.** Each memory depolarises with time constant
+      ``memory_depolarizing_time_s`` (and dephases with ``memory_dephasing_time_s`` if set),
+      per node; a pair decays at the sum of its two memories' rates
+      (:func:`qnet_envs.physics.memory_pair_decay`).
+
+    One step is one slot: ``slot_time_s``, by default the shortest link's heralding round trip
+    (122 us for 25 km). Classical messages take whole slots (rounded up).
+
+    Order within a slot (the ``inesta2023`` convention, extended): node operations (discards,
+    then purifications, then swaps), delivery, cutoffs, ages +1 and one slot of decoherence,
+    arrival of messages (and the deliveries they complete), then generation attempts.
 
     ## Action Space
 
-    ``Discrete(1 + (N-1) + (N-2) + N(N-1)/2 + (N-1)M)``, laid out in blocks (18 actions for
-    the default N = 4, M = 2); ``env.unwrapped.describe_action(a)`` names any action.
-
-    | Block | Actions | Meaning |
-    |-------|---------|---------|
-    | wait | 1 | do nothing this slot |
-    | generate | N-1 | one heralded attempt on link i (needs a free memory at both ends) |
-    | swap | N-2 | Bell measurement at interior node j on its best left and right pairs |
-    | purify | N(N-1)/2 | purify the two best pairs between nodes (a, b) (BBPSSW or DEJMPS) |
-    | discard | (N-1)M | free the pair stored in pair slot p |
-
-    "Best" means the highest nominal fidelity. ``info["action_mask"]`` (int8) marks the valid
-    actions. A masked-out action is a no-op that still takes the slot and costs
-    ``invalid_action_penalty`` (default 0.1), with ``info["invalid_action"] = True``. An action
-    outside the space raises ``ValueError``.
+    ``MultiDiscrete([K] * n_nodes)``: one component per node, the same K = 1 + M^2 + M(M-1)/2
+    + 2M choices at every node (10 for M = 2; layout in
+    :mod:`qnet_envs.core.repeater_chain_codec`; ``env.unwrapped.describe_action(a)`` names an
+    action). ``info["action_mask"]`` is a tuple of one int8 mask per node (what
+    ``MultiDiscrete.sample(mask=...)`` takes); ``action_masks()`` returns the flat boolean
+    concatenation that sb3-contrib's MaskablePPO reads. A masked-out choice is a no-op for that
+    node and costs ``invalid_action_penalty`` (0.1) per node, with ``info["invalid_action"] =
+    True``. A choice that was valid but whose pair another node consumed earlier in the slot's
+    order does nothing and counts in ``info["conflicts"]``. An action outside the space raises
+    ``ValueError``.
 
     ## Observation Space
 
-    ``Box(0, 4, ((N-1)M * 4,), float32)``: for each pair slot p = a*M + s (the pair's left end
-    is node a), four numbers, all 0 when the slot is empty:
-
-    | Index | Observation | Range |
-    |-------|-------------|-------|
-    | 4p + 0 | occupied | {0, 1} |
-    | 4p + 1 | right end node b / (N - 1) | (0, 1] |
-    | 4p + 2 | age in coherence times, clipped | [0, 4] |
-    | 4p + 3 | fidelity: nominal (believed), or true if ``reveal_fidelity`` | [0, 1] |
-
-    The true fidelity is hidden by default (a POMDP): the nominal one follows the same physics
-    from the distribution's mean.
+    ``Box(0, 4, (n_nodes * 2M * 6,), float32)``: for each node, for its M left then M right
+    memories, what that node knows: [attempt in flight, pair with known frame, occupied with
+    unknown frame (waiting for a swap or purification outcome, or lost without knowing it),
+    far node / (n-1), age / age scale (clipped at 4), fidelity]. Far node, age and fidelity are
+    0 unless the frame is known. The age scale is ``cutoff_slots``, else the memory time in
+    slots. The fidelity is the nominal (believed) one unless ``reveal_fidelity``. The
+    observation is every node's local view side by side (the PettingZoo front gives each node
+    only its own).
 
     ## Rewards
 
-    +1 per delivered end-to-end pair whose true fidelity is >= ``target_fidelity`` (0.8), minus
-    ``attempt_cost`` (0.01) per generation attempt, minus ``memory_cost`` (0.0005) per occupied
-    memory per slot, minus ``invalid_action_penalty`` (0.1) for a masked-out action.
+    ``objective``: ``"pairs_above_target"`` (default) +1 per delivered pair whose true fidelity
+    is >= ``target_fidelity``; ``"fidelity"`` the sum of delivered fidelities; ``"key_rate"`` the
+    sum of BB84 secret fractions ``bb84_key_rate(qber_from_fidelity(F))`` of delivered pairs;
+    ``"delivery_time"`` -1 per slot until the first delivery (the episode then terminates; the
+    return is minus the delivery time). Minus ``attempt_cost`` per attempt launched,
+    ``memory_cost`` per occupied memory per slot, ``invalid_action_penalty`` per masked-out
+    node choice.
 
     ## Info
 
     ``action_mask``, ``invalid_action``, cumulative ``delivered``, ``delivered_above_target``,
-    ``mean_delivered_fidelity`` (true fidelity; 0 before the first delivery), ``attempts``,
-    ``swaps``, ``purifications``, the slot ``t``, and ``delivered_fidelities`` of this step.
+    ``mean_delivered_fidelity`` (true; 0 before any delivery), ``mean_key_fraction``,
+    ``attempts``, ``generated``, ``swaps``, ``swap_failures``, ``purifications``,
+    ``purification_failures``, ``discarded``, ``cutoff_discards``, ``conflicts``; this slot's
+    ``delivered_now`` and ``delivered_fidelities`` (fixed length M, zero-padded past
+    ``delivered_now``); the slot ``t`` and the simulated time ``time_s``.
 
     ## Starting State
 
-    All memories empty at t = 0.
+    Empty memories at slot 0, then the first round of generation attempts.
 
     ## Episode End
 
-    Never terminates; truncated after ``horizon`` slots (default 1000).
+    Terminates at the first delivery under ``objective="delivery_time"``; otherwise never.
+    Truncated after ``horizon`` slots (1000; 100,000 for the preset).
 
     ## Arguments
 
-    ``gym.make("qnet/EntanglementDistribution-v0", config={...}, render_mode=None)``; the
-    config is deep-merged into :class:`RepeaterChainConfig` defaults:
+    ``gym.make("qnet/EntanglementDistribution-v1", config={...})``; the config deep-merges into
+    :class:`qnet_envs.core.repeater_chain_config.RepeaterChainConfig` (or into the preset's
+    values when it names ``preset``):
 
     | Field | Default | Allowed | Source |
     |-------|---------|---------|--------|
-    | n_nodes | 4 | 3-10 | foundation issue |
-    | link_length_km | 25.0 | (0, 1000], one value or N-1 | metro-scale links |
+    | preset | None | None, "inesta2023" | Iñesta, Vardoyan, Scavuzzo & Wehner, npj Quantum Inf. 9, 46 (2023) |
+    | n_nodes | 4 | 3-10 | |
+    | link_length_km | 25.0 | (0, 1000], one value or n-1 | metro-scale links |
     | memories_per_side | 2 | 1-8 | |
-    | coherence_time_s | 0.5 | > 0 | NV electron spin with decoupling: > 1 s (Abobeih et al., Nat. Commun. 9, 2552 (2018)); halved for network activity |
+    | slot_time_s | None (shortest round trip) | [1e-9, 10] | |
     | attenuation_db_per_km | 0.2 | [0, 10] | telecom fibre at 1550 nm (ITU-T G.652) |
     | detector_efficiency | 0.9 | (0, 1] | superconducting nanowire detectors |
-    | emission_efficiency | 1.0 | (0, 1] | ideal: default links are fibre-limited |
-    | initial_fidelity | normal(0.92, 0.02) | kind normal/uniform/fixed | seed 002 "uncertain fidelities" |
-    | gate_fidelity | 0.995 | [0, 1] | two-qubit gates of current ion/NV nodes |
-    | meas_fidelity | 0.998 | [0.5, 1] | single-qubit readout |
+    | emission_efficiency | 1.0 | (0, 1] | ideal: the default links are fibre-limited |
+    | generation_success | None (fibre physics) | (0, 1] | |
+    | swap_success | 1.0 | (0, 1] | deterministic Bell measurement on memory qubits |
+    | initial_fidelity | normal(0.92, 0.02) | normal/uniform/fixed | seed 002 "uncertain fidelities" |
+    | memory_depolarizing_time_s | 1.0 | > 0, one or per node, None | one-second electron-spin coherence, Abobeih et al., Nat. Commun. 9, 2552 (2018) |
+    | memory_dephasing_time_s | None | > 0, one or per node, None | |
+    | gate_fidelity, meas_fidelity | 0.995, 0.998 | [0, 1], [0.5, 1] | two-qubit gates and readout of current NV/ion nodes |
     | purification | "dejmps" | bbpssw, dejmps | |
-    | target_fidelity | 0.8 | [0.25, 1] | foundation issue |
-    | attempt_cost, memory_cost, invalid_action_penalty | 0.01, 0.0005, 0.1 | >= 0 | |
+    | classical_delays | True | bool | |
+    | cutoff_slots | None | >= 1 | cutoff policies, Rozpedek et al., PRA 99, 052330 (2019) |
+    | objective | "pairs_above_target" | see Rewards | |
+    | target_fidelity | 0.8 | [0.25, 1] | |
+    | attempt_cost, memory_cost | 0, 0 | >= 0 | |
+    | invalid_action_penalty | 0.1 | >= 0 | |
     | horizon | 1000 | >= 1 | |
     | reveal_fidelity | False | bool | |
 
+    ``preset="inesta2023"``: 1 memory per side (2 per interior node, 1 per end node),
+    generation with probability ``generation_success`` (p), swaps with ``swap_success`` (p_s;
+    a failed swap loses both input links), ``cutoff_slots`` (t_cut), no classical delays,
+    ``objective="delivery_time"``; each slot: swaps, then (no end-to-end link) discard links of
+    age >= t_cut, ages +1, generation on every free link. The expected delivery time is
+    T = -E[return]; :mod:`qnet_envs.references.repeater_mdp` solves it exactly.
+
+    ## Simplifications
+
+    * Slotted time; classical messages and heralds take whole slots.
+    * Both ends of a purification act in the same slot (a protocol agreed in advance), and a
+      cutoff is applied at both ends in the same slot.
+    * The memories of a failed or discarded pair free when the news reaches them; a node that
+      discards frees its own qubit at once.
+    * Single-qubit rotations of DEJMPS are perfect; only two-qubit gates and readout are noisy.
+    * The centralised observation gives the controller every node's local view without delay.
+
     ## Version History
 
-    * v0: initial release. Before the first tagged release the fidelity draw changed once from
-      ``rng.normal`` to Box-Muller on a fixed three uniforms per step (same distribution), so
-      that the batched vector env reproduces scalar envs.
+    * v1: parallel generation on every link and memory (multiplexing), per-node actions every
+      slot (``MultiDiscrete``), classical-message delays, per-memory decoherence, noisy
+      purification, cutoffs, objectives, the ``inesta2023`` preset with exact references, one
+      batch-first core shared by the scalar, vector and PettingZoo fronts.
+    * v0: removed (``gym.make`` raises ``DeprecatedEnv`` pointing at v1): one operation per slot
+      for the whole chain, instantaneous classical communication, pair-level decoherence,
+      noiseless purification.
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
-    metric_keys = ("delivered_above_target", "delivered", "mean_delivered_fidelity", "attempts")
+    metric_keys = ("delivered_above_target", "delivered", "mean_delivered_fidelity", "t")
 
     @classmethod
     def default_config(cls) -> RepeaterChainConfig:
         return RepeaterChainConfig()
 
+    @classmethod
+    def defaults_for(cls, overrides) -> RepeaterChainConfig:
+        preset = overrides.get("preset") if isinstance(overrides, dict) else None
+        return preset_defaults(preset)
+
     def _configure(self, config: RepeaterChainConfig) -> None:
+        old = getattr(self, "core", None)
         self.config = config
-        self.sim = RepeaterChain(config)
-        n, m = config.n_nodes, config.memories_per_side
-        blocks = [
-            (WAIT, 1),
-            (GENERATE, n - 1),
-            (SWAP, n - 2),
-            (PURIFY, n * (n - 1) // 2),
-            (DISCARD, (n - 1) * m),
-        ]
-        ops, args = [], []
-        for op, count in blocks:
-            ops += [op] * count
-            args += list(range(count))
-        self._ops, self._args = ops, args
-        self._block_start = {op: ops.index(op) for op, _ in blocks}
-        self.action_space = spaces.Discrete(len(ops))
-        self.observation_space = spaces.Box(
-            0.0, MAX_AGE_OBS, shape=(self.sim.n_pairs * 4,), dtype=np.float32
-        )
-        self._obs = np.zeros((self.sim.n_pairs, 4), dtype=np.float32)
+        self.core = RepeaterChainCore(config, 1)
+        if old is not None:  # a reconfigured env keeps its random stream
+            self.core.key[:], self.core.counter[:] = old.key, old.counter
+        self.codec = self.core.codec
+        self.action_space = spaces.MultiDiscrete(self.codec.nvec)
+        n_obs = config.n_nodes * 2 * config.memories_per_side * N_FEATURES
+        self.observation_space = spaces.Box(0.0, 4.0, shape=(n_obs,), dtype=np.float32)
 
     # --- action helpers ------------------------------------------------------------------
-    def action_index(self, op: str, arg: int = 0) -> int:
-        """The flat action for an operation name in ``OP_NAMES`` and its argument."""
-        return self._block_start[OP_NAMES.index(op)] + arg
+    def describe_action(self, action) -> str:
+        return "; ".join(self.codec.describe(x, int(c)) for x, c in enumerate(action))
 
-    def describe_action(self, action: int) -> str:
-        op, arg = self._ops[action], self._args[action]
-        if op == SWAP:
-            return f"swap at node {arg + 1}"
-        if op == PURIFY:
-            a, b = self.sim.segments[arg]
-            return f"purify segment ({a}, {b})"
-        return OP_NAMES[op] if op == WAIT else f"{OP_NAMES[op]} {arg}"
-
-    def action_mask(self) -> np.ndarray:
-        gen, swap, purify, discard = self.sim.masks()
-        return np.concatenate(([True], gen, swap, purify, discard)).astype(np.int8)
+    def action_masks(self) -> np.ndarray:
+        """Flat boolean mask, the per-node masks concatenated (what MaskablePPO reads)."""
+        return self._masks.reshape(-1).copy()
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
-        self._episode_return = 0.0
-        return self._observation(), self._info(invalid=False, delivered=[])
+        keys = None
+        if seed is not None:
+            keys = keys_from_seeds([seed])
+        elif not getattr(self, "_keyed", False):
+            keys = keys_from_seeds([int(self.np_random.integers(2**63))])
+        self._keyed = True
+        self.core.reset_rows(np.array([0]), keys)
+        self._masks = self.core.masks()[0]
+        return self._observation(), self._info(False, None)
 
     def step(self, action):
-        a = discrete_action(action, self.action_space.n)
-        op, arg = self._ops[a], self._args[a]
-        cfg = self.config
-        invalid = not self._valid(op, arg)
-        events = self.sim.apply(WAIT, 0) if invalid else self.sim.apply(op, arg)
-        reward = (
-            events["above_target"]
-            - cfg.attempt_cost * events["attempts"]
-            - cfg.memory_cost * events["occupied_memories"]
-            - (cfg.invalid_action_penalty if invalid else 0.0)
-        )
-        truncated = self.sim.t >= cfg.horizon
+        a = self.codec.check(action)
+        out = self.core.step(a[None])
+        self._masks = self.core.masks()[0]
         return (
             self._observation(),
-            float(reward),
-            False,
-            truncated,
-            self._info(invalid, events["delivered"]),
+            float(out["reward"][0]),
+            bool(out["terminated"][0]),
+            bool(out["truncated"][0]),
+            self._info(bool(out["invalid"][0]), out),
         )
 
-    def _valid(self, op: int, arg: int) -> bool:
-        if op == WAIT:
-            return True
-        return bool(self.sim.masks()[op - 1][arg])
-
     def _observation(self) -> np.ndarray:
-        sim, obs = self.sim, self._obs
-        occ = sim.occ
-        obs[:, 0] = occ
-        obs[:, 1] = np.where(occ, sim.end / (sim.n_nodes - 1), 0.0)
-        obs[:, 2] = np.minimum(sim.ages() / sim.slots_per_coherence_time, MAX_AGE_OBS)
-        fid = sim.coef[:, 0] if self.config.reveal_fidelity else sim.nominal[:, 0]
-        obs[:, 3] = np.where(occ, fid, 0.0)
-        return obs.reshape(-1).copy()
+        return self.core.local_views()[0].reshape(-1)
 
-    def _info(self, invalid: bool, delivered: list[float]) -> dict:
-        st = self.sim.stats
-        n = st["delivered"]
-        return {
-            "action_mask": self.action_mask(),
-            "invalid_action": invalid,
-            "delivered": n,
-            "delivered_above_target": st["delivered_above_target"],
-            "mean_delivered_fidelity": st["delivered_fidelity_sum"] / n if n else 0.0,
-            "delivered_fidelities": delivered,
-            "attempts": st["attempts"],
-            "swaps": st["swaps"],
-            "purifications": st["purifications"],
-            "t": self.sim.t,
-        }
+    def _info(self, invalid: bool, out: dict | None) -> dict:
+        info = step_info(self.core, 0, out)
+        info["action_mask"] = tuple(self._masks.astype(np.int8))
+        info["invalid_action"] = invalid
+        return info
 
     # --- rendering -----------------------------------------------------------------------
     def render(self):
         if self.render_mode == "ansi":
-            return self._render_text()
+            return render_chain_text(self.core)
         if self.render_mode == "rgb_array":
-            return self._render_rgb()
+            return render_chain_rgb(self.core)
         return None
 
-    def _pairs(self):
-        sim = self.sim
-        for p in np.flatnonzero(sim.occ):
-            a = int(p) // sim.m
-            yield (
-                a,
-                int(sim.end[p]),
-                float(sim.nominal[p, 0]),
-                float(sim.coef[p, 0]),
-                int(sim.t - sim.born[p]),
-            )
 
-    def _render_text(self) -> str:
-        st = self.sim.stats
-        lines = [
-            f"t={self.sim.t} slot={self.sim.slot_time_s * 1e6:.0f}us delivered={st['delivered']} "
-            f"(>= target: {st['delivered_above_target']}) attempts={st['attempts']}",
-            "pair     nominal  true    age",
-        ]
-        for a, b, fn, ft, age in self._pairs():
-            lines.append(f"({a},{b})    {fn:.4f}   {ft:.4f}  {age}")
-        return "\n".join(lines) + "\n"
-
-    def _render_rgb(self) -> np.ndarray:
-        n = self.config.n_nodes
-        fig = new_figure()
-        ax = fig.add_subplot()
-        ax.scatter(range(n), [0] * n, s=300, c="tab:blue", zorder=3)
-        for i in range(n):
-            ax.annotate(str(i), (i, 0), ha="center", va="center", color="white", zorder=4)
-        for k, (a, b, fn, _, _) in enumerate(self._pairs()):
-            h = 0.15 * (b - a) + 0.04 * (k % 3)
-            xs = np.linspace(a, b, 30)
-            ys = h * np.sin(np.pi * (xs - a) / (b - a))
-            ax.plot(xs, ys, color=(1 - fn, fn, 0.2), lw=2)
-        ax.set_xlim(-0.5, n - 0.5)
-        ax.set_ylim(-0.3, 0.3 + 0.15 * n)
-        ax.set_title(f"t={self.sim.t}  delivered={self.sim.stats['delivered']}")
-        ax.axis("off")
-        return figure_to_rgb(fig)
+def step_info(core: RepeaterChainCore, i: int, out: dict | None) -> dict:
+    """Env ``i``'s info entries (everything but masks), shared by every front."""
+    st = core.stats
+    delivered = int(st["delivered"][i])
+    info = {k: int(v[i]) for k, v in st.items()}
+    info["mean_delivered_fidelity"] = float(core.fidelity_sum[i] / delivered) if delivered else 0.0
+    info["mean_key_fraction"] = float(core.key_fraction_sum[i] / delivered) if delivered else 0.0
+    info["delivered_now"] = int(out["delivered_now"][i]) if out else 0
+    info["delivered_fidelities"] = (
+        out["delivered_fidelities"][i].copy() if out else np.zeros(core.m)
+    )
+    info["t"] = int(core.t[i])
+    info["time_s"] = float(core.t[i] * core.slot_s)
+    return info

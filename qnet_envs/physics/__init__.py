@@ -17,10 +17,18 @@ from .entanglement import (
     bbpssw,
     dejmps,
     measurement_error_paulis,
+    noisy_bilateral_cnot,
     swap_bell_diagonal,
     swap_fidelity,
 )
-from .memory import decay_factor, decohere, dephase, dephase_bell
+from .memory import (
+    decay_factor,
+    decohere,
+    decohere_pair,
+    dephase,
+    dephase_bell,
+    memory_pair_decay,
+)
 from .qkd import (
     GYS_REPETITION_RATE_HZ,
     bb84_key_rate,
@@ -44,6 +52,7 @@ __all__ = [
     "binary_entropy",
     "decay_factor",
     "decohere",
+    "decohere_pair",
     "decoy_bb84_key_rate",
     "decoy_bb84_rate_from_terms",
     "decoy_bb84_terms",
@@ -56,6 +65,8 @@ __all__ = [
     "heralded_success_probability",
     "klein_convolve",
     "measurement_error_paulis",
+    "memory_pair_decay",
+    "noisy_bilateral_cnot",
     "qae_qubits",
     "qber_from_fidelity",
     "repetition_code_logical_error",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bell import depolarize, klein_convolve
+from .bell import depolarize, klein_convolve, werner
 
 
 def measurement_error_paulis(meas_fidelity):
@@ -73,7 +73,7 @@ def _bilateral_cnot(c1, c2):
     return out, p
 
 
-def bbpssw(f1, f2):
+def bbpssw(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     """BBPSSW recurrence purification of two Werner pairs: returns ``(f_out, p_success)``.
 
     Bennett, Brassard, Popescu, Schumacher, Smolin & Wootters, PRL 76, 722 (1996), Eq. 2,
@@ -82,8 +82,13 @@ def bbpssw(f1, f2):
     N = F1 F2 + F1 (1-F2)/3 + (1-F1) F2/3 + 5 (1-F1)(1-F2)/9 = p_success.
     The kept pair is twirled back to a Werner state of fidelity F'. This is the bilateral CNOT
     of :func:`_bilateral_cnot` on Werner inputs, in closed form for hot paths; the tests check
-    it against a density-matrix simulation of the protocol.
+    it against a density-matrix simulation of the protocol. With ``gate_fidelity`` or
+    ``meas_fidelity`` below 1 the noisy local operations of :func:`noisy_bilateral_cnot` apply
+    (Duer, Briegel, Cirac & Zoller, PRA 59, 169 (1999)).
     """
+    if gate_fidelity != 1.0 or meas_fidelity != 1.0:
+        c, p = noisy_bilateral_cnot(werner(f1), werner(f2), gate_fidelity, meas_fidelity)
+        return c[..., 0], p
     f1 = np.asarray(f1, dtype=float)
     f2 = np.asarray(f2, dtype=float)
     g1, g2 = 1.0 - f1, 1.0 - f2
@@ -91,7 +96,7 @@ def bbpssw(f1, f2):
     return (f1 * f2 + g1 * g2 / 9.0) / p, p
 
 
-def dejmps(c1, c2):
+def dejmps(c1, c2, gate_fidelity=1.0, meas_fidelity=1.0):
     """DEJMPS purification of two Bell-diagonal pairs: returns ``(c_out, p_success)``.
 
     Deutsch, Ekert, Jozsa, Macchiavello, Popescu & Sanpera, PRL 77, 2818 (1996), Eq. 8. Each
@@ -99,9 +104,55 @@ def dejmps(c1, c2):
     Phi- coefficients; then a bilateral CNOT with post-selection:
     A' = (A1 A2 + B1 B2)/N, B' = (C1 D2 + D1 C2)/N, C' = (C1 C2 + D1 D2)/N,
     D' = (A1 B2 + B1 A2)/N, N = (A1 + B1)(A2 + B2) + (C1 + D1)(C2 + D2),
-    with (A, B, C, D) = (Phi+, Psi-, Psi+, Phi-). Arrays of shape (..., 4) broadcast.
+    with (A, B, C, D) = (Phi+, Psi-, Psi+, Phi-). Arrays of shape (..., 4) broadcast. With
+    ``gate_fidelity`` or ``meas_fidelity`` below 1 the CNOTs and measurements are those of
+    :func:`noisy_bilateral_cnot` (the single-qubit rotations are taken as perfect).
     """
     rot = [0, 3, 2, 1]  # the local rotations exchange Psi- and Phi-
     c1 = np.asarray(c1, dtype=float)[..., rot]
     c2 = np.asarray(c2, dtype=float)[..., rot]
+    if gate_fidelity != 1.0 or meas_fidelity != 1.0:
+        return noisy_bilateral_cnot(c1, c2, gate_fidelity, meas_fidelity)
     return _bilateral_cnot(c1, c2)
+
+
+# Bell labels as (x, z) bits in the (Phi+, Psi-, Psi+, Phi-) order, and the 16 input pairs of the
+# bilateral CNOT: the source keeps (x1, z1 ^ z2); the target's Z readouts agree iff x1 == x2.
+_X = np.array([0, 1, 1, 0])
+_Z = np.array([0, 1, 0, 1])
+_INDEX = np.array([[0, 3], [2, 1]])  # _INDEX[x, z]
+_I1, _I2 = np.meshgrid(np.arange(4), np.arange(4), indexing="ij")
+_OUT = _INDEX[_X[_I1], _Z[_I1] ^ _Z[_I2]]
+_AGREE = _X[_I1] == _X[_I2]
+_ROUTE = np.zeros((2, 16, 4))  # [agree?][input pair][output label]
+_ROUTE[1, np.flatnonzero(_AGREE.ravel()), _OUT.ravel()[_AGREE.ravel()]] = 1.0
+_ROUTE[0, np.flatnonzero(~_AGREE.ravel()), _OUT.ravel()[~_AGREE.ravel()]] = 1.0
+
+
+def noisy_bilateral_cnot(c1, c2, gate_fidelity=1.0, meas_fidelity=1.0):
+    """Bilateral CNOT (pair 1 controls pair 2) with noisy gates and readout, pair 2 measured in Z
+    at both ends, pair 1 kept when the two readouts agree. Returns ``(c_out, p_success)``.
+
+    Noise model of Duer, Briegel, Cirac & Zoller, PRA 59, 169 (1999), Sec. III (the same as
+    :func:`swap_bell_diagonal`, Briegel et al., PRL 81, 5932 (1998), Eq. 2): each node's CNOT is
+    followed by two-qubit depolarisation with probability 1 - p (``gate_fidelity``) and each
+    readout bit is flipped with probability 1 - eta (``meas_fidelity``). For Bell-diagonal inputs
+    the reduced state at each node is maximally mixed, so the two noisy gates together leave
+    p^2 (ideal state) + (1 - p^2) I/16; the readouts then agree on the ideal agreeing branch with
+    probability eta^2 + (1 - eta)^2 and on the disagreeing branch with 2 eta (1 - eta), and on the
+    white part with probability 1/2. Bell-diagonal arrays of shape (..., 4) broadcast.
+    """
+    c1 = np.asarray(c1, dtype=float)
+    c2 = np.asarray(c2, dtype=float)
+    joint = (c1[..., :, None] * c2[..., None, :]).reshape(
+        *np.broadcast_shapes(c1.shape[:-1], c2.shape[:-1]), 16
+    )
+    agree, disagree = joint @ _ROUTE[1], joint @ _ROUTE[0]
+    p2 = np.asarray(gate_fidelity, dtype=float) ** 2
+    eta = np.asarray(meas_fidelity, dtype=float)
+    same, crossed = eta * eta + (1.0 - eta) ** 2, 2.0 * eta * (1.0 - eta)
+    kept = p2[..., None] * (same[..., None] * agree + crossed[..., None] * disagree)
+    kept = kept + ((1.0 - p2) / 8.0)[..., None]
+    p = kept.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return kept / p[..., None], p

@@ -6,7 +6,6 @@ They keep each env's state as arrays with the env axis first and never loop over
 blocks, so env i of a batch reproduces the scalar env seeded ``seed + i`` step for step.
 """
 
-from .entanglement_distribution import EntanglementDistributionVectorEnv
 from .quantum_resource_allocation import QuantumResourceAllocationVectorEnv
 
-__all__ = ["EntanglementDistributionVectorEnv", "QuantumResourceAllocationVectorEnv"]
+__all__ = ["QuantumResourceAllocationVectorEnv"]

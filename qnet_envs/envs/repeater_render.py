@@ -1,0 +1,114 @@
+"""Pictures of a repeater chain (env 0 of a core): memories, pairs coloured by fidelity, attempts
+and pairs whose classical messages are still in flight."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.repeater_chain import ATTEMPT, LOST, PAIR
+from ..rendering import figure_to_rgb, new_figure
+
+
+def _records(core, i=0):
+    t = int(core.t[i])
+    for p in np.flatnonzero(core.status[i]):
+        a, s = divmod(int(p), core.m)
+        yield {
+            "a": a,
+            "s": s,
+            "b": int(core.end[i, p]),
+            "r": int(core.rmem[i, p]),
+            "status": int(core.status[i, p]),
+            "true": float(core.coef[i, p, 0, 0]),
+            "nominal": float(core.coef[i, p, 1, 0]),
+            "age": t - int(core.born[i, p]),
+            "in_flight": int(core.ready_l[i, p]) > t or int(core.ready_r[i, p]) > t,
+        }
+
+
+def render_chain_text(core, i: int = 0) -> str:
+    st = core.stats
+    lines = [
+        f"t={int(core.t[i])} ({core.t[i] * core.slot_s * 1e3:.3f} ms) delivered="
+        f"{int(st['delivered'][i])} (>= target: {int(st['delivered_above_target'][i])}) "
+        f"attempts={int(st['attempts'][i])}",
+        "record  pair      state      nominal  true    age",
+    ]
+    names = {ATTEMPT: "attempt", PAIR: "pair", LOST: "lost"}
+    for rec in _records(core, i):
+        state = names[rec["status"]] + ("*" if rec["in_flight"] and rec["status"] == PAIR else "")
+        lines.append(
+            f"{rec['a']}.{rec['s']}     ({rec['a']},{rec['b']})  {state:9s}  "
+            f"{rec['nominal']:.4f}   {rec['true']:.4f}  {rec['age']}"
+        )
+    lines.append("(* = frame not yet known at both ends: messages in flight)")
+    return "\n".join(lines) + "\n"
+
+
+def render_chain_rgb(core, i: int = 0) -> np.ndarray:
+    """Nodes as columns of memory squares (left memories, right memories); pairs as arcs
+    coloured by true fidelity (colour bar), dashed while their messages are in flight; grey
+    dotted links are attempts awaiting their herald."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    n, m = core.n, core.m
+    fig = new_figure(7.0, 3.4)
+    ax = fig.add_subplot()
+    cmap, norm = colormaps["viridis"], Normalize(0.5, 1.0)
+    ys = np.linspace(0, 0.12 * (m - 1), m)
+
+    def mem_xy(node, side, k):
+        return node + (0.12 if side == "r" else -0.12), ys[k]
+
+    for x in range(n):
+        ax.text(x, -0.22, f"node {x}", ha="center", fontsize=8)
+        for side in ("l", "r"):
+            if (side == "l" and x == 0) or (side == "r" and x == n - 1):
+                continue
+            for k in range(m):
+                ax.scatter(
+                    *mem_xy(x, side, k),
+                    marker="s",
+                    s=60,
+                    c="lightgrey",
+                    zorder=3,
+                    edgecolors="black",
+                    linewidths=0.5,
+                )
+    for rec in _records(core, i):
+        x0, y0 = mem_xy(rec["a"], "r", rec["s"])
+        x1, y1 = mem_xy(rec["b"], "l", rec["r"])
+        span = rec["b"] - rec["a"]
+        xs = np.linspace(x0, x1, 40)
+        arc = (y0 + (y1 - y0) * (xs - x0) / (x1 - x0)) + 0.18 * span * np.sin(
+            np.pi * (xs - x0) / (x1 - x0)
+        )
+        if rec["status"] == ATTEMPT:
+            ax.plot(xs, arc, ls=":", color="grey", lw=1.5)
+        elif rec["status"] == PAIR:
+            ax.plot(
+                xs, arc, ls="--" if rec["in_flight"] else "-", color=cmap(norm(rec["true"])), lw=2.2
+            )
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="pair fidelity", shrink=0.8)
+    ax.legend(
+        handles=[
+            Line2D([], [], color="black", lw=2, label="pair (frame known)"),
+            Line2D([], [], color="black", lw=2, ls="--", label="messages in flight"),
+            Line2D([], [], color="grey", lw=1.5, ls=":", label="attempt awaiting herald"),
+        ],
+        loc="upper left",
+        fontsize=7,
+    )
+    st = core.stats
+    ax.set_title(
+        f"slot {int(core.t[i])}  delivered {int(st['delivered'][i])}  "
+        f"(>= target {int(st['delivered_above_target'][i])})",
+        fontsize=9,
+    )
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(-0.3, 0.25 + 0.18 * (n - 1) + ys[-1])
+    ax.axis("off")
+    return figure_to_rgb(fig)

@@ -1,0 +1,176 @@
+"""PettingZoo front of the repeater-chain core: one agent per node, local and delayed views."""
+
+from __future__ import annotations
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import ParallelEnv
+
+from ..config import check_choice, merge_config
+from ..core.counter_rng import keys_from_seeds
+from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
+from ..core.repeater_chain_config import preset_defaults
+from ..envs.entanglement_distribution import step_info
+from ..envs.repeater_render import render_chain_rgb, render_chain_text
+
+
+class EntanglementDistributionParallelEnv(ParallelEnv):
+    """
+    ## Description
+
+    Decentralised control of the repeater chain of ``qnet/EntanglementDistribution-v1`` (same
+    core, same config and physics; see that env's docstring). Agent ``node_x`` controls node x
+    and observes only its own 2M memories as it knows them: a pair's far node, age and
+    fidelity appear only once the classical messages defining the pair's Pauli frame have
+    reached node x (heralds, swap and purification outcomes travel at c / 1.44); until then the
+    memory shows as occupied with an unknown frame, and a lost pair looks the same until the
+    news arrives. No other quantum-network RL suite offers decentralised repeater control with
+    delayed information.
+
+    ## Agents and actions
+
+    ``node_0`` ... ``node_{n-1}``, each ``Discrete(K)`` with the per-node choices of
+    :mod:`qnet_envs.core.repeater_chain_codec` (idle, swap, purify, discard).
+    ``infos[agent]["action_mask"]`` (int8, length K) marks the valid ones; ``action_mask(agent)``
+    returns it as booleans. A masked-out choice is a no-op that costs ``invalid_action_penalty``.
+    ``step`` needs one action for every live agent: a missing or unknown agent key, or a value
+    outside ``Discrete(K)``, raises ``ValueError`` naming the agent.
+
+    ## Observations
+
+    ``Box(0, 4, (2M * 6,))`` per agent: the node's row of the v1 observation (left memories,
+    then right memories; features in that env's docstring). ``state()`` is the concatenation
+    of every node's view, for centralised critics.
+
+    ## Rewards
+
+    ``reward_sharing="shared"`` (default): every agent receives the chain's reward (the v1
+    objective). ``"split"``: each receives the chain's reward divided by ``n_nodes``, so the
+    agents' rewards sum to the chain's.
+
+    ## Episode End
+
+    As the v1 env: termination at the first delivery under ``objective="delivery_time"``,
+    truncation at ``horizon``; then every agent leaves.
+
+    ## Version History
+
+    * v1: initial release, with the v1 core.
+    """
+
+    metadata = {
+        "name": "qnet/EntanglementDistribution-v1",
+        "render_modes": ["ansi", "rgb_array"],
+        "is_parallelizable": True,
+    }
+
+    def __init__(
+        self,
+        config: dict | None = None,
+        render_mode: str | None = None,
+        reward_sharing: str = "shared",
+    ):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode={render_mode!r} is not supported; use one of "
+                f"{self.metadata['render_modes']} or None"
+            )
+        check_choice("reward_sharing", reward_sharing, ("shared", "split"))
+        self.render_mode = render_mode
+        self.reward_sharing = reward_sharing
+        preset = config.get("preset") if isinstance(config, dict) else None
+        self.config = cfg = merge_config(preset_defaults(preset), config)
+        self.core = RepeaterChainCore(cfg, 1)
+        self.codec = self.core.codec
+        self.possible_agents = [f"node_{x}" for x in range(cfg.n_nodes)]
+        self.agents: list[str] = []
+        width = 2 * cfg.memories_per_side * N_FEATURES
+        self._obs_space = spaces.Box(0.0, 4.0, (width,), np.float32)
+        self._act_space = spaces.Discrete(self.codec.k)
+        self.state_space = spaces.Box(0.0, 4.0, (cfg.n_nodes * width,), np.float32)
+        self._keyed = False
+
+    def observation_space(self, agent):
+        return self._obs_space
+
+    def action_space(self, agent):
+        return self._act_space
+
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        keys = None
+        if seed is not None:
+            keys = keys_from_seeds([seed])
+        elif not self._keyed:
+            rng, _ = seeding.np_random(None)
+            keys = keys_from_seeds([int(rng.integers(2**63))])
+        self._keyed = True
+        self.core.reset_rows(np.array([0]), keys)
+        self.agents = list(self.possible_agents)
+        return self._observations(), self._infos(None, False)
+
+    def step(self, actions: dict):
+        acts = self._actions(actions)
+        out = self.core.step(acts[None])
+        r = float(out["reward"][0])
+        if self.reward_sharing == "split":
+            r /= len(self.possible_agents)
+        term, trunc = bool(out["terminated"][0]), bool(out["truncated"][0])
+        obs, infos = self._observations(), self._infos(out, bool(out["invalid"][0]))
+        agents = self.agents
+        rewards = {a: r for a in agents}
+        terminations = {a: term for a in agents}
+        truncations = {a: trunc for a in agents}
+        if term or trunc:
+            self.agents = []
+        return obs, rewards, terminations, truncations, infos
+
+    def _actions(self, actions) -> np.ndarray:
+        if not isinstance(actions, dict):
+            raise ValueError(
+                f"actions must be a dict agent -> action, got {type(actions).__name__}"
+            )
+        unknown = sorted(set(actions) - set(self.agents))
+        missing = [a for a in self.agents if a not in actions]
+        if unknown or missing:
+            raise ValueError(f"actions: unknown agents {unknown}, missing agents {missing}")
+        out = np.zeros(len(self.possible_agents), dtype=np.int64)
+        for x, agent in enumerate(self.possible_agents):
+            a = actions[agent]
+            if isinstance(a, np.ndarray) and a.shape == ():
+                a = a.item()
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+                raise ValueError(f"action of {agent} must be an integer, got {a!r}")
+            if not 0 <= int(a) < self.codec.k:
+                raise ValueError(f"action {a} of {agent} outside Discrete({self.codec.k})")
+            out[x] = int(a)
+        return out
+
+    def _observations(self) -> dict:
+        views = self.core.local_views()[0].reshape(len(self.possible_agents), -1)
+        return {a: views[x] for x, a in enumerate(self.possible_agents) if a in self.agents}
+
+    def _infos(self, out, invalid: bool) -> dict:
+        shared = step_info(self.core, 0, out)
+        masks = self.core.masks()[0].astype(np.int8)
+        return {
+            a: {**shared, "action_mask": masks[x], "invalid_action": invalid}
+            for x, a in enumerate(self.possible_agents)
+            if a in self.agents
+        }
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        return self.core.masks()[0, self.possible_agents.index(agent)].copy()
+
+    def state(self) -> np.ndarray:
+        return self.core.local_views()[0].reshape(-1)
+
+    def render(self):
+        if self.render_mode == "ansi":
+            return render_chain_text(self.core)
+        if self.render_mode == "rgb_array":
+            return render_chain_rgb(self.core)
+        return None
+
+    def close(self) -> None:
+        pass
