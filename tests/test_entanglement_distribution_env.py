@@ -227,10 +227,10 @@ def test_memory_decoherence_follows_the_per_memory_closed_form():
     env.reset(seed=0)
     tau = env.core.slot_s
     rtt = physics.heralded_attempt_time(25.0)
-    for a in range(1, 6):
+    for _ in range(5):
         obs, *_ = env.step(np.zeros(3, dtype=int))  # nobody swaps: the pairs just wait
     view = obs.reshape(3, 2, 6)
-    for link, (na, nb) in enumerate([(0, 1), (1, 2)]):
+    for na, nb in [(0, 1), (1, 2)]:
         rate = 1 / t_mem[na] + 1 / t_mem[nb]
         f_h = 0.25 + (0.95 - 0.25) * np.exp(-rtt * rate)
         expected = 0.25 + (f_h - 0.25) * np.exp(-5 * tau * rate)

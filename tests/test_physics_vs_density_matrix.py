@@ -157,6 +157,79 @@ def test_dejmps_matches_rotated_bilateral_cnot_simulation():
         assert abs(p - p_ref) < TOL
 
 
+def reference_noisy_purify(c1, c2, rotate, gate, eta):
+    """Bilateral CNOTs each followed by two-qubit depolarisation, Z readouts each flipped with
+    probability 1 - eta (Kraus sqrt(POVM) operators), kept when the recorded bits agree."""
+    state = bell_diagonal(c1).expand(bell_diagonal(c2))  # 0 = A1, 1 = B1, 2 = A2, 3 = B2
+    if rotate:
+        rx = lambda t: Operator(  # noqa: E731
+            np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+        )
+        for q in (0, 2):
+            state = state.evolve(rx(np.pi / 2), qargs=[q])
+        for q in (1, 3):
+            state = state.evolve(rx(-np.pi / 2), qargs=[q])
+    cnot = Operator(np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]))
+    noise = pauli_channel_kraus(2, gate)
+    state = state.evolve(cnot, qargs=[0, 2]).evolve(noise, qargs=[0, 2])
+    state = state.evolve(cnot, qargs=[1, 3]).evolve(noise, qargs=[1, 3])
+    kept = np.zeros((4, 4), dtype=complex)
+    for r in (0, 1):
+        root = np.diag(
+            [np.sqrt(eta), np.sqrt(1 - eta)] if r == 0 else [np.sqrt(1 - eta), np.sqrt(eta)]
+        )
+        post = state.evolve(Operator(np.kron(root, root)), qargs=[2, 3])
+        kept += partial_trace(post, [2, 3]).data
+    p = float(np.real(np.trace(kept)))
+    return bell_coefficients(DensityMatrix(kept)) / p, p
+
+
+def test_noisy_dejmps_matches_density_matrix_simulation():
+    rng = np.random.default_rng(8)
+    for i in range(60):
+        c1, c2 = random_coefficients(rng), random_coefficients(rng)
+        gate, eta = (1.0, 1.0) if i < 5 else (rng.uniform(0.7, 1), rng.uniform(0.7, 1))
+        ref, p_ref = reference_noisy_purify(c1, c2, True, gate, eta)
+        c, p = physics.dejmps(c1, c2, gate, eta)
+        np.testing.assert_allclose(c, ref, atol=TOL)
+        assert abs(p - p_ref) < TOL
+
+
+def test_noisy_bbpssw_matches_density_matrix_simulation():
+    rng = np.random.default_rng(9)
+    for _ in range(60):
+        f1, f2 = rng.uniform(0.25, 1, size=2)
+        gate, eta = rng.uniform(0.7, 1), rng.uniform(0.7, 1)
+        ref, p_ref = reference_noisy_purify(
+            physics.werner(f1), physics.werner(f2), False, gate, eta
+        )
+        f, p = physics.bbpssw(f1, f2, gate, eta)
+        assert abs(f - ref[0]) < TOL and abs(p - p_ref) < TOL
+
+
+def test_per_memory_decoherence_matches_local_channels_on_each_qubit():
+    """Memory a depolarises with exp(-t/T_a) and dephases with coherence exp(-t/T2_a), memory b
+    with its own times: the pair-level map of memory_pair_decay/decohere_pair agrees."""
+    rng = np.random.default_rng(10)
+    for _ in range(N_CASES):
+        c = random_coefficients(rng)
+        t = rng.uniform(0, 2)
+        ta, tb, t2a, t2b = rng.uniform(0.1, 3, size=4)
+        dm = bell_diagonal(c)
+        for q, (t1, t2) in enumerate([(ta, t2a), (tb, t2b)]):
+            gamma = 1 - np.exp(-2 * t / t2)
+            damp = Kraus(
+                [np.diag([1, np.sqrt(1 - gamma)]), np.array([[0, 0], [0, np.sqrt(gamma)]])]
+            )
+            dm = dm.evolve(pauli_channel_kraus(1, np.exp(-t / t1)), qargs=[q]).evolve(
+                damp, qargs=[q]
+            )
+        keep, pz = physics.memory_pair_decay(t, (ta, tb), (t2a, t2b))
+        np.testing.assert_allclose(
+            physics.decohere_pair(c, keep, pz), bell_coefficients(dm), atol=TOL
+        )
+
+
 def test_depolarising_memory_matches_two_local_depolarising_channels():
     # Each memory depolarises with exp(-t/(2T)); together the pair decays as exp(-t/T).
     rng = np.random.default_rng(4)

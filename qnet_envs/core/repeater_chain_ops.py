@@ -95,6 +95,7 @@ def _swaps(core, acts, op, consumed, lrec_at_decision) -> None:
     cfg, cd, m, t = core.config, core.codec, core.m, core.t
     alive = np.ones(core.status.shape, dtype=bool)
     touched = np.zeros(core.status.shape, dtype=bool)
+    first = np.zeros(core.status.shape, dtype=np.int64)  # leftmost swap node of the segment
     u = None
     for x in range(1, core.n - 1):  # left to right, so a segment's swaps compose
         env = np.flatnonzero(op[:, x] == SWAP_OP)
@@ -114,8 +115,12 @@ def _swaps(core, acts, op, consumed, lrec_at_decision) -> None:
             core.coef[env, rec_l], core.coef[env, rec_r], cfg.gate_fidelity, cfg.meas_fidelity
         )
         core.born[env, rec_l] = np.minimum(core.born[env, rec_l], core.born[env, rec_r])
+        # each end needs every swap outcome of the segment: the left end hears last from the
+        # rightmost swap (this one), the right end from the leftmost
+        leftmost = np.where(touched[env, rec_l], first[env, rec_l], x)
+        first[env, rec_l] = leftmost
         near_news = t[env] + core.delay[x, core.rec_node[rec_l]]
-        far_news = t[env] + core.delay[x, far]
+        far_news = t[env] + core.delay[leftmost, far]
         core.ready_l[env, rec_l] = np.maximum(core.ready_l[env, rec_l], near_news)
         core.ready_r[env, rec_l] = np.maximum(core.ready_r[env, rec_r], far_news)
         alive[env, rec_l] &= success

@@ -96,7 +96,7 @@ def _segments(state: State, swaps: tuple[int, ...]) -> tuple[list[Link], list[li
     return untouched, segments
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=500_000)
 def _outcomes(state: State, swaps: tuple[int, ...], n: int, p: float, ps: float, cutoff: int):
     """[(next decision state or None for delivered, probability)] of one slot."""
     untouched, segments = _segments(state, swaps)
