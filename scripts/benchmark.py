@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
 
 import qnet_envs
 from qnet_envs.rollout import markdown_table, metric_keys, run_episodes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_envs import best_rate, parallel_steps_per_second  # noqa: E402
+from benchmark_repeater import report as repeater_report  # noqa: E402
+from benchmark_repeater import vector_rate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_POLICIES_ONLY = {"qnet/QuantumResourceAllocation-v0": ["random-valid", "greedy", "saa"]}
@@ -37,18 +38,6 @@ def import_time() -> float:
     cmd = [sys.executable, "-c", "import time; t = time.perf_counter(); import qnet_envs; "
            "print(time.perf_counter() - t)"]  # fmt: skip
     return min(float(subprocess.check_output(cmd, text=True)) for _ in range(3))
-
-
-def vector_rate(env, seconds: float) -> float:
-    n = env.num_envs
-    env.reset(seed=0)
-    rng = np.random.default_rng(0)
-    bank = rng.integers(env.single_action_space.n, size=(64, n))
-    k, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        env.step(bank[k % 64])
-        k += 1
-    return k * n / (time.perf_counter() - start)
 
 
 def vector_rows(seconds: float, sizes) -> list[str]:
@@ -158,6 +147,7 @@ def main() -> None:
         lines.append(f"| {env_id} | {rate:,.0f} | {rate * agents:,.0f} | {rate / ref:.4f} |")
     lines += ["", "## Vector envs (random actions, autoreset)", ""]
     lines += vector_rows(seconds, (1024,) if args.quick else (256, 1024, 4096))
+    lines += [""] + repeater_report(args.quick)
     lines += ["", "## Agent training throughput", ""] + agent_rows(args.quick)
     lines += ["", "## Policy comparisons", ""] + policy_tables(2 if args.quick else 5)
     text = "\n".join(lines) + "\n"

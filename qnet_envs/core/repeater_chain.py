@@ -27,7 +27,8 @@ from .repeater_chain_config import RepeaterChainConfig
 
 EMPTY, ATTEMPT, PAIR, LOST = 0, 1, 2, 3
 # Counter-based random streams (qnet_envs.core.counter_rng): one per kind of draw.
-GEN_STREAM, FID_STREAM_1, FID_STREAM_2, SWAP_STREAM, PURIFY_STREAM = range(5)
+# GEN_STREAM holds 3 draws per record: generation success, then the fidelity's two uniforms.
+GEN_STREAM, SWAP_STREAM, PURIFY_STREAM = range(3)
 N_FEATURES = 6  # per memory: attempting, known pair, pending, partner, age, fidelity
 MAX_AGE_OBS = 4.0
 STAT_KEYS = (
@@ -73,6 +74,7 @@ class RepeaterChainCore:
         self.stats = {k: np.zeros(B, dtype=np.int64) for k in STAT_KEYS}
         self.fidelity_sum = np.zeros(B)
         self.key_fraction_sum = np.zeros(B)
+        self._mask_cache = None
 
     def _constants(self, cfg: RepeaterChainConfig) -> None:
         n = self.n
@@ -141,6 +143,7 @@ class RepeaterChainCore:
         sub[rows] = True
         self._generate(sub)
         self.counter[rows] += np.uint64(1)
+        self._mask_cache = None
 
     # --- views ------------------------------------------------------------------------------
     def known_left(self) -> np.ndarray:
@@ -156,15 +159,17 @@ class RepeaterChainCore:
 
     def _gather(self, arr: np.ndarray, rec: np.ndarray) -> np.ndarray:
         """arr[env, rec] for a (B, ...) record index array; rec < 0 reads record 0."""
-        idx = np.maximum(rec, 0).reshape(self.num_envs, -1)
-        out = np.take_along_axis(arr, idx, axis=1)
-        return out.reshape(rec.shape)
+        rows = self.rows.reshape((-1,) + (1,) * (rec.ndim - 1))
+        return arr[rows, np.maximum(rec, 0)]
 
     def masks(self) -> np.ndarray:
-        """(B, n, K) validity of every node's choices at the current decision state."""
-        from .repeater_chain_masks import node_masks
+        """(B, n, K) validity of every node's choices at the current decision state (cached
+        until the state changes; do not modify the returned array)."""
+        if self._mask_cache is None:
+            from .repeater_chain_masks import node_masks
 
-        return node_masks(self)
+            self._mask_cache = node_masks(self)
+        return self._mask_cache
 
     def local_views(self) -> np.ndarray:
         """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right)."""
@@ -190,6 +195,7 @@ class RepeaterChainCore:
 
         cfg = self.config
         valid_all = self.masks()
+        self._mask_cache = None
         chosen = np.take_along_axis(valid_all, actions[..., None], axis=2)[..., 0]
         invalid = (~chosen).sum(axis=1)
         acts = np.where(chosen, actions, 0)
@@ -283,6 +289,9 @@ class RepeaterChainCore:
         B, n, m = self.num_envs, self.n, self.m
         t = self.t[:, None, None]
         free_r = (self.status == EMPTY).reshape(B, n - 1, m) & active[:, None, None]
+        if not free_r.any():
+            self._resolve_attempts()
+            return np.zeros(B, dtype=np.int64)
         free_l = (self.lrec[:, 1:] < 0) & (self.lrelease[:, 1:] <= t)
         rank_r = np.cumsum(free_r, axis=2) - 1
         order_l = np.argsort(~free_l, axis=2, kind="stable")
@@ -307,15 +316,14 @@ class RepeaterChainCore:
         due = (self.status == ATTEMPT) & (self.ready_l <= self.t[:, None])
         if not due.any():
             return
-        u = self.draws(GEN_STREAM, self.P)
+        u = self.draws(GEN_STREAM, 3 * self.P)
         env, rec = np.nonzero(due)
         link = self.rec_node[rec]
         ok = u[env, rec] < self.p_gen[link]
         fail_env, fail_rec = env[~ok], rec[~ok]
         self.free_pair(fail_env, fail_rec)
         env, rec, link = env[ok], rec[ok], link[ok]
-        u1 = self.draws(FID_STREAM_1, self.P)[env, rec]
-        u2 = self.draws(FID_STREAM_2, self.P)[env, rec]
+        u1, u2 = u[env, self.P + rec], u[env, 2 * self.P + rec]
         f = self.config.initial_fidelity.from_uniforms(u1, u2)
         pair = np.stack([physics.werner(f), physics.werner(np.full_like(f, self.nominal_f))], 1)
         # the memories waited one heralding round trip for the herald

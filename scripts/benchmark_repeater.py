@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Repeater-chain (qnet/EntanglementDistribution-v1) benchmark: speed against CartPole measured
+in the same run, memory per env, seeded-reset time, the exact-reference table, and the shared
+scenario next to an independent Monte Carlo.
+
+    python scripts/benchmark_repeater.py [--quick]
+
+``scripts/benchmark.py`` includes this report in docs/benchmarks.md; the README's exact-
+reference and scenario tables are copied from its output. Nothing here is asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import gymnasium as gym
+import numpy as np
+
+import qnet_envs  # noqa: F401
+from qnet_envs import physics
+from qnet_envs.baselines import make_policy
+from qnet_envs.references import repeater_mdp
+
+ENV_ID = "qnet/EntanglementDistribution-v1"
+SCENARIO = {
+    "n_nodes": 4,
+    "link_length_km": 25.0,
+    "initial_fidelity": {"kind": "fixed", "mean": 0.95, "spread": 0.0},
+    "memory_depolarizing_time_s": 0.1,
+    "gate_fidelity": 1.0,
+    "meas_fidelity": 1.0,
+}
+PHYSICAL = ("status", "end", "rmem", "born", "ready_l", "ready_r", "coef", "lrec", "lrelease", "t")
+
+
+def vector_rate(env, seconds: float) -> float:
+    """Env-steps/s of random actions from the action space (autoreset included)."""
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    bank = [env.action_space.sample() for _ in range(16)]
+    k, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        env.step(bank[k % 16])
+        k += 1
+    return k * env.num_envs / (time.perf_counter() - start)
+
+
+def speed_rows(seconds: float, sizes) -> list[str]:
+    from gymnasium.envs.classic_control.cartpole import CartPoleVectorEnv
+
+    rows = ["| env | envs | env-steps/s | reference | reference env-steps/s | ratio |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for n in sizes:
+        ref = max(vector_rate(CartPoleVectorEnv(num_envs=n), seconds) for _ in range(2))
+        vec = gym.make_vec(ENV_ID, num_envs=n, vectorization_mode="vector_entry_point")
+        rate = max(vector_rate(vec, seconds) for _ in range(2))
+        rows.append(f"| v1 vector | {n} | {rate:,.0f} | CartPoleVectorEnv | {ref:,.0f} | "
+                    f"{rate / ref:.3f} |")  # fmt: skip
+    return rows
+
+
+def memory_and_reset_rows(n_envs: int = 4096) -> list[str]:
+    vec = gym.make_vec(ENV_ID, num_envs=n_envs, vectorization_mode="vector_entry_point")
+    core = vec.unwrapped.core
+    arrays = {k: v for k, v in vars(core).items() if isinstance(v, np.ndarray) and v.ndim
+              and v.shape[0] == n_envs}  # fmt: skip
+    arrays.update({f"stats.{k}": v for k, v in core.stats.items()})
+    physical = sum(v.nbytes for k, v in arrays.items() if k in PHYSICAL)
+    other = sum(v.nbytes for k, v in arrays.items() if k not in PHYSICAL)
+    vec.reset(seed=0)
+    times = []
+    for s in range(5):
+        t = time.perf_counter()
+        vec.reset(seed=s)
+        times.append(time.perf_counter() - t)
+    return [
+        f"Memory per env (default config, {n_envs} envs): physical state "
+        f"{physical / n_envs:,.0f} B; everything else (random-stream key and counter, "
+        f"statistics, autoreset flag) {other / n_envs + 1:,.0f} B (target <= 3 KB). Seeded reset "
+        f"of {n_envs} envs: {min(times) * 1e3:.1f} ms (best of 5; target < 50 ms).",
+    ]
+
+
+def reference_rows(quick: bool) -> list[str]:
+    cases = [(3, 0.5, 1.0, 2), (4, 0.5, 0.5, 2), (4, 0.3, 0.7, 3), (5, 0.5, 0.5, 2),
+             (5, 0.3, 0.7, 3), (5, 0.5, 0.5, 3)]  # fmt: skip
+    if quick:
+        cases = cases[:4]
+    rows = ["| n | p | p_s | t_cut | states | T_opt | T_swap-asap | T_nested | gap (swap-asap) "
+            "| solve time |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for n, p, ps, cut in cases:
+        t = time.perf_counter()
+        opt = repeater_mdp.solve(n, p, ps, cut)
+        sec = time.perf_counter() - t
+        asap = repeater_mdp.evaluate(n, p, ps, cut).expected_delivery_time
+        nested = (
+            f"{repeater_mdp.evaluate(n, p, ps, cut, 'nested').expected_delivery_time:.4f}"
+            if n == 5
+            else "-"
+        )
+        t_opt = opt.expected_delivery_time
+        rows.append(
+            f"| {n} | {p} | {ps} | {cut} | {len(opt.values):,} | {t_opt:.4f} | {asap:.4f} | "
+            f"{nested} | {100 * (asap - t_opt) / t_opt:.1f}% | {sec:.2f} s |"
+        )
+    return rows
+
+
+# --- an independent Monte Carlo of the shared scenario ----------------------------------------
+def independent_mc(delays: bool, slots: int, seed: int) -> tuple[float, float]:
+    """Pairs per slot and mean delivered fidelity of swap-asap on the shared scenario, by a
+    separate pure-Python simulation that tracks Werner parameters (the default scenario's pairs
+    stay Werner: fixed initial fidelity, depolarising memories, perfect gates) in lists of pair
+    objects instead of the core's record arrays. Same slot order as the env (operations,
+    delivery, ages, decoherence, messages, generation)."""
+    rng = np.random.default_rng(seed)
+    n, m, length = 4, 2, 25.0
+    tau = float(physics.heralded_attempt_time(length))
+    p = float(physics.heralded_success_probability(length))
+    t_mem = 0.1
+    decay_slot = math.exp(-tau * 2 / t_mem)
+    w_fresh = (4 * 0.95 - 1) / 3 * math.exp(-tau * 2 / t_mem)  # waited one round trip
+    pairs: list[dict] = []  # a, b, w, known_a, known_b (slot at which each end knows the frame)
+    delivered, fsum = 0, 0.0
+
+    def hop(i, j):
+        return abs(i - j) if delays else 0
+
+    def generate(t):
+        for k in range(n - 1):
+            used_r = sum(1 for q in pairs if q["a"] == k)
+            used_l = sum(1 for q in pairs if q["b"] == k + 1)
+            free = min(m - used_r, m - used_l)
+            for _ in range(free):
+                if rng.random() < p:
+                    pairs.append({"a": k, "b": k + 1, "w": w_fresh, "ka": t, "kb": t})
+
+    generate(0)
+    for t in range(slots):
+        # swap-asap: every interior node picks its best known left and right pairs at the
+        # decision state; the swaps then compose left to right (a merged pair replaces its parts)
+        choice = {}
+        for x in range(1, n - 1):
+            left = [q for q in pairs if q["b"] == x and q["kb"] <= t]
+            right = [q for q in pairs if q["a"] == x and q["ka"] <= t]
+            if left and right:
+                choice[x] = (max(left, key=lambda q: q["w"]), max(right, key=lambda q: q["w"]))
+        merged_into: dict[int, dict] = {}
+        for x, (ql, qr) in choice.items():
+            while id(ql) in merged_into:
+                ql = merged_into[id(ql)]
+            pairs.remove(qr)
+            merged_into[id(qr)] = ql
+            first = ql.get("first", x)
+            ql.update(b=qr["b"], w=ql["w"] * qr["w"], ka=max(ql["ka"], t + hop(x, ql["a"])),
+                      kb=max(qr["kb"], t + hop(first, qr["b"])), first=first)  # fmt: skip
+        for q in pairs:
+            q.pop("first", None)
+        for q in [q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t]:
+            pairs.remove(q)
+            delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
+        for q in pairs:
+            q["w"] *= decay_slot
+        for q in [q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t + 1]:
+            pairs.remove(q)
+            delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
+        generate(t + 1)
+    return delivered / slots, fsum / max(delivered, 1)
+
+
+def env_scenario(delays: bool, slots: int, seed: int) -> tuple[float, float, float]:
+    env = gym.make(ENV_ID, config={**SCENARIO, "classical_delays": delays, "horizon": slots})
+    policy = make_policy(ENV_ID, "swap-asap", env)
+    obs, info = env.reset(seed=seed)
+    policy.reset(seed)
+    start, done = time.perf_counter(), False
+    while not done:
+        obs, r, te, tr, info = env.step(policy.act(obs, info))
+        done = te or tr
+    wall = time.perf_counter() - start
+    return info["delivered"] / slots, info["mean_delivered_fidelity"], info["delivered"] / wall
+
+
+def scenario_rows(quick: bool) -> list[str]:
+    slots = 4000 if quick else 20_000
+    tau = float(physics.heralded_attempt_time(25.0))
+    rows = ["| classical delays | pairs / simulated s | pairs / wall-clock s | mean delivered F "
+            "| independent MC: pairs / simulated s | independent MC: mean F |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for delays in (False, True):
+        rate, f, wall_rate = env_scenario(delays, slots, seed=1)
+        ind_rate, ind_f = independent_mc(delays, slots, seed=2)
+        rows.append(
+            f"| {'on' if delays else 'off'} | {rate / tau:,.0f} | {wall_rate:,.0f} | {f:.4f} | "
+            f"{ind_rate / tau:,.0f} | {ind_f:.4f} |"
+        )
+    return rows
+
+
+def report(quick: bool) -> list[str]:
+    seconds = 0.5 if quick else 2.0
+    lines = ["## Repeater chain v1 (`python scripts/benchmark_repeater.py`)", ""]
+    lines += speed_rows(seconds, (1024,) if quick else (256, 1024, 4096)) + [""]
+    lines += memory_and_reset_rows() + [""]
+    lines += ["Exact references (`qnet_envs.references.repeater_mdp`, inesta2023 preset; T in "
+              "slots, gap = (T_swap-asap - T_opt) / T_opt):", ""]  # fmt: skip
+    lines += reference_rows(quick) + [""]
+    lines += ["Shared scenario: 4 nodes, 3 x 25 km, Werner 0.95 pairs, T = 0.1 s per memory, M = 2, "
+              f"perfect gates, swap-asap ({4000 if quick else 20_000} slots of "
+              f"{physics.heralded_attempt_time(25.0) * 1e6:.0f} us):", ""]  # fmt: skip
+    lines += scenario_rows(quick) + [""]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print("\n".join(report(args.quick)))
+
+
+if __name__ == "__main__":
+    main()
