@@ -169,7 +169,8 @@ def baseline_rows(env_id: str, episodes: int, seed: int, env_config=None) -> lis
             )
         ]
     rows = []
-    for name in policy_names(env_id):
+    env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
+    for name in policy_names(env_id, env):
         rows.append((name, run_episodes(env_id, name, episodes, seed, env_config).returns))
     return rows
 

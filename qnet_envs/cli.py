@@ -39,6 +39,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_rollout(args) -> int:
+    import gymnasium as gym
     from tqdm import tqdm
 
     from .baselines import policy_names
@@ -48,7 +49,8 @@ def _cmd_rollout(args) -> int:
     known = policy_names(args.env)
     if args.policy != "all" and args.policy not in known:
         raise ValueError(f"unknown policy {args.policy!r} for {args.env}; choose one of {known}")
-    names = known if args.policy == "all" else [args.policy]
+    env = gym.make(args.env, config=config) if config else gym.make(args.env)
+    names = policy_names(args.env, env) if args.policy == "all" else [args.policy]
     results = []
     for name in names:
         with tqdm(
@@ -60,8 +62,6 @@ def _cmd_rollout(args) -> int:
                 bar.set_postfix(ret=f"{ret:.2f}")
 
             results.append(run_episodes(args.env, name, args.episodes, args.seed, config, tick))
-    import gymnasium as gym
-
     from .rollout import metric_keys
 
     keys = metric_keys(gym.make(args.env))

@@ -106,7 +106,7 @@ def policy_tables(episodes: int) -> list[str]:
         if names is None:
             from qnet_envs.baselines import policy_names
 
-            names = policy_names(spec.id)
+            names = policy_names(spec.id, gym.make(spec.id))
         results = [run_episodes(spec.id, p, episodes) for p in names]
         keys = metric_keys(gym.make(spec.id))
         out += [f"**{spec.id}** ({episodes} episodes, seeds 0-{episodes - 1})", "",

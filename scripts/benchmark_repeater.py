@@ -158,12 +158,16 @@ def independent_mc(delays: bool, slots: int, seed: int) -> tuple[float, float]:
                       kb=max(qr["kb"], t + hop(first, qr["b"])), first=first)  # fmt: skip
         for q in pairs:
             q.pop("first", None)
-        for q in [q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t]:
+        for q in [
+            q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t
+        ]:
             pairs.remove(q)
             delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
         for q in pairs:
             q["w"] *= decay_slot
-        for q in [q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t + 1]:
+        for q in [
+            q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t + 1
+        ]:
             pairs.remove(q)
             delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
         generate(t + 1)

@@ -58,7 +58,7 @@ def main(argv=None) -> dict:
     if args.baselines:
         from qnet_envs.baselines import policy_names
 
-        for name in policy_names(args.env):
+        for name in policy_names(args.env, gym.make(args.env)):
             results[name] = run_episodes(args.env, name, args.episodes, 100_000).returns
     print(
         f"{args.env}: {args.steps} training steps per SB3 agent; greedy return over {args.episodes} episodes\n"

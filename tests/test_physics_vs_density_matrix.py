@@ -117,17 +117,25 @@ def test_swap_fidelity_of_werner_pairs_matches_simulation():
             assert abs(ref - (f1 * f2 + (1 - f1) * (1 - f2) / 3)) < TOL
 
 
+def dejmps_rotations(state):
+    """Alice's qubits (0, 2) get Rx(pi/2), Bob's (1, 3) Rx(-pi/2) (Deutsch et al. 1996)."""
+
+    def rx(t):
+        c, s = np.cos(t / 2), np.sin(t / 2)
+        return Operator(np.array([[c, -1j * s], [-1j * s, c]]))
+
+    for q in (0, 2):
+        state = state.evolve(rx(np.pi / 2), qargs=[q])
+    for q in (1, 3):
+        state = state.evolve(rx(-np.pi / 2), qargs=[q])
+    return state
+
+
 def reference_purify(c1, c2, rotate):
     # qubits: 0 = A1, 1 = B1 (kept pair); 2 = A2, 3 = B2 (sacrificed pair)
     state = bell_diagonal(c1).expand(bell_diagonal(c2))
     if rotate:
-        rx = lambda t: Operator(  # noqa: E731
-            np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
-        )
-        for q in (0, 2):
-            state = state.evolve(rx(np.pi / 2), qargs=[q])
-        for q in (1, 3):
-            state = state.evolve(rx(-np.pi / 2), qargs=[q])
+        state = dejmps_rotations(state)
     cnot = Operator(np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]))  # ctrl q0
     state = state.evolve(cnot, qargs=[0, 2]).evolve(cnot, qargs=[1, 3])
     agree = np.zeros((4, 4))
@@ -162,13 +170,7 @@ def reference_noisy_purify(c1, c2, rotate, gate, eta):
     probability 1 - eta (Kraus sqrt(POVM) operators), kept when the recorded bits agree."""
     state = bell_diagonal(c1).expand(bell_diagonal(c2))  # 0 = A1, 1 = B1, 2 = A2, 3 = B2
     if rotate:
-        rx = lambda t: Operator(  # noqa: E731
-            np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
-        )
-        for q in (0, 2):
-            state = state.evolve(rx(np.pi / 2), qargs=[q])
-        for q in (1, 3):
-            state = state.evolve(rx(-np.pi / 2), qargs=[q])
+        state = dejmps_rotations(state)
     cnot = Operator(np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]))
     noise = pauli_channel_kraus(2, gate)
     state = state.evolve(cnot, qargs=[0, 2]).evolve(noise, qargs=[0, 2])

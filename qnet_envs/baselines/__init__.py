@@ -32,8 +32,17 @@ def _base_id(env_id: str) -> str:
     return env_id
 
 
-def policy_names(env_id: str) -> list[str]:
-    return list(_TABLE.get(_base_id(env_id), {"random-valid": None}))
+_APPLICABLE = {"qnet/EntanglementDistribution-v1": entanglement_distribution.applicable}
+
+
+def policy_names(env_id: str, env=None) -> list[str]:
+    """The baselines of ``env_id``; given an env, only those that apply to its config (an exact
+    reference may cover one preset only)."""
+    names = list(_TABLE.get(_base_id(env_id), {"random-valid": None}))
+    check = _APPLICABLE.get(_base_id(env_id))
+    if env is not None and check is not None:
+        names = [n for n in names if check(n, env.unwrapped)]
+    return names
 
 
 def make_policy(env_id: str, name: str, env) -> Policy:

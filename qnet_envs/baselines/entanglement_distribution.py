@@ -179,6 +179,14 @@ def _solved(n: int, p: float, ps: float, cutoff: int):
     return repeater_mdp.solve(n, p, ps, cutoff)
 
 
+def applicable(name: str, env) -> bool:
+    """``optimal`` needs the ``inesta2023`` model (one memory per side, no classical delays)."""
+    if name != "optimal":
+        return True
+    cfg = env.config
+    return cfg.preset == "inesta2023" and cfg.memories_per_side == 1 and not cfg.classical_delays
+
+
 class Optimal(ChainPolicy):
     """The optimal policy of the exact MDP (:func:`qnet_envs.references.repeater_mdp.solve`),
     for the ``inesta2023`` preset only."""
@@ -188,7 +196,7 @@ class Optimal(ChainPolicy):
     def __init__(self, env):
         super().__init__(env)
         cfg = self.core.config
-        if cfg.preset != "inesta2023" or cfg.memories_per_side != 1 or cfg.classical_delays:
+        if not applicable("optimal", self.env):
             raise ValueError(
                 "policy 'optimal' needs config preset='inesta2023' (one memory per side, no "
                 "classical delays); the exact MDP covers that model only"

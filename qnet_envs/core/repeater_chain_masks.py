@@ -61,9 +61,8 @@ def local_views(core) -> np.ndarray:
     fid = core.coef[:, :, which, 0]
     age = np.minimum((t - core.born) / core.age_scale, MAX_AGE_OBS)
     st = core.status
-    right = out[:, :-1, m:].reshape(B, n - 1, m, N_FEATURES)
     _fill(
-        right,
+        out[:, :-1, m:],
         (st == ATTEMPT).reshape(B, n - 1, m),
         known_l.reshape(B, n - 1, m),
         (((st == PAIR) & ~known_l) | (st == LOST)).reshape(B, n - 1, m),
@@ -71,14 +70,12 @@ def local_views(core) -> np.ndarray:
         age.reshape(B, n - 1, m),
         fid.reshape(B, n - 1, m),
     )
-    out[:, :-1, m:] = right
     lrec, held = _left_side(core)
     known = held & core._gather(core.known_right(), lrec)
     lst = core._gather(st, lrec)
     pending = (held & (lst == PAIR) & ~known) | (~held & (core.lrelease[:, 1:] > t[..., None]))
-    left = out[:, 1:, :m]
     _fill(
-        left,
+        out[:, 1:, :m],
         held & (lst == ATTEMPT),
         known,
         pending,
@@ -86,14 +83,14 @@ def local_views(core) -> np.ndarray:
         core._gather(age, lrec),
         core._gather(fid, lrec),
     )
-    out[:, 1:, :m] = left
     return out
 
 
 def _fill(view, attempt, known, pending, partner, age, fid) -> None:
+    """Write the six features into ``view`` (B, nodes, M, 6) in place."""
     view[..., 0] = attempt
     view[..., 1] = known
     view[..., 2] = pending
-    view[..., 3] = np.where(known, partner, 0.0)
-    view[..., 4] = np.where(known, age, 0.0)
-    view[..., 5] = np.where(known, fid, 0.0)
+    view[..., 3] = partner * known
+    view[..., 4] = age * known
+    view[..., 5] = fid * known

@@ -11,7 +11,7 @@ from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
 from ..core.repeater_chain_config import RepeaterChainConfig, preset_defaults
 from .base import QnetEnv
-from .repeater_render import render_chain_rgb, render_chain_text
+from .repeater_render import render_chain
 
 
 class EntanglementDistributionEnv(QnetEnv):
@@ -237,11 +237,7 @@ class EntanglementDistributionEnv(QnetEnv):
 
     # --- rendering -----------------------------------------------------------------------
     def render(self):
-        if self.render_mode == "ansi":
-            return render_chain_text(self.core)
-        if self.render_mode == "rgb_array":
-            return render_chain_rgb(self.core)
-        return None
+        return render_chain(self.core, self.render_mode)
 
 
 def step_info(core: RepeaterChainCore, i: int, out: dict | None) -> dict:

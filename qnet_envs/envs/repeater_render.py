@@ -26,6 +26,15 @@ def _records(core, i=0):
         }
 
 
+def render_chain(core, mode: str | None):
+    """What ``render()`` returns for ``mode`` (None renders nothing)."""
+    if mode == "ansi":
+        return render_chain_text(core)
+    if mode == "rgb_array":
+        return render_chain_rgb(core)
+    return None
+
+
 def render_chain_text(core, i: int = 0) -> str:
     st = core.stats
     lines = [

@@ -12,7 +12,7 @@ from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..envs.entanglement_distribution import step_info
-from ..envs.repeater_render import render_chain_rgb, render_chain_text
+from ..envs.repeater_render import render_chain
 
 
 class EntanglementDistributionParallelEnv(ParallelEnv):
@@ -166,11 +166,7 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         return self.core.local_views()[0].reshape(-1)
 
     def render(self):
-        if self.render_mode == "ansi":
-            return render_chain_text(self.core)
-        if self.render_mode == "rgb_array":
-            return render_chain_rgb(self.core)
-        return None
+        return render_chain(self.core, self.render_mode)
 
     def close(self) -> None:
         pass
