@@ -81,6 +81,7 @@ class RepeaterChainCore:
         self.slot_s = cfg.slot_s()
         rtt = cfg.link_round_trips_s()
         self.period = np.maximum(1, np.ceil(rtt / self.slot_s - 1e-9)).astype(np.int64)
+        self.instant = bool(np.all(self.period == 1))
         if cfg.generation_success is not None:
             self.p_gen = np.full(n - 1, float(cfg.generation_success))
         else:
@@ -294,21 +295,27 @@ class RepeaterChainCore:
             return np.zeros(B, dtype=np.int64)
         free_l = (self.lrec[:, 1:] < 0) & (self.lrelease[:, 1:] <= t)
         rank_r = np.cumsum(free_r, axis=2) - 1
-        order_l = np.argsort(~free_l, axis=2, kind="stable")
-        count_l = free_l.sum(axis=2, keepdims=True)
-        launch = free_r & (rank_r < count_l)
-        partner = np.take_along_axis(order_l, np.clip(rank_r, 0, m - 1), axis=2)
+        launch = free_r & (rank_r < free_l.sum(axis=2, keepdims=True))
+        attempts = launch.sum(axis=(1, 2))
+        self.stats["attempts"] += attempts
+        if self.instant:  # every herald is back within the slot: only successes leave a trace
+            u = self.draws(GEN_STREAM, 3 * self.P)
+            launch &= u[:, : self.P].reshape(B, n - 1, m) < self.p_gen[None, :, None]
+        else:
+            u = None
         env, link, s = np.nonzero(launch)
         rec = link * m + s
-        r = partner[env, link, s]
-        self.status[env, rec] = ATTEMPT
+        order_l = np.argsort(~free_l, axis=2, kind="stable")
+        r = order_l[env, link, rank_r[env, link, s]]
         self.end[env, rec] = link + 1
         self.rmem[env, rec] = r
         self.lrec[env, link + 1, r] = rec
+        if u is not None:
+            self._new_pairs(env, rec, link, u)
+            return attempts
+        self.status[env, rec] = ATTEMPT
         due = self.t[env] + self.period[link] - 1
         self.ready_l[env, rec] = self.ready_r[env, rec] = due
-        attempts = np.bincount(env, minlength=B)
-        self.stats["attempts"] += attempts
         self._resolve_attempts()
         return attempts
 
@@ -320,16 +327,18 @@ class RepeaterChainCore:
         env, rec = np.nonzero(due)
         link = self.rec_node[rec]
         ok = u[env, rec] < self.p_gen[link]
-        fail_env, fail_rec = env[~ok], rec[~ok]
-        self.free_pair(fail_env, fail_rec)
-        env, rec, link = env[ok], rec[ok], link[ok]
-        u1, u2 = u[env, self.P + rec], u[env, 2 * self.P + rec]
-        f = self.config.initial_fidelity.from_uniforms(u1, u2)
+        self.free_pair(env[~ok], rec[~ok])
+        self._new_pairs(env[ok], rec[ok], link[ok], u)
+
+    def _new_pairs(self, env, rec, link, u) -> None:
+        """Heralded pairs in records ``rec``: fidelity drawn from the record's uniforms, decayed
+        over the memories' wait for the herald (one round trip of the link)."""
+        f = self.config.initial_fidelity.from_uniforms(
+            u[env, self.P + rec], u[env, 2 * self.P + rec]
+        )
         pair = np.stack([physics.werner(f), physics.werner(np.full_like(f, self.nominal_f))], 1)
-        # the memories waited one heralding round trip for the herald
         keep, pz = self.keep_herald[link][:, None], self.pz_herald[link][:, None]
-        pair = physics.decohere_pair(pair, keep, pz)
-        self.coef[env, rec] = pair
+        self.coef[env, rec] = physics.decohere_pair(pair, keep, pz)
         self.status[env, rec] = PAIR
         self.born[env, rec] = self.t[env]
         self.ready_l[env, rec] = self.ready_r[env, rec] = self.t[env]
