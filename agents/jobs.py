@@ -3,7 +3,6 @@ write its learning curve and a results table against the env's baselines."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -31,14 +30,12 @@ def _module(agent: str):
 
 
 def load_job_config(path: str | None) -> dict:
-    """A JSON file of DDQNConfig fields, plus optional "preset" (and "n_qubits", "n_layers" for
-    vqc). Unknown keys raise ``ValueError``."""
-    if not path:
-        return {}
-    data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: expected a JSON object")
-    return data
+    """Agent config fields, plus optional "preset" (and "n_qubits", "n_layers" for vqc), as a
+    JSON object inline or a JSON/YAML file (:func:`qnet_envs.config.load_config_arg`). Unknown
+    keys raise ``ValueError``."""
+    from qnet_envs.config import load_config_arg
+
+    return load_config_arg(path) or {}
 
 
 def train_job(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from .config import load_config_arg
 
 
 def _cmd_list(args) -> int:
@@ -38,6 +41,20 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _check_qnet_env(env_id: str, command: str) -> None:
+    """``qnet rollout`` and ``qnet collect`` run the suite's baselines: a registered qnet/ id."""
+    import gymnasium as gym
+
+    from .registration import ENVS
+
+    ids = [spec.id for spec in ENVS]
+    if env_id not in ids:
+        hint = ""
+        if env_id in gym.registry:
+            hint = " (it is a Gymnasium id, but the baselines exist only for qnet/ envs)"
+        raise ValueError(f"--env {env_id!r}{hint}: qnet {command} takes one of {ids}")
+
+
 def _cmd_rollout(args) -> int:
     import gymnasium as gym
     from tqdm import tqdm
@@ -45,11 +62,15 @@ def _cmd_rollout(args) -> int:
     from .baselines import policy_names
     from .rollout import markdown_table, run_episodes
 
-    config = json.loads(args.config) if args.config else None
+    config = load_config_arg(args.config)
+    _check_qnet_env(args.env, "rollout")
     known = policy_names(args.env)
     if args.policy != "all" and args.policy not in known:
         raise ValueError(f"unknown policy {args.policy!r} for {args.env}; choose one of {known}")
-    env = gym.make(args.env, config=config) if config else gym.make(args.env)
+    try:
+        env = gym.make(args.env, config=config) if config else gym.make(args.env)
+    except ValueError as exc:
+        raise ValueError(f"--config: {exc}") from None
     names = policy_names(args.env, env) if args.policy == "all" else [args.policy]
     results = []
     for name in names:
@@ -73,6 +94,17 @@ def _cmd_rollout(args) -> int:
     return 0
 
 
+def _check_discrete(env_id: str, agent: str) -> None:
+    import gymnasium as gym
+
+    space = gym.make(env_id).action_space
+    if not isinstance(space, gym.spaces.Discrete):
+        raise ValueError(
+            f"--env {env_id}: --agent {agent} needs a Discrete action space, this env has {space}"
+            " (train MultiDiscrete envs with sb3-contrib's MaskablePPO: scripts/train_sb3.py)"
+        )
+
+
 def _cmd_train(args) -> int:
     try:
         from agents.jobs import DEFAULT_JOB, load_job_config, train_job
@@ -84,6 +116,8 @@ def _cmd_train(args) -> int:
         return 2
     agent = args.agent or DEFAULT_JOB["agent"]
     config = load_job_config(args.config)
+    if agent in ("ddqn", "vqc"):
+        _check_discrete(args.env or DEFAULT_JOB["env"], agent)
     if agent == "mappo":
         from agents.jobs import mappo_job
 
@@ -137,6 +171,7 @@ def _cmd_collect(args) -> int:
             file=sys.stderr,
         )
         return 2
+    _check_qnet_env(args.env, "collect")
     out = collect(args.env, args.mixture.split(","), args.episodes, args.root, args.name, args.ddqn)
     print(json.dumps(out, indent=1))
     return 0
@@ -157,20 +192,46 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _version() -> str:
+    from . import __version__
+
+    return f"qnet {__version__}"
+
+
+def _subparser(sub, name: str, help_text: str):
+    # help strings are %-formatted by argparse (so "%" is written "%%"); descriptions are not
+    p = sub.add_parser(name, help=help_text, description=help_text.replace("%%", "%"))
+    p.add_argument("--version", action="version", version=_version())
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .baselines import _TABLE
+
+    policies = sorted({name for table in _TABLE.values() for name in table})
     parser = argparse.ArgumentParser(prog="qnet", description=__doc__)
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("list", help="list every registered env with its spaces and source paper")
+    p = _subparser(sub, "list", "list every registered env with its spaces and source paper")
     p.set_defaults(func=_cmd_list)
-    p = sub.add_parser("rollout", help="roll out a baseline policy and report returns with 95% CIs")
-    p.add_argument("--env", required=True, help="a qnet/... id")
-    p.add_argument("--policy", default="all", help="a baseline name, or 'all' (default)")
-    p.add_argument("--episodes", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--config", default=None, help="JSON dict deep-merged into the env config")
+    p = _subparser(sub, "rollout", "roll out baseline policies and report returns with 95%% CIs")
+    p.add_argument("--env", required=True, help="a qnet/... id (see qnet list)")
+    p.add_argument(
+        "--policy",
+        default="all",
+        help="a baseline name, or 'all' (default: every baseline that applies to the config); "
+        f"names: {', '.join(policies)}",
+    )
+    p.add_argument("--episodes", type=int, default=10, help="episodes, seeded SEED, SEED+1, ...")
+    p.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
+    p.add_argument(
+        "--config",
+        default=None,
+        help="env config: a JSON object, or a JSON/YAML file, deep-merged into the defaults",
+    )
     p.set_defaults(func=_cmd_rollout)
-    p = sub.add_parser(
-        "train", help="train an agent (needs the agents extra); no flags: the default job"
+    p = _subparser(
+        sub, "train", "train an agent (needs the agents extra); no flags: the default job"
     )
     p.add_argument(
         "--agent", choices=["ddqn", "vqc", "mappo", "dt"], default=None, help="default: ddqn"
@@ -189,9 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--steps", type=int, default=None, help="env steps (default job: 60000; else the preset's)"
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of training (default 0)")
     p.add_argument(
-        "--config", default=None, help="JSON file of agent config fields and an optional 'preset'"
+        "--config",
+        default=None,
+        help="agent config: a JSON object, or a JSON/YAML file, of config fields and an "
+        "optional 'preset'",
     )
     p.add_argument(
         "--run-dir", default=None, help="output folder (default runs/<agent>-<env>-s<seed>)"
@@ -199,39 +263,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", action="store_true", help="continue from the run folder's checkpoint"
     )
-    p.add_argument("--eval-episodes", type=int, default=10)
+    p.add_argument(
+        "--eval-episodes", type=int, default=10, help="greedy evaluation episodes (>= 1)"
+    )
     p.set_defaults(func=_cmd_train)
-    p = sub.add_parser("collect", help="record a Minari dataset from a mixture of policies")
-    p.add_argument("--env", default="qnet/QuantumResourceAllocation-v0")
+    p = _subparser(sub, "collect", "record a Minari dataset from a mixture of policies")
+    p.add_argument("--env", default="qnet/QuantumResourceAllocation-v0", help="a qnet/... id")
     p.add_argument(
         "--mixture",
         default="random-valid,greedy,saa",
         help="comma-separated policy names (and 'ddqn' with --ddqn)",
     )
-    p.add_argument("--episodes", type=int, default=30)
-    p.add_argument("--name", default=None)
-    p.add_argument("--root", default="data/minari")
+    p.add_argument("--episodes", type=int, default=30, help="episodes to record (>= 1)")
+    p.add_argument("--name", default=None, help="dataset name (default from the env and mixture)")
+    p.add_argument("--root", default="data/minari", help="datasets folder (default data/minari)")
     p.add_argument("--ddqn", default=None, help="a DDQN checkpoint to include as policy 'ddqn'")
     p.set_defaults(func=_cmd_collect)
-    p = sub.add_parser("evaluate", help="evaluate a checkpoint against the env's baselines")
-    p.add_argument("--checkpoint", required=True)
-    p.add_argument("--episodes", type=int, default=10)
+    p = _subparser(sub, "evaluate", "evaluate a checkpoint against the env's baselines")
+    p.add_argument("--checkpoint", required=True, help="a checkpoint.pt or best.pt file")
+    p.add_argument("--episodes", type=int, default=10, help="evaluation episodes (>= 1)")
     p.set_defaults(func=_cmd_evaluate)
     return parser
 
 
+def _check_counts(args) -> None:
+    for name in ("episodes", "eval_episodes"):
+        value = getattr(args, name, 1)
+        if value < 1:
+            raise ValueError(f"--{name.replace('_', '-')}={value} must be >= 1")
+    if getattr(args, "command", None) == "evaluate" and not Path(args.checkpoint).is_file():
+        raise ValueError(f"--checkpoint {args.checkpoint}: no such file")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; every user mistake ends in one line ``qnet: error: ...`` (exit 2)."""
+    import gymnasium as gym
+
     import qnet_envs  # noqa: F401  (registers the ids)
 
     args = build_parser().parse_args(argv)
-    if getattr(args, "episodes", 1) < 1:
-        args_error = f"--episodes={args.episodes} must be >= 1"
-        print(f"qnet: error: {args_error}", file=sys.stderr)
-        return 2
     try:
+        _check_counts(args)
         return args.func(args)
-    except ValueError as exc:
-        print(f"qnet: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, gym.error.Error) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"qnet: error: {message}", file=sys.stderr)
         return 2
 
 

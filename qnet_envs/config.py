@@ -120,3 +120,45 @@ def check_interval(
     check_range(f"{field}[0]", lo, low, high, integer=integer, low_open=low_open)
     check_range(f"{field}[1]", hi, lo, high, integer=integer)
     return lo, hi
+
+
+def load_config_arg(value: str | None, option: str = "--config") -> dict | None:
+    """A command-line config: a JSON object given inline, or the path of a JSON or YAML file
+    holding one. Raises ``ValueError`` naming ``option`` and what is wrong."""
+    from pathlib import Path
+
+    if value is None or value == "":
+        return None
+    path = Path(value)
+    looks_like_path = not value.lstrip().startswith("{")
+    if looks_like_path:
+        if not path.is_file():
+            raise ValueError(f"{option} {value}: no such file (give a JSON object or a file path)")
+        text = path.read_text()
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ValueError(
+                    f"{option} {value}: YAML needs PyYAML (pip install pyyaml)"
+                ) from None
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                raise ValueError(f"{option} {value}: not valid YAML ({exc})") from None
+        else:
+            data = _json_object(text, f"{option} {value}")
+    else:
+        data = _json_object(value, option)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{option} {value}: expected a JSON/YAML object (a mapping of fields)")
+    return dict(data)
+
+
+def _json_object(text: str, where: str):
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None

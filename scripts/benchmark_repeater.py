@@ -109,14 +109,14 @@ def reference_rows(quick: bool) -> list[str]:
 
 
 # --- an independent Monte Carlo of the shared scenario ----------------------------------------
-def independent_mc(delays: bool, slots: int, seed: int) -> tuple[float, float]:
+def independent_mc(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[float, float]:
     """Pairs per slot and mean delivered fidelity of swap-asap on the shared scenario, by a
     separate pure-Python simulation that tracks Werner parameters (the default scenario's pairs
     stay Werner: fixed initial fidelity, depolarising memories, perfect gates) in lists of pair
     objects instead of the core's record arrays. Same slot order as the env (operations,
     delivery, ages, decoherence, messages, generation)."""
     rng = np.random.default_rng(seed)
-    n, m, length = 4, 2, 25.0
+    n, length = 4, 25.0
     tau = float(physics.heralded_attempt_time(length))
     p = float(physics.heralded_success_probability(length))
     t_mem = 0.1
@@ -174,8 +174,9 @@ def independent_mc(delays: bool, slots: int, seed: int) -> tuple[float, float]:
     return delivered / slots, fsum / max(delivered, 1)
 
 
-def env_scenario(delays: bool, slots: int, seed: int) -> tuple[float, float, float]:
-    env = gym.make(ENV_ID, config={**SCENARIO, "classical_delays": delays, "horizon": slots})
+def env_scenario(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[float, float, float]:
+    config = {**SCENARIO, "memories_per_side": m, "classical_delays": delays, "horizon": slots}
+    env = gym.make(ENV_ID, config=config)
     policy = make_policy(ENV_ID, "swap-asap", env)
     obs, info = env.reset(seed=seed)
     policy.reset(seed)
@@ -190,16 +191,17 @@ def env_scenario(delays: bool, slots: int, seed: int) -> tuple[float, float, flo
 def scenario_rows(quick: bool) -> list[str]:
     slots = 4000 if quick else 20_000
     tau = float(physics.heralded_attempt_time(25.0))
-    rows = ["| classical delays | pairs / simulated s | pairs / wall-clock s | mean delivered F "
+    rows = ["| M | classical delays | pairs / simulated s | pairs / wall-clock s | mean delivered F "
             "| independent MC: pairs / simulated s | independent MC: mean F |",
-            "|---|---|---|---|---|---|"]  # fmt: skip
-    for delays in (False, True):
-        rate, f, wall_rate = env_scenario(delays, slots, seed=1)
-        ind_rate, ind_f = independent_mc(delays, slots, seed=2)
-        rows.append(
-            f"| {'on' if delays else 'off'} | {rate / tau:,.0f} | {wall_rate:,.0f} | {f:.4f} | "
-            f"{ind_rate / tau:,.0f} | {ind_f:.4f} |"
-        )
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for m in (1, 2):
+        for delays in (False, True):
+            rate, f, wall_rate = env_scenario(delays, slots, seed=1, m=m)
+            ind_rate, ind_f = independent_mc(delays, slots, seed=2, m=m)
+            rows.append(
+                f"| {m} | {'on' if delays else 'off'} | {rate / tau:,.0f} | {wall_rate:,.0f} | "
+                f"{f:.4f} | {ind_rate / tau:,.0f} | {ind_f:.4f} |"
+            )
     return rows
 
 
@@ -211,8 +213,8 @@ def report(quick: bool) -> list[str]:
     lines += ["Exact references (`qnet_envs.references.repeater_mdp`, inesta2023 preset; T in "
               "slots, gap = (T_swap-asap - T_opt) / T_opt):", ""]  # fmt: skip
     lines += reference_rows(quick) + [""]
-    lines += ["Shared scenario: 4 nodes, 3 x 25 km, Werner 0.95 pairs, T = 0.1 s per memory, M = 2, "
-              f"perfect gates, swap-asap ({4000 if quick else 20_000} slots of "
+    lines += ["Shared scenario: 4 nodes, 3 x 25 km, Werner 0.95 pairs, T = 0.1 s per memory, "
+              f"M memories per side, perfect gates, swap-asap ({4000 if quick else 20_000} slots of "
               f"{physics.heralded_attempt_time(25.0) * 1e6:.0f} us):", ""]  # fmt: skip
     lines += scenario_rows(quick) + [""]
     return lines

@@ -1,0 +1,83 @@
+"""The qnet command: help and version everywhere, and one line `qnet: error: ...` for every
+user mistake (issue 13's list)."""
+
+import json
+
+import pytest
+
+from qnet_envs.cli import main
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["-h"], ["--version"]]
+    + [
+        [cmd, flag]
+        for cmd in ("list", "rollout", "train", "collect", "evaluate")
+        for flag in ("--help", "--version")
+    ],  # fmt: skip
+)
+def test_help_and_version_exit_zero(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert ("usage:" in out) or ("qnet 0." in out)
+
+
+def test_rollout_help_lists_the_policy_names(capsys):
+    with pytest.raises(SystemExit):
+        main(["rollout", "--help"])
+    out = capsys.readouterr().out
+    assert "swap-asap" in out and "95% CIs" in out
+
+
+def _one_line_error(argv, capsys, *needles):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("qnet: error: ") and "\n" not in err, err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.mark.parametrize(
+    "argv,needles",
+    [
+        (["rollout", "--env", "qnet/EntanglementDistrbution-v1"], ["--env", "qnet/"]),
+        (["rollout", "--env", "CartPole-v1"], ["--env", "only for qnet/"]),
+        (["collect", "--env", "CartPole-v1"], ["--env", "qnet collect"]),
+        (["rollout", "--env", "qnet/QKDProvisioning-v0", "--episodes", "0"], ["--episodes=0"]),
+        (["train", "--eval-episodes", "0"], ["--eval-episodes=0"]),
+        (["train", "--env", "qnet/EntanglementDistribution-v1"], ["Discrete", "MaskablePPO"]),
+        (["train", "--config", "missing.json"], ["--config missing.json", "no such file"]),
+        (["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", "{bad"], ["not valid JSON"]),
+        (
+            ["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", '{"horizon": 0}'],
+            ["--config", "horizon=0"],
+        ),
+        (["rollout", "--env", "qnet/QKDProvisioning-v0", "--policy", "nope"], ["unknown policy"]),
+        (["evaluate", "--checkpoint", "missing.pt"], ["--checkpoint missing.pt"]),
+    ],
+)
+def test_user_mistakes_end_in_one_line(argv, needles, capsys):
+    _one_line_error(argv, capsys, *needles)
+
+
+def test_config_is_a_json_string_or_a_json_or_yaml_file(tmp_path, capsys):
+    args = [
+        "rollout",
+        "--env",
+        "qnet/QKDProvisioning-v0",
+        "--policy",
+        "first-fit",
+        "--episodes",
+        "1",
+    ]
+    inline = json.dumps({"horizon": 20})
+    (tmp_path / "c.json").write_text(inline)
+    (tmp_path / "c.yaml").write_text("horizon: 20\n")
+    outs = []
+    for value in (inline, str(tmp_path / "c.json"), str(tmp_path / "c.yaml")):
+        assert main([*args, "--config", value]) == 0
+        outs.append(capsys.readouterr().out.splitlines()[-1])
+    assert outs[0] == outs[1] == outs[2]
