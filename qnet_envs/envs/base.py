@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 from ..config import merge_config
 
@@ -36,6 +37,19 @@ class QnetEnv(gym.Env):
 
     def _configure(self, config) -> None:
         raise NotImplementedError
+
+    def action_mask(self):
+        """The mask that ``info["action_mask"]`` carries now: an int8 array (Discrete) or a
+        tuple of int8 arrays, one per component (MultiDiscrete). Each env defines it once."""
+        raise NotImplementedError
+
+    def action_masks(self):
+        """Flat boolean mask, what sb3-contrib's MaskablePPO reads: for MultiDiscrete envs the
+        per-component masks concatenated."""
+        mask = self.action_mask()
+        if isinstance(mask, tuple):
+            return np.concatenate([np.asarray(m, dtype=bool).ravel() for m in mask])
+        return np.asarray(mask, dtype=bool).ravel()
 
     def _begin_reset(self, seed: int | None, options: dict[str, Any] | None) -> None:
         """Seed ``self.np_random`` and apply ``options["config"]`` if given."""

@@ -83,7 +83,7 @@ class Com2NetEnv(QnetEnv):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 1}
     metric_keys = ("tcr", "completed", "missed", "rejected")
 
     @classmethod
@@ -271,6 +271,8 @@ class Com2NetEnv(QnetEnv):
         }
 
     def render(self):
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         if self.render_mode != "ansi":
             return None
         sim = self.sim
@@ -286,6 +288,41 @@ class Com2NetEnv(QnetEnv):
                 f"{name:6s} link={'up' if sim.link_up[i] else 'down'} busy cpu/gpu/fpga={busy[0]:.2f}/{busy[1]:.2f}/{busy[2]:.2f}"
             )
         return "\n".join(lines) + "\n"
+
+    def _busy(self, i: int) -> list[float]:
+        sim = self.sim
+        return [
+            float(np.mean(sim.free_at[i][d] > sim.now)) if sim.free_at[i][d].size else 0.0
+            for d in range(3)
+        ]
+
+    def _render_rgb(self) -> np.ndarray:
+        """Busy fraction of each centre's CPU, GPU and FPGA units (bars, legend); centres whose
+        WAN link is down are hatched."""
+        from ..rendering import figure_to_rgb, new_figure
+
+        sim = self.sim
+        fig = new_figure(6.4, 3.2)
+        ax = fig.add_subplot()
+        names = [c[0] for c in sim.centres]
+        x = np.arange(len(names))
+        for d, (label, colour) in enumerate(
+            [("CPU", "tab:blue"), ("GPU", "tab:orange"), ("FPGA", "tab:green")]
+        ):
+            heights = [self._busy(i)[d] for i in range(len(names))]
+            bars = ax.bar(x + (d - 1) * 0.27, heights, 0.27, label=f"{label} busy", color=colour)
+            for i, bar in enumerate(bars):
+                if not sim.link_up[i]:
+                    bar.set_hatch("//")
+        ax.set_xticks(x, names, fontsize=8)
+        ax.set_ylim(0, 1.4)  # room for the legend above the bars
+        ax.set_ylabel("busy fraction")
+        ax.legend(fontsize=7, loc="upper right", title="hatched: link down", title_fontsize=7)
+        ax.set_title(
+            f"epoch {sim.epoch}  t={sim.now:.0f} s  TCR={sim.tcr():.3f}  pending {len(sim.pending)}",
+            fontsize=9,
+        )
+        return figure_to_rgb(fig)
 
 
 __all__ = ["Com2NetEnv", "BANDWIDTH_LEVELS", "FL"]

@@ -197,9 +197,9 @@ class EntanglementDistributionEnv(QnetEnv):
     def describe_action(self, action) -> str:
         return "; ".join(self.codec.describe(x, int(c)) for x, c in enumerate(action))
 
-    def action_masks(self) -> np.ndarray:
-        """Flat boolean mask, the per-node masks concatenated (what MaskablePPO reads)."""
-        return self._masks.reshape(-1).copy()
+    def action_mask(self) -> tuple:
+        """One int8 mask per node (``info["action_mask"]``)."""
+        return tuple(self._masks.astype(np.int8))
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -231,7 +231,7 @@ class EntanglementDistributionEnv(QnetEnv):
 
     def _info(self, invalid: bool, out: dict | None) -> dict:
         info = step_info(self.core, 0, out)
-        info["action_mask"] = tuple(self._masks.astype(np.int8))
+        info["action_mask"] = self.action_mask()
         info["invalid_action"] = invalid
         return info
 

@@ -96,10 +96,13 @@ class MobileEdgeCloudEnv(QnetEnv):
             self._info(events["invalid"]),
         )
 
-    def _info(self, invalid) -> dict:
+    def action_mask(self):
         masks = self.views.masks()
+        return tuple(masks[a] for a in self.views.agents)
+
+    def _info(self, invalid) -> dict:
         return {
-            "action_mask": tuple(masks[a] for a in self.views.agents),
+            "action_mask": self.action_mask(),
             "invalid_action": bool(np.any(invalid)),
             **self.sim.metrics(),
         }

@@ -107,7 +107,7 @@ class QPUSchedulingEnv(QnetEnv):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     metric_keys = ("served_fraction", "served", "dropped", "late")
 
     @classmethod
@@ -211,11 +211,14 @@ class QPUSchedulingEnv(QnetEnv):
                 slots[i, SLOT_FEATURES:] = inst.eligible[nxt]
         return obs
 
+    def action_mask(self) -> np.ndarray:
+        return self.mask.astype(np.int8)
+
     def _info(self, invalid: bool) -> dict:
         st = self.sim.status
         counts = np.bincount(st, minlength=5)
         return {
-            "action_mask": self.mask.astype(np.int8),
+            "action_mask": self.action_mask(),
             "invalid_action": invalid,
             "time": float(self.sim.t),
             "served": int(counts[2]),
@@ -226,6 +229,8 @@ class QPUSchedulingEnv(QnetEnv):
         }
 
     def render(self):
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         if self.render_mode != "ansi" or self.sim is None:
             return None
         sim = self.sim
@@ -239,3 +244,27 @@ class QPUSchedulingEnv(QnetEnv):
                 f"{self.instance.deadline[j] - sim.t:7.2f} s"
             )
         return "\n".join(lines)
+
+    def _render_rgb(self) -> np.ndarray:
+        """Left: each QPU's remaining busy time. Right: the deadline slack of each job in the
+        decision window (red when already late)."""
+        from ..rendering import figure_to_rgb, new_figure
+
+        fig = new_figure(7.0, 3.2)
+        left, right = fig.subplots(1, 2)
+        sim = self.sim
+        if sim is not None:
+            busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]
+            left.barh(self.instance.pool.names[: self.n_qpus], busy, color="tab:blue",
+                      label="busy for (s)")  # fmt: skip
+            slack = [self.instance.deadline[j] - sim.t for j in self.slots]
+            colours = ["tab:red" if v < 0 else "tab:green" for v in slack]
+            right.barh([f"job {j}" for j in self.slots], slack, color=colours)
+            served = int(np.sum(sim.status == 2))
+            fig.suptitle(f"t = {sim.t:.2f} s   served {served}/{len(sim.status)}", fontsize=9)
+        left.set_xlabel("remaining busy time (s)", fontsize=8)
+        left.tick_params(labelsize=7)
+        right.set_xlabel("deadline slack (s): green on time, red late", fontsize=8)
+        right.tick_params(labelsize=7)
+        fig.tight_layout()
+        return figure_to_rgb(fig)

@@ -145,7 +145,7 @@ class QuantumInvocationEnv(QnetEnv):
     * v0: initial release.
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     metric_keys = ("mean_quality", "miss_rate", "quantum_fraction")
 
     @classmethod
@@ -284,11 +284,14 @@ class QuantumInvocationEnv(QnetEnv):
         ]
         return np.clip(np.array(obs, dtype=np.float32), 0.0, 1.0)
 
+    def action_mask(self) -> np.ndarray:
+        return self.mask.astype(np.int8)
+
     def _info(self, invalid: bool, outcome) -> dict:
         st = self._stats
         n = max(st["jobs"], 1)
         info = {
-            "action_mask": self.mask.astype(np.int8),
+            "action_mask": self.action_mask(),
             "invalid_action": invalid,
             "quantum_fraction": st["quantum"] / n,
             "mean_quality": st["quality"] / n,
@@ -303,6 +306,8 @@ class QuantumInvocationEnv(QnetEnv):
         return info
 
     def render(self):
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         if self.render_mode != "ansi" or self._job is None:
             return None
         j = self._job
@@ -311,3 +316,28 @@ class QuantumInvocationEnv(QnetEnv):
             f"target={j['target']:.3f} queue={self.queue} QPUs up={int(self.up.sum())} "
             f"shots={0 if j['plan'] is None else j['plan'][2]} sweeps={j['sweeps']}"
         )
+
+    def _render_rgb(self) -> np.ndarray:
+        """The hardware state the invocation policy sees (QPUs up, queue) and the current job
+        (size, deadline, quality target), as labelled bars."""
+        from ..rendering import figure_to_rgb, new_figure
+
+        fig = new_figure(6.4, 3.0)
+        ax = fig.add_subplot()
+        j = self._job
+        labels = ["QPUs up", "queue", "job qubits n", "deadline (s)", "target x 10"]
+        values = [0.0] * 5
+        if j is not None:
+            values = [float(self.up.sum()), float(self.queue), float(j["row"]["n"]),
+                      float(j["deadline"]), 10 * float(j["target"])]  # fmt: skip
+        colours = ["tab:blue", "tab:blue", "tab:orange", "tab:orange", "tab:orange"]
+        ax.barh(labels, values, color=colours)
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color="tab:blue", label="hardware state"),
+                           Patch(color="tab:orange", label="current job")],
+                  fontsize=7, loc="lower right")  # fmt: skip
+        ax.tick_params(labelsize=8)
+        ax.set_title("Quantum Invocation Policy: quantum path or classical fallback", fontsize=9)
+        fig.tight_layout()
+        return figure_to_rgb(fig)

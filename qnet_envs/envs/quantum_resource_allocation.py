@@ -216,13 +216,16 @@ class QuantumResourceAllocationEnv(QnetEnv):
             0
         ]
 
+    def action_mask(self) -> np.ndarray:
+        return self.sim.mask.astype(np.int8)
+
     def _info(self, invalid: bool, success) -> dict:
         c = self.sim.net.counts
         decided = c["served"] + c["failed"] + c["rejected"]
         allocated = c["served"] + c["failed"]
         util = self.sim.net.ledger.utilisation()
         return {
-            "action_mask": self.sim.mask.astype(np.int8),
+            "action_mask": self.action_mask(),
             "invalid_action": invalid,
             "success": success,
             "acceptance_ratio": allocated / decided if decided else 0.0,

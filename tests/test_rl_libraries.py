@@ -1,0 +1,56 @@
+"""Every registered id works in the RL libraries users already have, without glue:
+Stable-Baselines3's make_vec_env (which asks for render_mode="rgb_array") and sb3-contrib's
+MaskablePPO reading ``action_masks()``."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import qnet_envs
+
+IDS = [spec.id for spec in qnet_envs.ENVS]
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_action_masks_is_the_flat_info_mask(env_id):
+    env = gym.make(env_id).unwrapped
+    _, info = env.reset(seed=0)
+    space = env.action_space
+    size = space.n if isinstance(space, gym.spaces.Discrete) else int(np.sum(space.nvec))
+    for _ in range(20):
+        mask = env.action_masks()
+        info_mask = info["action_mask"]
+        if isinstance(info_mask, tuple):
+            info_mask = np.concatenate([np.asarray(m).ravel() for m in info_mask])
+        assert mask.dtype == bool and mask.shape == (size,)
+        np.testing.assert_array_equal(mask, np.asarray(info_mask).astype(bool))
+        _, _, te, tr, info = env.step(space.sample(mask=info["action_mask"]))
+        if te or tr:
+            _, info = env.reset()
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_rgb_array_render_and_unsupported_mode(env_id):
+    env = gym.make(env_id, render_mode="rgb_array")
+    env.reset(seed=0)
+    img = env.render()
+    assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+    with pytest.raises(ValueError, match="render_mode"):
+        type(env.unwrapped)(render_mode="bogus")
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_sb3_make_vec_env_and_maskable_ppo(env_id):
+    pytest.importorskip("torch")
+    sb3_contrib = pytest.importorskip("sb3_contrib")
+    from stable_baselines3.common.env_util import make_vec_env
+
+    venv = make_vec_env(env_id, n_envs=2, seed=0)
+    model = sb3_contrib.MaskablePPO(
+        "MlpPolicy", venv, n_steps=16, batch_size=16, n_epochs=1, seed=0, device="cpu"
+    )
+    model.learn(32)
+    obs = venv.reset()
+    masks = np.stack(venv.env_method("action_masks"))
+    actions, _ = model.predict(obs, action_masks=masks, deterministic=True)
+    assert venv.action_space.contains(actions[0])
