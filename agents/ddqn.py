@@ -180,22 +180,28 @@ def train(
     else:
         target_net.load_state_dict(q_net.state_dict())
 
+    def policy_payload(step: int) -> dict:
+        """What a policy needs: weights, config and shapes (``best.pt`` holds only this)."""
+        return {
+            "algo": algo,
+            "env_id": env_id,
+            "config": plain(asdict(cfg)),
+            "obs_dim": obs_dim,
+            "n_actions": n_actions,
+            "q": q_net.state_dict(),
+            "global_step": step,
+        }
+
     def checkpoint(step: int, path: Path = ckpt_path) -> None:
         save_checkpoint(
             path,
             {
-                "algo": algo,
-                "env_id": env_id,
-                "config": plain(asdict(cfg)),
-                "obs_dim": obs_dim,
-                "n_actions": n_actions,
-                "q": q_net.state_dict(),
+                **policy_payload(step),
                 "target": target_net.state_dict(),
                 "optim": optimiser.state_dict(),
                 "buffer": rb.state_dict(),
                 "rng": rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
-                "global_step": step,
                 "episodes": episodes,
                 "curve": [list(x) for x in curve],
                 "evals": [list(x) for x in evals],
@@ -260,7 +266,8 @@ def train(
                     )
                 )
                 if not evals or score > max(e for _, e in evals):
-                    checkpoint(step, run_dir / "best.pt")  # the best greedy policy so far
+                    # the best greedy policy so far: weights and config, no replay buffer
+                    save_checkpoint(run_dir / "best.pt", policy_payload(step))
                 evals.append((step, score))
                 if writer:
                     writer.add_scalar("charts/eval_return", score, step)

@@ -239,9 +239,12 @@ def test_cli_train_writes_run_folder(tmp_path):
         check=True,
     )
     assert "| **ddqn" in out.stdout and "| random |" in out.stdout
-    for name in ("results.md", "learning_curve.png", "checkpoint.pt"):
+    for name in ("results.md", "learning_curve.png", "checkpoint.pt", "best.pt"):
         assert (run / name).exists()
     assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
+    best = load_checkpoint(run / "best.pt")  # the policy alone: weights and config
+    assert "buffer" not in best and "optim" not in best and "q" in best and "config" in best
+    assert (run / "best.pt").stat().st_size * 3 < (run / "checkpoint.pt").stat().st_size
     ev = subprocess.run(
         [
             sys.executable,
