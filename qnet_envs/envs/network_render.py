@@ -8,7 +8,6 @@ import numpy as np
 from ..core.topology import edge_index
 from ..rendering import figure_to_rgb, new_figure
 
-
 _LAYOUTS: dict = {}
 
 
