@@ -52,7 +52,7 @@ class EntanglementDistributionEnv(QnetEnv):
       (:func:`qnet_envs.physics.memory_pair_decay`).
 
     One step is one slot: ``slot_time_s``, by default the shortest link's heralding round trip
-    (122 us for 25 km). Classical messages take whole slots (rounded up).
+    (120 us for 25 km). Classical messages take whole slots (rounded up).
 
     Order within a slot (the ``inesta2023`` convention, extended): node operations (discards,
     then purifications, then swaps), delivery, cutoffs, ages +1 and one slot of decoherence,
