@@ -136,12 +136,20 @@ class TrainResult:
         return asdict(self)
 
 
-def evaluate_greedy(act, env_id_or_env, episodes: int, seed: int, env_config=None) -> list[float]:
-    """Returns of ``episodes`` episodes seeded seed, seed+1, ... with ``act(obs, mask)``."""
+def evaluate_greedy(
+    act, env_id_or_env, episodes: int, seed: int, env_config=None, progress: bool = False
+) -> list[float]:
+    """Returns of ``episodes`` episodes seeded seed, seed+1, ... with ``act(obs, mask)``; with
+    ``progress``, a progress bar over the episodes."""
     env = make_env(env_id_or_env, env_config)
     n = env.action_space.n
     out = []
-    for ep in range(episodes):
+    episodes_iter = range(episodes)
+    if progress:
+        from tqdm import tqdm
+
+        episodes_iter = tqdm(episodes_iter, desc="evaluate", unit="ep", leave=False)
+    for ep in episodes_iter:
         obs, info = env.reset(seed=seed + ep)
         total, done = 0.0, False
         while not done:

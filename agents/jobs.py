@@ -3,6 +3,7 @@ write its learning curve and a results table against the env's baselines."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import fields, replace
 from pathlib import Path
@@ -38,6 +39,28 @@ def load_job_config(path: str | None) -> dict:
     return load_config_arg(path) or {}
 
 
+def prepare_run_dir(name: str, resume: bool, overwrite: bool) -> str | None:
+    """The checkpoint to resume from, or None for a fresh run. A fresh run into a folder that
+    already holds a run is refused (``--resume`` continues it, ``--overwrite`` replaces it):
+    rerunning silently would mix two runs' checkpoints and TensorBoard curves."""
+    folder = Path(name)
+    ckpt = folder / "checkpoint.pt"
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite exclude each other")
+    if resume:
+        if not ckpt.exists():
+            raise ValueError(f"--resume: no checkpoint at {ckpt}")
+        return str(ckpt)
+    if folder.exists() and any(folder.iterdir()):
+        if not overwrite:
+            raise ValueError(
+                f"run folder {name} already holds a run: pass --resume to continue it or "
+                "--overwrite to replace it (or choose another --run-dir)"
+            )
+        shutil.rmtree(folder)
+    return None
+
+
 def train_job(
     agent: str,
     env_id: str,
@@ -48,6 +71,7 @@ def train_job(
     resume: bool = False,
     eval_episodes: int = 10,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict:
     """Train, then evaluate the best greedy policy and the baselines on the same seeds; write
     ``results.md`` and ``learning_curve.png`` into the run folder. Returns a summary dict."""
@@ -65,10 +89,7 @@ def train_job(
     cfg = module.config_from(preset, seed=seed, run_dir=name, progress=progress, **config)
     if steps is not None:
         cfg = replace(cfg, total_steps=steps)
-    ckpt = Path(name) / "checkpoint.pt"
-    resume_from = str(ckpt) if resume and ckpt.exists() else None
-    if resume and resume_from is None:
-        raise ValueError(f"--resume: no checkpoint at {ckpt}")
+    resume_from = prepare_run_dir(name, resume, overwrite)
     t0 = time.perf_counter()
     if agent == "vqc":
         result = module.train(env_id, cfg, resume=resume_from, **circuit)
@@ -87,7 +108,9 @@ def train_job(
         return summary
     policy_ckpt = result.best_checkpoint or result.checkpoint
     act, _ = load_policy(agent, policy_ckpt, circuit)
-    agent_returns = evaluate_greedy(act, env_id, eval_episodes, 100_000, cfg.env_config)
+    agent_returns = evaluate_greedy(
+        act, env_id, eval_episodes, 100_000, cfg.env_config, progress=progress
+    )
     rows = baseline_rows(env_id, eval_episodes, 100_000, cfg.env_config)
     table = results_table(f"{agent} ({result.parameters:,} parameters)", agent_returns, rows)
     plot_learning_curve(
@@ -121,7 +144,7 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
     agent, env_id = meta["algo"], meta["env_id"]
     env_config = meta["config"].get("env_config") or None
     act, _ = load_policy(agent, checkpoint)
-    returns = evaluate_greedy(act, env_id, episodes, seed, env_config)
+    returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress=True)
     rows = baseline_rows(env_id, episodes, seed, env_config)
     return {
         "env_id": env_id,
@@ -140,6 +163,7 @@ def mappo_job(
     resume: bool,
     episodes: int = 10,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict:
     """Train MAPPO on a PettingZoo id, then compare its mean cost per task with the offloading
     baselines on the same seeds."""
@@ -153,9 +177,9 @@ def mappo_job(
     cfg = mappo.config_from(env_id=env_id, seed=seed, run_dir=name, progress=progress, **config)
     if steps is not None:
         cfg = replace(cfg, total_steps=steps)
-    ckpt = Path(name) / "checkpoint.pt"
+    resume_from = prepare_run_dir(name, resume, overwrite)
     t0 = time.perf_counter()
-    result = mappo.train(cfg, resume=str(ckpt) if resume and ckpt.exists() else None)
+    result = mappo.train(cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
     if result.interrupted:
         return {
@@ -218,6 +242,7 @@ def dt_job(
     root: str | None = None,
     episodes: int = 5,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict:
     """Train the Decision Transformer on a Minari dataset, then condition it on returns from
     the dataset's worst to beyond its best behaviour policy."""
@@ -242,10 +267,10 @@ def dt_job(
     )
     if steps is not None:
         cfg = replace(cfg, train_steps=steps)
-    ckpt = Path(name) / "checkpoint.pt"
-    resumed = resume and ckpt.exists()
+    resume_from = prepare_run_dir(name, resume, overwrite)
+    resumed = resume_from is not None
     t0 = time.perf_counter()
-    result = dt.train(cfg, resume=str(ckpt) if resumed else None)
+    result = dt.train(cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
     if result["interrupted"]:
         return {

@@ -123,7 +123,14 @@ def _cmd_train(args) -> int:
 
         env_id = args.env or "qnet/MobileEdgeCloud-v0"
         summary = mappo_job(
-            env_id, args.steps, args.seed, config, args.run_dir, args.resume, args.eval_episodes
+            env_id,
+            args.steps,
+            args.seed,
+            config,
+            args.run_dir,
+            args.resume,
+            args.eval_episodes,
+            overwrite=args.overwrite,
         )
     elif agent == "dt":
         from agents.jobs import dt_job
@@ -141,13 +148,22 @@ def _cmd_train(args) -> int:
             args.resume,
             args.root,
             episodes,
+            overwrite=args.overwrite,
         )
     else:
         env_id = args.env or DEFAULT_JOB["env"]
         default_steps = DEFAULT_JOB["steps"] if not args.env and not args.config else None
         steps = args.steps if args.steps is not None else default_steps
         summary = train_job(
-            agent, env_id, steps, args.seed, config, args.run_dir, args.resume, args.eval_episodes
+            agent,
+            env_id,
+            steps,
+            args.seed,
+            config,
+            args.run_dir,
+            args.resume,
+            args.eval_episodes,
+            overwrite=args.overwrite,
         )
     if summary.get("interrupted"):
         print(summary["message"])
@@ -262,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--resume", action="store_true", help="continue from the run folder's checkpoint"
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace a run already in the run folder"
     )
     p.add_argument(
         "--eval-episodes", type=int, default=10, help="greedy evaluation episodes (>= 1)"

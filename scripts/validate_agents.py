@@ -50,6 +50,7 @@ def suite(agent, env_id, steps, extra=None):
         extra or {},
         f"runs/validate-{agent}-{env_id.split('/')[1]}",
         progress=False,
+        overwrite=True,
     )
     return f"### {agent} on {env_id}\n\n`qnet train --agent {agent} --env {env_id} --steps {steps}` ({summary['seconds']:.0f} s, {summary['parameters']:,} parameters)\n\n{summary['table']}\n"
 

@@ -81,3 +81,20 @@ def test_config_is_a_json_string_or_a_json_or_yaml_file(tmp_path, capsys):
         assert main([*args, "--config", value]) == 0
         outs.append(capsys.readouterr().out.splitlines()[-1])
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_a_run_folder_is_not_reused_silently(tmp_path, capsys):
+    pytest.importorskip("torch")
+    from agents.jobs import prepare_run_dir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "events.out.tfevents.0").write_text("x")
+    _one_line_error(
+        ["train", "--run-dir", str(run), "--steps", "10"], capsys, "--resume", "--overwrite"
+    )
+    _one_line_error(["train", "--run-dir", str(run), "--resume"], capsys, "no checkpoint")
+    assert prepare_run_dir(str(run), resume=False, overwrite=True) is None
+    assert not run.exists()  # replaced: the old run's files are gone
+    (tmp_path / "fresh").mkdir()
+    assert prepare_run_dir(str(tmp_path / "fresh"), resume=False, overwrite=False) is None
