@@ -54,3 +54,29 @@ def test_sb3_make_vec_env_and_maskable_ppo(env_id):
     masks = np.stack(venv.env_method("action_masks"))
     actions, _ = model.predict(obs, action_masks=masks, deterministic=True)
     assert venv.action_space.contains(actions[0])
+
+
+# MultiDiscrete envs carry info["action_mask"] as a tuple of per-component masks (what
+# Gymnasium's MultiDiscrete.sample(mask=...) takes), which TorchRL's batching does not stack.
+TUPLE_MASKS = {
+    "qnet/EntanglementDistribution-v1",
+    "qnet/MobileEdgeCloud-v0",
+    "qnet/MobileEdgeCloud-small-v0",
+    "qnet/Com2Net-joint-v0",
+}
+
+
+@pytest.mark.parametrize("env_id", [i for i in IDS if i not in TUPLE_MASKS])
+def test_torchrl_batched_gym_env(env_id):
+    """TorchRL's GymEnv with worker processes; "qnet_envs:" makes each worker import the
+    package (Gymnasium 1.x registers ids only at import)."""
+    pytest.importorskip("torchrl")
+    from torchrl.envs import GymEnv
+
+    env = GymEnv(f"qnet_envs:{env_id}", num_envs=2)
+    try:
+        env.set_seed(0)
+        rollout = env.rollout(10, break_when_any_done=False)
+        assert tuple(rollout.batch_size) == (2, 10)
+    finally:
+        env.close()

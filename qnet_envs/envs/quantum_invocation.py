@@ -133,8 +133,10 @@ class QuantumInvocationEnv(QnetEnv):
 
     ## Info
 
-    ``action_mask``, ``invalid_action``, ``path``, ``met_deadline``, ``quality``, ``energy_j``,
-    ``time_s``, ``shots``, ``sweeps``, ``quantum_fraction``, ``mean_quality``, ``miss_rate``.
+    ``action_mask``, ``invalid_action``, ``path`` (1 quantum, 0 classical, -1 before the first
+    decision), ``met_deadline``, ``quality``, ``energy_j``, ``time_s``, ``shots``, ``sweeps``,
+    ``quantum_fraction``, ``mean_quality``, ``miss_rate``. Every value is a number or a bool (no
+    None, no strings), so batched wrappers (TorchRL, Gymnasium's vector envs) can stack them.
 
     ## Arguments
 
@@ -215,7 +217,7 @@ class QuantumInvocationEnv(QnetEnv):
         cfg, job, rng = self.config, self._job, self.np_random
         row = job["row"]
         invalid = not self.mask[a]
-        outcome = {"path": "classical" if a == CLASSICAL else "quantum", "shots": 0, "sweeps": 0}
+        outcome = {"path": int(a == QUANTUM), "shots": 0, "sweeps": 0}
         if invalid:
             quality, met, energy, t = 0.0, False, 0.0, 0.0
         elif a == QUANTUM:
@@ -299,7 +301,7 @@ class QuantumInvocationEnv(QnetEnv):
         }
         info.update(
             outcome
-            or {"path": None, "met_deadline": None, "quality": None, "energy_j": 0.0, "time_s": 0.0}
+            or {"path": -1, "met_deadline": False, "quality": 0.0, "energy_j": 0.0, "time_s": 0.0}
         )
         info.setdefault("shots", 0)
         info.setdefault("sweeps", 0)

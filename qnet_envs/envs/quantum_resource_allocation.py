@@ -124,7 +124,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
 
     ``acceptance_ratio``, ``success_ratio``, ``utility`` (cumulative), ``qubit_utilisation``,
     ``channel_utilisation``, ``pair_utilisation``, ``served``, ``failed``, ``rejected``,
-    ``arrived``, ``success`` (of this step's allocation, else None), ``action_mask``,
+    ``arrived``, ``success`` (of this step's allocation: 1 served, 0 failed, -1 no allocation), ``action_mask``,
     ``invalid_action``.
 
     ## Arguments
@@ -227,7 +227,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
         return {
             "action_mask": self.action_mask(),
             "invalid_action": invalid,
-            "success": success,
+            "success": -1 if success is None else int(success),
             "acceptance_ratio": allocated / decided if decided else 0.0,
             "success_ratio": c["served"] / allocated if allocated else 0.0,
             "utility": self.sim.stats["utility"],
