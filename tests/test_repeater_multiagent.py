@@ -99,3 +99,15 @@ def test_malformed_actions_raise_naming_the_agent(actions):
     env.reset(seed=0)
     with pytest.raises(ValueError):
         env.step(actions)
+
+
+@pytest.mark.parametrize("module", ["entanglement_distribution", "mobile_edge_cloud"])
+def test_pettingzoo_render_and_max_cycles_tests(module, capsys):
+    import importlib
+
+    from pettingzoo.test import max_cycles_test, render_test
+
+    mod = importlib.import_module(f"qnet_envs.multiagent.{module}")
+    render_test(mod.env)
+    max_cycles_test(mod)
+    capsys.readouterr()  # the human mode printed its text pictures

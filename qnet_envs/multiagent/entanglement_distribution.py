@@ -13,6 +13,7 @@ from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..envs.entanglement_distribution import step_info
 from ..envs.repeater_render import render_chain
+from .base import check_render_mode, render_human, with_max_cycles
 
 
 class EntanglementDistributionParallelEnv(ParallelEnv):
@@ -52,7 +53,8 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
     ## Episode End
 
     As the v1 env: termination at the first delivery under ``objective="delivery_time"``,
-    truncation at ``horizon``; then every agent leaves.
+    truncation at ``horizon`` (``max_cycles=N`` sets it, PettingZoo's name); then every agent
+    leaves. ``render_mode="human"`` prints the text picture.
 
     ## Version History
 
@@ -61,7 +63,7 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
 
     metadata = {
         "name": "qnet/EntanglementDistribution-v1",
-        "render_modes": ["ansi", "rgb_array"],
+        "render_modes": ["ansi", "rgb_array", "human"],
         "is_parallelizable": True,
     }
 
@@ -70,12 +72,10 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         config: dict | None = None,
         render_mode: str | None = None,
         reward_sharing: str = "shared",
+        max_cycles: int | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of "
-                f"{self.metadata['render_modes']} or None"
-            )
+        check_render_mode(type(self), render_mode)
+        config = with_max_cycles(config, max_cycles)
         check_choice("reward_sharing", reward_sharing, ("shared", "split"))
         self.render_mode = render_mode
         self.reward_sharing = reward_sharing
@@ -166,7 +166,21 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         return self.core.local_views()[0].reshape(-1)
 
     def render(self):
+        if self.render_mode == "human":
+            return render_human(render_chain(self.core, "ansi"))
         return render_chain(self.core, self.render_mode)
 
     def close(self) -> None:
         pass
+
+
+def parallel_env(**kwargs) -> EntanglementDistributionParallelEnv:
+    """PettingZoo's module convention: ``parallel_env(config=..., max_cycles=...)``."""
+    return EntanglementDistributionParallelEnv(**kwargs)
+
+
+def env(**kwargs):
+    """The AEC version, through PettingZoo's ``parallel_to_aec``."""
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    return parallel_to_aec(parallel_env(**kwargs))

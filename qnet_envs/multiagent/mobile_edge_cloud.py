@@ -8,6 +8,7 @@ from pettingzoo import ParallelEnv
 from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
 from ..rendering import figure_to_rgb, new_figure
+from .base import check_render_mode, render_human, with_max_cycles
 from .offloading_views import OffloadingViews
 
 
@@ -65,17 +66,19 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
 
     metadata = {
         "name": "qnet/MobileEdgeCloud-v0",
-        "render_modes": ["ansi", "rgb_array"],
+        "render_modes": ["ansi", "rgb_array", "human"],
         "is_parallelizable": True,
     }
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of {self.metadata['render_modes']} or None"
-            )
+    def __init__(
+        self,
+        config: dict | None = None,
+        render_mode: str | None = None,
+        max_cycles: int | None = None,
+    ):
+        check_render_mode(type(self), render_mode)
         self.render_mode = render_mode
-        self.config = merge_config(self.default_config(), config)
+        self.config = merge_config(self.default_config(), with_max_cycles(config, max_cycles))
         self.sim = Offloading(self.config)
         self.views = OffloadingViews(self.sim, self.config.flat_actions)
         self.possible_agents = list(self.views.agents)
@@ -141,6 +144,8 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     def render(self):
         if self.render_mode is None:
             return None
+        if self.render_mode == "human":
+            return render_human(render_offloading(self.sim, "ansi"))
         return render_offloading(self.sim, self.render_mode)
 
     def close(self):
@@ -193,3 +198,15 @@ def render_offloading(sim, mode):
     ax.set_xlim(0, sim.config.area_km)
     ax.set_ylim(0, sim.config.area_km)
     return figure_to_rgb(fig)
+
+
+def parallel_env(**kwargs) -> MobileEdgeCloudParallelEnv:
+    """PettingZoo's module convention: ``parallel_env(config=..., max_cycles=...)``."""
+    return MobileEdgeCloudParallelEnv(**kwargs)
+
+
+def env(**kwargs):
+    """The AEC version, through PettingZoo's ``parallel_to_aec``."""
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    return parallel_to_aec(parallel_env(**kwargs))
