@@ -213,7 +213,15 @@ class Agents:
         return np.concatenate([x, self.ids], axis=1)
 
     def masks(self, infos: dict, role: str) -> np.ndarray:
-        return np.stack([infos[self.names[i]]["action_mask"].astype(bool) for i in self.rows[role]])
+        """The discrete choice's mask per agent (the native Dict action's info mask is a dict
+        whose discrete entry is the target or forward mask)."""
+        out = []
+        for i in self.rows[role]:
+            mask = infos[self.names[i]]["action_mask"]
+            if isinstance(mask, dict):
+                mask = next(v for k, v in mask.items() if k != "fraction")
+            out.append(np.asarray(mask, dtype=bool))
+        return np.stack(out)
 
     def actions(self, choice: dict, frac: dict) -> dict:
         out = {}

@@ -118,7 +118,7 @@ def test_masked_target_fails_the_task_with_penalty():
     )
     obs, infos = env.reset(seed=0)
     assert (
-        infos["mobile_0"]["action_mask"][0] == 0
+        infos["mobile_0"]["action_mask"]["target"][0] == 0
     )  # a 16-qubit task cannot run on a 12-qubit mobile
     acts = {a: env.action_space(a).sample() for a in env.agents}
     acts["mobile_0"] = {"target": 0, "fraction": np.array([0.0], np.float32)}

@@ -35,8 +35,11 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     * With ``flat_actions=True`` both become ``Discrete``: (target or forward) x 5 fraction
       levels (0, 0.25, 0.5, 0.75, 1), index = choice * 5 + level, for DQN-style learners.
 
-    ``infos[agent]["action_mask"]`` (int8) marks the targets (native) or target-level pairs
-    (flat) whose processors can hold the task (qubits 2n - k + 1 vs capacity). A masked-out
+    ``infos[agent]["action_mask"]`` marks the targets (native) or target-level pairs (flat)
+    whose processors can hold the task (qubits 2n - k + 1 vs capacity): with the native
+    ``Dict`` action it is a dict in the form ``Dict.sample(mask=...)`` takes,
+    ``{"target": int8 array, "fraction": None}`` (``"forward"`` for edges); with flat actions
+    an int8 array. A masked-out
     choice is not executed: the task ends as failed, costs ``failure_cost`` (10) and
     ``infos[agent]["invalid_action"]`` is True. Actions outside the space raise ``ValueError``.
 
@@ -61,7 +64,9 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release. Before the first tagged release, the native (``Dict``) action's info
+      mask changed from an int8 array to the dict that ``Dict.sample(mask=...)`` takes, so that
+      PettingZoo's AEC ``api_test`` passes with the default config.
     """
 
     metadata = {
@@ -125,6 +130,11 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
 
     def _infos(self, invalid) -> dict:
         masks = self.views.masks()
+        if not self.config.flat_actions:  # the form Dict.sample(mask=...) takes
+            masks = {
+                a: {("target" if a in self.views.mobile_agents else "forward"): m, "fraction": None}
+                for a, m in masks.items()
+            }
         shared = self.metrics()
         infos = {
             a: {"action_mask": masks[a], "invalid_action": bool(invalid[i]), **shared}
