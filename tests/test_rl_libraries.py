@@ -80,3 +80,26 @@ def test_torchrl_batched_gym_env(env_id):
         assert tuple(rollout.batch_size) == (2, 10)
     finally:
         env.close()
+
+
+@pytest.mark.parametrize(
+    "env_id,config",
+    [
+        ("qnet/MobileEdgeCloud-small-v0", {"flat_actions": True}),
+        ("qnet/EntanglementDistribution-v1", {"horizon": 50}),
+    ],
+)
+def test_pettingzoo_envs_train_through_supersuit_with_sb3(env_id, config):
+    """The usual PettingZoo -> SuperSuit -> SB3 pipeline (padding the per-role spaces).
+    SuperSuit's ConcatVecEnv has no seed(), so PPO is built without seed=."""
+    pytest.importorskip("torch")
+    ss = pytest.importorskip("supersuit")
+    from stable_baselines3 import PPO
+
+    env = qnet_envs.make_parallel(env_id, config=config)
+    env = ss.pad_action_space_v0(ss.pad_observations_v0(env))
+    venv = ss.pettingzoo_env_to_vec_env_v1(env)
+    venv = ss.concat_vec_envs_v1(venv, 2, num_cpus=0, base_class="stable_baselines3")
+    model = PPO("MlpPolicy", venv, n_steps=32, batch_size=32, n_epochs=1, device="cpu")
+    model.learn(128)
+    assert model.num_timesteps >= 128
