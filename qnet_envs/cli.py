@@ -55,12 +55,14 @@ def _check_qnet_env(env_id: str, command: str) -> None:
         raise ValueError(f"--env {env_id!r}{hint}: qnet {command} takes one of {ids}")
 
 
-def _cmd_rollout(args) -> int:
+def rollout_table(args, progress: bool = True) -> str:
+    """The markdown table ``qnet rollout`` prints for parsed arguments ``args`` (also used by
+    scripts/readme_tables.py, so README tables are exactly the command's output)."""
     import gymnasium as gym
     from tqdm import tqdm
 
     from .baselines import policy_names
-    from .rollout import markdown_table, run_episodes
+    from .rollout import markdown_table, metric_keys, run_episodes
 
     config = load_config_arg(args.config)
     _check_qnet_env(args.env, "rollout")
@@ -74,23 +76,24 @@ def _cmd_rollout(args) -> int:
     names = policy_names(args.env, env) if args.policy == "all" else [args.policy]
     results = []
     for name in names:
-        with tqdm(
-            total=args.episodes, desc=name, unit="ep", disable=args.episodes < 2, leave=False
-        ) as bar:
+        hide = args.episodes < 2 or not progress
+        with tqdm(total=args.episodes, desc=name, unit="ep", disable=hide, leave=False) as bar:
 
             def tick(ret, bar=bar):
                 bar.update(1)
                 bar.set_postfix(ret=f"{ret:.2f}")
 
             results.append(run_episodes(args.env, name, args.episodes, args.seed, config, tick))
-    from .rollout import metric_keys
+    return markdown_table(results, metric_keys(env))
 
-    keys = metric_keys(gym.make(args.env))
+
+def _cmd_rollout(args) -> int:
+    table = rollout_table(args)
     print(
         f"{args.env}: {args.episodes} episodes, seeds {args.seed}..{args.seed + args.episodes - 1}"
     )
     print("mean ± 95% CI (Student t) over episodes; metrics are end-of-episode info values\n")
-    print(markdown_table(results, keys))
+    print(table)
     return 0
 
 
