@@ -154,11 +154,7 @@ class RepeaterChainCore:
     def known_right(self) -> np.ndarray:
         return (self.status == PAIR) & (self.ready_r <= self.t[:, None])
 
-    def left_records(self) -> np.ndarray:
-        """(B, n, M) record of each left memory, -1 where none (clipped copies index safely)."""
-        return self.lrec
-
-    def _gather(self, arr: np.ndarray, rec: np.ndarray) -> np.ndarray:
+    def gather(self, arr: np.ndarray, rec: np.ndarray) -> np.ndarray:
         """arr[env, rec] for a (B, ...) record index array; rec < 0 reads record 0."""
         rows = self.rows.reshape((-1,) + (1,) * (rec.ndim - 1))
         return arr[rows, np.maximum(rec, 0)]
@@ -361,10 +357,8 @@ class RepeaterChainCore:
         assert live.sum() == held.sum(), "records and held left memories disagree"
         pairs = self.coef[self.status == PAIR]
         assert np.all(pairs >= -1e-12) and np.allclose(pairs.sum(axis=-1), 1.0)
-        assert np.all(
-            self.born[self.status == PAIR]
-            <= np.repeat(self.t, self.P).reshape(self.num_envs, self.P)[self.status == PAIR]
-        )
+        ages = (self.t[:, None] - self.born)[self.status == PAIR]
+        assert np.all(ages >= 0), "a pair was born in the future"
 
 
 def key_fraction(f):

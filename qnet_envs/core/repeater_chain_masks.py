@@ -32,7 +32,7 @@ def node_masks(core) -> np.ndarray:
     known_r = core.known_right()
     right_known = known_l.reshape(B, n - 1, m)  # node x's right memory s knows its frame
     lrec, held = _left_side(core)
-    left_known = held & core._gather(known_r, lrec)
+    left_known = held & core.gather(known_r, lrec)
     swap = left_known[:, :-1, :, None] & right_known[:, 1:, None, :]
     mask[:, 1:-1, cd.swap0 : cd.purify0] = swap.reshape(B, n - 2, m * m)
     both = (known_l & known_r).reshape(B, n - 1, m)
@@ -42,7 +42,7 @@ def node_masks(core) -> np.ndarray:
         mask[:, :-1, cd.purify0 + j] = both[..., s1] & both[..., s2] & same
     status = core.status.reshape(B, n - 1, m)
     mask[:, :-1, cd.discard_right0 : cd.discard_left0] = (status == PAIR) | (status == LOST)
-    left_status = core._gather(core.status, lrec)
+    left_status = core.gather(core.status, lrec)
     detached = ~held & (core.lrelease[:, 1:] > t)
     mask[:, 1:, cd.discard_left0 :] = (held & (left_status == PAIR)) | detached
     return mask
@@ -71,8 +71,8 @@ def local_views(core) -> np.ndarray:
         fid.reshape(B, n - 1, m),
     )
     lrec, held = _left_side(core)
-    known = held & core._gather(core.known_right(), lrec)
-    lst = core._gather(st, lrec)
+    known = held & core.gather(core.known_right(), lrec)
+    lst = core.gather(st, lrec)
     pending = (held & (lst == PAIR) & ~known) | (~held & (core.lrelease[:, 1:] > t[..., None]))
     _fill(
         out[:, 1:, :m],
@@ -80,8 +80,8 @@ def local_views(core) -> np.ndarray:
         known,
         pending,
         core.rec_node[np.maximum(lrec, 0)] / (n - 1),
-        core._gather(age, lrec),
-        core._gather(fid, lrec),
+        core.gather(age, lrec),
+        core.gather(fid, lrec),
     )
     return out
 
