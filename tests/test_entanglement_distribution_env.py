@@ -350,3 +350,43 @@ def test_counter_rng_is_uniform_and_streams_are_independent():
     assert stats.kstest(a, "uniform").pvalue > 1e-3
     assert abs(np.corrcoef(a, b)[0, 1]) < 0.01
     assert len(np.unique(keys)) == 2000
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(3, 10),
+    m=st.integers(1, 8),
+    length=st.floats(0.01, 1000.0),
+    slot=st.one_of(st.none(), st.floats(1e-9, 10.0)),
+    t_dep=st.one_of(st.none(), st.floats(1e-9, 1e6)),
+    t_deph=st.one_of(st.none(), st.floats(1e-9, 1e6)),
+    gate=st.floats(0.0, 1.0),
+    meas=st.floats(0.5, 1.0),
+    p_gen=st.one_of(st.none(), st.floats(1e-6, 1.0)),
+    objective=st.sampled_from(["pairs_above_target", "fidelity", "key_rate", "delivery_time"]),
+    seed=st.integers(0, 1000),
+)
+def test_every_allowed_config_runs_with_finite_in_bounds_observations(
+    n, m, length, slot, t_dep, t_deph, gate, meas, p_gen, objective, seed
+):
+    """Allowed values never crash later: 60 random valid steps stay finite and in bounds."""
+    env = make(
+        n_nodes=n,
+        memories_per_side=m,
+        link_length_km=length,
+        slot_time_s=slot,
+        memory_depolarizing_time_s=t_dep,
+        memory_dephasing_time_s=t_deph,
+        gate_fidelity=gate,
+        meas_fidelity=meas,
+        generation_success=p_gen,
+        objective=objective,
+        horizon=60,
+    )
+    rng = np.random.default_rng(seed)
+    obs, info = env.reset(seed=seed)
+    for _ in range(60):
+        obs, r, te, tr, info = env.step(random_valid(rng, info))
+        assert env.observation_space.contains(obs) and np.isfinite(r)
+        if te or tr:
+            break
