@@ -180,6 +180,7 @@ class Offloading:
         # 3GPP TR 36.814 macro path loss, PL(dB) = 128.1 + 37.6 log10(d_km).
         self.path_gain = 10 ** (-(128.1 + 37.6 * np.log10(dist)) / 10)
         self.queues = [deque() for _ in range(self.n_mobile)]
+        self.last_dispatch: list[tuple[int, int, float]] = []  # (mobile, node, share), pictures
         self.server_free = [np.zeros(q.servers) for q in self.qpus]
         self.in_flight_parts = [[] for _ in self.qpus]  # finish times per node
         self.in_flight_tasks: dict[int, float] = {}
@@ -318,6 +319,7 @@ class Offloading:
         cfg = self.config
         slot_cost, invalid = 0.0, np.zeros(self.n_mobile, dtype=bool)
         self.received_last[:] = 0
+        self.last_dispatch = []
         for i in range(self.n_mobile):
             task = self.head(i)
             if task is None:
@@ -336,6 +338,7 @@ class Offloading:
                 slot_cost += self._end_unserved("failed")
                 continue
             latency, energy, cost, parts = result
+            self.last_dispatch += [(i, node, share) for node, share in shares if node != i]
             for node, finish in parts:
                 self.in_flight_parts[node].append(finish)
                 if self.n_mobile <= node < self.cloud:

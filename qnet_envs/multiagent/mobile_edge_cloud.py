@@ -173,7 +173,9 @@ class MobileEdgeCloudSmallParallelEnv(MobileEdgeCloudParallelEnv):
 
 
 def render_offloading(sim, mode):
-    """Text: per-node backlog and queue; picture: nodes placed in the area, coloured by backlog."""
+    """Text: per-node backlog and queue; picture: nodes placed in the area, coloured by backlog
+    (colour bar), with an arrow from each mobile to every node that took a share of its task
+    this slot (width by share; the cloud sits above the area)."""
     if mode == "ansi":
         lines = [f"slot={sim.slot} cost/task={sim.mean_cost_per_task():.3f} counts={sim.counts}"]
         for node in range(sim.cloud + 1):
@@ -200,14 +202,34 @@ def render_offloading(sim, mode):
         marker="s",
         label="edge",
     )
+    area = sim.config.area_km
+    cloud_xy = np.array([area / 2, area * 1.12])
+    ax.scatter(*cloud_xy, s=400, marker="^", c=[(color[-1], 0.4, 1 - color[-1])], label="cloud")
+    for mobile, node, share in sim.last_dispatch:
+        start = sim.mobile_xy[mobile]
+        end = cloud_xy if node == sim.cloud else sim.edge_xy[node - sim.n_mobile]
+        ax.annotate(
+            "", xy=end, xytext=start,
+            arrowprops={"arrowstyle": "->", "lw": 0.5 + 2.5 * share, "color": "dimgray"},
+        )  # fmt: skip
+    _backlog_colourbar(fig, ax)
     ax.set_title(
-        f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}",
-        fontsize=9,
+        f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}"
+        " (arrows: this slot's offloads)",
+        fontsize=8,
     )
     ax.legend(loc="upper right", fontsize=7)
-    ax.set_xlim(0, sim.config.area_km)
-    ax.set_ylim(0, sim.config.area_km)
+    ax.set_xlim(0, area)
+    ax.set_ylim(0, area * 1.25)
     return figure_to_rgb(fig)
+
+
+def _backlog_colourbar(fig, ax) -> None:
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+
+    cmap = LinearSegmentedColormap.from_list("backlog", [(0, 0.4, 1), (1, 0.4, 0)])
+    fig.colorbar(ScalarMappable(Normalize(0, 10), cmap), ax=ax, label="backlog (s)", shrink=0.7)
 
 
 def parallel_env(**kwargs) -> MobileEdgeCloudParallelEnv:
