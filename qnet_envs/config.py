@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+import numpy as np
+
 C = TypeVar("C")
 
 
@@ -84,10 +86,13 @@ def check_range(
         if part
     )
     kind = "an integer" if integer else "a number"
+    if isinstance(value, (np.integer, np.floating)):
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{field}={value!r} must be {kind} with {allowed}")
-    if integer and int(value) != value:
-        raise ValueError(f"{field}={value!r} must be an integer with {allowed}")
+    if integer and not isinstance(value, int):
+        # 4.0 would pass a range check and then fail later as an index or a count
+        raise ValueError(f"{field}={value!r} must be an integer (not a float) with {allowed}")
     if not integer and not math.isfinite(value):
         raise ValueError(f"{field}={value!r} must be finite with {allowed}")
     bad_low = low is not None and (value <= low if low_open else value < low)

@@ -75,7 +75,7 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 000 ((Com)2Net): the full joint decision (centre, device type, level)",
         summary="Com2Net with a MultiDiscrete action",
-        kwargs={"config": {"action_mode": "joint"}},
+        kwargs={"preset_config": {"action_mode": "joint"}},
     ),
     EnvSpec(
         id="qnet/QPUScheduling-v0",

@@ -76,3 +76,21 @@ def test_ci95_matches_student_t():
     lo, hi = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
     assert m == pytest.approx(x.mean())
     assert h == pytest.approx((hi - lo) / 2, rel=1e-3)
+
+
+def test_a_registered_variant_keeps_its_identity_under_a_user_config():
+    """Com2Net-joint-v0 registers action_mode='joint'; a user's config merges on top of it
+    instead of replacing it (it used to silently build the compact Discrete(4) env)."""
+    import gymnasium as gym
+
+    env = gym.make("qnet/Com2Net-joint-v0", config={"horizon": 40})
+    assert isinstance(env.action_space, gym.spaces.MultiDiscrete)
+    assert env.unwrapped.config.horizon == 40
+
+
+@pytest.mark.parametrize("value", [4.0, float("nan"), float("inf"), "4", None, True])
+def test_integer_fields_reject_floats_strings_none_and_bools(value):
+    import gymnasium as gym
+
+    with pytest.raises(ValueError, match="n_nodes"):
+        gym.make("qnet/EntanglementDistribution-v1", config={"n_nodes": value})

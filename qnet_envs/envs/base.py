@@ -17,14 +17,24 @@ class QnetEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
-    def __init__(self, config: dict | None = None, render_mode: str | None = None):
+    def __init__(
+        self,
+        config: dict | None = None,
+        render_mode: str | None = None,
+        preset_config: dict | None = None,
+    ):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode={render_mode!r} is not supported; use one of "
                 f"{self.metadata['render_modes']} or None"
             )
         self.render_mode = render_mode
-        self._configure(merge_config(self.defaults_for(config), config))
+        # An id's registered values (``preset_config``) are merged first and the user's config
+        # on top, so a user's config never silently replaces what makes the id what it is.
+        defaults = self.defaults_for(config)
+        if preset_config:
+            defaults = merge_config(defaults, preset_config)
+        self._configure(merge_config(defaults, config))
 
     @classmethod
     def default_config(cls):
