@@ -234,3 +234,22 @@ def test_best_response_is_the_slot_oracle_when_one_mobile_decides_alone():
         for n in ("best-response", "slot-oracle")
     )
     assert joint < alone
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda acts: {k: v for k, v in acts.items() if k != "mobile_0"},  # missing agent
+        lambda acts: {**acts, "mobile_99": acts["mobile_0"]},  # unknown agent
+        lambda acts: {("mobil_0" if k == "mobile_0" else k): v for k, v in acts.items()},
+        lambda acts: {},
+        lambda acts: list(acts.values()),
+        lambda acts: {**acts, "mobile_0": {"target": 0, "fraction": "0.5"}},
+    ],
+)
+def test_malformed_parallel_actions_raise(change):
+    env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0")
+    env.reset(seed=0)
+    acts = {a: env.action_space(a).sample() for a in env.agents}
+    with pytest.raises(ValueError):
+        env.step(change(acts))

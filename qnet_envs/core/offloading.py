@@ -232,10 +232,14 @@ class Offloading:
         return sum(f > self.now for f in self.in_flight_parts[node])
 
     def uplink_rate(self, mobile: int, edge: int) -> float:
-        """Shannon rate B log2(1 + P g / (N0 B)) of the mobile's link to an edge (bit/s)."""
+        """Shannon rate B log2(1 + P g / (N0 B)) of the mobile's link to an edge (bit/s).
+
+        log1p keeps the rate positive for the tiny SNRs of far, weak links (log2(1 + snr)
+        rounds to 0 below snr ~ 1e-16 and the upload time would divide by zero); the floor of
+        1e-300 bit/s only guards an SNR that underflows to exactly 0."""
         cfg = self.config
         snr = cfg.tx_power_w * self.gain[mobile, edge] / self.noise_w
-        return cfg.bandwidth_hz * math.log2(1.0 + snr)
+        return max(cfg.bandwidth_hz * math.log1p(snr) / math.log(2.0), 1e-300)
 
     def payload_bits(self, task: Task) -> float:
         """The input states' classical descriptions: states x 2^n amplitudes x 64 bits."""

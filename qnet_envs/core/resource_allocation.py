@@ -107,6 +107,8 @@ class ResourceAllocationConfig:
             ("detector_error_mean", 0.0, 0.5, False),
         ):
             check_interval(name, getattr(self, name), low, high, integer=integer)
+        # the observation scales demands by the largest one: it must be positive
+        check_range("qkd_demand_kbps[1]", self.qkd_demand_kbps[1], 0.0, 1e9, low_open=True)
         check_range("qubit_fidelity_spread", self.qubit_fidelity_spread, 0.0, 0.5)
         check_range("pair_fidelity_spread", self.pair_fidelity_spread, 0.0, 0.5)
         check_range("detector_error_spread", self.detector_error_spread, 0.0, 0.5)

@@ -171,7 +171,10 @@ class OffloadingViews:
             or not 0 <= first < space[key].n
         ):
             raise ValueError(f"{agent}: {key}={first!r} is not in {space[key]}")
-        frac = np.asarray(action["fraction"], dtype=np.float64).reshape(-1)
+        raw = np.asarray(action["fraction"])
+        if raw.dtype.kind not in "iuf":  # "0.5" would convert silently
+            raise ValueError(f"{agent}: fraction={action['fraction']!r} must be a number")
+        frac = raw.astype(np.float64).reshape(-1)
         if frac.size != 1 or not np.isfinite(frac[0]) or not 0.0 <= frac[0] <= 1.0:
             raise ValueError(
                 f"{agent}: fraction={action['fraction']!r} must be one number in [0, 1]"
@@ -179,7 +182,16 @@ class OffloadingViews:
         return int(first), float(frac[0])
 
     def apply(self, actions: dict) -> dict:
-        """Decode every agent's action (missing agents: local, no forwarding) and step the core."""
+        """Decode every agent's action and step the core. A missing, unknown or misspelled
+        agent key, or a container other than a dict, raises ``ValueError`` naming it."""
+        if not isinstance(actions, dict):
+            raise ValueError(
+                f"actions must be a dict agent -> action, got {type(actions).__name__}"
+            )
+        unknown = sorted(set(actions) - set(self.agents), key=str)
+        missing = [a for a in self.agents if a not in actions]
+        if unknown or missing:
+            raise ValueError(f"actions: unknown agents {unknown}, missing agents {missing}")
         mobile = [(0, 0.0)] * self.sim.n_mobile
         rules = [(0, 0.0)] * self.sim.n_edge
         for i, a in enumerate(self.mobile_agents):
