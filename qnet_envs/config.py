@@ -45,6 +45,9 @@ def _merge_fields(config, overrides, prefix):
         if key not in fields:
             raise ValueError(f"unknown config field {name!r}; allowed fields: {sorted(fields)}")
         current = getattr(config, key)
+        nested = dataclasses.is_dataclass(current) or isinstance(current, dict)
+        if nested and not (isinstance(value, Mapping) or dataclasses.is_dataclass(value)):
+            raise ValueError(f"{name}={value!r} must be a mapping of its fields")
         if dataclasses.is_dataclass(current) and isinstance(value, Mapping):
             value = _merge_fields(current, value, prefix=f"{name}.")
         elif isinstance(current, dict) and isinstance(value, Mapping):

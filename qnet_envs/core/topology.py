@@ -40,9 +40,14 @@ def build_graph(topology) -> nx.Graph:
                 raise ValueError(f"topology edge ({u}, {v}) has no 'length_km' attribute")
             g.add_edge(u, v, length_km=float(data["length_km"]))
     else:
+        if not isinstance(topology, (list, tuple)):
+            raise ValueError(
+                f"topology={topology!r} must be a preset name, a list of (u, v, length_km) "
+                "edges or a networkx graph"
+            )
         g = nx.Graph()
         for edge in topology:
-            if len(edge) != 3:
+            if not isinstance(edge, (list, tuple)) or len(edge) != 3:
                 raise ValueError(f"topology edge {edge!r} must be (u, v, length_km)")
             u, v, length = edge
             g.add_edge(u, v, length_km=float(length))

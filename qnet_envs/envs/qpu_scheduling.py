@@ -38,6 +38,8 @@ class QPUSchedulingConfig:
     def validate(self) -> None:
         self.instance.validate()
         check_range("window", self.window, 1, 64, integer=True)
+        if not isinstance(self.chunks, (list, tuple)):
+            raise ValueError(f"chunks={self.chunks!r} must be a list of fractions in (0, 1]")
         if not self.chunks:
             raise ValueError("chunks=() must hold at least one fraction in (0, 1]")
         for i, c in enumerate(self.chunks):
