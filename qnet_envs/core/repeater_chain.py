@@ -229,12 +229,10 @@ class RepeaterChainCore:
             gain = np.where(have, key_fraction(fids), 0.0).sum(axis=1)
         else:
             gain = -np.ones(self.num_envs)
-        return (
-            gain
-            - cfg.attempt_cost * attempts
-            - cfg.memory_cost * self.occupied_memories()
-            - cfg.invalid_action_penalty * invalid
-        )
+        reward = gain - cfg.attempt_cost * attempts - cfg.invalid_action_penalty * invalid
+        if cfg.memory_cost:
+            reward = reward - cfg.memory_cost * self.occupied_memories()
+        return reward
 
     # --- phases -----------------------------------------------------------------------------
     def _cutoff(self) -> None:
@@ -329,6 +327,8 @@ class RepeaterChainCore:
     def _new_pairs(self, env, rec, link, u) -> None:
         """Heralded pairs in records ``rec``: fidelity drawn from the record's uniforms, decayed
         over the memories' wait for the herald (one round trip of the link)."""
+        if not env.size:
+            return
         f = self.config.initial_fidelity.from_uniforms(
             u[env, self.P + rec], u[env, 2 * self.P + rec]
         )
