@@ -9,7 +9,10 @@ the value and the allowed range.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -45,6 +48,7 @@ def _merge_fields(config, overrides, prefix):
         if key not in fields:
             raise ValueError(f"unknown config field {name!r}; allowed fields: {sorted(fields)}")
         current = getattr(config, key)
+        _check_type(name, value, _hints(type(config)).get(key))
         nested = dataclasses.is_dataclass(current) or isinstance(current, dict)
         if nested and not (isinstance(value, Mapping) or dataclasses.is_dataclass(value)):
             raise ValueError(f"{name}={value!r} must be a mapping of its fields")
@@ -54,6 +58,46 @@ def _merge_fields(config, overrides, prefix):
             value = _merge_dict(current, value)
         changes[key] = value
     return dataclasses.replace(config, **changes)
+
+
+@functools.cache
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+_DESCRIBE = {bool: "True or False", int: "an integer", float: "a number", str: "a string",
+             tuple: "a list", dict: "a mapping", type(None): "null"}  # fmt: skip
+
+
+def _accepts(kind, value) -> bool:
+    if kind is object:
+        return True
+    if kind is type(None):
+        return value is None
+    if kind is bool:
+        return isinstance(value, (bool, np.bool_))
+    if isinstance(value, (bool, np.bool_)):
+        return False  # True is an int to Python, never a count or a quantity here
+    if kind is int:
+        return isinstance(value, (int, np.integer))
+    if kind is float:
+        return isinstance(value, (int, float, np.integer, np.floating))
+    if kind is tuple:
+        return isinstance(value, (list, tuple))
+    if kind is dict or dataclasses.is_dataclass(kind):
+        return isinstance(value, Mapping) or dataclasses.is_dataclass(value)
+    return isinstance(value, kind)
+
+
+def _check_type(name: str, value, hint) -> None:
+    """Type-check a config value against its field's annotation (unions allowed), so that a
+    string, None or bool where a number belongs is refused here, not met later."""
+    if hint is None:
+        return
+    kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if not any(_accepts(k, value) for k in kinds):
+        allowed = " or ".join(_DESCRIBE.get(k, getattr(k, "__name__", str(k))) for k in kinds)
+        raise ValueError(f"{name}={value!r} must be {allowed}")
 
 
 def _merge_dict(base: Mapping, override: Mapping) -> dict:
