@@ -268,5 +268,5 @@ class QPUSchedulingEnv(QnetEnv):
         left.tick_params(labelsize=7)
         right.set_xlabel("deadline slack (s): green on time, red late", fontsize=8)
         right.tick_params(labelsize=7)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.2, right=0.98, wspace=0.45, bottom=0.17, top=0.87)
         return figure_to_rgb(fig)

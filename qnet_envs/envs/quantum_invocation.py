@@ -341,5 +341,5 @@ class QuantumInvocationEnv(QnetEnv):
                   fontsize=7, loc="lower right")  # fmt: skip
         ax.tick_params(labelsize=8)
         ax.set_title("Quantum Invocation Policy: quantum path or classical fallback", fontsize=9)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.1)  # tight_layout: 2 draws
         return figure_to_rgb(fig)
