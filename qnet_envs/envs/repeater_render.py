@@ -72,21 +72,16 @@ def render_chain_rgb(core, i: int = 0) -> np.ndarray:
     def mem_xy(node, side, k):
         return node + (0.12 if side == "r" else -0.12), ys[k]
 
+    mems = []
     for x in range(n):
         ax.text(x, -0.22, f"node {x}", ha="center", fontsize=8)
         for side in ("l", "r"):
             if (side == "l" and x == 0) or (side == "r" and x == n - 1):
                 continue
-            for k in range(m):
-                ax.scatter(
-                    *mem_xy(x, side, k),
-                    marker="s",
-                    s=60,
-                    c="lightgrey",
-                    zorder=3,
-                    edgecolors="black",
-                    linewidths=0.5,
-                )
+            mems += [mem_xy(x, side, k) for k in range(m)]
+    xy = np.array(mems)
+    ax.scatter(xy[:, 0], xy[:, 1], marker="s", s=60, c="lightgrey", zorder=3,
+               edgecolors="black", linewidths=0.5)  # fmt: skip
     for rec in _records(core, i):
         x0, y0 = mem_xy(rec["a"], "r", rec["s"])
         x1, y1 = mem_xy(rec["b"], "l", rec["r"])
