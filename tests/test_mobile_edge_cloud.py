@@ -4,7 +4,6 @@
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pettingzoo.test import parallel_api_test
@@ -17,12 +16,6 @@ from qnet_envs.rollout import run_episodes
 
 GYM_IDS = ["qnet/MobileEdgeCloud-v0", "qnet/MobileEdgeCloud-small-v0"]
 PAR_IDS = [i for i in qnet_envs.parallel_env_ids() if "MobileEdgeCloud" in i]
-
-
-@pytest.mark.parametrize("env_id", GYM_IDS)
-@pytest.mark.parametrize("render_mode", [None, "ansi", "rgb_array"])
-def test_gym_front_passes_env_checker(env_id, render_mode):
-    check_env(gym.make(env_id, render_mode=render_mode).unwrapped, skip_render_check=False)
 
 
 @pytest.mark.parametrize("flat", [False, True])

@@ -4,10 +4,8 @@ once with what ran passing the independent feasibility checker."""
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rollouts import masked_trace
 
 import qnet_envs  # noqa: F401
 from qnet_envs.baselines import make_policy, policy_names
@@ -15,22 +13,6 @@ from qnet_envs.scheduling import check_schedule
 
 ENV_ID = "qnet/QPUScheduling-v0"
 SMALL = {"instance": {"n_jobs": 6}}
-
-
-@pytest.mark.parametrize("render_mode", [None, "ansi"])
-def test_env_checker(render_mode):
-    env = gym.make(ENV_ID, render_mode=render_mode).unwrapped
-    check_env(env, skip_render_check=False)
-    env.reset(seed=0)
-    if render_mode == "ansi":
-        assert "QPU" in env.render()
-
-
-def test_deterministic_many_steps_and_seed_matters():
-    a = masked_trace(gym.make(ENV_ID, config=SMALL).unwrapped, 3, 500)
-    b = masked_trace(gym.make(ENV_ID, config=SMALL).unwrapped, 3, 500)
-    c = masked_trace(gym.make(ENV_ID, config=SMALL).unwrapped, 4, 500)
-    assert a == b and a != c
 
 
 @pytest.mark.parametrize(

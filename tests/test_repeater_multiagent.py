@@ -2,21 +2,11 @@
 
 import numpy as np
 import pytest
-from pettingzoo.test import api_test, parallel_api_test
-from pettingzoo.utils.conversions import parallel_to_aec
 
 import qnet_envs
 from qnet_envs import make_parallel
 
 ENV_ID = "qnet/EntanglementDistribution-v1"
-
-
-def test_parallel_api_test():
-    parallel_api_test(make_parallel(ENV_ID), num_cycles=300)
-
-
-def test_aec_api_test_through_parallel_to_aec():
-    api_test(parallel_to_aec(make_parallel(ENV_ID)), num_cycles=300)
 
 
 def test_listed_among_parallel_ids():
