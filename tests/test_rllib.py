@@ -34,6 +34,12 @@ def test_ppo_iteration_on_gymnasium_env(local_ray):
     assert np.isfinite(result["env_runners"]["episode_return_mean"])
 
 
+def test_ppo_iteration_on_the_repeater_chain(local_ray):
+    """MultiDiscrete per-node actions with tuple info masks go through RLlib's PPO."""
+    result = _one_iteration("qnet/EntanglementDistribution-v1", {"horizon": 50})
+    assert result is not None
+
+
 def test_ppo_iteration_on_multiagent_offloading(local_ray):
     result = _one_iteration("qnet/MobileEdgeCloud-small-v0", {"horizon": 20})
     learners = result["learners"]

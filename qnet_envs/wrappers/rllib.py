@@ -78,13 +78,15 @@ def ppo_config(
     minibatch_size: int = 256,
     seed: int = 0,
 ):
-    """PPO on a qnet Gymnasium id, or on the offloading env if ``env_id`` is a PettingZoo id."""
+    """PPO on the multi-agent offloading env for its PettingZoo ids, else on the Gymnasium id
+    (the repeater chain's id, also a PettingZoo id, trains its centralised Gymnasium front)."""
     from ray.rllib.algorithms.ppo import PPOConfig
 
-    from ..registration import parallel_env_ids
+    from ..registration import PARALLEL_ENVS
 
+    offloading = {s.id for s in PARALLEL_ENVS if "mobile_edge_cloud" in s.entry_point}
     cfg = PPOConfig()
-    if env_id in parallel_env_ids():
+    if env_id in offloading:
         name = register_offloading(env_id, name=f"rllib:{env_id}")
         probe = make_parallel(env_id, config={**(env_config or {}), "flat_actions": True})
         cfg = cfg.environment(name, env_config=env_config or {}).multi_agent(
