@@ -143,8 +143,14 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
     meta = load_checkpoint(checkpoint)
     agent, env_id = meta["algo"], meta["env_id"]
     env_config = meta["config"].get("env_config") or None
-    act, _ = load_policy(agent, checkpoint)
-    returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress=True)
+    if agent == "ppo":
+        from . import ppo
+
+        act, _ = ppo.load_policy(checkpoint)
+        returns = ppo.evaluate(act, env_id, episodes, seed, env_config)
+    else:
+        act, _ = load_policy(agent, checkpoint)
+        returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress=True)
     rows = baseline_rows(env_id, episodes, seed, env_config)
     return {
         "env_id": env_id,
@@ -152,6 +158,55 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
         "table": results_table(agent, returns, rows),
         "mean": float(np.mean(returns)),
     }
+
+
+def ppo_job(
+    env_id: str,
+    steps: int | None,
+    seed: int,
+    config: dict | None,
+    run_dir: str | None,
+    resume: bool,
+    episodes: int = 10,
+    progress: bool = True,
+    overwrite: bool = False,
+) -> dict:
+    """Train MaskablePPO (any env with ``action_masks()``, Discrete or MultiDiscrete), then
+    compare its deterministic policy with the env's baselines on seeds 100000, 100001, ..."""
+    from . import ppo
+
+    config = dict(config or {})
+    name = run_dir or f"runs/ppo-{env_id.replace('/', '_')}-s{seed}"
+    overrides = {"seed": seed, "run_dir": name, "progress": progress, **config}
+    if steps is not None:
+        overrides["total_steps"] = steps
+    cfg = ppo.config_from(env_id, **overrides)
+    resume_from = prepare_run_dir(name, resume, overwrite)
+    t0 = time.perf_counter()
+    result = ppo.train(env_id, cfg, resume=resume_from)
+    seconds = time.perf_counter() - t0
+    summary = {
+        "run_dir": name,
+        "steps": result.global_step,
+        "seconds": seconds,
+        "parameters": result.parameters,
+        "interrupted": result.interrupted,
+    }
+    if result.interrupted:
+        summary["message"] = f"interrupted at step {result.global_step}; resume with --resume"
+        return summary
+    act, _ = ppo.load_policy(result.checkpoint)
+    returns = ppo.evaluate(act, env_id, episodes, 100_000, cfg.env_config)
+    rows = baseline_rows(env_id, episodes, 100_000, cfg.env_config)
+    table = results_table(f"ppo ({result.parameters:,} parameters)", returns, rows)
+    plot_learning_curve(result.curve, [], Path(name) / "learning_curve.png", f"ppo on {env_id}")
+    (Path(name) / "results.md").write_text(
+        f"# MaskablePPO on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s. "
+        f"Deterministic policy on seeds 100000..{100_000 + episodes - 1}, same seeds for the "
+        f"baselines.\n\n{table}\n"
+    )
+    summary.update(table=table, agent_mean=float(np.mean(returns)), checkpoint=result.checkpoint)
+    return summary
 
 
 def mappo_job(

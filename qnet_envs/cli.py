@@ -104,7 +104,7 @@ def _check_discrete(env_id: str, agent: str) -> None:
     if not isinstance(space, gym.spaces.Discrete):
         raise ValueError(
             f"--env {env_id}: --agent {agent} needs a Discrete action space, this env has {space}"
-            " (train MultiDiscrete envs with sb3-contrib's MaskablePPO: scripts/train_sb3.py)"
+            " (train MultiDiscrete envs with MaskablePPO: --agent ppo)"
         )
 
 
@@ -134,6 +134,20 @@ def _cmd_train(args) -> int:
                 f"roles; choose one of {offloading}"
             )
         summary = mappo_job(
+            env_id,
+            args.steps,
+            args.seed,
+            config,
+            args.run_dir,
+            args.resume,
+            args.eval_episodes,
+            overwrite=args.overwrite,
+        )
+    elif agent == "ppo":
+        from agents.jobs import ppo_job
+
+        env_id = args.env or DEFAULT_JOB["env"]
+        summary = ppo_job(
             env_id,
             args.steps,
             args.seed,
@@ -261,7 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "train", "train an agent (needs the agents extra); no flags: the default job"
     )
     p.add_argument(
-        "--agent", choices=["ddqn", "vqc", "mappo", "dt"], default=None, help="default: ddqn"
+        "--agent",
+        choices=["ddqn", "vqc", "ppo", "mappo", "dt"],
+        default=None,
+        help="default: ddqn; ppo: sb3-contrib MaskablePPO (Discrete or MultiDiscrete envs)",
     )
     p.add_argument(
         "--dataset", default=None, help="--agent dt: a Minari dataset id (see qnet collect)"

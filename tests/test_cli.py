@@ -48,7 +48,7 @@ def _one_line_error(argv, capsys, *needles):
         (["collect", "--env", "CartPole-v1"], ["--env", "qnet collect"]),
         (["rollout", "--env", "qnet/QKDProvisioning-v0", "--episodes", "0"], ["--episodes=0"]),
         (["train", "--eval-episodes", "0"], ["--eval-episodes=0"]),
-        (["train", "--env", "qnet/EntanglementDistribution-v1"], ["Discrete", "MaskablePPO"]),
+        (["train", "--env", "qnet/EntanglementDistribution-v1"], ["Discrete", "--agent ppo"]),
         (["train", "--config", "missing.json"], ["--config missing.json", "no such file"]),
         (["train", "--agent", "mappo", "--env", "qnet/EntanglementDistribution-v1"], ["mappo"]),
         (["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", "{bad"], ["not valid JSON"]),

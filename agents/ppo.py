@@ -1,0 +1,217 @@
+"""Masked PPO: sb3-contrib's ``MaskablePPO`` on any env that exposes ``action_masks()``.
+
+The standard masked on-policy baseline (Huang & Ontañón, "A closer look at invalid action
+masking in policy gradient algorithms", FLAIRS 2022; sb3-contrib's implementation), for
+Discrete and MultiDiscrete actions alike: the repeater chain's per-node ``MultiDiscrete`` is
+what it is for. Hyperparameters come from ``agents/hyperparams/ppo.yml`` (rl-zoo style: one
+entry per env id, with how it was chosen), overridden by the job config.
+
+Checkpoints are the suite's own (``agents.common.save_checkpoint``: atomic, loaded with
+``torch.load(weights_only=True)``): the policy's and optimiser's state dicts, the config and the
+step count. Resuming continues from them with fresh rollouts, so a resumed run is a
+continuation, not a bit-exact replay of an uninterrupted one (SB3 does not expose its rollout
+buffer and environment state for that); say so wherever it matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+
+from .common import TrainResult, load_checkpoint, plain, save_checkpoint
+
+HYPERPARAMS = Path(__file__).with_name("hyperparams") / "ppo.yml"
+
+
+@dataclass
+class PPOConfig:
+    total_steps: int = 100_000
+    n_envs: int = 4
+    n_steps: int = 256
+    batch_size: int = 256
+    n_epochs: int = 10
+    learning_rate: float = 3e-4
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    ent_coef: float = 0.0
+    clip_range: float = 0.2
+    net_arch: list = field(default_factory=lambda: [64, 64])
+    seed: int = 0
+    env_config: dict | None = None
+    run_dir: str = "runs/ppo"
+    checkpoint_every: int = 20_000
+    tensorboard: bool = True
+    progress: bool = True
+
+    def validate(self) -> None:
+        from qnet_envs.config import check_range
+
+        for name in ("total_steps", "n_envs", "n_steps", "batch_size", "n_epochs"):
+            check_range(name, getattr(self, name), 1, 10**9, integer=True)
+        check_range("learning_rate", self.learning_rate, 0.0, 1.0, low_open=True)
+        check_range("gamma", self.gamma, 0.0, 1.0)
+        check_range("gae_lambda", self.gae_lambda, 0.0, 1.0)
+        check_range("ent_coef", self.ent_coef, 0.0, 10.0)
+        check_range("clip_range", self.clip_range, 0.0, 1.0, low_open=True)
+        check_range("checkpoint_every", self.checkpoint_every, 0, 10**12, integer=True)
+
+
+def hyperparams(env_id: str) -> dict:
+    """The ``default`` entry of ppo.yml with the env's own entry on top."""
+    import yaml
+
+    table = yaml.safe_load(HYPERPARAMS.read_text())
+    return {**table.get("default", {}), **(table.get(env_id) or {})}
+
+
+def config_from(env_id: str, **overrides) -> PPOConfig:
+    values = {**hyperparams(env_id), **overrides}
+    allowed = {f.name for f in fields(PPOConfig)}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(allowed)}")
+    cfg = PPOConfig(**values)
+    cfg.validate()
+    return cfg
+
+
+def _model(env_id: str, cfg: PPOConfig):
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3.common.env_util import make_vec_env
+
+    import qnet_envs  # noqa: F401  (registers the ids)
+
+    kwargs = {"config": cfg.env_config} if cfg.env_config else None
+    venv = make_vec_env(env_id, n_envs=cfg.n_envs, seed=cfg.seed, env_kwargs=kwargs)
+    return MaskablePPO(
+        "MlpPolicy",
+        venv,
+        n_steps=cfg.n_steps,
+        batch_size=cfg.batch_size,
+        n_epochs=cfg.n_epochs,
+        learning_rate=cfg.learning_rate,
+        gamma=cfg.gamma,
+        gae_lambda=cfg.gae_lambda,
+        ent_coef=cfg.ent_coef,
+        clip_range=cfg.clip_range,
+        policy_kwargs={"net_arch": list(cfg.net_arch)},
+        tensorboard_log=cfg.run_dir if cfg.tensorboard else None,
+        seed=cfg.seed,
+        device="cpu",
+        verbose=0,
+    )
+
+
+def _callback(cfg: PPOConfig, save, curve: list, start: int):
+    """Progress bar, episode returns for the learning curve, periodic checkpoints."""
+    from stable_baselines3.common.callbacks import BaseCallback
+    from tqdm import tqdm
+
+    class Hooks(BaseCallback):
+        def _on_training_start(self) -> None:
+            self.bar = tqdm(total=cfg.total_steps, initial=start, disable=not cfg.progress,
+                            desc="ppo", unit="step")  # fmt: skip
+
+        def _on_step(self) -> bool:
+            n = self.model.num_timesteps
+            self.bar.update(n - self.bar.n)
+            for info in self.locals.get("infos", []):
+                if "episode" in info:
+                    curve.append((n, float(info["episode"]["r"])))
+            if cfg.checkpoint_every and n // cfg.checkpoint_every > self._saved:
+                self._saved = n // cfg.checkpoint_every
+                save(n)
+            return True
+
+        def _on_training_end(self) -> None:
+            self.bar.close()
+
+    hooks = Hooks()
+    hooks._saved = start // cfg.checkpoint_every if cfg.checkpoint_every else 0
+    return hooks
+
+
+def train(env_id: str, config: PPOConfig | None = None, resume: str | None = None) -> TrainResult:
+    """Train MaskablePPO on ``env_id``; Ctrl-C saves a checkpoint and returns
+    ``interrupted=True``. ``resume`` continues from a checkpoint (see the module docstring)."""
+    cfg = config or PPOConfig()
+    cfg.validate()
+    torch.manual_seed(cfg.seed)
+    model = _model(env_id, cfg)
+    run_dir = Path(cfg.run_dir)
+    ckpt, curve, start = run_dir / "checkpoint.pt", [], 0
+    if resume:
+        state = load_checkpoint(resume)
+        model.policy.load_state_dict(state["policy"])
+        model.policy.optimizer.load_state_dict(state["optim"])
+        start, curve = int(state["global_step"]), [tuple(x) for x in state["curve"]]
+        model.num_timesteps = start
+
+    def save(step: int) -> None:
+        save_checkpoint(
+            ckpt,
+            {
+                "algo": "ppo",
+                "env_id": env_id,
+                "config": plain(asdict(cfg)),
+                "policy": model.policy.state_dict(),
+                "optim": model.policy.optimizer.state_dict(),
+                "global_step": step,
+                "curve": [list(x) for x in curve],
+            },
+        )
+
+    interrupted = False
+    try:
+        model.learn(
+            max(cfg.total_steps - start, 0),
+            callback=_callback(cfg, save, curve, start),
+            reset_num_timesteps=not resume,
+            tb_log_name="ppo",
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+    step = int(model.num_timesteps)
+    save(step)
+    params = sum(p.numel() for p in model.policy.parameters())
+    return TrainResult(str(run_dir), step, curve, [], str(ckpt), interrupted, params)
+
+
+def load_policy(checkpoint: str):
+    """A deterministic ``act(env) -> action`` reading the env's ``action_masks()``, and the
+    checkpoint's metadata."""
+    state = load_checkpoint(checkpoint)
+    cfg = PPOConfig(**{**state["config"], "n_envs": 1, "tensorboard": False})
+    model = _model(state["env_id"], cfg)
+    model.policy.load_state_dict(state["policy"])
+    model.policy.set_training_mode(False)
+
+    def act(obs, env):
+        action, _ = model.predict(
+            obs, action_masks=env.unwrapped.action_masks(), deterministic=True
+        )
+        return action
+
+    return act, state
+
+
+def evaluate(act, env_id: str, episodes: int, seed: int, env_config=None) -> list[float]:
+    """Returns of ``act`` on episodes seeded seed, seed+1, ... (masks from ``action_masks()``)."""
+    from .common import make_env
+
+    env = make_env(env_id, env_config)
+    out = []
+    for ep in range(episodes):
+        obs, info = env.reset(seed=seed + ep)
+        total, done = 0.0, False
+        while not done:
+            obs, r, te, tr, info = env.step(act(obs, env))
+            total += float(r)
+            done = te or tr
+        out.append(total)
+    return out
+
+
+__all__ = ["PPOConfig", "config_from", "evaluate", "load_policy", "train"]
