@@ -61,6 +61,20 @@ def prepare_run_dir(name: str, resume: bool, overwrite: bool) -> str | None:
     return None
 
 
+def run_summary(name: str, result, seconds: float) -> dict:
+    """What every job reports about its run; an interrupted run says how to resume."""
+    summary = {
+        "run_dir": name,
+        "steps": result.global_step,
+        "seconds": seconds,
+        "parameters": result.parameters,
+        "interrupted": result.interrupted,
+    }
+    if result.interrupted:
+        summary["message"] = f"interrupted at step {result.global_step}; resume with --resume"
+    return summary
+
+
 def train_job(
     agent: str,
     env_id: str,
@@ -96,15 +110,8 @@ def train_job(
     else:
         result = module.train(env_id, cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
-    summary = {
-        "run_dir": name,
-        "steps": result.global_step,
-        "seconds": seconds,
-        "parameters": result.parameters,
-        "interrupted": result.interrupted,
-    }
+    summary = run_summary(name, result, seconds)
     if result.interrupted:
-        summary["message"] = f"interrupted at step {result.global_step}; resume with --resume"
         return summary
     policy_ckpt = result.best_checkpoint or result.checkpoint
     act, _ = load_policy(agent, policy_ckpt, circuit)
@@ -185,15 +192,8 @@ def ppo_job(
     t0 = time.perf_counter()
     result = ppo.train(env_id, cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
-    summary = {
-        "run_dir": name,
-        "steps": result.global_step,
-        "seconds": seconds,
-        "parameters": result.parameters,
-        "interrupted": result.interrupted,
-    }
+    summary = run_summary(name, result, seconds)
     if result.interrupted:
-        summary["message"] = f"interrupted at step {result.global_step}; resume with --resume"
         return summary
     act, _ = ppo.load_policy(result.checkpoint)
     returns = ppo.evaluate(act, env_id, episodes, 100_000, cfg.env_config)

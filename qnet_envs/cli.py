@@ -121,6 +121,7 @@ def _cmd_train(args) -> int:
         return 2
     agent = args.agent or DEFAULT_JOB["agent"]
     config = load_job_config(args.config)
+    common = (args.steps, args.seed, config, args.run_dir, args.resume)  # every job's arguments
     if agent in ("ddqn", "vqc"):
         _check_discrete(args.env or DEFAULT_JOB["env"], agent)
     if agent == "mappo":
@@ -133,30 +134,12 @@ def _cmd_train(args) -> int:
                 f"--env {env_id}: --agent mappo trains the offloading env's mobile and edge "
                 f"roles; choose one of {offloading}"
             )
-        summary = mappo_job(
-            env_id,
-            args.steps,
-            args.seed,
-            config,
-            args.run_dir,
-            args.resume,
-            args.eval_episodes,
-            overwrite=args.overwrite,
-        )
+        summary = mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
     elif agent == "ppo":
         from agents.jobs import ppo_job
 
         env_id = args.env or DEFAULT_JOB["env"]
-        summary = ppo_job(
-            env_id,
-            args.steps,
-            args.seed,
-            config,
-            args.run_dir,
-            args.resume,
-            args.eval_episodes,
-            overwrite=args.overwrite,
-        )
+        summary = ppo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
     elif agent == "dt":
         from agents.jobs import dt_job
 
@@ -164,17 +147,7 @@ def _cmd_train(args) -> int:
             raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
         env_id = args.dataset
         episodes = args.eval_episodes
-        summary = dt_job(
-            args.dataset,
-            args.steps,
-            args.seed,
-            config,
-            args.run_dir,
-            args.resume,
-            args.root,
-            episodes,
-            overwrite=args.overwrite,
-        )
+        summary = dt_job(args.dataset, *common, args.root, episodes, overwrite=args.overwrite)
     else:
         env_id = args.env or DEFAULT_JOB["env"]
         default_steps = DEFAULT_JOB["steps"] if not args.env and not args.config else None
