@@ -3,6 +3,8 @@ and pairs whose classical messages are still in flight."""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from ..core.repeater_chain import ATTEMPT, LOST, PAIR
@@ -54,65 +56,82 @@ def render_chain_text(core, i: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
+_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def render_chain_rgb(core, i: int = 0) -> np.ndarray:
     """Nodes as columns of memory squares (left memories, right memories); pairs as arcs
     coloured by true fidelity (colour bar), dashed while their messages are in flight; grey
-    dotted links are attempts awaiting their herald."""
-    from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-    from matplotlib.lines import Line2D
+    dotted links are attempts awaiting their herald. The static parts (memories, labels,
+    colour bar, legend) are drawn once per core; each frame redraws only the pairs."""
+    canvas = _CANVASES.get(core)
+    if canvas is None or canvas.shape != (core.n, core.m):
+        canvas = _CANVASES[core] = _ChainCanvas(core.n, core.m)
+    return canvas.draw(core, i)
 
-    n, m = core.n, core.m
-    fig = new_figure(7.0, 3.4)
-    ax = fig.add_subplot()
-    cmap, norm = colormaps["viridis"], Normalize(0.5, 1.0)
-    ys = np.linspace(0, 0.12 * (m - 1), m)
 
-    def mem_xy(node, side, k):
-        return node + (0.12 if side == "r" else -0.12), ys[k]
+class _ChainCanvas:
+    def __init__(self, n: int, m: int):
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+        from matplotlib.lines import Line2D
 
-    mems = []
-    for x in range(n):
-        ax.text(x, -0.22, f"node {x}", ha="center", fontsize=8)
-        for side in ("l", "r"):
-            if (side == "l" and x == 0) or (side == "r" and x == n - 1):
-                continue
-            mems += [mem_xy(x, side, k) for k in range(m)]
-    xy = np.array(mems)
-    ax.scatter(xy[:, 0], xy[:, 1], marker="s", s=60, c="lightgrey", zorder=3,
-               edgecolors="black", linewidths=0.5)  # fmt: skip
-    for rec in _records(core, i):
-        x0, y0 = mem_xy(rec["a"], "r", rec["s"])
-        x1, y1 = mem_xy(rec["b"], "l", rec["r"])
-        span = rec["b"] - rec["a"]
-        xs = np.linspace(x0, x1, 40)
-        arc = (y0 + (y1 - y0) * (xs - x0) / (x1 - x0)) + 0.18 * span * np.sin(
-            np.pi * (xs - x0) / (x1 - x0)
+        self.shape = (n, m)
+        self.fig = fig = new_figure(7.0, 3.4)
+        self.ax = ax = fig.add_subplot()
+        self.cmap, self.norm = colormaps["viridis"], Normalize(0.5, 1.0)
+        self.ys = np.linspace(0, 0.12 * (m - 1), m)
+        mems = []
+        for x in range(n):
+            ax.text(x, -0.22, f"node {x}", ha="center", fontsize=8)
+            for side in ("l", "r"):
+                if (side == "l" and x == 0) or (side == "r" and x == n - 1):
+                    continue
+                mems += [self.mem_xy(x, side, k) for k in range(m)]
+        xy = np.array(mems)
+        ax.scatter(xy[:, 0], xy[:, 1], marker="s", s=60, c="lightgrey", zorder=3,
+                   edgecolors="black", linewidths=0.5)  # fmt: skip
+        fig.colorbar(ScalarMappable(norm=self.norm, cmap=self.cmap), ax=ax,
+                     label="pair fidelity", shrink=0.8)  # fmt: skip
+        ax.legend(
+            handles=[
+                Line2D([], [], color="black", lw=2, label="pair (frame known)"),
+                Line2D([], [], color="black", lw=2, ls="--", label="messages in flight"),
+                Line2D([], [], color="grey", lw=1.5, ls=":", label="attempt awaiting herald"),
+            ],
+            loc="upper left",
+            fontsize=7,
         )
-        if rec["status"] == ATTEMPT:
-            ax.plot(xs, arc, ls=":", color="grey", lw=1.5)
-        elif rec["status"] == PAIR:
-            ax.plot(
-                xs, arc, ls="--" if rec["in_flight"] else "-", color=cmap(norm(rec["true"])), lw=2.2
-            )
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="pair fidelity", shrink=0.8)
-    ax.legend(
-        handles=[
-            Line2D([], [], color="black", lw=2, label="pair (frame known)"),
-            Line2D([], [], color="black", lw=2, ls="--", label="messages in flight"),
-            Line2D([], [], color="grey", lw=1.5, ls=":", label="attempt awaiting herald"),
-        ],
-        loc="upper left",
-        fontsize=7,
-    )
-    st = core.stats
-    ax.set_title(
-        f"slot {int(core.t[i])}  delivered {int(st['delivered'][i])}  "
-        f"(>= target {int(st['delivered_above_target'][i])})",
-        fontsize=9,
-    )
-    ax.set_xlim(-0.5, n - 0.5)
-    ax.set_ylim(-0.3, 0.25 + 0.18 * (n - 1) + ys[-1])
-    ax.axis("off")
-    return figure_to_rgb(fig)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(-0.3, 0.25 + 0.18 * (n - 1) + self.ys[-1])
+        ax.axis("off")
+        self.lines: list = []
+
+    def mem_xy(self, node, side, k):
+        return node + (0.12 if side == "r" else -0.12), self.ys[k]
+
+    def draw(self, core, i: int) -> np.ndarray:
+        for line in self.lines:
+            line.remove()
+        self.lines = []
+        ax = self.ax
+        for rec in _records(core, i):
+            x0, y0 = self.mem_xy(rec["a"], "r", rec["s"])
+            x1, y1 = self.mem_xy(rec["b"], "l", rec["r"])
+            xs = np.linspace(x0, x1, 40)
+            frac = (xs - x0) / (x1 - x0)
+            arc = y0 + (y1 - y0) * frac + 0.18 * (rec["b"] - rec["a"]) * np.sin(np.pi * frac)
+            if rec["status"] == ATTEMPT:
+                self.lines += ax.plot(xs, arc, ls=":", color="grey", lw=1.5)
+            elif rec["status"] == PAIR:
+                style = "--" if rec["in_flight"] else "-"
+                colour = self.cmap(self.norm(rec["true"]))
+                self.lines += ax.plot(xs, arc, ls=style, color=colour, lw=2.2)
+        st = core.stats
+        ax.set_title(
+            f"slot {int(core.t[i])}  delivered {int(st['delivered'][i])}  "
+            f"(>= target {int(st['delivered_above_target'][i])})",
+            fontsize=9,
+        )
+        return figure_to_rgb(self.fig)
