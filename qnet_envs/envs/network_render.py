@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import networkx as nx
 import numpy as np
 
@@ -20,6 +22,29 @@ def layout(graph) -> dict:
     return _LAYOUTS[key]
 
 
+_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _canvas(graph, with_nodes: bool, link_cmap, node_cmap):
+    """The figure for this graph, made once with its colour bars; each frame clears only the
+    map's axes (a new figure and colour bars per frame cost about half the frame time)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    key = (with_nodes,)
+    if _CANVASES.get(graph, (None, None, None))[2] != key:
+        fig = new_figure(6.4, 4.8)
+        ax = fig.add_subplot()
+        norm = Normalize(0.0, 1.0)
+        fig.colorbar(ScalarMappable(norm, link_cmap), ax=ax, label="link load", shrink=0.6)
+        if with_nodes:
+            fig.colorbar(ScalarMappable(norm, node_cmap), ax=ax, label="node load", shrink=0.6)
+        _CANVASES[graph] = (fig, ax, key)
+    fig, ax, _ = _CANVASES[graph]
+    ax.clear()
+    return fig, ax
+
+
 def render_network(graph, link_load, node_load, title: str, mode: str):
     """``ansi``: a table of link (and node) loads; ``rgb_array``: the graph with links coloured
     by load (green idle, red full) and nodes by their load when given."""
@@ -36,25 +61,20 @@ def render_network(graph, link_load, node_load, title: str, mode: str):
             lines.append("node load: " + " ".join(f"{x:.2f}" for x in node_load))
         return "\n".join(lines) + "\n"
     from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
 
-    fig = new_figure(6.4, 4.8)
-    ax = fig.add_subplot()
+    link_cmap, node_cmap = colormaps["RdYlGn_r"], colormaps["cool"]
+    fig, ax = _canvas(graph, node_load is not None, link_cmap, node_cmap)
     pos = layout(graph)
-    link_cmap, node_cmap, norm = colormaps["RdYlGn_r"], colormaps["cool"], Normalize(0.0, 1.0)
     for u, v in edges:
         x = float(np.clip(link_load[eidx[(u, v)]], 0.0, 1.0))
         (x0, y0), (x1, y1) = pos[u], pos[v]
         ax.plot([x0, x1], [y0, y1], color=link_cmap(x), lw=1 + 4 * x)
-    fig.colorbar(ScalarMappable(norm, link_cmap), ax=ax, label="link load", shrink=0.6)
     xy = np.array([pos[n] for n in sorted(graph.nodes)])
     if node_load is None:
         ax.scatter(xy[:, 0], xy[:, 1], s=250, c="tab:blue", zorder=3)
     else:
         loads = np.clip(np.asarray(node_load, dtype=float), 0.0, 1.0)
         ax.scatter(xy[:, 0], xy[:, 1], s=250, c=node_cmap(loads), zorder=3)
-        fig.colorbar(ScalarMappable(norm, node_cmap), ax=ax, label="node load", shrink=0.6)
     for n in graph.nodes:
         ax.annotate(str(n), pos[n], ha="center", va="center", color="white", fontsize=8, zorder=4)
     ax.set_title(title, fontsize=9)
