@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 
@@ -19,3 +21,18 @@ def figure_to_rgb(fig) -> np.ndarray:
     """Draw ``fig`` and return its pixels as an (H, W, 3) uint8 array."""
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cached_canvas(owner, key, build):
+    """The drawing state ``build()`` makes for ``owner`` (the env, core or topology a picture
+    belongs to), made once per ``key`` and reused for every frame: a new figure with its colour
+    bars and legends each frame costs about half a frame's time. Weakly keyed, so it goes with
+    its owner; copies and unpickled envs build their own."""
+    entry = _CANVASES.get(owner)
+    if entry is None or entry[0] != key:
+        entry = (key, build())
+        _CANVASES[owner] = entry
+    return entry[1]

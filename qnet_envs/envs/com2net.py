@@ -299,10 +299,11 @@ class Com2NetEnv(QnetEnv):
     def _render_rgb(self) -> np.ndarray:
         """Busy fraction of each centre's CPU, GPU and FPGA units (bars, legend); centres whose
         WAN link is down are hatched."""
-        from ..rendering import figure_to_rgb, new_figure
+        from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
         sim = self.sim
-        fig = new_figure(6.4, 3.2)
+        fig = cached_canvas(self, None, lambda: new_figure(6.4, 3.2))
+        fig.clear()  # a plain figure: re-adding the one axes is as cheap as clearing it
         ax = fig.add_subplot()
         names = [c[0] for c in sim.centres]
         x = np.arange(len(names))

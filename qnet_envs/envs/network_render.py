@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import weakref
-
 import networkx as nx
 import numpy as np
 
 from ..core.topology import edge_index
-from ..rendering import figure_to_rgb, new_figure
+from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
 _LAYOUTS: dict = {}
 
@@ -22,25 +20,21 @@ def layout(graph) -> dict:
     return _LAYOUTS[key]
 
 
-_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _canvas(graph, with_nodes: bool, link_cmap, node_cmap):
-    """The figure for this graph, made once with its colour bars; each frame clears only the
-    map's axes (a new figure and colour bars per frame cost about half the frame time)."""
+    """This topology's figure with its colour bars (made once); the map's axes cleared."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    key = (with_nodes,)
-    if _CANVASES.get(graph, (None, None, None))[2] != key:
+    def build():
         fig = new_figure(6.4, 4.8)
         ax = fig.add_subplot()
         norm = Normalize(0.0, 1.0)
         fig.colorbar(ScalarMappable(norm, link_cmap), ax=ax, label="link load", shrink=0.6)
         if with_nodes:
             fig.colorbar(ScalarMappable(norm, node_cmap), ax=ax, label="node load", shrink=0.6)
-        _CANVASES[graph] = (fig, ax, key)
-    fig, ax, _ = _CANVASES[graph]
+        return fig, ax
+
+    fig, ax = cached_canvas(graph, with_nodes, build)
     ax.clear()
     return fig, ax
 

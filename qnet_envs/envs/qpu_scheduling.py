@@ -250,9 +250,10 @@ class QPUSchedulingEnv(QnetEnv):
     def _render_rgb(self) -> np.ndarray:
         """Left: each QPU's remaining busy time. Right: the deadline slack of each job in the
         decision window (red when already late)."""
-        from ..rendering import figure_to_rgb, new_figure
+        from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
-        fig = new_figure(7.0, 3.2)
+        fig = cached_canvas(self, None, lambda: new_figure(7.0, 3.2))
+        fig.clear()
         left, right = fig.subplots(1, 2)
         sim = self.sim
         if sim is not None:

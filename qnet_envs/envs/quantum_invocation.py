@@ -322,9 +322,10 @@ class QuantumInvocationEnv(QnetEnv):
     def _render_rgb(self) -> np.ndarray:
         """The hardware state the invocation policy sees (QPUs up, queue) and the current job
         (size, deadline, quality target), as labelled bars."""
-        from ..rendering import figure_to_rgb, new_figure
+        from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
-        fig = new_figure(6.4, 3.0)
+        fig = cached_canvas(self, None, lambda: new_figure(6.4, 3.0))
+        fig.clear()
         ax = fig.add_subplot()
         j = self._job
         labels = ["QPUs up", "queue", "job qubits n", "deadline (s)", "target x 10"]

@@ -3,12 +3,10 @@ and pairs whose classical messages are still in flight."""
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from ..core.repeater_chain import ATTEMPT, LOST, PAIR
-from ..rendering import figure_to_rgb, new_figure
+from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
 
 def _records(core, i=0):
@@ -56,17 +54,12 @@ def render_chain_text(core, i: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def render_chain_rgb(core, i: int = 0) -> np.ndarray:
     """Nodes as columns of memory squares (left memories, right memories); pairs as arcs
     coloured by true fidelity (colour bar), dashed while their messages are in flight; grey
     dotted links are attempts awaiting their herald. The static parts (memories, labels,
     colour bar, legend) are drawn once per core; each frame redraws only the pairs."""
-    canvas = _CANVASES.get(core)
-    if canvas is None or canvas.shape != (core.n, core.m):
-        canvas = _CANVASES[core] = _ChainCanvas(core.n, core.m)
+    canvas = cached_canvas(core, (core.n, core.m), lambda: _ChainCanvas(core.n, core.m))
     return canvas.draw(core, i)
 
 
@@ -77,7 +70,6 @@ class _ChainCanvas:
         from matplotlib.colors import Normalize
         from matplotlib.lines import Line2D
 
-        self.shape = (n, m)
         self.fig = fig = new_figure(7.0, 3.4)
         self.ax = ax = fig.add_subplot()
         self.cmap, self.norm = colormaps["viridis"], Normalize(0.5, 1.0)

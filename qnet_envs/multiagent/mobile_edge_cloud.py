@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 from pettingzoo import ParallelEnv
 
 from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..rendering import figure_to_rgb, new_figure
+from ..rendering import cached_canvas, figure_to_rgb, new_figure
 from .base import check_render_mode, render_human, with_max_cycles
 from .offloading_views import OffloadingViews
 
@@ -224,18 +222,16 @@ def render_offloading(sim, mode):
     return figure_to_rgb(fig)
 
 
-_CANVASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _canvas(sim):
-    """The figure of this simulation, made once with its colour bar; each frame clears only the
-    map's axes (a new figure and colour bar per frame cost about half the frame time)."""
-    if sim not in _CANVASES:
+    """This simulation's figure with its colour bar (made once); the map's axes cleared."""
+
+    def build():
         fig = new_figure(5.0, 5.0)
         ax = fig.add_subplot()
         _backlog_colourbar(fig, ax)
-        _CANVASES[sim] = (fig, ax)
-    fig, ax = _CANVASES[sim]
+        return fig, ax
+
+    fig, ax = cached_canvas(sim, None, build)
     ax.clear()
     return fig, ax
 
