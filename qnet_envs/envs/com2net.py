@@ -302,9 +302,13 @@ class Com2NetEnv(QnetEnv):
         from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
         sim = self.sim
-        fig = cached_canvas(self, None, lambda: new_figure(6.4, 3.2))
-        fig.clear()  # a plain figure: re-adding the one axes is as cheap as clearing it
-        ax = fig.add_subplot()
+
+        def build():
+            fig = new_figure(6.4, 3.2)
+            return fig, fig.add_subplot()
+
+        fig, ax = cached_canvas(self, None, build)
+        ax.clear()
         names = [c[0] for c in sim.centres]
         x = np.arange(len(names))
         for d, (label, colour) in enumerate(

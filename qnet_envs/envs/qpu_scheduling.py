@@ -252,9 +252,13 @@ class QPUSchedulingEnv(QnetEnv):
         decision window (red when already late)."""
         from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
-        fig = cached_canvas(self, None, lambda: new_figure(7.0, 3.2))
-        fig.clear()
-        left, right = fig.subplots(1, 2)
+        def build():
+            fig = new_figure(7.0, 3.2)
+            return fig, *fig.subplots(1, 2)
+
+        fig, left, right = cached_canvas(self, None, build)
+        left.clear()
+        right.clear()
         sim = self.sim
         if sim is not None:
             busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]

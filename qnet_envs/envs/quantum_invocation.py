@@ -324,9 +324,12 @@ class QuantumInvocationEnv(QnetEnv):
         (size, deadline, quality target), as labelled bars."""
         from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
-        fig = cached_canvas(self, None, lambda: new_figure(6.4, 3.0))
-        fig.clear()
-        ax = fig.add_subplot()
+        def build():
+            fig = new_figure(6.4, 3.0)
+            return fig, fig.add_subplot()
+
+        fig, ax = cached_canvas(self, None, build)
+        ax.clear()
         j = self._job
         labels = ["QPUs up", "queue", "job qubits n", "deadline (s)", "target x 10"]
         values = [0.0] * 5
