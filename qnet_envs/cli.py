@@ -109,7 +109,7 @@ def _check_discrete(env_id: str, agent: str) -> None:
 
 
 def _cmd_train(args) -> int:
-    from .registration import PARALLEL_ENVS
+    from .registration import offloading_env_ids
 
     try:
         from agents.jobs import DEFAULT_JOB, load_job_config, train_job
@@ -128,7 +128,7 @@ def _cmd_train(args) -> int:
         from agents.jobs import mappo_job
 
         env_id = args.env or "qnet/MobileEdgeCloud-v0"
-        offloading = [s.id for s in PARALLEL_ENVS if "mobile_edge_cloud" in s.entry_point]
+        offloading = offloading_env_ids()
         if env_id not in offloading:
             raise ValueError(
                 f"--env {env_id}: --agent mappo trains the offloading env's mobile and edge "

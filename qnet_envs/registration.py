@@ -139,6 +139,12 @@ def parallel_env_ids() -> list[str]:
     return [spec.id for spec in PARALLEL_ENVS]
 
 
+def offloading_env_ids() -> list[str]:
+    """The PettingZoo ids of the offloading env (mobile and edge roles), which MAPPO and the
+    RLlib multi-agent wrapper train; the repeater chain's PettingZoo id is not one of them."""
+    return [s.id for s in PARALLEL_ENVS if "mobile_edge_cloud" in s.entry_point]
+
+
 def make_parallel(env_id: str, **kwargs):
     """Build the PettingZoo ParallelEnv registered as ``env_id``, mirroring ``gym.make``."""
     for spec in PARALLEL_ENVS:

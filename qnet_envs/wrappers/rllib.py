@@ -82,11 +82,10 @@ def ppo_config(
     (the repeater chain's id, also a PettingZoo id, trains its centralised Gymnasium front)."""
     from ray.rllib.algorithms.ppo import PPOConfig
 
-    from ..registration import PARALLEL_ENVS
+    from ..registration import offloading_env_ids
 
-    offloading = {s.id for s in PARALLEL_ENVS if "mobile_edge_cloud" in s.entry_point}
     cfg = PPOConfig()
-    if env_id in offloading:
+    if env_id in offloading_env_ids():
         name = register_offloading(env_id, name=f"rllib:{env_id}")
         probe = make_parallel(env_id, config={**(env_config or {}), "flat_actions": True})
         cfg = cfg.environment(name, env_config=env_config or {}).multi_agent(
