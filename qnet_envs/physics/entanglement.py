@@ -49,30 +49,6 @@ def swap_fidelity(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     return 0.25 + 0.25 * gate_fidelity * (4.0 * meas_fidelity * meas_fidelity - 1.0) * w1 * w2
 
 
-def _bilateral_cnot(c1, c2):
-    """Bilateral CNOT from pair 1 onto pair 2, target measured in Z, kept when the bits agree.
-
-    With Bell labels (x, z) the CNOTs map (x1, z1)(x2, z2) -> (x1, z1^z2)(x1^x2, z2); keeping
-    x1 == x2 leaves the source in (x, z1^z2). Returns (coefficients, success probability).
-    Order (Phi+, Psi-, Psi+, Phi-) = labels (0,0), (1,1), (1,0), (0,1).
-    """
-    a0, a1, a2, a3 = (c1[..., i] for i in range(4))
-    b0, b1, b2, b3 = (c2[..., i] for i in range(4))
-    out = np.stack(
-        [
-            a0 * b0 + a3 * b3,  # Phi+ : Phi+Phi+ and Phi-Phi-
-            a2 * b1 + a1 * b2,  # Psi- : Psi+Psi- and Psi-Psi+
-            a2 * b2 + a1 * b1,  # Psi+ : Psi+Psi+ and Psi-Psi-
-            a0 * b3 + a3 * b0,  # Phi- : Phi+Phi- and Phi-Phi+
-        ],
-        axis=-1,
-    )
-    p = (a0 + a3) * (b0 + b3) + (a1 + a2) * (b1 + b2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = out / p[..., None]
-    return out, p
-
-
 def bbpssw(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     """BBPSSW recurrence purification of two Werner pairs: returns ``(f_out, p_success)``.
 
@@ -81,7 +57,7 @@ def bbpssw(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     F' = [F1 F2 + (1-F1)(1-F2)/9] / N,
     N = F1 F2 + F1 (1-F2)/3 + (1-F1) F2/3 + 5 (1-F1)(1-F2)/9 = p_success.
     The kept pair is twirled back to a Werner state of fidelity F'. This is the bilateral CNOT
-    of :func:`_bilateral_cnot` on Werner inputs, in closed form for hot paths; the tests check
+    of :func:`noisy_bilateral_cnot` (noiseless) on Werner inputs, in closed form for hot paths; the tests check
     it against a density-matrix simulation of the protocol. With ``gate_fidelity`` or
     ``meas_fidelity`` below 1 the noisy local operations of :func:`noisy_bilateral_cnot` apply
     (Duer, Briegel, Cirac & Zoller, PRA 59, 169 (1999)).
@@ -111,9 +87,7 @@ def dejmps(c1, c2, gate_fidelity=1.0, meas_fidelity=1.0):
     rot = [0, 3, 2, 1]  # the local rotations exchange Psi- and Phi-
     c1 = np.asarray(c1, dtype=float)[..., rot]
     c2 = np.asarray(c2, dtype=float)[..., rot]
-    if gate_fidelity != 1.0 or meas_fidelity != 1.0:
-        return noisy_bilateral_cnot(c1, c2, gate_fidelity, meas_fidelity)
-    return _bilateral_cnot(c1, c2)
+    return noisy_bilateral_cnot(c1, c2, gate_fidelity, meas_fidelity)
 
 
 # Bell labels as (x, z) bits in the (Phi+, Psi-, Psi+, Phi-) order, and the 16 input pairs of the
@@ -132,6 +106,10 @@ _ROUTE[0, np.flatnonzero(~_AGREE.ravel()), _OUT.ravel()[~_AGREE.ravel()]] = 1.0
 def noisy_bilateral_cnot(c1, c2, gate_fidelity=1.0, meas_fidelity=1.0):
     """Bilateral CNOT (pair 1 controls pair 2) with noisy gates and readout, pair 2 measured in Z
     at both ends, pair 1 kept when the two readouts agree. Returns ``(c_out, p_success)``.
+
+    Ideal part: with Bell labels (x, z) the CNOTs map (x1, z1)(x2, z2) -> (x1, z1^z2)(x1^x2, z2);
+    the readouts agree iff x1 == x2, leaving the source in (x1, z1^z2). With p = eta = 1 this is
+    the noiseless protocol exactly.
 
     Noise model of Duer, Briegel, Cirac & Zoller, PRA 59, 169 (1999), Sec. III (the same as
     :func:`swap_bell_diagonal`, Briegel et al., PRL 81, 5932 (1998), Eq. 2): each node's CNOT is
