@@ -24,27 +24,16 @@ from .. import physics
 from .counter_rng import uniforms
 from .repeater_chain_codec import RepeaterChainCodec
 from .repeater_chain_config import RepeaterChainConfig
-
-EMPTY, ATTEMPT, PAIR, LOST = 0, 1, 2, 3
-# Counter-based random streams (qnet_envs.core.counter_rng): one per kind of draw.
-# GEN_STREAM holds 3 draws per record: generation success, then the fidelity's two uniforms.
-GEN_STREAM, SWAP_STREAM, PURIFY_STREAM = range(3)
-N_FEATURES = 6  # per memory: attempting, known pair, pending, partner, age, fidelity
-MAX_AGE_OBS = 4.0
-STAT_KEYS = (
-    "attempts",
-    "generated",
-    "swaps",
-    "swap_failures",
-    "purifications",
-    "purification_failures",
-    "discarded",
-    "cutoff_discards",
-    "conflicts",
-    "pairs_lost",
-    "delivered",
-    "delivered_above_target",
+from .repeater_chain_layout import (
+    ATTEMPT,
+    EMPTY,
+    GEN_STREAM,
+    LOST,
+    PAIR,
+    STAT_KEYS,
 )
+from .repeater_chain_masks import local_views, node_masks
+from .repeater_chain_ops import apply_operations, deliver
 
 
 class RepeaterChainCore:
@@ -163,15 +152,11 @@ class RepeaterChainCore:
         """(B, n, K) validity of every node's choices at the current decision state (cached
         until the state changes; do not modify the returned array)."""
         if self._mask_cache is None:
-            from .repeater_chain_masks import node_masks
-
             self._mask_cache = node_masks(self)
         return self._mask_cache
 
     def local_views(self) -> np.ndarray:
         """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right)."""
-        from .repeater_chain_masks import local_views
-
         return local_views(self)
 
     def occupied_memories(self) -> np.ndarray:
@@ -188,8 +173,6 @@ class RepeaterChainCore:
         decoherence, arrival of classical messages (and deliveries they complete), then
         generation attempts on every free memory pair. Returns the slot's outcome arrays.
         """
-        from .repeater_chain_ops import apply_operations, deliver
-
         cfg = self.config
         valid_all = self.masks()
         self._mask_cache = None
@@ -226,7 +209,7 @@ class RepeaterChainCore:
         elif cfg.objective == "fidelity":
             gain = np.where(have, fids, 0.0).sum(axis=1)
         elif cfg.objective == "key_rate":
-            gain = np.where(have, key_fraction(fids), 0.0).sum(axis=1)
+            gain = np.where(have, physics.entanglement_key_fraction(fids), 0.0).sum(axis=1)
         else:
             gain = -np.ones(self.num_envs)
         reward = gain - cfg.attempt_cost * attempts - cfg.invalid_action_penalty * invalid
@@ -359,9 +342,3 @@ class RepeaterChainCore:
         assert np.all(pairs >= -1e-12) and np.allclose(pairs.sum(axis=-1), 1.0)
         ages = (self.t[:, None] - self.born)[self.status == PAIR]
         assert np.all(ages >= 0), "a pair was born in the future"
-
-
-def key_fraction(f):
-    """Secret-key fraction of delivered pairs of fidelity ``f``: BB84's asymptotic fraction
-    (Shor & Preskill 2000) at the BBM92 QBER of a Werner pair, 2(1 - F)/3."""
-    return physics.bb84_key_rate(physics.qber_from_fidelity(f))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .repeater_chain import ATTEMPT, LOST, MAX_AGE_OBS, N_FEATURES, PAIR
+from .repeater_chain_layout import ATTEMPT, LOST, MAX_AGE_OBS, N_FEATURES, PAIR
 
 
 def _left_side(core):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import physics
-from .repeater_chain import EMPTY, PAIR, PURIFY_STREAM, SWAP_STREAM, key_fraction
+from .repeater_chain_layout import EMPTY, PAIR, PURIFY_STREAM, SWAP_STREAM
 
 IDLE_OP, SWAP_OP, PURIFY_OP, DISCARD_RIGHT_OP, DISCARD_LEFT_OP = range(5)
 
@@ -158,5 +158,5 @@ def deliver(core, fids: np.ndarray, count: np.ndarray) -> np.ndarray:
     np.add.at(st["delivered"], env, 1)
     np.add.at(st["delivered_above_target"], env, (f >= core.config.target_fidelity).astype(int))
     np.add.at(core.fidelity_sum, env, f)
-    np.add.at(core.key_fraction_sum, env, key_fraction(f))
+    np.add.at(core.key_fraction_sum, env, physics.entanglement_key_fraction(f))
     return count + np.bincount(env, minlength=core.num_envs)

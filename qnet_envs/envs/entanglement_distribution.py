@@ -8,8 +8,9 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
+from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import RepeaterChainConfig, preset_defaults
+from ..core.repeater_chain_layout import N_FEATURES
 from .base import QnetEnv
 from .repeater_render import render_chain
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.repeater_chain import ATTEMPT, LOST, PAIR
+from ..core.repeater_chain_layout import ATTEMPT, LOST, PAIR
 from ..rendering import cached_canvas, figure_to_rgb, new_figure
 
 

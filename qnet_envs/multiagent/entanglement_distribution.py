@@ -9,8 +9,9 @@ from pettingzoo import ParallelEnv
 
 from ..config import check_choice, merge_config
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import N_FEATURES, RepeaterChainCore
+from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
+from ..core.repeater_chain_layout import N_FEATURES
 from ..envs.entanglement_distribution import step_info
 from ..envs.repeater_render import render_chain
 from .base import check_render_mode, render_human, with_max_cycles

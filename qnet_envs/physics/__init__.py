@@ -36,6 +36,7 @@ from .qkd import (
     decoy_bb84_key_rate,
     decoy_bb84_rate_from_terms,
     decoy_bb84_terms,
+    entanglement_key_fraction,
     qber_from_fidelity,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "dejmps",
     "dephase",
     "dephase_bell",
+    "entanglement_key_fraction",
     "depolarize",
     "fiber_transmittance",
     "heralded_attempt_time",

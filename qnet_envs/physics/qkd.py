@@ -41,6 +41,13 @@ def qber_from_fidelity(f):
     return 2.0 * (1.0 - np.asarray(f, dtype=float)) / 3.0
 
 
+def entanglement_key_fraction(f):
+    """Secret-key fraction of entangled pairs of fidelity ``f`` used for entanglement-based QKD:
+    BB84's asymptotic fraction (Shor & Preskill 2000) at the BBM92 QBER of a Werner pair,
+    :func:`bb84_key_rate` of :func:`qber_from_fidelity`."""
+    return bb84_key_rate(qber_from_fidelity(f))
+
+
 def decoy_bb84_key_rate(
     length_km,
     mu=0.48,

@@ -15,8 +15,9 @@ from gymnasium.vector.utils import batch_space
 
 from ..config import merge_config
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import N_FEATURES, STAT_KEYS, RepeaterChainCore
+from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
+from ..core.repeater_chain_layout import N_FEATURES, STAT_KEYS
 
 
 class EntanglementDistributionVectorEnv(VectorEnv):

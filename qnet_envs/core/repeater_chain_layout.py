@@ -1,0 +1,26 @@
+"""The repeater core's shared vocabulary: record statuses, random streams, observation
+features and statistics (a module of its own, so the core and its masks, views and operations
+import it without importing each other)."""
+
+from __future__ import annotations
+
+EMPTY, ATTEMPT, PAIR, LOST = 0, 1, 2, 3
+# Counter-based random streams (qnet_envs.core.counter_rng): one per kind of draw.
+# GEN_STREAM holds 3 draws per record: generation success, then the fidelity's two uniforms.
+GEN_STREAM, SWAP_STREAM, PURIFY_STREAM = range(3)
+N_FEATURES = 6  # per memory: attempting, known pair, pending, partner, age, fidelity
+MAX_AGE_OBS = 4.0
+STAT_KEYS = (
+    "attempts",
+    "generated",
+    "swaps",
+    "swap_failures",
+    "purifications",
+    "purification_failures",
+    "discarded",
+    "cutoff_discards",
+    "conflicts",
+    "pairs_lost",
+    "delivered",
+    "delivered_above_target",
+)
