@@ -162,8 +162,14 @@ def test_pettingzoo_api_tests(env_id):
         api_test(parallel_to_aec(qnet_envs.make_parallel(env_id)), num_cycles=200)
 
 
-def _parallel_trace(env_id, seed, steps=300):
-    env = qnet_envs.make_parallel(env_id)
+# every PettingZoo id with its default config, plus the offloading env's flat actions
+PARALLEL_CASES = [(i, None) for i in PARALLEL_IDS] + [
+    ("qnet/MobileEdgeCloud-v0", {"flat_actions": True})
+]
+
+
+def _parallel_trace(env_id, seed, config=None, steps=300):
+    env = qnet_envs.make_parallel(env_id, config=config)
     obs, infos = env.reset(seed=seed)
     for k, agent in enumerate(env.possible_agents):
         env.action_space(agent).seed(seed * 100 + k)
@@ -173,11 +179,13 @@ def _parallel_trace(env_id, seed, steps=300):
             obs, infos = env.reset()
         acts = {a: env.action_space(a).sample() for a in env.agents}
         obs, rew, term, trunc, infos = env.step(acts)
-        out.append((repr(sorted((a, repr(o)) for a, o in obs.items())), sorted(rew.items())))
+        observed = repr(sorted((a, repr(o)) for a, o in obs.items()))
+        out.append((observed, sorted(rew.items()), env.state().tobytes()))
     return out
 
 
-@pytest.mark.parametrize("env_id", PARALLEL_IDS)
-def test_pettingzoo_deterministic_over_many_steps_and_seed_matters(env_id):
-    assert _parallel_trace(env_id, 3) == _parallel_trace(env_id, 3)
-    assert _parallel_trace(env_id, 3) != _parallel_trace(env_id, 4)
+@pytest.mark.parametrize("env_id,config", PARALLEL_CASES)
+def test_pettingzoo_deterministic_over_many_steps_and_seed_matters(env_id, config):
+    a = _parallel_trace(env_id, 3, config)
+    assert a == _parallel_trace(env_id, 3, config)
+    assert a != _parallel_trace(env_id, 4, config)

@@ -26,34 +26,6 @@ def test_parallel_api(env_id, flat):
     )
 
 
-def parallel_trace(env_id, seed, steps=250, flat=False):
-    env = qnet_envs.make_parallel(env_id, config={"flat_actions": flat, "horizon": 80})
-    obs, infos = env.reset(seed=seed)
-    for k, a in enumerate(env.possible_agents):
-        env.action_space(a).seed(seed * 100 + k)
-    trace = []
-    for _ in range(steps):
-        if not env.agents:
-            obs, infos = env.reset()
-        acts = {a: env.action_space(a).sample() for a in env.agents}
-        obs, rew, term, trunc, infos = env.step(acts)
-        trace.append(
-            (
-                repr(sorted((a, o.tobytes()) for a, o in obs.items())),
-                sorted(rew.items()),
-                env.state().tobytes(),
-            )
-        )
-    return trace
-
-
-@pytest.mark.parametrize("flat", [False, True])
-def test_parallel_deterministic_over_many_steps_and_seed_matters(flat):
-    env_id = "qnet/MobileEdgeCloud-v0"
-    assert parallel_trace(env_id, 3, flat=flat) == parallel_trace(env_id, 3, flat=flat)
-    assert parallel_trace(env_id, 3, flat=flat) != parallel_trace(env_id, 4, flat=flat)
-
-
 def test_small_preset_and_config_merge():
     env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"qos": "energy"})
     assert len(env.possible_agents) == 5 and env.config.qos == "energy"
