@@ -63,7 +63,12 @@ class RepeaterChainCore:
         self.stats = {k: np.zeros(B, dtype=np.int64) for k in STAT_KEYS}
         self.fidelity_sum = np.zeros(B)
         self.key_fraction_sum = np.zeros(B)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """The state changed: forget the masks and the frame knowledge derived from it."""
         self._mask_cache = None
+        self._known_cache = None
 
     def _constants(self, cfg: RepeaterChainConfig) -> None:
         n = self.n
@@ -133,15 +138,24 @@ class RepeaterChainCore:
         sub[rows] = True
         self._generate(sub)
         self.counter[rows] += np.uint64(1)
-        self._mask_cache = None
+        self._invalidate()
 
     # --- views ------------------------------------------------------------------------------
+    def _known(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which pairs' frames the left and right ends know (cached until the state changes:
+        the masks and the views both read them every step)."""
+        if self._known_cache is None:
+            pair, t = self.status == PAIR, self.t[:, None]
+            self._known_cache = (pair & (self.ready_l <= t), pair & (self.ready_r <= t))
+        return self._known_cache
+
     def known_left(self) -> np.ndarray:
         """(B, P): the record is a pair whose left end knows its frame."""
-        return (self.status == PAIR) & (self.ready_l <= self.t[:, None])
+        return self._known()[0]
 
     def known_right(self) -> np.ndarray:
-        return (self.status == PAIR) & (self.ready_r <= self.t[:, None])
+        """(B, P): the record is a pair whose right end knows its frame."""
+        return self._known()[1]
 
     def gather(self, arr: np.ndarray, rec: np.ndarray) -> np.ndarray:
         """arr[env, rec] for a (B, ...) record index array; rec < 0 reads record 0."""
@@ -175,7 +189,7 @@ class RepeaterChainCore:
         """
         cfg = self.config
         valid_all = self.masks()
-        self._mask_cache = None
+        self._invalidate()
         chosen = np.take_along_axis(valid_all, actions[..., None], axis=2)[..., 0]
         invalid = (~chosen).sum(axis=1)
         acts = np.where(chosen, actions, 0)
@@ -189,6 +203,7 @@ class RepeaterChainCore:
         count = deliver(self, fids, count)
         attempts = self._generate(np.ones(self.num_envs, dtype=bool))
         self.counter += np.uint64(1)
+        self._invalidate()  # nothing read mid-slot may stay cached
         reward = self._reward(fids, count, attempts, invalid)
         terminated = (count > 0) if cfg.objective == "delivery_time" else np.zeros_like(count, bool)
         return {

@@ -24,11 +24,13 @@ def apply_operations(core, acts: np.ndarray) -> None:
     op = core.codec.op_of[acts]
     if not (op > IDLE_OP).any():
         return
-    lrec_at_decision = core.lrec.copy()
+    swapping = (op == SWAP_OP).any()
+    lrec_at_decision = core.lrec.copy() if swapping else None  # before discards change it
     consumed = np.zeros(core.status.shape, dtype=bool)
     _discards(core, acts, op, consumed)
     _purifications(core, acts, op, consumed)
-    _swaps(core, acts, op, consumed, lrec_at_decision)
+    if swapping:
+        _swaps(core, acts, op, consumed, lrec_at_decision)
 
 
 def _discards(core, acts, op, consumed) -> None:
