@@ -7,9 +7,17 @@ plugin entry points). PettingZoo envs are listed by :func:`parallel_env_ids` and
 
 from __future__ import annotations
 
+from .masks import component_masks
 from .registration import ENVS, PARALLEL_ENVS, make_parallel, parallel_env_ids, register_envs
 
 __version__ = "0.1.0"
-__all__ = ["ENVS", "PARALLEL_ENVS", "make_parallel", "parallel_env_ids", "register_envs"]
+__all__ = [
+    "ENVS",
+    "component_masks",
+    "PARALLEL_ENVS",
+    "make_parallel",
+    "parallel_env_ids",
+    "register_envs",
+]
 
 register_envs()

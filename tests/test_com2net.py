@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
+from qnet_envs import component_masks
 from qnet_envs.core.com2net import BANDWIDTH_SLOTS, SCENARIOS
 
 IDS = ["qnet/Com2Net-v0", "qnet/Com2Net-joint-v0"]
@@ -67,7 +68,9 @@ def test_scenarios_run(scenario):
     assert obs.shape == env.observation_space.shape
     done = False
     while not done:
-        obs, r, te, tr, info = env.step(env.action_space.sample(mask=info["action_mask"]))
+        obs, r, te, tr, info = env.step(
+            env.action_space.sample(mask=component_masks(env.action_space, info["action_mask"]))
+        )
         done = te or tr
     assert 0.0 <= info["tcr"] <= 1.0
 

@@ -17,6 +17,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import qnet_envs
+from qnet_envs import component_masks
 
 IDS = [spec.id for spec in qnet_envs.ENVS]
 VECTOR_IDS = [spec.id for spec in qnet_envs.ENVS if spec.vector_entry_point]
@@ -28,7 +29,9 @@ def _trace(env, seed: int, steps: int) -> list:
     env.action_space.seed(seed)
     out = [repr(obs)]
     for _ in range(steps):
-        obs, r, te, tr, info = env.step(env.action_space.sample(mask=info["action_mask"]))
+        obs, r, te, tr, info = env.step(
+            env.action_space.sample(mask=component_masks(env.action_space, info["action_mask"]))
+        )
         out.append((repr(obs), float(r), bool(te), bool(tr)))
         if te or tr:
             obs, info = env.reset()
@@ -59,7 +62,9 @@ def test_pickle_and_deepcopy_mid_episode_continue_identically(env_id):
     obs, info = env.reset(seed=3)
     env.action_space.seed(1)
     for _ in range(25):
-        obs, r, te, tr, info = env.step(env.action_space.sample(mask=info["action_mask"]))
+        obs, r, te, tr, info = env.step(
+            env.action_space.sample(mask=component_masks(env.action_space, info["action_mask"]))
+        )
         if te or tr:
             obs, info = env.reset()
     clones = [env, pickle.loads(pickle.dumps(env)), copy.deepcopy(env)]
@@ -68,7 +73,11 @@ def test_pickle_and_deepcopy_mid_episode_continue_identically(env_id):
         clone.action_space.seed(7)
         inf, out = info, []
         for _ in range(40):
-            o, r, te, tr, inf = clone.step(clone.action_space.sample(mask=inf["action_mask"]))
+            o, r, te, tr, inf = clone.step(
+                clone.action_space.sample(
+                    mask=component_masks(clone.action_space, inf["action_mask"])
+                )
+            )
             out.append((repr(o), float(r)))
             if te or tr:
                 break
@@ -112,9 +121,13 @@ def test_masked_out_actions_are_flagged_not_crashes(env_id):
     env.action_space.seed(0)
     flagged = 0
     for _ in range(200):
-        action = _masked_out(env.action_space, info["action_mask"])
+        action = _masked_out(
+            env.action_space, component_masks(env.action_space, info["action_mask"])
+        )
         if action is None:
-            action = env.action_space.sample(mask=info["action_mask"])
+            action = env.action_space.sample(
+                mask=component_masks(env.action_space, info["action_mask"])
+            )
             obs, r, te, tr, info = env.step(action)
         else:
             obs, r, te, tr, info = env.step(action)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
-from qnet_envs import physics
+from qnet_envs import component_masks, physics
 from qnet_envs.baselines import make_policy
 
 ENV_ID = "qnet/EntanglementDistribution-v1"
@@ -24,8 +24,8 @@ def make(**config):
     return gym.make(ENV_ID, config=config).unwrapped
 
 
-def random_valid(rng, info, p_invalid=0.0):
-    masks = info["action_mask"]
+def random_valid(rng, env, info, p_invalid=0.0):
+    masks = component_masks(env.action_space, info["action_mask"])
     return np.array(
         [
             rng.integers(len(m)) if rng.random() < p_invalid else rng.choice(np.flatnonzero(m))
@@ -39,7 +39,7 @@ def trace(env, seed, steps, p_invalid=0.0):
     rng = np.random.default_rng(seed)
     out = [obs.tobytes()]
     for _ in range(steps):
-        obs, r, te, tr, info = env.step(random_valid(rng, info, p_invalid))
+        obs, r, te, tr, info = env.step(random_valid(rng, env, info, p_invalid))
         out.append((obs.tobytes(), r))
         if te or tr:
             obs, info = env.reset()
@@ -121,8 +121,8 @@ def test_action_masks_is_the_flat_concatenation_of_info_masks():
     for _ in range(50):
         flat = env.action_masks()
         assert flat.dtype == bool and flat.shape == (int(env.action_space.nvec.sum()),)
-        np.testing.assert_array_equal(flat, np.concatenate(info["action_mask"]).astype(bool))
-        _, _, _, _, info = env.step(random_valid(np.random.default_rng(0), info))
+        np.testing.assert_array_equal(flat, info["action_mask"].astype(bool))
+        _, _, _, _, info = env.step(random_valid(np.random.default_rng(0), env, info))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -158,7 +158,7 @@ def test_invariants_hold_under_random_play(
     rng = np.random.default_rng(seed)
     obs, info = env.reset(seed=seed)
     for _ in range(150):
-        obs, r, te, tr, info = env.step(random_valid(rng, info, p_invalid))
+        obs, r, te, tr, info = env.step(random_valid(rng, env, info, p_invalid))
         env.core.check_invariants()
         assert env.observation_space.contains(obs) and np.isfinite(r)
         held = int(np.sum(env.core.status[0] == 2))
@@ -294,7 +294,7 @@ def test_vector_env_matches_scalar_envs_for_5000_steps(config):
     pending, resets = np.zeros(n, bool), 0
     for _ in range(5000):
         actions = np.stack(
-            [random_valid(rng, {"action_mask": tuple(m)}, 0.05) for m in infos["action_mask"]]
+            [random_valid(rng, scalars[0], {"action_mask": m}, 0.05) for m in infos["action_mask"]]
         )
         obs, rew, term, trunc, infos = vec.step(actions)
         for i, env in enumerate(scalars):
@@ -305,7 +305,7 @@ def test_vector_env_matches_scalar_envs_for_5000_steps(config):
                 o, r, te, tr, info = env.step(actions[i])
             np.testing.assert_array_equal(obs[i], o)
             assert rew[i] == r and term[i] == te and trunc[i] == tr
-            np.testing.assert_array_equal(infos["action_mask"][i], np.stack(info["action_mask"]))
+            np.testing.assert_array_equal(infos["action_mask"][i], info["action_mask"])
             assert infos["delivered"][i] == info["delivered"]
         resets += int(pending.sum())
         pending = term | trunc
@@ -372,7 +372,7 @@ def test_every_allowed_config_runs_with_finite_in_bounds_observations(
     rng = np.random.default_rng(seed)
     obs, info = env.reset(seed=seed)
     for _ in range(60):
-        obs, r, te, tr, info = env.step(random_valid(rng, info))
+        obs, r, te, tr, info = env.step(random_valid(rng, env, info))
         assert env.observation_space.contains(obs) and np.isfinite(r)
         if te or tr:
             break

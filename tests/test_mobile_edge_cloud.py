@@ -96,7 +96,7 @@ def test_masked_target_fails_the_task_with_penalty():
 
 def check_conservation(sim):
     c = sim.counts
-    ended = c["done"] + c["failed"] + c["dropped"]
+    ended = c["completed"] + c["failed"] + c["dropped"]
     assert c["arrived"] == ended + len(sim.in_flight_tasks) + sim.waiting()
     for q in sim.queues:
         assert len(q) <= sim.config.decision_queue_limit

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import qnet_envs
+from qnet_envs import component_masks
 
 IDS = [spec.id for spec in qnet_envs.ENVS]
 
@@ -20,11 +21,10 @@ def test_action_masks_is_the_flat_info_mask(env_id):
     for _ in range(20):
         mask = env.action_masks()
         info_mask = info["action_mask"]
-        if isinstance(info_mask, tuple):
-            info_mask = np.concatenate([np.asarray(m).ravel() for m in info_mask])
+        assert info_mask.dtype == np.int8 and info_mask.shape == (size,)
         assert mask.dtype == bool and mask.shape == (size,)
-        np.testing.assert_array_equal(mask, np.asarray(info_mask).astype(bool))
-        _, _, te, tr, info = env.step(space.sample(mask=info["action_mask"]))
+        np.testing.assert_array_equal(mask, info_mask.astype(bool))
+        _, _, te, tr, info = env.step(space.sample(mask=component_masks(space, info_mask)))
         if te or tr:
             _, info = env.reset()
 
@@ -56,17 +56,7 @@ def test_sb3_make_vec_env_and_maskable_ppo(env_id):
     assert venv.action_space.contains(actions[0])
 
 
-# MultiDiscrete envs carry info["action_mask"] as a tuple of per-component masks (what
-# Gymnasium's MultiDiscrete.sample(mask=...) takes), which TorchRL's batching does not stack.
-TUPLE_MASKS = {
-    "qnet/EntanglementDistribution-v1",
-    "qnet/MobileEdgeCloud-v0",
-    "qnet/MobileEdgeCloud-small-v0",
-    "qnet/Com2Net-joint-v0",
-}
-
-
-@pytest.mark.parametrize("env_id", [i for i in IDS if i not in TUPLE_MASKS])
+@pytest.mark.parametrize("env_id", IDS)
 def test_torchrl_batched_gym_env(env_id):
     """TorchRL's GymEnv with worker processes; "qnet_envs:" makes each worker import the
     package (Gymnasium 1.x registers ids only at import)."""

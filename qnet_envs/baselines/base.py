@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..masks import component_masks
+
 
 class Policy:
     """A policy maps (observation, info) to an action. ``reset(seed)`` starts an episode.
@@ -27,12 +29,12 @@ class Policy:
 
 class RandomValid(Policy):
     """Uniformly random among the actions that ``info["action_mask"]`` allows; for
-    ``MultiDiscrete`` envs (a tuple of per-component masks) each component independently."""
+    ``MultiDiscrete`` envs (the per-component masks concatenated) each component independently."""
 
     name = "random-valid"
 
     def act(self, obs, info):
-        mask = info["action_mask"]
+        mask = component_masks(self.env.action_space, info["action_mask"])
         if isinstance(mask, tuple):
             return np.array([self.rng.choice(np.flatnonzero(m)) for m in mask], dtype=np.int64)
         return int(self.rng.choice(np.flatnonzero(mask)))

@@ -26,7 +26,7 @@ class ChainPolicy(Policy):
         self.codec = self.core.codec
 
     def act(self, obs, info):
-        masks = np.asarray(info["action_mask"], dtype=bool)
+        masks = np.asarray(info["action_mask"], dtype=bool).reshape(self.core.n, -1)
         choice = np.zeros(self.core.n, dtype=np.int64)
         self.choose(choice, masks)
         return choice

@@ -185,7 +185,7 @@ class Offloading:
         self.in_flight_parts = [[] for _ in self.qpus]  # finish times per node
         self.in_flight_tasks: dict[int, float] = {}
         self.next_id = 0
-        self.counts = {"arrived": 0, "done": 0, "failed": 0, "dropped": 0}
+        self.counts = {"arrived": 0, "completed": 0, "failed": 0, "dropped": 0}
         self.totals = {"cost": 0.0, "latency": 0.0, "energy": 0.0, "ended": 0}
         self.broadcast_backlog = np.zeros(self.n_edge + 1)
         self.received_last = np.zeros(self.n_edge)
@@ -365,7 +365,7 @@ class Offloading:
         finished = [tid for tid, f in self.in_flight_tasks.items() if f <= self.now]
         for tid in finished:
             del self.in_flight_tasks[tid]
-            self.counts["done"] += 1
+            self.counts["completed"] += 1
             self.totals["ended"] += 1
         slot_cost += sum(self._arrivals())
         self._draw_channels()
@@ -386,7 +386,7 @@ class Offloading:
         decided = (
             self.counts["failed"]
             + self.counts["dropped"]
-            + self.counts["done"]
+            + self.counts["completed"]
             + len(self.in_flight_tasks)
         )
         return self.totals["cost"] / decided if decided else 0.0
@@ -395,7 +395,7 @@ class Offloading:
         """The headline numbers every front reports in ``info``."""
         return {
             "mean_cost_per_task": self.mean_cost_per_task(),
-            "done": self.counts["done"],
+            "completed": self.counts["completed"],
             "failed": self.counts["failed"],
             "dropped": self.counts["dropped"],
             "arrived": self.counts["arrived"],

@@ -49,17 +49,16 @@ class QnetEnv(gym.Env):
         raise NotImplementedError
 
     def action_mask(self):
-        """The mask that ``info["action_mask"]`` carries now: an int8 array (Discrete) or a
-        tuple of int8 arrays, one per component (MultiDiscrete). Each env defines it once."""
+        """The mask that ``info["action_mask"]`` carries now: one flat int8 array, for
+        ``MultiDiscrete`` envs the per-component masks concatenated in component order
+        (:func:`qnet_envs.component_masks` splits it for ``MultiDiscrete.sample``). Each env
+        defines it once."""
         raise NotImplementedError
 
     def action_masks(self):
-        """Flat boolean mask, what sb3-contrib's MaskablePPO reads: for MultiDiscrete envs the
-        per-component masks concatenated."""
-        mask = self.action_mask()
-        if isinstance(mask, tuple):
-            return np.concatenate([np.asarray(m, dtype=bool).ravel() for m in mask])
-        return np.asarray(mask, dtype=bool).ravel()
+        """Flat boolean mask, what sb3-contrib's MaskablePPO reads: ``info["action_mask"]`` as
+        bool (for MultiDiscrete envs the per-component masks concatenated)."""
+        return np.asarray(self.action_mask(), dtype=bool).ravel()
 
     def _begin_reset(self, seed: int | None, options: dict[str, Any] | None) -> None:
         """Seed ``self.np_random`` and apply ``options["config"]`` if given."""

@@ -8,6 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.com2net import BANDWIDTH_LEVELS, FL, GENERAL, UNIT_LEVELS, Com2Net, Com2NetConfig
+from ..masks import flat_mask
 from ._actions import discrete_action
 from .base import QnetEnv
 
@@ -37,8 +38,9 @@ class Com2NetEnv(QnetEnv):
     allocation levels l: ``UNIT_LEVELS[l]`` = 1, 2, 4, 8 units (1 for general tasks) and
     ``BANDWIDTH_LEVELS[l]`` = 5, 10, 20, 40% of B, placed on the centre and device type that
     finishes it earliest. ``action_mode="joint"``: ``MultiDiscrete([C, 3, 4])`` (centre, device
-    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array (compact) or
-    a tuple of per-component int8 arrays (joint, marginal feasibility). An infeasible choice
+    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array: for joint, the
+    per-component masks (marginal feasibility) concatenated, C + 3 + 4 entries
+    (``qnet_envs.component_masks`` splits it for ``MultiDiscrete.sample``). An infeasible choice
     rejects the task (it ends as rejected) and costs ``invalid_action_penalty``;
     ``info["invalid_action"]`` is True. A task with no feasible level at all is rejected
     without asking. Out-of-space actions raise ``ValueError``.
@@ -179,7 +181,7 @@ class Com2NetEnv(QnetEnv):
             return levels.astype(np.int8)
         centres = sim.link_up.astype(np.int8)
         types = (sim.units.max(axis=0) > 0).astype(np.int8)
-        return (centres, types, levels.astype(np.int8))
+        return flat_mask((centres, types, levels))
 
     def _observation(self) -> np.ndarray:
         sim, cfg = self.sim, self.config
@@ -299,35 +301,48 @@ class Com2NetEnv(QnetEnv):
     def _render_rgb(self) -> np.ndarray:
         """Busy fraction of each centre's CPU, GPU and FPGA units (bars, legend); centres whose
         WAN link is down are hatched."""
-        from ..rendering import cached_canvas, figure_to_rgb, new_figure
+        from ..rendering import cached_canvas
 
         sim = self.sim
+        key = tuple(c[0] for c in sim.centres)
+        blit, bars, title = cached_canvas(self, key, self._build_canvas)
+        busy = [self._busy(i) for i in range(len(sim.centres))]
+        for d, group in enumerate(bars):
+            for i, bar in enumerate(group):
+                bar.set_height(busy[i][d])
+                bar.set_hatch(None if sim.link_up[i] else "//")
+        title.set_text(
+            f"epoch {sim.epoch}  t={sim.now:.0f} s  TCR={sim.tcr():.3f}  pending {len(sim.pending)}"
+        )
+        return blit.frame()
 
-        def build():
-            fig = new_figure(6.4, 3.2)
-            return fig, fig.add_subplot()
+    def _build_canvas(self):
+        """Axes, centre names and legend drawn once; the bars and title change per frame."""
+        from ..rendering import BlitFigure, new_figure
 
-        fig, ax = cached_canvas(self, None, build)
-        ax.clear()
-        names = [c[0] for c in sim.centres]
+        fig = new_figure(6.4, 3.2)
+        ax = fig.add_subplot()
+        names = [c[0] for c in self.sim.centres]
         x = np.arange(len(names))
-        for d, (label, colour) in enumerate(
-            [("CPU", "tab:blue"), ("GPU", "tab:orange"), ("FPGA", "tab:green")]
-        ):
-            heights = [self._busy(i)[d] for i in range(len(names))]
-            bars = ax.bar(x + (d - 1) * 0.27, heights, 0.27, label=f"{label} busy", color=colour)
-            for i, bar in enumerate(bars):
-                if not sim.link_up[i]:
-                    bar.set_hatch("//")
+        colours = [("CPU", "tab:blue"), ("GPU", "tab:orange"), ("FPGA", "tab:green")]
+        bars = [
+            ax.bar(
+                x + (d - 1) * 0.27,
+                np.zeros(len(names)),
+                0.27,
+                label=f"{lab} busy",
+                color=c,
+                zorder=2,
+            )
+            for d, (lab, c) in enumerate(colours)
+        ]
         ax.set_xticks(x, names, fontsize=8)
         ax.set_ylim(0, 1.4)  # room for the legend above the bars
         ax.set_ylabel("busy fraction")
         ax.legend(fontsize=7, loc="upper right", title="hatched: link down", title_fontsize=7)
-        ax.set_title(
-            f"epoch {sim.epoch}  t={sim.now:.0f} s  TCR={sim.tcr():.3f}  pending {len(sim.pending)}",
-            fontsize=9,
-        )
-        return figure_to_rgb(fig)
+        title = ax.set_title(" ", fontsize=9)
+        patches = [bar for group in bars for bar in group]
+        return BlitFigure(fig, [*patches, title]), bars, title
 
 
 __all__ = ["Com2NetEnv", "BANDWIDTH_LEVELS", "FL"]

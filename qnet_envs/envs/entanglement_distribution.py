@@ -64,9 +64,10 @@ class EntanglementDistributionEnv(QnetEnv):
     ``MultiDiscrete([K] * n_nodes)``: one component per node, the same K = 1 + M^2 + M(M-1)/2
     + 2M choices at every node (10 for M = 2; layout in
     :mod:`qnet_envs.core.repeater_chain_codec`; ``env.unwrapped.describe_action(a)`` names an
-    action). ``info["action_mask"]`` is a tuple of one int8 mask per node (what
-    ``MultiDiscrete.sample(mask=...)`` takes); ``action_masks()`` returns the flat boolean
-    concatenation that sb3-contrib's MaskablePPO reads. A masked-out choice is a no-op for that
+    action). ``info["action_mask"]`` is the n_nodes per-node int8 masks concatenated
+    (n_nodes * K entries, node by node; ``qnet_envs.component_masks`` splits it for
+    ``MultiDiscrete.sample``); ``action_masks()`` is the same as bool, what sb3-contrib's
+    MaskablePPO reads. A masked-out choice is a no-op for that
     node and costs ``invalid_action_penalty`` (0.1) per node, with ``info["invalid_action"] =
     True``. A choice that was valid but whose pair another node consumed earlier in the slot's
     order does nothing and counts in ``info["conflicts"]``. An action outside the space raises
@@ -198,9 +199,9 @@ class EntanglementDistributionEnv(QnetEnv):
     def describe_action(self, action) -> str:
         return "; ".join(self.codec.describe(x, int(c)) for x, c in enumerate(action))
 
-    def action_mask(self) -> tuple:
-        """One int8 mask per node (``info["action_mask"]``)."""
-        return tuple(self._masks.astype(np.int8))
+    def action_mask(self) -> np.ndarray:
+        """The per-node int8 masks concatenated, n_nodes * K entries (``info["action_mask"]``)."""
+        return self._masks.astype(np.int8).reshape(-1)
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

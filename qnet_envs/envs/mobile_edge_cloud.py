@@ -8,6 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
+from ..masks import flat_mask
 from ..multiagent.mobile_edge_cloud import render_offloading
 from ..multiagent.offloading_views import LEVELS, OffloadingViews
 from .base import QnetEnv
@@ -26,8 +27,9 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     ``MultiDiscrete([(E + 2) * 5] * M + [2 * 5] * E)``: per mobile, target (local, edges,
     cloud) x offload-fraction level (0, 0.25, 0.5, 0.75, 1) as ``target * 5 + level``; per edge,
-    (keep, forward to cloud) x forwarded-fraction level. ``info["action_mask"]`` is a tuple of
-    one int8 mask per component (the form ``MultiDiscrete.sample(mask=...)`` takes); a
+    (keep, forward to cloud) x forwarded-fraction level. ``info["action_mask"]`` is one flat int8
+    array, the per-component masks concatenated (fixed shape, so batched libraries can stack
+    it; ``qnet_envs.component_masks`` splits it for ``MultiDiscrete.sample``); a
     masked-out component makes that task fail (``failure_cost``) and sets
     ``info["invalid_action"]``. Out-of-space actions raise ``ValueError``.
 
@@ -44,6 +46,12 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     Truncated after ``horizon`` slots (200).
 
+    ## Info
+
+    ``action_mask``, ``invalid_action``, ``mean_cost_per_task`` and the episode's task counts
+    ``arrived``, ``completed``, ``failed``, ``dropped`` (every task ends exactly once as one of
+    the last three, or is still queued).
+
     ## Arguments
 
     As the multi-agent env (``config`` merges into ``OffloadingConfig``; ``qos`` presets
@@ -52,11 +60,12 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     ## Version History
 
-    * v0: initial release.
+    * v0: initial release (the task count ``info["done"]`` is now ``info["completed"]``, which
+      does not collide with TorchRL's ``done`` key, and ``info["action_mask"]`` is flat).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
-    metric_keys = ("mean_cost_per_task", "done", "failed", "dropped")
+    metric_keys = ("mean_cost_per_task", "completed", "failed", "dropped")
 
     @classmethod
     def default_config(cls) -> OffloadingConfig:
@@ -98,7 +107,7 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     def action_mask(self):
         masks = self.views.masks()
-        return tuple(masks[a] for a in self.views.agents)
+        return flat_mask(masks[a] for a in self.views.agents)
 
     def _info(self, invalid) -> dict:
         return {

@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 
 from ..core.topology import edge_index
-from ..rendering import cached_canvas, figure_to_rgb, new_figure
+from ..rendering import BlitFigure, cached_canvas, new_figure
 
 _LAYOUTS: dict = {}
 
@@ -21,8 +21,10 @@ def layout(graph) -> dict:
 
 
 def _canvas(graph, with_nodes: bool, link_cmap, node_cmap):
-    """This topology's figure with its colour bars (made once); the map's axes cleared."""
+    """This topology's picture (made once): colour bars and axes static, the links, nodes,
+    labels and title redrawn each frame in that order (see ``BlitFigure``)."""
     from matplotlib.cm import ScalarMappable
+    from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
 
     def build():
@@ -32,11 +34,25 @@ def _canvas(graph, with_nodes: bool, link_cmap, node_cmap):
         fig.colorbar(ScalarMappable(norm, link_cmap), ax=ax, label="link load", shrink=0.6)
         if with_nodes:
             fig.colorbar(ScalarMappable(norm, node_cmap), ax=ax, label="node load", shrink=0.6)
-        return fig, ax
+        pos = layout(graph)
+        edges = sorted({tuple(sorted(e)) for e in graph.edges})
+        links = LineCollection([[pos[u], pos[v]] for u, v in edges])
+        ax.add_collection(links)
+        xy = np.array([pos[n] for n in sorted(graph.nodes)])
+        nodes = ax.scatter(xy[:, 0], xy[:, 1], s=250, c="tab:blue", zorder=3)
+        labels = [
+            ax.annotate(str(n), pos[n], ha="center", va="center", color="white", fontsize=8)
+            for n in sorted(graph.nodes)
+        ]
+        title = ax.set_title(" ", fontsize=9)
+        ax.update_datalim(xy)
+        ax.autoscale_view()
+        ax.margins(0.08)
+        ax.axis("off")
+        parts = {"links": links, "nodes": nodes, "title": title, "edges": edges}
+        return BlitFigure(fig, [links, nodes, *labels, title]), parts
 
-    fig, ax = cached_canvas(graph, with_nodes, build)
-    ax.clear()
-    return fig, ax
+    return cached_canvas(graph, with_nodes, build)
 
 
 def render_network(graph, link_load, node_load, title: str, mode: str):
@@ -57,20 +73,12 @@ def render_network(graph, link_load, node_load, title: str, mode: str):
     from matplotlib import colormaps
 
     link_cmap, node_cmap = colormaps["RdYlGn_r"], colormaps["cool"]
-    fig, ax = _canvas(graph, node_load is not None, link_cmap, node_cmap)
-    pos = layout(graph)
-    for u, v in edges:
-        x = float(np.clip(link_load[eidx[(u, v)]], 0.0, 1.0))
-        (x0, y0), (x1, y1) = pos[u], pos[v]
-        ax.plot([x0, x1], [y0, y1], color=link_cmap(x), lw=1 + 4 * x)
-    xy = np.array([pos[n] for n in sorted(graph.nodes)])
-    if node_load is None:
-        ax.scatter(xy[:, 0], xy[:, 1], s=250, c="tab:blue", zorder=3)
-    else:
+    blit, parts = _canvas(graph, node_load is not None, link_cmap, node_cmap)
+    x = np.clip(np.asarray(link_load, dtype=float)[[eidx[e] for e in edges]], 0.0, 1.0)
+    parts["links"].set_color(link_cmap(x))
+    parts["links"].set_linewidths(1 + 4 * x)
+    if node_load is not None:
         loads = np.clip(np.asarray(node_load, dtype=float), 0.0, 1.0)
-        ax.scatter(xy[:, 0], xy[:, 1], s=250, c=node_cmap(loads), zorder=3)
-    for n in graph.nodes:
-        ax.annotate(str(n), pos[n], ha="center", va="center", color="white", fontsize=8, zorder=4)
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
-    return figure_to_rgb(fig)
+        parts["nodes"].set_facecolor(node_cmap(loads))
+    parts["title"].set_text(title)
+    return blit.frame()

@@ -249,29 +249,59 @@ class QPUSchedulingEnv(QnetEnv):
 
     def _render_rgb(self) -> np.ndarray:
         """Left: each QPU's remaining busy time. Right: the deadline slack of each job in the
-        decision window (red when already late)."""
-        from ..rendering import cached_canvas, figure_to_rgb, new_figure
+        decision window (green on time, red already late; the job's id beside its bar)."""
+        from ..rendering import cached_canvas, grow_limit
 
-        def build():
-            fig = new_figure(7.0, 3.2)
-            return fig, *fig.subplots(1, 2)
-
-        fig, left, right = cached_canvas(self, None, build)
-        left.clear()
-        right.clear()
+        key = (id(self.instance), self.config.window)  # axis scales start afresh each episode
+        blit, parts = cached_canvas(self, key, self._build_canvas)
         sim = self.sim
-        if sim is not None:
-            busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]
-            left.barh(self.instance.pool.names[: self.n_qpus], busy, color="tab:blue",
-                      label="busy for (s)")  # fmt: skip
-            slack = [self.instance.deadline[j] - sim.t for j in self.slots]
-            colours = ["tab:red" if v < 0 else "tab:green" for v in slack]
-            right.barh([f"job {j}" for j in self.slots], slack, color=colours)
-            served = int(np.sum(sim.status == 2))
-            fig.suptitle(f"t = {sim.t:.2f} s   served {served}/{len(sim.status)}", fontsize=9)
+        if sim is None:
+            return blit.frame()
+        busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]
+        slack = [self.instance.deadline[j] - sim.t for j in self.slots]
+        left, right = parts["left"], parts["right"]
+        for bar, value in zip(parts["busy"], busy, strict=True):
+            bar.set_width(value)
+        span = max((abs(v) for v in slack), default=0.0)
+        limits = (grow_limit(left.get_xlim()[1], max(busy)), grow_limit(right.get_xlim()[1], span))
+        if limits != (left.get_xlim()[1], right.get_xlim()[1]):
+            left.set_xlim(0, limits[0])
+            right.set_xlim(-limits[1], limits[1])
+            blit.invalidate()
+        for k, (bar, text) in enumerate(zip(parts["slack"], parts["jobs"], strict=True)):
+            value = slack[k] if k < len(slack) else 0.0
+            bar.set_width(value)
+            bar.set_visible(k < len(slack))
+            bar.set_color("tab:red" if value < 0 else "tab:green")
+            text.set_text(f"job {self.slots[k]}" if k < len(slack) else "")
+            text.set_x(value)
+            text.set_horizontalalignment("right" if value < 0 else "left")
+        served = int(np.sum(sim.status == 2))
+        parts["title"].set_text(f"t = {sim.t:.2f} s   served {served}/{len(sim.status)}")
+        return blit.frame()
+
+    def _build_canvas(self):
+        """Axes, QPU names and window positions drawn once; bars, job ids and title per frame."""
+        from ..rendering import BlitFigure, new_figure
+
+        fig = new_figure(7.0, 3.2)
+        left, right = fig.subplots(1, 2)
+        w = self.config.window
+        busy = left.barh(self.instance.pool.names[: self.n_qpus], np.zeros(self.n_qpus), zorder=2)
+        slack = right.barh(
+            [f"slot {k}" for k in range(w)], np.zeros(w), color="tab:green", zorder=2
+        )
+        jobs = [right.text(0, k, "", va="center", fontsize=6) for k in range(w)]
+        left.set_xlim(0, 1.0)
+        right.set_xlim(-1.0, 1.0)
+        right.axvline(0.0, color="black", lw=0.5)
         left.set_xlabel("remaining busy time (s)", fontsize=8)
         left.tick_params(labelsize=7)
         right.set_xlabel("deadline slack (s): green on time, red late", fontsize=8)
         right.tick_params(labelsize=7)
         fig.subplots_adjust(left=0.2, right=0.98, wspace=0.45, bottom=0.17, top=0.87)
-        return figure_to_rgb(fig)
+        title = fig.suptitle(" ", fontsize=9)
+        parts = {"left": left, "right": right, "busy": busy, "slack": slack, "jobs": jobs}
+        parts["title"] = title
+        dynamic = [*busy, *slack, *jobs, title]
+        return BlitFigure(fig, dynamic), parts

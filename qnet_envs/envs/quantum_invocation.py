@@ -322,28 +322,38 @@ class QuantumInvocationEnv(QnetEnv):
     def _render_rgb(self) -> np.ndarray:
         """The hardware state the invocation policy sees (QPUs up, queue) and the current job
         (size, deadline, quality target), as labelled bars."""
-        from ..rendering import cached_canvas, figure_to_rgb, new_figure
+        from ..rendering import cached_canvas, grow_limit
 
-        def build():
-            fig = new_figure(6.4, 3.0)
-            return fig, fig.add_subplot()
-
-        fig, ax = cached_canvas(self, None, build)
-        ax.clear()
+        blit, ax, bars = cached_canvas(self, None, self._build_canvas)
         j = self._job
-        labels = ["QPUs up", "queue", "job qubits n", "deadline (s)", "target x 10"]
         values = [0.0] * 5
         if j is not None:
             values = [float(self.up.sum()), float(self.queue), float(j["row"]["n"]),
                       float(j["deadline"]), 10 * float(j["target"])]  # fmt: skip
-        colours = ["tab:blue", "tab:blue", "tab:orange", "tab:orange", "tab:orange"]
-        ax.barh(labels, values, color=colours)
+        limit = grow_limit(ax.get_xlim()[1], max(values))
+        if limit != ax.get_xlim()[1]:
+            ax.set_xlim(0, limit)
+            blit.invalidate()
+        for bar, value in zip(bars, values, strict=True):
+            bar.set_width(value)
+        return blit.frame()
+
+    def _build_canvas(self):
+        """Labels, legend and title drawn once; the bars' lengths change per frame."""
         from matplotlib.patches import Patch
 
+        from ..rendering import BlitFigure, new_figure
+
+        fig = new_figure(6.4, 3.0)
+        ax = fig.add_subplot()
+        labels = ["QPUs up", "queue", "job qubits n", "deadline (s)", "target x 10"]
+        colours = ["tab:blue", "tab:blue", "tab:orange", "tab:orange", "tab:orange"]
+        bars = ax.barh(labels, np.zeros(5), color=colours, zorder=2)
+        ax.set_xlim(0, 16.0)
         ax.legend(handles=[Patch(color="tab:blue", label="hardware state"),
                            Patch(color="tab:orange", label="current job")],
                   fontsize=7, loc="lower right")  # fmt: skip
         ax.tick_params(labelsize=8)
         ax.set_title("Quantum Invocation Policy: quantum path or classical fallback", fontsize=9)
         fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.1)  # tight_layout: 2 draws
-        return figure_to_rgb(fig)
+        return BlitFigure(fig, list(bars)), ax, list(bars)

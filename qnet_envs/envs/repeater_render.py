@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.repeater_chain_layout import ATTEMPT, LOST, PAIR
-from ..rendering import cached_canvas, figure_to_rgb, new_figure
+from ..rendering import BlitFigure, cached_canvas, new_figure
 
 
 def _records(core, i=0):
@@ -82,8 +82,8 @@ class _ChainCanvas:
                     continue
                 mems += [self.mem_xy(x, side, k) for k in range(m)]
         xy = np.array(mems)
-        ax.scatter(xy[:, 0], xy[:, 1], marker="s", s=60, c="lightgrey", zorder=3,
-                   edgecolors="black", linewidths=0.5)  # fmt: skip
+        memories = ax.scatter(xy[:, 0], xy[:, 1], marker="s", s=60, c="lightgrey", zorder=3,
+                              edgecolors="black", linewidths=0.5)  # fmt: skip
         fig.colorbar(ScalarMappable(norm=self.norm, cmap=self.cmap), ax=ax,
                      label="pair fidelity", shrink=0.8)  # fmt: skip
         ax.legend(
@@ -98,16 +98,17 @@ class _ChainCanvas:
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(-0.3, 0.25 + 0.18 * (n - 1) + self.ys[-1])
         ax.axis("off")
-        self.lines: list = []
+        self.title = ax.set_title(" ", fontsize=9)
+        # the pairs are this frame's transient artists, drawn under the memories (z-order)
+        self.blit = BlitFigure(fig, [memories, self.title])
 
     def mem_xy(self, node, side, k):
         return node + (0.12 if side == "r" else -0.12), self.ys[k]
 
     def draw(self, core, i: int) -> np.ndarray:
-        for line in self.lines:
-            line.remove()
-        self.lines = []
-        ax = self.ax
+        from matplotlib.lines import Line2D
+
+        lines = []
         for rec in _records(core, i):
             x0, y0 = self.mem_xy(rec["a"], "r", rec["s"])
             x1, y1 = self.mem_xy(rec["b"], "l", rec["r"])
@@ -115,15 +116,16 @@ class _ChainCanvas:
             frac = (xs - x0) / (x1 - x0)
             arc = y0 + (y1 - y0) * frac + 0.18 * (rec["b"] - rec["a"]) * np.sin(np.pi * frac)
             if rec["status"] == ATTEMPT:
-                self.lines += ax.plot(xs, arc, ls=":", color="grey", lw=1.5)
+                lines.append(Line2D(xs, arc, ls=":", color="grey", lw=1.5))
             elif rec["status"] == PAIR:
                 style = "--" if rec["in_flight"] else "-"
                 colour = self.cmap(self.norm(rec["true"]))
-                self.lines += ax.plot(xs, arc, ls=style, color=colour, lw=2.2)
+                lines.append(Line2D(xs, arc, ls=style, color=colour, lw=2.2))
         st = core.stats
-        ax.set_title(
+        self.title.set_text(
             f"slot {int(core.t[i])}  delivered {int(st['delivered'][i])}  "
-            f"(>= target {int(st['delivered_above_target'][i])})",
-            fontsize=9,
+            f"(>= target {int(st['delivered_above_target'][i])})"
         )
-        return figure_to_rgb(self.fig)
+        for line in lines:
+            self.ax.add_line(line)
+        return self.blit.frame(extra=lines)

@@ -7,7 +7,7 @@ from pettingzoo import ParallelEnv
 
 from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..rendering import cached_canvas, figure_to_rgb, new_figure
+from ..rendering import BlitFigure, cached_canvas, new_figure
 from .base import check_render_mode, render_human, with_max_cycles
 from .offloading_views import OffloadingViews
 
@@ -183,57 +183,66 @@ def render_offloading(sim, mode):
                 f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}"
             )
         return "\n".join(lines) + "\n"
-    fig, ax = _canvas(sim)
+    blit, parts = _canvas(sim)
     back = np.array([sim.backlog(n) for n in range(sim.cloud + 1)])
-    color = np.clip(back / 10.0, 0, 1)
-    ax.scatter(
-        sim.mobile_xy[:, 0],
-        sim.mobile_xy[:, 1],
-        c=[(c, 0.4, 1 - c) for c in color[: sim.n_mobile]],
-        s=60,
-        label="mobile",
-    )
-    ax.scatter(
-        sim.edge_xy[:, 0],
-        sim.edge_xy[:, 1],
-        c=[(c, 0.4, 1 - c) for c in color[sim.n_mobile : sim.cloud]],
-        s=200,
-        marker="s",
-        label="edge",
-    )
+    colour = np.clip(back / 10.0, 0, 1)
+    rgb = np.stack([colour, np.full_like(colour, 0.4), 1 - colour], axis=1)
     area = sim.config.area_km
     cloud_xy = np.array([area / 2, area * 1.12])
-    ax.scatter(*cloud_xy, s=400, marker="^", c=[(color[-1], 0.4, 1 - color[-1])], label="cloud")
+    parts["mobile"].set_offsets(sim.mobile_xy)
+    parts["mobile"].set_facecolor(rgb[: sim.n_mobile])
+    parts["edge"].set_offsets(sim.edge_xy)
+    parts["edge"].set_facecolor(rgb[sim.n_mobile : sim.cloud])
+    parts["cloud"].set_facecolor(rgb[-1:])
+    segments, widths = [], []
     for mobile, node, share in sim.last_dispatch:
-        start = sim.mobile_xy[mobile]
         end = cloud_xy if node == sim.cloud else sim.edge_xy[node - sim.n_mobile]
-        ax.annotate(
-            "", xy=end, xytext=start,
-            arrowprops={"arrowstyle": "->", "lw": 0.5 + 2.5 * share, "color": "dimgray"},
-        )  # fmt: skip
-    ax.set_title(
+        segments.append([sim.mobile_xy[mobile], end])
+        widths.append(0.5 + 2.5 * share)
+    parts["offloads"].set_segments(segments)
+    parts["offloads"].set_linewidths(widths or [1.0])
+    parts["title"].set_text(
         f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}"
-        " (arrows: this slot's offloads)",
-        fontsize=8,
     )
-    ax.legend(loc="upper right", fontsize=7)
-    ax.set_xlim(0, area)
-    ax.set_ylim(0, area * 1.25)
-    return figure_to_rgb(fig)
+    return blit.frame()
 
 
 def _canvas(sim):
-    """This simulation's figure with its colour bar (made once); the map's axes cleared."""
+    """This simulation's picture (made once): axes, colour bar and legend static; the nodes'
+    colours, this slot's offload lines and the title redrawn each frame."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
 
     def build():
         fig = new_figure(5.0, 5.0)
         ax = fig.add_subplot()
         _backlog_colourbar(fig, ax)
-        return fig, ax
+        area = sim.config.area_km
+        offloads = LineCollection([], colors="dimgray", zorder=2)
+        ax.add_collection(offloads)
+        parts = {
+            "offloads": offloads,
+            "mobile": ax.scatter([], [], s=60, zorder=2),
+            "edge": ax.scatter([], [], s=200, marker="s", zorder=2),
+            "cloud": ax.scatter([area / 2], [area * 1.12], s=400, marker="^", zorder=2),
+            "title": ax.set_title(" ", fontsize=8),
+        }
+        grey = {"color": "w", "markerfacecolor": "gray", "markeredgecolor": "gray"}
+        handles = [
+            Line2D([], [], marker="o", markersize=6, label="mobile", **grey),
+            Line2D([], [], marker="s", markersize=9, label="edge", **grey),
+            Line2D([], [], marker="^", markersize=11, label="cloud", **grey),
+            Line2D([], [], color="dimgray", lw=2, label="offload this slot\n(width: share)"),
+        ]
+        ax.legend(handles=handles, loc="upper right", fontsize=7)
+        ax.set_xlim(0, area)
+        ax.set_ylim(0, area * 1.25)
+        ax.set_xlabel("x (km)", fontsize=8)
+        ax.set_ylabel("y (km)", fontsize=8)
+        dynamic = [offloads, parts["mobile"], parts["edge"], parts["cloud"], parts["title"]]
+        return BlitFigure(fig, dynamic), parts
 
-    fig, ax = cached_canvas(sim, None, build)
-    ax.clear()
-    return fig, ax
+    return cached_canvas(sim, None, build)
 
 
 def _backlog_colourbar(fig, ax) -> None:
