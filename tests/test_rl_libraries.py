@@ -93,3 +93,29 @@ def test_pettingzoo_envs_train_through_supersuit_with_sb3(env_id, config):
     model = PPO("MlpPolicy", venv, n_steps=32, batch_size=32, n_epochs=1, device="cpu")
     model.learn(128)
     assert model.num_timesteps >= 128
+
+
+DISCRETE_IDS = [
+    spec.id
+    for spec in qnet_envs.ENVS
+    if isinstance(gym.make(spec.id).action_space, gym.spaces.Discrete)
+]
+
+
+@pytest.mark.parametrize("env_id", DISCRETE_IDS)
+def test_torchrl_action_mask_transform_reads_the_info_mask(env_id):
+    """TorchRL's documented masking path: read ``info["action_mask"]`` with the stock info
+    reader and let ``ActionMask`` restrict the action spec; random actions then respect it."""
+    pytest.importorskip("torchrl")
+    from torchrl.envs import GymEnv, TransformedEnv
+    from torchrl.envs.gym_like import default_info_dict_reader
+    from torchrl.envs.transforms import ActionMask
+
+    env = GymEnv(f"qnet_envs:{env_id}")
+    env.set_info_dict_reader(default_info_dict_reader(["action_mask"]))
+    env = TransformedEnv(env, ActionMask())
+    env.set_seed(0)
+    rollout = env.rollout(30)
+    masks, actions = rollout["action_mask"], rollout["action"]
+    chosen = actions.argmax(-1) if actions.ndim == 2 else actions
+    assert bool(masks.gather(-1, chosen.unsqueeze(-1).long()).all())
