@@ -89,6 +89,12 @@ def _accepts(kind, value) -> bool:
     return isinstance(value, kind)
 
 
+def _describe(kind) -> str:
+    if dataclasses.is_dataclass(kind):
+        return "a mapping of its fields"
+    return _DESCRIBE.get(kind, getattr(kind, "__name__", str(kind)))
+
+
 def _check_type(name: str, value, hint) -> None:
     """Type-check a config value against its field's annotation (unions allowed), so that a
     string, None or bool where a number belongs is refused here, not met later."""
@@ -96,7 +102,7 @@ def _check_type(name: str, value, hint) -> None:
         return
     kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     if not any(_accepts(k, value) for k in kinds):
-        allowed = " or ".join(_DESCRIBE.get(k, getattr(k, "__name__", str(k))) for k in kinds)
+        allowed = " or ".join(_describe(k) for k in kinds)
         raise ValueError(f"{name}={value!r} must be {allowed}")
 
 

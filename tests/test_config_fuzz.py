@@ -1,6 +1,8 @@
-"""Nothing accepted silently: every top-level config field of every env, given a bad value of
-each kind, either raises ValueError naming the field or gives an env that runs with finite,
-in-bounds observations and rewards."""
+"""Nothing accepted silently: every leaf of every env's config tree (nested dataclass fields,
+mapping entries and the elements of interval tuples), given a bad value of each kind, either
+raises ValueError naming the field or gives an env that runs with finite, in-bounds
+observations and rewards; and a hypothesis fuzz over several leaves at once, with values
+drawn around the defaults, where an accepted config must run 100 random valid steps."""
 
 import dataclasses
 import math
@@ -9,39 +11,136 @@ import warnings
 import gymnasium as gym
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import qnet_envs
 from qnet_envs import component_masks
 
-BAD = [None, "x", float("nan"), float("inf"), -1, 0, 1e12, 4.0, [], {}, True]
+BAD = [None, "x", float("nan"), float("inf"), -1, 0, 1e12, 4.0, 2.5, [], {}, True]
+IDS = [spec.id for spec in qnet_envs.ENVS]
 
 
-def _fields(env_id):
-    return [f.name for f in dataclasses.fields(gym.make(env_id).unwrapped.config)]
+def leaves(value, path=()):
+    """(path, default) for every leaf of a config tree; a path step is a field name, a mapping
+    key or a tuple index."""
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from leaves(getattr(value, f.name), (*path, f.name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from leaves(item, (*path, key))
+    elif isinstance(value, tuple) and value and all(isinstance(v, (int, float)) for v in value):
+        yield path, value
+        for i, item in enumerate(value):
+            yield (*path, i), item
+    else:
+        yield path, value
 
 
-CASES = [(spec.id, name) for spec in qnet_envs.ENVS for name in _fields(spec.id)]
+def override(config, path, value) -> dict:
+    """The nested override dict that sets ``path`` to ``value`` (a tuple element replaces the
+    whole tuple with that element changed)."""
+    if isinstance(path[-1], int):
+        items = list(_get(config, path[:-1]))
+        items[path[-1]] = value
+        path, value = path[:-1], items
+    out = value
+    for step in reversed(path):
+        out = {step: out}
+    return out
 
 
-@pytest.mark.parametrize("env_id,field", CASES)
-def test_bad_values_raise_naming_the_field_or_run_cleanly(env_id, field):
+def _get(config, path):
+    for step in path:
+        config = config[step] if isinstance(config, dict) else getattr(config, step)
+    return config
+
+
+def _name(path) -> str:
+    return ".".join(str(p) for p in path if not isinstance(p, int))
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+    return out
+
+
+def run_clean(env, steps: int, label) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        obs, info = env.reset(seed=0)
+        for _ in range(steps):
+            mask = component_masks(env.action_space, info["action_mask"])
+            obs, r, te, tr, info = env.step(env.action_space.sample(mask=mask))
+            assert math.isfinite(r), label
+            assert np.all(np.isfinite(np.asarray(obs, dtype=float))), label
+            assert env.observation_space.contains(obs), label
+            if te or tr:
+                obs, info = env.reset()
+
+
+def _defaults(env_id):
+    return gym.make(env_id).unwrapped.config
+
+
+CASES = [(env_id, path) for env_id in IDS for path, _ in leaves(_defaults(env_id))]
+
+
+@pytest.mark.parametrize("env_id,path", CASES, ids=[f"{e}:{_name(p)}" for e, p in CASES])
+def test_bad_leaf_values_raise_naming_the_field_or_run_cleanly(env_id, path):
+    config = _defaults(env_id)
     for value in BAD:
         try:
-            env = gym.make(env_id, config={field: value})
+            env = gym.make(env_id, config=override(config, path, value))
         except ValueError as exc:
-            assert field in str(exc), (value, str(exc))
+            assert _name(path) in str(exc), (value, str(exc))
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            obs, info = env.reset(seed=0)
-            for _ in range(10):
-                obs, r, te, tr, info = env.step(
-                    env.action_space.sample(
-                        mask=component_masks(env.action_space, info["action_mask"])
-                    )
-                )
-                assert math.isfinite(r), (field, value)
-                assert np.all(np.isfinite(np.asarray(obs, dtype=float))), (field, value)
-                assert env.observation_space.contains(obs), (field, value)
-                if te or tr:
-                    obs, info = env.reset()
+        run_clean(env, 10, (path, value))
+
+
+PLAUSIBLE = [0.5, 0.8, 0.9, 1.1, 1.25, 2.0, 3.0]
+EXTREME = [0.0, 1e-9, 10.0, 1e6, -1.0]
+WRONG = [float("nan"), float("inf"), None, "1"]
+
+
+def _near(default):
+    """Values around a leaf's default: mostly plausible (scaled by 0.5-3), sometimes extreme
+    (zero, tiny, huge, negative), now and then non-finite or of the wrong type."""
+    if isinstance(default, bool):
+        return st.sampled_from([True, False, True, False, 0, "yes"])
+    if not isinstance(default, (int, float)):
+        return st.sampled_from([default, default, *BAD])
+
+    def scaled(factor):
+        value = default * factor
+        if isinstance(default, int):
+            return int(round(value)) if math.isfinite(value) else default
+        return value
+
+    factors = st.sampled_from(PLAUSIBLE * 3 + EXTREME)
+    return st.one_of(factors.map(scaled), factors.map(scaled), st.sampled_from(WRONG))
+
+
+@pytest.mark.parametrize("env_id", IDS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_config_trees_raise_naming_a_field_or_run_100_steps(env_id, data):
+    config = _defaults(env_id)
+    tree = [(p, d) for p, d in leaves(config) if not isinstance(d, tuple)]
+    picks = data.draw(
+        st.lists(st.sampled_from(tree), min_size=1, max_size=3, unique_by=lambda x: x[0])
+    )
+    overrides = {}
+    for path, default in picks:
+        overrides = _merge(overrides, override(config, path, data.draw(_near(default))))
+    try:
+        env = gym.make(env_id, config=overrides)
+    except ValueError as exc:
+        assert any(_name(p) in str(exc) for p, _ in picks), (overrides, str(exc))
+        event("rejected")
+        return
+    event("accepted")
+    run_clean(env, 100, overrides)

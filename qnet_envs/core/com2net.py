@@ -47,11 +47,24 @@ class DeviceProfile:
     price_per_h: float
 
 
-DEVICES = {
-    "cpu": DeviceProfile(2.5, 540.0, 1.5),
-    "gpu": DeviceProfile(19.5, 400.0, 4.1),
-    "fpga": DeviceProfile(1.5, 225.0, 1.65),
-}
+    def validate(self, prefix: str) -> None:
+        check_range(f"{prefix}.tflops", self.tflops, 0.0, 1e6, low_open=True)
+        check_range(f"{prefix}.power_w", self.power_w, 0.0, 1e6, low_open=True)
+        check_range(f"{prefix}.price_per_h", self.price_per_h, 0.0, 1e4)
+
+
+@dataclass(frozen=True)
+class Com2NetDevices:
+    """One profile per device type; ``{"devices": {"gpu": {"tflops": 30.0}}}`` overrides one
+    number of one profile (merged field by field, unknown keys rejected)."""
+
+    cpu: DeviceProfile = DeviceProfile(2.5, 540.0, 1.5)
+    gpu: DeviceProfile = DeviceProfile(19.5, 400.0, 4.1)
+    fpga: DeviceProfile = DeviceProfile(1.5, 225.0, 1.65)
+
+    def validate(self) -> None:
+        for d in DEVICE_TYPES:
+            getattr(self, d).validate(f"devices.{d}")
 
 SCENARIOS = {
     # (name, units of cpu/gpu/fpga, WAN one-way latency s, link availability per epoch)
@@ -120,7 +133,7 @@ class Com2NetConfig:
     multi_task: bool = True
     action_mode: str = "compact"
     invalid_action_penalty: float = 0.1
-    devices: dict = field(default_factory=lambda: dict(DEVICES))
+    devices: Com2NetDevices = field(default_factory=Com2NetDevices)
 
     def validate(self) -> None:
         check_choice("scenario", self.scenario, tuple(SCENARIOS))
@@ -148,10 +161,7 @@ class Com2NetConfig:
         check_range("horizon", self.horizon, 1, 100_000, integer=True)
         check_choice("action_mode", self.action_mode, ("compact", "joint"))
         check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
-        if set(self.devices) != set(DEVICE_TYPES):
-            raise ValueError(
-                f"devices={sorted(self.devices)} must define exactly {list(DEVICE_TYPES)}"
-            )
+        self.devices.validate()
 
 
 @dataclass
@@ -175,11 +185,7 @@ class Com2Net:
         self.latency = np.array([c[2] for c in self.centres])
         self.availability = np.array([c[3] for c in self.centres])
         self.units = np.array([c[1] for c in self.centres])  # (C, 3)
-        # A user may override part of a profile: {"devices": {"gpu": {"tflops": 30.0}}}.
-        self.profiles = [
-            p if isinstance(p, DeviceProfile) else DeviceProfile(**{**vars(DEVICES[d]), **p})
-            for d, p in ((d, config.devices[d]) for d in DEVICE_TYPES)
-        ]
+        self.profiles = [getattr(config.devices, d) for d in DEVICE_TYPES]
         self.tflops = np.array([p.tflops for p in self.profiles])
         self.bandwidth = config.bandwidth_gbps
         self.fl_rho = 1.0 / (1.0 + config.aggregation_gamma * (config.kappa - 1))

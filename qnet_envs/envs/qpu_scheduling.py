@@ -36,7 +36,7 @@ class QPUSchedulingConfig:
     max_decisions: int = 5000
 
     def validate(self) -> None:
-        self.instance.validate()
+        self.instance.validate(prefix="instance.")
         check_range("window", self.window, 1, 64, integer=True)
         if not isinstance(self.chunks, (list, tuple)):
             raise ValueError(f"chunks={self.chunks!r} must be a list of fractions in (0, 1]")

@@ -53,23 +53,24 @@ class QBackboneConfig:
     cut_model: str = "locc"
     variant_cap: int = 16
 
-    def validate(self) -> None:
-        self.qpus.validate()
-        check_range("n_jobs", self.n_jobs, 1, 10_000, integer=True)
-        check_range("load", self.load, 0.0, 100.0, low_open=True)
+    def validate(self, prefix: str = "") -> None:
+        """``prefix``: this config's path when it is nested (``instance.`` in QPUScheduling)."""
+        self.qpus.validate(prefix=f"{prefix}qpus.")
+        check_range(f"{prefix}n_jobs", self.n_jobs, 1, 10_000, integer=True)
+        check_range(f"{prefix}load", self.load, 0.0, 100.0, low_open=True)
         if isinstance(self.deadline, str):
-            check_choice("deadline", self.deadline, [*DEADLINE_PRESETS, "mixed"])
+            check_choice(f"{prefix}deadline", self.deadline, [*DEADLINE_PRESETS, "mixed"])
         else:
-            check_range("deadline", self.deadline, 0.0, 1000.0, low_open=True)
-        check_choice("cut_target", self.cut_target, targets())
-        check_range("base_shots", self.base_shots, 1, 10**7, integer=True)
-        check_range("max_overhead", self.max_overhead, 1.0, 1e12)
+            check_range(f"{prefix}deadline", self.deadline, 0.0, 1000.0, low_open=True)
+        check_choice(f"{prefix}cut_target", self.cut_target, targets())
+        check_range(f"{prefix}base_shots", self.base_shots, 1, 10**7, integer=True)
+        check_range(f"{prefix}max_overhead", self.max_overhead, 1.0, 1e12)
         for f in self.families:
-            check_choice("families", f, FAMILIES)
+            check_choice(f"{prefix}families", f, FAMILIES)
         if not self.families:
-            raise ValueError("families=() must name at least one of " + str(list(FAMILIES)))
-        check_choice("cut_model", self.cut_model, CUT_MODELS)
-        check_range("variant_cap", self.variant_cap, 1, 4096, integer=True)
+            raise ValueError(f"{prefix}families=() must name at least one of " + str(list(FAMILIES)))
+        check_choice(f"{prefix}cut_model", self.cut_model, CUT_MODELS)
+        check_range(f"{prefix}variant_cap", self.variant_cap, 1, 4096, integer=True)
 
 
 @dataclass
