@@ -78,7 +78,9 @@ class Com2NetEnv(QnetEnv):
     "space-air-ground", "end-edge-cloud"), ``bandwidth_gbps`` (1.0), ``tasks_per_epoch`` (3),
     ``fl_fraction`` (0.3), ``fl_participants`` (3), ``kappa`` (5), ``epoch_s`` (60),
     ``multi_task`` (True), ``action_mode``, ``lookahead`` (57), ``horizon`` (50), the task
-    ranges and the FL surrogate's parameters.
+    ranges and the FL surrogate's parameters, and ``devices.{cpu,gpu,fpga}.{tflops, power_w,
+    price_per_h}`` (:class:`~qnet_envs.core.com2net.DeviceProfile`: a Xeon 8380 node, an A100,
+    an Alveo U250; override one number as ``{"devices": {"gpu": {"tflops": 30.0}}}``).
 
     ## Version History
 
