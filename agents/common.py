@@ -5,9 +5,15 @@ Kept apart from the algorithm files so that each of those reads as one algorithm
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import random
+import signal
 import tempfile
+import threading
+import types
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,23 +102,137 @@ class ReplayBuffer:
         self.size, self.pos = n, int(state["pos"])
 
 
+CHECKPOINT_MAGIC = b"QNETCKPT1 "
+"""A checkpoint file is this magic, the SHA-256 of the rest in hex, a newline, then
+``torch.save``'s bytes: a flipped byte or a truncated file is detected at load."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file and what is wrong (the
+    CLI prints it as one line ``qnet: error: ...``)."""
+
+
 def save_checkpoint(path: Path, payload: dict) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename."""
+    """Write atomically and durably: a temporary file in the same folder, fsync, rename, fsync
+    the folder. Temporary files a killed process left for this path are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{path.name}*.tmp"):
+        stale.unlink(missing_ok=True)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    header = CHECKPOINT_MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save(payload, tmp)
+        with os.fdopen(fd, "wb") as f:
+            f.write(header + data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+        _fsync_dir(path.parent)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
 
 
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open a folder; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def load_checkpoint(path: Path) -> dict:
-    """Load with ``weights_only=True``: tensors and plain containers only, no arbitrary code."""
-    return torch.load(Path(path), map_location="cpu", weights_only=True)
+    """Verify the checksum, then load with ``weights_only=True`` (tensors and plain containers,
+    no code). A checkpoint's ``env_id`` must be a registered Gymnasium id: it is never handed
+    to an import. Every failure is a :class:`CheckpointError` naming the file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CheckpointError(f"checkpoint {path}: cannot be read ({exc.strerror})") from exc
+    header, _, data = raw.partition(b"\n")
+    if not header.startswith(CHECKPOINT_MAGIC):
+        raise CheckpointError(f"checkpoint {path}: not a qnet checkpoint (no qnet header)")
+    if hashlib.sha256(data).hexdigest().encode() != header[len(CHECKPOINT_MAGIC) :]:
+        raise CheckpointError(
+            f"checkpoint {path}: checksum mismatch (the file changed after it was written)"
+        )
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
+        raise CheckpointError(f"checkpoint {path}: cannot be unpickled ({exc})") from exc
+    if not isinstance(state, dict) or not isinstance(state.get("algo"), str):
+        raise CheckpointError(f"checkpoint {path}: no 'algo' entry; not an agent checkpoint")
+    if state.get("env_id") is not None:  # None: trained on an env object the caller supplies
+        state["env_id"] = registered_env_id(state["env_id"], f"checkpoint {path}")
+    return state
+
+
+def registered_env_id(env_id, where: str) -> str:
+    """``env_id`` if it is a registered Gymnasium id, else ``ValueError``. Ids read from files
+    go through here: ``gym.make("module:Id")`` would import ``module``."""
+    import qnet_envs  # noqa: F401  (registers qnet/ ids)
+
+    if not isinstance(env_id, str) or env_id not in gym.registry:
+        raise CheckpointError(f"{where}: env_id {env_id!r} is not a registered Gymnasium id")
+    return env_id
+
+
+@contextmanager
+def checkpoint_contents(path):
+    """Errors raised while applying a checkpoint's contents (a missing key, a tensor of the
+    wrong shape) become one :class:`CheckpointError` naming the file."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CheckpointError(
+            f"checkpoint {path}: does not fit this agent ({type(exc).__name__}: {detail})"
+        ) from exc
+
+
+@contextmanager
+def deferred_interrupt():
+    """Ctrl-C during training sets ``.requested`` instead of raising, so the loop stops between
+    two steps, with every piece of state consistent, and checkpoints exactly there (a resume
+    then replays nothing). A second Ctrl-C raises ``KeyboardInterrupt`` at once."""
+    flag = types.SimpleNamespace(requested=False)
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        if flag.requested:
+            raise KeyboardInterrupt
+        flag.requested = True
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def replay_episode(env, seed: int, actions) -> tuple:
+    """Restore an env mid-episode without pickling it: reset with the episode's seed and step
+    the recorded actions again (the envs are deterministic under a seed). Returns
+    (obs, info, return so far)."""
+    obs, info = env.reset(seed=seed)
+    total = 0.0
+    for action in actions:
+        obs, reward, _, _, info = env.step(action)
+        total += float(reward)
+    return obs, info, total
 
 
 def numpy_rng_state(rng: np.random.Generator) -> dict:

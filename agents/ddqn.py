@@ -25,11 +25,14 @@ from .common import (
     ReplayBuffer,
     TrainResult,
     action_mask,
+    checkpoint_contents,
     count_parameters,
+    deferred_interrupt,
     flat_obs,
     load_checkpoint,
     make_env,
     plain,
+    replay_episode,
     save_checkpoint,
     seed_everything,
 )
@@ -147,15 +150,16 @@ def train(
 ) -> TrainResult:
     """Train; returns a :class:`TrainResult`. ``make_network(obs_dim, n_actions)`` builds the
     Q-network (default: the config's MLP). ``resume`` continues from a checkpoint file: weights,
-    optimiser, replay buffer, counters and RNG states; the env restarts a fresh episode.
-    Ctrl-C saves a checkpoint and returns with ``interrupted=True``."""
+    optimiser, replay buffer, counters, RNG states and the current episode (replayed from its
+    seed and recorded actions), so a resumed run is bit for bit the uninterrupted one. Ctrl-C
+    stops between two steps, saves a checkpoint and returns with ``interrupted=True``."""
     cfg = config or DDQNConfig()
     cfg.validate()
     seed_everything(cfg.seed)  # before the networks are built: their initial weights too
     torch.set_num_threads(cfg.torch_threads)
     env = make_env(env_id_or_env, cfg.env_config)
     env_id = (
-        env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else "custom"
+        env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else None
     )
     obs_dim = int(np.prod(env.observation_space.shape))
     n_actions = int(env.action_space.n)
@@ -164,19 +168,21 @@ def train(
     optimiser = torch.optim.Adam(q_net.parameters(), lr=cfg.lr)
     rb = ReplayBuffer(cfg.buffer_size, obs_dim, n_actions)
     rng = np.random.default_rng(cfg.seed)
-    start, episodes, curve, evals = 0, 0, [], []
+    start, episodes, curve, evals, ep_actions = 0, 0, [], [], []
     run_dir = Path(cfg.run_dir)
     ckpt_path = run_dir / "checkpoint.pt"
     if resume:
         state = load_checkpoint(resume)
-        q_net.load_state_dict(state["q"])
-        target_net.load_state_dict(state["target"])
-        optimiser.load_state_dict(state["optim"])
-        rb.load_state_dict(state["buffer"])
-        rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(state["torch_rng"])
-        start, episodes = int(state["global_step"]), int(state["episodes"])
-        curve, evals = [tuple(x) for x in state["curve"]], [tuple(x) for x in state["evals"]]
+        with checkpoint_contents(resume):
+            q_net.load_state_dict(state["q"])
+            target_net.load_state_dict(state["target"])
+            optimiser.load_state_dict(state["optim"])
+            rb.load_state_dict(state["buffer"])
+            rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])
+            start, episodes = int(state["global_step"]), int(state["episodes"])
+            curve, evals = [tuple(x) for x in state["curve"]], [tuple(x) for x in state["evals"]]
+            ep_actions = [int(a) for a in state["episode_actions"]]
     else:
         target_net.load_state_dict(q_net.state_dict())
 
@@ -203,6 +209,7 @@ def train(
                 "rng": rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "episodes": episodes,
+                "episode_actions": list(ep_actions),
                 "curve": [list(x) for x in curve],
                 "evals": [list(x) for x in evals],
             },
@@ -215,16 +222,17 @@ def train(
 
     writer = _writer(run_dir) if cfg.tensorboard else None
     bar = _progress(cfg, start)
-    obs, info = env.reset(seed=cfg.seed + episodes)
+    obs, info, ep_return = replay_episode(env, cfg.seed + episodes, ep_actions)
     obs, mask = flat_obs(obs), action_mask(info, n_actions)
-    ep_return, step, interrupted, t0 = 0.0, start, False, time.perf_counter()
-    try:
+    step, interrupted, t0 = start, False, time.perf_counter()
+    with deferred_interrupt() as stop:
         for step in range(start + 1, cfg.total_steps + 1):
             if rng.random() < epsilon(cfg, step):
                 action = int(rng.choice(np.flatnonzero(mask)))
             else:
                 action = greedy(obs, mask)
             next_obs, reward, terminated, truncated, info = env.step(action)
+            ep_actions.append(action)
             next_obs, next_mask = flat_obs(next_obs), action_mask(info, n_actions)
             rb.add(obs, action, reward, next_obs, float(terminated), next_mask)
             obs, mask, ep_return = next_obs, next_mask, ep_return + float(reward)
@@ -237,6 +245,7 @@ def train(
                     bar.set_postfix(ret=f"{ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
                 obs, info = env.reset(seed=cfg.seed + episodes)
                 obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
+                ep_actions = []
             if step > cfg.learning_starts and step % cfg.train_freq == 0:
                 for _ in range(cfg.gradient_steps):
                     loss = ddqn_loss(q_net, target_net, rb.sample(cfg.batch_size, rng), cfg.gamma)
@@ -274,13 +283,14 @@ def train(
                 if not isinstance(env_id_or_env, str):  # the eval reused our env: restart it
                     obs, info = env.reset(seed=cfg.seed + episodes)
                     obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
+                    ep_actions = []
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 checkpoint(step)
             if bar:
                 bar.update(1)
-    except KeyboardInterrupt:
-        interrupted = True
-        step -= 1  # the interrupted step did not complete
+            if stop.requested:
+                interrupted = True
+                break
     checkpoint(step)
     if bar:
         bar.close()
@@ -325,10 +335,11 @@ def config_from(preset: str = "default", **overrides) -> DDQNConfig:
 def load_policy(checkpoint: str, make_network=None):
     """A greedy ``act(obs, mask)`` from a checkpoint, and the checkpoint's metadata."""
     state = load_checkpoint(checkpoint)
-    hidden = tuple(state["config"]["hidden"])
-    build = make_network or (lambda d, a: mlp(d, a, hidden))
-    net = build(state["obs_dim"], state["n_actions"])
-    net.load_state_dict(state["q"])
+    with checkpoint_contents(checkpoint):
+        hidden = tuple(state["config"]["hidden"])
+        build = make_network or (lambda d, a: mlp(d, a, hidden))
+        net = build(state["obs_dim"], state["n_actions"])
+        net.load_state_dict(state["q"])
     net.eval()
 
     def act(obs, mask) -> int:

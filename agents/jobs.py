@@ -148,7 +148,9 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
     from .common import load_checkpoint
 
     meta = load_checkpoint(checkpoint)
-    agent, env_id = meta["algo"], meta["env_id"]
+    agent, env_id = meta["algo"], meta.get("env_id")
+    if env_id is None:
+        raise ValueError(f"checkpoint {checkpoint}: trained on an env object, not a registered id")
     env_config = meta["config"].get("env_config") or None
     if agent == "ppo":
         from . import ppo

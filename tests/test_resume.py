@@ -1,0 +1,130 @@
+"""Ctrl-C then ``--resume`` is the uninterrupted run, bit for bit: DDQN and the VQC agent
+(one training loop), MAPPO and the Decision Transformer, each interrupted by a real SIGINT at
+several points. And a damaged, foreign or tampered checkpoint is one clear error."""
+
+import os
+import signal
+from dataclasses import replace
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from agents import ddqn  # noqa: E402
+from agents.common import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
+
+
+class CtrlCAt(gym.Wrapper):
+    """Sends the process a real SIGINT during env step number ``at`` (as a user's Ctrl-C)."""
+
+    def __init__(self, env, at):
+        super().__init__(env)
+        self.at, self.n = at, 0
+
+    def step(self, action):
+        self.n += 1
+        if self.n == self.at:
+            os.kill(os.getpid(), signal.SIGINT)
+        return self.env.step(action)
+
+
+def ddqn_config(tmp_path, name, **kw):
+    base = dict(
+        total_steps=700, learning_starts=100, buffer_size=1000, batch_size=32, train_freq=2,
+        eval_every=0, checkpoint_every=0, hidden=(32,), seed=3, run_dir=str(tmp_path / name),
+        progress=False, tensorboard=False,
+    )  # fmt: skip
+    return ddqn.DDQNConfig(**{**base, **kw})
+
+
+def assert_same_state(a: dict, b: dict, keys) -> None:
+    for key in keys:
+        for name in a[key]:
+            assert torch.equal(a[key][name], b[key][name]), (key, name)
+
+
+@pytest.mark.parametrize("at", [50, 333, 650])
+def test_ddqn_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, at):
+    env_id = "qnet/QKDProvisioning-v0"
+    full = ddqn.train(env_id, ddqn_config(tmp_path, "full"))
+    cfg = ddqn_config(tmp_path, "cut")
+    cut = ddqn.train(CtrlCAt(gym.make(env_id), at), cfg)
+    assert cut.interrupted and cut.global_step == at  # the step in flight completed
+    resumed = ddqn.train(env_id, cfg, resume=cut.checkpoint)
+    assert resumed.global_step == full.global_step and not resumed.interrupted
+    a, b = load_checkpoint(full.checkpoint), load_checkpoint(resumed.checkpoint)
+    assert_same_state(a, b, ["q", "target"])
+    assert a["buffer"]["pos"] == b["buffer"]["pos"]  # no transition replayed or lost
+    assert torch.equal(a["buffer"]["obs"], b["buffer"]["obs"])
+    assert a["curve"] == b["curve"] and a["rng"] == b["rng"]
+
+
+def test_vqc_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path):
+    pytest.importorskip("pennylane")
+    from agents import vqc_qlearning
+
+    kw = dict(total_steps=160, learning_starts=40, buffer_size=200, batch_size=8, eval_every=0,
+              checkpoint_every=0, progress=False, tensorboard=False, seed=1)  # fmt: skip
+    full_cfg = vqc_qlearning.config_from(run_dir=str(tmp_path / "full"), **kw)
+    full = vqc_qlearning.train("CartPole-v1", full_cfg)
+    cfg = vqc_qlearning.config_from(run_dir=str(tmp_path / "cut"), **kw)
+    cut = vqc_qlearning.train(CtrlCAt(gym.make("CartPole-v1"), 97), cfg)
+    assert cut.interrupted and cut.global_step == 97
+    resumed = vqc_qlearning.train("CartPole-v1", cfg, resume=cut.checkpoint)
+    assert_same_state(load_checkpoint(full.checkpoint), load_checkpoint(resumed.checkpoint), ["q"])
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    save_checkpoint(path, {"algo": "ddqn", "env_id": "CartPole-v1", "q": {"w": torch.ones(64)}})
+    return path
+
+
+def test_a_flipped_byte_is_a_checksum_error(checkpoint):
+    raw = bytearray(checkpoint.read_bytes())
+    raw[-100] ^= 0xFF
+    checkpoint.write_bytes(bytes(raw))
+    with pytest.raises(CheckpointError, match="checksum mismatch"):
+        load_checkpoint(checkpoint)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "foreign", "garbage"])
+def test_damaged_checkpoints_are_one_line_errors_naming_the_file(checkpoint, damage):
+    raw = checkpoint.read_bytes()
+    data = {"truncate": raw[: len(raw) // 2], "empty": b"", "garbage": os.urandom(500)}
+    if damage == "foreign":
+        torch.save({"algo": "ddqn"}, checkpoint)  # a plain torch file, no qnet header
+    else:
+        checkpoint.write_bytes(data[damage])
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(checkpoint)
+    assert str(checkpoint) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_checkpoint_env_id_is_never_an_import(tmp_path):
+    path = tmp_path / "evil.pt"
+    save_checkpoint(path, {"algo": "ddqn", "env_id": "some_module:CartPole-v1"})
+    with pytest.raises(CheckpointError, match="not a registered Gymnasium id"):
+        load_checkpoint(path)
+
+
+def test_a_checkpoint_that_does_not_fit_the_agent_is_one_error(tmp_path):
+    cfg = ddqn_config(tmp_path, "a", total_steps=120)
+    result = ddqn.train("CartPole-v1", cfg)
+    state = load_checkpoint(result.checkpoint)
+    state["q"] = {k: torch.zeros(3) for k in state["q"]}  # wrong shapes, valid checksum
+    save_checkpoint(result.checkpoint, state)
+    with pytest.raises(CheckpointError, match="does not fit this agent"):
+        ddqn.train("CartPole-v1", replace(cfg, total_steps=200), resume=result.checkpoint)
+    with pytest.raises(CheckpointError, match="does not fit this agent"):
+        ddqn.load_policy(result.checkpoint)
+
+
+def test_stale_temporary_files_are_removed_at_the_next_save(tmp_path):
+    (tmp_path / "checkpoint.ptabc123.tmp").write_bytes(b"partial")
+    save_checkpoint(tmp_path / "checkpoint.pt", {"algo": "ddqn"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]
+    assert np.all(load_checkpoint(tmp_path / "checkpoint.pt")["algo"] == "ddqn")
