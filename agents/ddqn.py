@@ -158,9 +158,7 @@ def train(
     seed_everything(cfg.seed)  # before the networks are built: their initial weights too
     torch.set_num_threads(cfg.torch_threads)
     env = make_env(env_id_or_env, cfg.env_config)
-    env_id = (
-        env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else None
-    )
+    env_id = env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else None
     obs_dim = int(np.prod(env.observation_space.shape))
     n_actions = int(env.action_space.n)
     build = make_network or (lambda d, a: mlp(d, a, cfg.hidden))

@@ -23,7 +23,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from .common import count_parameters, load_checkpoint, save_checkpoint, seed_everything
+from .common import (
+    checkpoint_contents,
+    count_parameters,
+    deferred_interrupt,
+    load_checkpoint,
+    registered_env_id,
+    save_checkpoint,
+    seed_everything,
+)
 
 
 @dataclass
@@ -193,11 +201,13 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
     run_dir = Path(cfg.run_dir)
     if resume:
         state = load_checkpoint(resume)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optim"])
-        sched.load_state_dict(state["sched"])
-        rng.bit_generator.state = state["rng"]
-        start, losses = int(state["step"]), list(state["losses"])
+        with checkpoint_contents(resume):
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optim"])
+            sched.load_state_dict(state["sched"])
+            rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])  # dropout draws from it
+            start, losses = int(state["step"]), list(state["losses"])
     writer = None
     if cfg.tensorboard:
         from torch.utils.tensorboard import SummaryWriter
@@ -228,6 +238,7 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
                 "optim": opt.state_dict(),
                 "sched": sched.state_dict(),
                 "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
                 "step": step,
                 "losses": losses,
             },
@@ -235,7 +246,7 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
 
     model.train()
     step, interrupted, t0 = start, False, time.perf_counter()
-    try:
+    with deferred_interrupt() as stop:
         for step in range(start + 1, cfg.train_steps + 1):
             R, S, A, T, V = sample_batch(episodes, cfg, rng, discrete)
             pred = model(R, S, A, T, V)
@@ -260,9 +271,9 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
                     bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 checkpoint(step)
-    except KeyboardInterrupt:
-        interrupted = True
-        step -= 1
+            if stop.requested:  # Ctrl-C: stop between steps, every state consistent
+                interrupted = True
+                break
     checkpoint(step)
     if bar:
         bar.close()
@@ -280,10 +291,13 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
 
 def load(checkpoint: str):
     state = load_checkpoint(checkpoint)
-    cfg = DTConfig(**state["config"])
-    m = state["meta"]
-    model = DecisionTransformer(m["obs_dim"], m["n_actions"], m["discrete"], m["max_len"], cfg)
-    model.load_state_dict(state["model"])
+    with checkpoint_contents(checkpoint):
+        cfg = DTConfig(**state["config"])
+        m = state["meta"]
+        if m["env_id"]:
+            m["env_id"] = registered_env_id(m["env_id"], f"checkpoint {checkpoint}")
+        model = DecisionTransformer(m["obs_dim"], m["n_actions"], m["discrete"], m["max_len"], cfg)
+        model.load_state_dict(state["model"])
     model.eval()
     return model, cfg, m
 

@@ -36,7 +36,9 @@ from torch.distributions import Beta, Categorical
 
 from .common import (
     TrainResult,
+    checkpoint_contents,
     count_parameters,
+    deferred_interrupt,
     load_checkpoint,
     plain,
     save_checkpoint,
@@ -223,6 +225,24 @@ class Agents:
             out.append(np.asarray(mask, dtype=bool))
         return np.stack(out)
 
+    def record(self, action: dict) -> list:
+        """An env action as plain numbers, agent by agent: what a checkpoint keeps of the
+        current episode (see :meth:`from_record`)."""
+        if self.flat:
+            return [[int(action[a]), 0.0] for a in self.names]
+        return [
+            [int(action[a][self.key[r]]), float(action[a]["fraction"][0])]
+            for a, r in zip(self.names, self.role, strict=True)
+        ]
+
+    def from_record(self, record) -> dict:
+        if self.flat:
+            return {a: int(c) for a, (c, _) in zip(self.names, record, strict=True)}
+        return {
+            a: {self.key[r]: int(c), "fraction": np.array([f], np.float32)}
+            for a, r, (c, f) in zip(self.names, self.role, record, strict=True)
+        }
+
     def actions(self, choice: dict, frac: dict) -> dict:
         out = {}
         for role, rows in self.rows.items():
@@ -298,17 +318,23 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     run_dir = Path(cfg.run_dir)
     start_update, step, curve = 0, 0, []
     evals, best_cost = [], float("inf")
+    # the current episode: the env generator's state at its start and the actions since
+    episode = {"rng": np.random.default_rng(cfg.seed).bit_generator.state, "actions": []}
     if resume:
         state = load_checkpoint(resume)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optim"])
-        norm.mean, norm.var, norm.count = state["norm"]
-        start_update, step, curve = (
-            int(state["update"]),
-            int(state["global_step"]),
-            [tuple(x) for x in state["curve"]],
-        )
-        evals = [tuple(x) for x in state.get("evals", [])]
+        with checkpoint_contents(resume):
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optim"])
+            norm.mean, norm.var, norm.count = state["norm"]
+            start_update, step, curve = (
+                int(state["update"]),
+                int(state["global_step"]),
+                [tuple(x) for x in state["curve"]],
+            )
+            evals = [tuple(x) for x in state.get("evals", [])]
+            shuffle_rng.bit_generator.state = state["shuffle_rng"]
+            torch.set_rng_state(state["torch_rng"])
+            episode = {"rng": state["episode_rng"], "actions": list(state["episode_actions"])}
         best_cost = min((c for _, c in evals), default=float("inf"))
     n_updates = max(1, cfg.total_steps // cfg.rollout)
     writer = None
@@ -323,25 +349,31 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
         bar = tqdm(total=n_updates, initial=start_update, unit="update", dynamic_ncols=True)
 
     def checkpoint(update, name="checkpoint.pt"):
-        save_checkpoint(
-            run_dir / name,
-            {
-                "algo": "mappo",
-                "config": plain(asdict(cfg)),
-                "model": model.state_dict(),
-                "optim": opt.state_dict(),
-                "norm": [norm.mean, norm.var, norm.count],
-                "update": update,
-                "global_step": step,
-                "curve": [list(c) for c in curve],
-                "evals": [list(e) for e in evals],
-                "dims": [agents.obs_dim, agents.n, state_dim],
-            },
-        )
+        policy = {
+            "algo": "mappo",
+            "config": plain(asdict(cfg)),
+            "model": model.state_dict(),
+            "norm": [norm.mean, norm.var, norm.count],
+            "update": update,
+            "global_step": step,
+            "curve": [list(c) for c in curve],
+            "evals": [list(e) for e in evals],
+            "dims": [agents.obs_dim, agents.n, state_dim],
+        }
+        if name == "best.pt":  # weights and config only
+            return save_checkpoint(run_dir / name, policy)
+        resume_state = {
+            "optim": opt.state_dict(),
+            "shuffle_rng": shuffle_rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "episode_rng": episode["rng"],
+            "episode_actions": episode["actions"],
+        }
+        save_checkpoint(run_dir / name, {**policy, **resume_state})
 
-    obs, infos = env.reset(seed=cfg.seed + start_update)
-    ep_ret, interrupted, t0, update = 0.0, False, time.perf_counter(), start_update
-    try:
+    obs, infos, ep_ret = _restore_episode(env, agents, episode)
+    interrupted, t0, update = False, time.perf_counter(), start_update
+    with deferred_interrupt() as stop:
         for update in range(start_update + 1, n_updates + 1):
             if cfg.anneal_lr:
                 for group in opt.param_groups:
@@ -367,9 +399,9 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 a = act(model, agents, obs, infos, s)
                 masks = {r: agents.masks(infos, r) for r in agents.rows}
                 v = values(model, agents, x, s, cfg.independent) * norm.std + norm.mean
-                obs, rewards, terms, truncs, infos = env.step(
-                    agents.actions(a["choice"], a["frac"])
-                )
+                env_action = agents.actions(a["choice"], a["frac"])
+                obs, rewards, terms, truncs, infos = env.step(env_action)
+                episode["actions"].append(agents.record(env_action))
                 r = next(iter(rewards.values()))
                 done = any(terms.values()) or any(truncs.values())
                 active = np.ones(agents.n, np.float32)
@@ -396,6 +428,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                         writer.add_scalar("charts/mean_cost_per_task", curve[-1][2], step)
                     if bar:
                         bar.set_postfix(ret=f"{ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
+                    episode = {"rng": env.rng_state(), "actions": []}
                     obs, infos = env.reset()
                     ep_ret = 0.0
             last_v = (
@@ -432,9 +465,9 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                     checkpoint(update, "best.pt")
             if bar:
                 bar.update(1)
-    except KeyboardInterrupt:
-        interrupted = True
-        update -= 1
+            if stop.requested:  # Ctrl-C: stop after this update, every state consistent
+                interrupted = True
+                break
     checkpoint(update)
     if bar:
         bar.close()
@@ -451,6 +484,18 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
         count_parameters(model),
         str(best) if best.exists() and evals else "",
     )
+
+
+def _restore_episode(env, agents: Agents, episode: dict):
+    """The env as it was in the current episode: its generator's state at the episode start,
+    an unseeded reset, then the recorded actions again. Returns (obs, infos, return so far)."""
+    env.set_rng_state(episode["rng"])
+    obs, infos = env.reset()
+    total = 0.0
+    for record in episode["actions"]:
+        obs, rewards, _, _, infos = env.step(agents.from_record(record))
+        total += next(iter(rewards.values()))
+    return obs, infos, total
 
 
 def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
@@ -518,12 +563,13 @@ def _ppo_update(model, opt, norm, agents, buf, last_v, cfg, progress, rng):
 def load_policy(checkpoint: str):
     """A deterministic ``policy(env, obs, infos) -> actions`` from a checkpoint."""
     state = load_checkpoint(checkpoint)
-    # checkpoints from before the target head had a plain linear mobile head
-    cfg = MAPPOConfig(**{"target_head": False, **state["config"]})
-    env = make_parallel_env(cfg)
-    agents = Agents(env)
-    model = build_model(cfg, agents, *state["dims"])
-    model.load_state_dict(state["model"])
+    with checkpoint_contents(checkpoint):
+        # checkpoints from before the target head had a plain linear mobile head
+        cfg = MAPPOConfig(**{"target_head": False, **state["config"]})
+        env = make_parallel_env(cfg)
+        agents = Agents(env)
+        model = build_model(cfg, agents, *state["dims"])
+        model.load_state_dict(state["model"])
     return greedy_policy(model, agents), cfg
 
 

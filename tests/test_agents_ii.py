@@ -17,6 +17,7 @@ sys.path.pop(0)
 
 from agents import datasets, mappo  # noqa: E402
 from agents import decision_transformer as dt  # noqa: E402
+from agents.common import load_checkpoint  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +35,11 @@ def tiny_dataset(tmp_path_factory):
     return root, out
 
 
-def test_minari_dataset_round_trips(tiny_dataset):
-    import os
-
+def test_minari_dataset_round_trips(tiny_dataset, monkeypatch):
     import minari
 
     root, out = tiny_dataset
-    os.environ["MINARI_DATASETS_PATH"] = str(root)
+    monkeypatch.setenv("MINARI_DATASETS_PATH", str(root))  # undone after the test
     ds = minari.load_dataset(out["dataset_id"])
     assert ds.total_episodes == 4 and out["dataset_id"] == "qnet/QKDProvisioning/tiny-v0"
     recorded = json.loads((Path(out["path"]) / "policies.json").read_text())
@@ -76,6 +75,48 @@ def test_decision_transformer_loss_falls_and_it_acts(tiny_dataset, tmp_path):
     assert len(rets) == 1 and np.isfinite(rets[0])
 
 
+def test_decision_transformer_ctrl_c_then_resume_is_the_uninterrupted_run(
+    tiny_dataset, tmp_path, monkeypatch
+):
+    import os
+    import signal
+
+    import torch
+
+    root, out = tiny_dataset
+
+    def config(name):
+        return dt.config_from(
+            dataset_id=out["dataset_id"], root=str(root), train_steps=40, batch_size=8,
+            warmup_steps=5, embed=32, run_dir=str(tmp_path / name), progress=False,
+            tensorboard=False,
+        )  # fmt: skip
+
+    full = dt.train(config("full"))
+    calls = {"n": 0}
+    real = dt.sample_batch
+
+    def ctrl_c_at_23(*args):
+        calls["n"] += 1
+        if calls["n"] == 23:
+            os.kill(os.getpid(), signal.SIGINT)  # a user's Ctrl-C in the middle of step 23
+        return real(*args)
+
+    monkeypatch.setattr(dt, "sample_batch", ctrl_c_at_23)
+    cut = dt.train(config("cut"))
+    monkeypatch.setattr(dt, "sample_batch", real)
+    assert cut["interrupted"] and cut["step"] == 23
+    resumed = dt.train(config("cut"), resume=cut["checkpoint"])
+    a, b = load(full), load(resumed)
+    for name in a["model"]:
+        assert torch.equal(a["model"][name], b["model"][name]), name
+    assert a["losses"] == b["losses"]
+
+
+def load(result):
+    return load_checkpoint(result["checkpoint"])
+
+
 def test_mappo_independent_flag_and_resume(tmp_path):
     cfg = mappo.config_from(
         env_id="qnet/MobileEdgeCloud-small-v0",
@@ -101,6 +142,51 @@ def test_mappo_independent_flag_and_resume(tmp_path):
     )
     assert first.global_step == 200 and more.global_step == 400
     assert more.evals[:2] == first.evals and len(more.evals) == 4  # evaluations carry over
+
+
+@pytest.mark.parametrize("flat", [True, False])
+def test_mappo_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, monkeypatch, flat):
+    """Ctrl-C in the middle of update 3's rollout (episodes of 50 slots cross the 60-step
+    rollouts): the run stops after that update; resumed, it ends bit for bit as the
+    uninterrupted run, native hybrid and flat actions alike."""
+    import os
+    import signal
+
+    import torch
+
+    def config(name):
+        return mappo.config_from(
+            env_id="qnet/MobileEdgeCloud-small-v0", env_config={"horizon": 50, "flat_actions": flat},
+            total_steps=300, rollout=60, minibatches=2, epochs=2, run_dir=str(tmp_path / name),
+            progress=False, tensorboard=False, eval_every=0, checkpoint_every=0,
+        )  # fmt: skip
+
+    full = mappo.train(config("full"))
+    real = mappo.make_parallel_env
+
+    def with_ctrl_c(cfg):
+        env = real(cfg)
+        step, count = env.step, {"n": 0}
+
+        def stepping(actions):
+            count["n"] += 1
+            if count["n"] == 150:
+                os.kill(os.getpid(), signal.SIGINT)
+            return step(actions)
+
+        env.step = stepping
+        return env
+
+    monkeypatch.setattr(mappo, "make_parallel_env", with_ctrl_c)
+    cut = mappo.train(config("cut"))
+    monkeypatch.setattr(mappo, "make_parallel_env", real)
+    assert cut.interrupted and cut.global_step == 180  # update 3 completed, then stopped
+    resumed = mappo.train(config("cut"), resume=cut.checkpoint)
+    a, b = load_checkpoint(full.checkpoint), load_checkpoint(resumed.checkpoint)
+    assert resumed.global_step == full.global_step == 300
+    for name in a["model"]:
+        assert torch.equal(a["model"][name], b["model"][name]), name
+    assert a["curve"] == b["curve"] and a["norm"] == b["norm"]
 
 
 def test_mappo_improves_on_random_on_small_preset(tmp_path):

@@ -99,3 +99,20 @@ def test_a_run_folder_is_not_reused_silently(tmp_path, capsys):
     assert not run.exists()  # replaced: the old run's files are gone
     (tmp_path / "fresh").mkdir()
     assert prepare_run_dir(str(tmp_path / "fresh"), resume=False, overwrite=False) is None
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "evil_env_id"])
+def test_a_bad_checkpoint_is_one_line_naming_the_file(tmp_path, capsys, damage):
+    torch = pytest.importorskip("torch")
+    from agents.common import save_checkpoint
+
+    path = tmp_path / "checkpoint.pt"
+    env_id = "os:CartPole-v1" if damage == "evil_env_id" else "CartPole-v1"
+    save_checkpoint(path, {"algo": "ddqn", "env_id": env_id, "q": {"w": torch.ones(99)}})
+    raw = bytearray(path.read_bytes())
+    if damage == "flip":
+        raw[-50] ^= 1
+    elif damage == "truncate":
+        raw = raw[:-200]
+    path.write_bytes(bytes(raw))
+    _one_line_error(["evaluate", "--checkpoint", str(path)], capsys, str(path))

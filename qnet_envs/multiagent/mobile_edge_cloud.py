@@ -110,6 +110,17 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
         infos = self._infos(np.zeros(self.sim.n_mobile, dtype=bool))
         return self.views.observations(), infos
 
+    def rng_state(self) -> dict:
+        """The state of the one generator all of this env's randomness draws from (a plain
+        dict). With :meth:`set_rng_state` before an unseeded ``reset()``, a training run
+        restores an episode bit for bit without pickling the env (MAPPO's resume)."""
+        return self._rng.bit_generator.state
+
+    def set_rng_state(self, state: dict) -> None:
+        self._rng = np.random.default_rng()
+        self._rng.bit_generator.state = state
+        self._seeded = True
+
     def step(self, actions):
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")
