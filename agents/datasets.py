@@ -5,11 +5,13 @@ i), are recorded with ``minari.DataCollector`` and written as ``qnet/<EnvName>/<
 ``root`` (``MINARI_DATASETS_PATH`` is set to it; readers must do the same, as
 :func:`agents.decision_transformer.load_episodes` does). ``ref_min_score`` is the random
 policy's mean return and ``ref_max_score`` the best policy's, both measured on the recorded
-episodes; ``policies.json`` beside the dataset names each episode's policy.
+episodes; ``policies.json`` beside the dataset names each episode's policy and records the
+SHA-256 of every data file. :func:`check_dataset` verifies all of it before any training.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -91,9 +93,9 @@ def collect(
         code_permalink="scripts/collect_dataset.py",
     )
     path = Path(os.environ["MINARI_DATASETS_PATH"]) / did
-    (path / "policies.json").write_text(
-        json.dumps({"episodes": labels, "returns": returns, "mean_by_policy": by_policy}, indent=1)
-    )
+    manifest = {"episodes": labels, "returns": returns, "mean_by_policy": by_policy}
+    manifest["sha256"] = data_checksums(path)
+    (path / "policies.json").write_text(json.dumps(manifest, indent=1))
     collector.close()
     return {
         "dataset_id": did,
@@ -101,3 +103,70 @@ def collect(
         "mean_by_policy": by_policy,
         "path": str(path),
     }
+
+
+def data_checksums(path: Path) -> dict:
+    """SHA-256 of every file under the dataset's ``data`` folder, by relative path."""
+    files = sorted(p for p in (Path(path) / "data").rglob("*") if p.is_file())
+    return {str(f.relative_to(path)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+
+class DatasetError(ValueError):
+    """A dataset that must not be trained on; the message names the file and the episode."""
+
+
+def check_dataset(path: Path, ds, episodes: list[dict]) -> dict:
+    """Everything a trainer relies on, checked before the first step: the companion
+    ``policies.json`` present and readable, every data file's checksum as recorded at
+    collection, the env id a registered one, one label per episode, and in every episode
+    finite observations and rewards, one more observation than actions, and every action
+    inside the action space. Returns the manifest."""
+    path = Path(path)
+    manifest_file = path / "policies.json"
+    if not manifest_file.is_file():
+        raise DatasetError(
+            f"dataset {path}: {manifest_file.name} is missing (qnet collect writes it)"
+        )
+    try:
+        manifest = json.loads(manifest_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"dataset {path}: {manifest_file.name} is unreadable ({exc})") from exc
+    for name, digest in manifest.get("sha256", {}).items():
+        file = path / name
+        if not file.is_file():
+            raise DatasetError(f"dataset {path}: {name} is missing")
+        if hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+            raise DatasetError(f"dataset {path}: {name} changed after collection (checksum)")
+    env_spec = ds.spec.env_spec
+    if env_spec is not None:
+        from .common import registered_env_id
+
+        registered_env_id(env_spec.id, f"dataset {path}")
+    if len(manifest.get("episodes", [])) != len(episodes):
+        raise DatasetError(
+            f"dataset {path}: {manifest_file.name} labels {len(manifest.get('episodes', []))} "
+            f"episodes, the data holds {len(episodes)}"
+        )
+    for k, ep in enumerate(episodes):
+        _check_episode(path, k, ep, ds.action_space)
+    return manifest
+
+
+def _check_episode(path: Path, k: int, ep: dict, space) -> None:
+    where = f"dataset {path}: episode {k}"
+    if len(ep["observations"]) != len(ep["actions"]) + 1:
+        raise DatasetError(
+            f"{where}: {len(ep['observations'])} observations for {len(ep['actions'])} actions"
+        )
+    for key in ("observations", "rewards"):
+        values = np.asarray(ep[key], dtype=np.float64)
+        bad = np.flatnonzero(~np.isfinite(values.reshape(len(values), -1)).all(axis=1))
+        if bad.size:
+            raise DatasetError(f"{where}: {key}[{bad[0]}] is not finite")
+    for i, action in enumerate(ep["actions"]):
+        if not space.contains(np.asarray(action, dtype=space.dtype)) or not np.all(
+            np.asarray(action) == np.asarray(action, dtype=space.dtype)
+        ):
+            raise DatasetError(
+                f"{where}: actions[{i}] = {np.asarray(action).tolist()} is outside {space}"
+            )

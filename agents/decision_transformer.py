@@ -13,7 +13,6 @@ subtracts each reward from it; masked-out actions (``info["action_mask"]``) are 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, replace
@@ -32,6 +31,7 @@ from .common import (
     save_checkpoint,
     seed_everything,
 )
+from .datasets import check_dataset
 
 
 @dataclass
@@ -116,19 +116,26 @@ def load_episodes(cfg: DTConfig):
     import minari
 
     ds = minari.load_dataset(cfg.dataset_id)
+    raw = [
+        {"observations": ep.observations, "actions": ep.actions, "rewards": ep.rewards}
+        for ep in ds.iterate_episodes()
+    ]
+    manifest = check_dataset(Path(cfg.root).resolve() / cfg.dataset_id, ds, raw)
     episodes = []
-    for ep in ds.iterate_episodes():
-        obs = np.asarray(ep.observations, np.float32)[:-1].reshape(len(ep.actions), -1)
-        rew = np.asarray(ep.rewards, np.float32)
+    for ep in raw:
+        obs = np.asarray(ep["observations"], np.float32)[:-1].reshape(len(ep["actions"]), -1)
+        rew = np.asarray(ep["rewards"], np.float32)
         rtg = np.cumsum(rew[::-1])[::-1].copy()
         episodes.append(
-            {"obs": obs, "actions": np.asarray(ep.actions), "rtg": rtg, "return": float(rew.sum())}
+            {
+                "obs": obs,
+                "actions": np.asarray(ep["actions"]),
+                "rtg": rtg,
+                "return": float(rew.sum()),
+            }
         )
     if cfg.relabel == "policy-mean":
-        labels_file = Path(cfg.root).resolve() / cfg.dataset_id / "policies.json"
-        if not labels_file.exists():
-            raise ValueError(f"relabel='policy-mean' needs {labels_file} (written by qnet collect)")
-        relabel_by_policy(episodes, json.loads(labels_file.read_text())["episodes"])
+        relabel_by_policy(episodes, manifest["episodes"])
     elif cfg.relabel != "none":
         raise ValueError(f"relabel={cfg.relabel!r} must be 'none' or 'policy-mean'")
     return ds, episodes

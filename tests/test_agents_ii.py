@@ -1,6 +1,7 @@
 """Agents II: MAPPO on the offloading env, Minari datasets, the Decision Transformer."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -273,3 +274,80 @@ def test_target_scorer_scores_each_edge_from_its_own_gain_and_backlog():
     torch.testing.assert_close(after[:, 2], before[:, 1])
     torch.testing.assert_close(after[:, [0, -1]], before[:, [0, -1]])
     assert not torch.allclose(before[:, 1], before[:, 2])
+
+
+def _poisoned_copy(tiny_dataset, tmp_path, poison):
+    """A copy of the tiny dataset with one value changed by ``poison(h5file)``; the manifest's
+    checksums are recomputed (a tool that rewrote the data consistently), so only the
+    content checks can catch it."""
+    import shutil
+
+    import h5py
+
+    from agents.datasets import data_checksums
+
+    root, out = tiny_dataset
+    new_root = tmp_path / "root"
+    shutil.copytree(root, new_root)
+    path = new_root / out["dataset_id"]
+    with h5py.File(path / "data" / "main_data.hdf5", "r+") as f:
+        poison(f)
+    manifest = json.loads((path / "policies.json").read_text())
+    manifest["sha256"] = data_checksums(path)
+    (path / "policies.json").write_text(json.dumps(manifest))
+    return new_root, out["dataset_id"]
+
+
+def _set(name, index, value):
+    def poison(f):
+        data = f["episode_1"][name][...]
+        data.flat[index] = value
+        del f["episode_1"][name]
+        f["episode_1"][name] = data
+
+    return poison
+
+
+@pytest.mark.parametrize(
+    "poison,needle",
+    [
+        (_set("rewards", 3, np.nan), "episode 1: rewards[3] is not finite"),
+        (_set("observations", 5, np.inf), "episode 1: observations[0] is not finite"),
+        (_set("actions", 2, 10_000), "episode 1: actions[2] = 10000 is outside"),
+    ],
+)
+def test_a_poisoned_dataset_is_refused_before_training(tiny_dataset, tmp_path, poison, needle):
+    from agents.datasets import DatasetError
+
+    root, did = _poisoned_copy(tiny_dataset, tmp_path, poison)
+    cfg = dt.config_from(dataset_id=did, root=str(root), train_steps=5, progress=False,
+                         tensorboard=False, run_dir=str(tmp_path / "dt"))  # fmt: skip
+    with pytest.raises(DatasetError, match=re.escape(needle)):
+        dt.train(cfg)
+    assert not (tmp_path / "dt" / "checkpoint.pt").exists()
+
+
+@pytest.mark.parametrize("damage", ["flip", "manifest"])
+def test_a_changed_or_incomplete_dataset_is_one_error(tiny_dataset, tmp_path, damage):
+    import shutil
+
+    from agents.datasets import DatasetError
+
+    root, out = tiny_dataset
+    shutil.copytree(root, tmp_path / "root")
+    path = tmp_path / "root" / out["dataset_id"]
+    if damage == "flip":
+        data = path / "data" / "main_data.hdf5"
+        raw = bytearray(data.read_bytes())
+        raw[len(raw) // 2] ^= 1
+        data.write_bytes(bytes(raw))
+        needle = "changed after collection"
+    else:
+        (path / "policies.json").unlink()
+        needle = "policies.json is missing"
+    cfg = dt.config_from(dataset_id=out["dataset_id"], root=str(tmp_path / "root"),
+                         train_steps=5, progress=False, tensorboard=False,
+                         run_dir=str(tmp_path / "dt"))  # fmt: skip
+    with pytest.raises(DatasetError, match=needle) as err:
+        dt.train(cfg)
+    assert "\n" not in str(err.value)
