@@ -218,3 +218,42 @@ def test_malformed_parallel_actions_raise(change):
     acts = {a: env.action_space(a).sample() for a in env.agents}
     with pytest.raises(ValueError):
         env.step(change(acts))
+
+
+@pytest.mark.parametrize("flat", [False, True])
+@pytest.mark.parametrize("p_masked", [0.0, 0.3])
+def test_masks_agree_with_outcomes(flat, p_masked):
+    """A mask-valid choice never fails and never sets invalid_action; a masked-out one always
+    does (failed tasks == flagged decisions), with tight queues so that drops happen too."""
+    env = qnet_envs.make_parallel(
+        "qnet/MobileEdgeCloud-v0",
+        config={"flat_actions": flat, "task_rate": 1.5, "processor_queue_limit": 2},
+    )
+    obs, infos = env.reset(seed=4)
+    rng = np.random.default_rng(0)
+    flagged = masked = drops = 0
+    for _ in range(150):
+        actions, chose_masked = {}, set()
+        for a in env.agents:
+            mask = infos[a]["action_mask"]
+            if isinstance(mask, dict):
+                key = "target" if "target" in mask else "forward"
+                m, frac = mask[key], {"fraction": np.array([rng.random()], np.float32)}
+            else:
+                m, frac = mask, None
+            pick_bad = rng.random() < p_masked and not m.all()
+            choice = int(rng.choice(np.flatnonzero(m == 0 if pick_bad else m == 1)))
+            if pick_bad and a.startswith("mobile") and obs[a][0] > 0:  # it has a task to fail
+                chose_masked.add(a)
+            actions[a] = choice if frac is None else {key: choice, **frac}
+        before = env.metrics()["failed"]
+        obs, _, _, truncs, infos = env.step(actions)
+        flags = {a for a in infos if infos[a]["invalid_action"]}
+        assert flags == chose_masked
+        assert env.metrics()["failed"] - before == len(flags)
+        flagged, masked = flagged + len(flags), masked + len(chose_masked)
+        drops = max(drops, env.metrics()["dropped"])
+        if any(truncs.values()):
+            obs, infos = env.reset()
+    assert drops > 0  # congestion happened, and never counted as an invalid action
+    assert (flagged > 0) == (p_masked > 0)

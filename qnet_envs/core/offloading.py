@@ -89,6 +89,11 @@ class OffloadingConfig:
             if not isinstance(qpu, QPUProfile):
                 raise ValueError(f"{name}={qpu!r} must be a mapping of QPUProfile fields")
             qpu.validate(name)
+        # an edge may forward any share it holds to the cloud: the cloud must hold it too, or a
+        # mobile's mask-valid choice could fail for a reason its mask cannot know
+        check_range(
+            "cloud_qpu.qubits", self.cloud_qpu.qubits, self.edge_qpu.qubits, None, integer=True
+        )
         check_range("task_rate", self.task_rate, 0.0, 100.0)
         check_interval("n_range", self.n_range, 6, 9, integer=True)
         check_interval("k_range", self.k_range, 3, 5, integer=True)
@@ -331,16 +336,16 @@ class Offloading:
             self.queues[i].popleft()
             target, fraction = mobile_actions[i]
             shares = self.plan(task, target, fraction, edge_rules)
+            if any(not self.fits(task, node) for node, _ in shares):  # what the mask knows
+                invalid[i] = True
+                slot_cost += self._end_unserved("failed")
+                continue
             if any(self.queue_length(node) >= cfg.processor_queue_limit for node, _ in shares):
                 slot_cost += self._end_unserved("dropped")
                 continue
             result = self.evaluate(
                 task, shares, self.relay_edge(task, target), self.server_free, True
             )
-            if result is None:
-                invalid[i] = True
-                slot_cost += self._end_unserved("failed")
-                continue
             latency, energy, cost, parts = result
             self.last_dispatch += [(i, node, share) for node, share in shares if node != i]
             for node, finish in parts:

@@ -29,7 +29,10 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     * ``mobile_i``: ``Dict(target=Discrete(E + 2), fraction=Box(0, 1, (1,)))`` for its
       head-of-line task: target 0 runs it locally, 1..E offloads to an edge, E + 1 to the cloud
       (through the edge with the best channel); ``fraction`` of the shots is offloaded, the rest
-      runs locally. Ignored when the mobile has no task.
+      runs locally. Ignored when the mobile has no task. A task that does not fit on the
+      mobile's own processor (observation "fits locally" = 0) cannot leave a share behind: with
+      a remote target its whole task is offloaded, whatever ``fraction`` says (the continuous
+      fraction has no mask to say so; the flat action masks those levels instead).
     * ``edge_j``: ``Dict(forward=Discrete(2), fraction=Box(0, 1, (1,)))``: whether, and what
       share of, the shots arriving at it this slot are forwarded to the cloud.
     * With ``flat_actions=True`` both become ``Discrete``: (target or forward) x 5 fraction
@@ -41,7 +44,10 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     ``{"target": int8 array, "fraction": None}`` (``"forward"`` for edges); with flat actions
     an int8 array. A masked-out
     choice is not executed: the task ends as failed, costs ``failure_cost`` (10) and
-    ``infos[agent]["invalid_action"]`` is True. Actions outside the space raise ``ValueError``.
+    ``infos[agent]["invalid_action"]`` is True; a mask-valid choice never fails. A share sent
+    to a processor whose queue holds ``processor_queue_limit`` shares is dropped
+    (``drop_cost``): congestion, which other mobiles' choices in the same slot can cause, not an
+    invalid action. Actions outside the space raise ``ValueError``.
 
     ## Observations (local, partial)
 

@@ -200,5 +200,8 @@ class OffloadingViews:
         for j, a in enumerate(self.edge_agents):
             if a in actions:
                 rules[j] = self.decode(a, actions[a])
+        if not self.flat:  # a task too big for its mobile leaves no share behind
+            fits = [self.target_fits(i)[0] for i in range(self.sim.n_mobile)]
+            mobile = [(t, 1.0 if t > 0 and not fits[i] else f) for i, (t, f) in enumerate(mobile)]
         # A masked-out choice sends a share where it cannot run: the core fails that task.
         return self.sim.step(mobile, rules)
