@@ -202,3 +202,34 @@ def test_pettingzoo_deterministic_over_many_steps_and_seed_matters(env_id, confi
     a = _parallel_trace(env_id, 3, config)
     assert a == _parallel_trace(env_id, 3, config)
     assert a != _parallel_trace(env_id, 4, config)
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_invariants_hold_after_every_step(env_id):
+    """Each model's check_invariants (conservation, capacities, distributions) after every
+    one of 400 random valid steps, through resets; scripts/soak.py runs the same for longer."""
+    env = gym.make(env_id).unwrapped
+    obs, info = env.reset(seed=1)
+    env.action_space.seed(1)
+    env.check_invariants()
+    for _ in range(400):
+        action = env.action_space.sample(
+            mask=component_masks(env.action_space, info["action_mask"])
+        )
+        obs, r, te, tr, info = env.step(action)
+        env.check_invariants()
+        if te or tr:
+            obs, info = env.reset()
+
+
+@pytest.mark.parametrize("env_id", PARALLEL_IDS)
+def test_parallel_invariants_hold_after_every_step(env_id):
+    env = qnet_envs.make_parallel(env_id)
+    env.reset(seed=2)
+    for k, a in enumerate(env.possible_agents):
+        env.action_space(a).seed(k)
+    for _ in range(200):
+        if not env.agents:
+            env.reset()
+        env.step({a: env.action_space(a).sample() for a in env.agents})
+        env.check_invariants()

@@ -46,7 +46,6 @@ class DeviceProfile:
     power_w: float
     price_per_h: float
 
-
     def validate(self, prefix: str) -> None:
         check_range(f"{prefix}.tflops", self.tflops, 0.0, 1e6, low_open=True)
         check_range(f"{prefix}.power_w", self.power_w, 0.0, 1e6, low_open=True)
@@ -65,6 +64,7 @@ class Com2NetDevices:
     def validate(self) -> None:
         for d in DEVICE_TYPES:
             getattr(self, d).validate(f"devices.{d}")
+
 
 SCENARIOS = {
     # (name, units of cpu/gpu/fpga, WAN one-way latency s, link availability per epoch)
@@ -202,6 +202,18 @@ class Com2Net:
         self.fl_curves: list[np.ndarray] = []
         self.link_up = np.ones(self.n_centres, dtype=bool)
         self._new_epoch()
+
+    def check_invariants(self) -> None:
+        """Raise AssertionError if a task was lost or ended twice (arrived = completed +
+        missed + rejected + pending), or a unit's or a bandwidth slot's free-at time is not a
+        finite time (units and slots are FIFO queues: each holds one job at a time, so their
+        capacity cannot be exceeded by construction)."""
+        c = self.counts
+        assert c["arrived"] == c["completed"] + c["missed"] + c["rejected"] + len(self.pending), c
+        for row in self.free_at:
+            for pool in row:
+                assert np.all(np.isfinite(pool)) and np.all(pool >= 0), "a unit's free time"
+        assert self.bw_free_at.shape == (BANDWIDTH_SLOTS,) and np.all(self.bw_free_at >= 0)
 
     # --- arrivals ----------------------------------------------------------------------------
     def _new_epoch(self) -> None:

@@ -383,6 +383,16 @@ class Offloading:
         self.totals["cost"] += cost
         return cost
 
+    def check_invariants(self) -> None:
+        """Raise AssertionError if a task was lost or ended twice (arrived = completed +
+        failed + dropped + in flight + waiting) or a queue is beyond its limit."""
+        c, cfg = self.counts, self.config
+        ended = c["completed"] + c["failed"] + c["dropped"]
+        assert c["arrived"] == ended + len(self.in_flight_tasks) + self.waiting(), c
+        assert all(len(q) <= cfg.decision_queue_limit for q in self.queues), "decision queue"
+        assert all(len(p) <= cfg.processor_queue_limit for p in self.in_flight_parts)
+        assert all(np.all(np.isfinite(f)) and np.all(f >= 0) for f in self.server_free)
+
     def waiting(self) -> int:
         return sum(len(q) for q in self.queues)
 

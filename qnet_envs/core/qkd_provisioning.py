@@ -72,6 +72,11 @@ class QKDProvisioning:
         self.demand_low, self.demand_high = (float(x) for x in config.demand_kbps)
         self.mean_demand = 0.5 * (self.demand_low + self.demand_high)
 
+    def check_invariants(self) -> None:
+        """Every request ends exactly once, no resource beyond its capacity (the request
+        stream's and its ledger's checks)."""
+        self.net.check_invariants()
+
     def reset(self, rng) -> None:
         caps = np.full(self.net.n_links, float(self.config.channels_per_link))
         self.net.reset(rng, {"channels": caps})

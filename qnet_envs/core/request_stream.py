@@ -81,6 +81,14 @@ class RequestStream:
         (+inf for a path that does not exist)."""
         return (values[self._gather[key]] + self._pad[key]).min(axis=1)
 
+    def check_invariants(self) -> None:
+        """Raise AssertionError if a request was lost or counted twice (arrived = served +
+        failed + rejected + the one awaiting a decision) or a resource is beyond its
+        capacity or released twice (the ledger's own check)."""
+        assert all(v >= 0 for v in self.counts.values()), self.counts
+        assert self.pending() in (0, 1), f"{self.pending()} requests pending: {self.counts}"
+        self.ledger.check()
+
     def pending(self) -> int:
         """Requests that arrived but have not ended yet (0 or 1: the one awaiting a decision)."""
         c = self.counts

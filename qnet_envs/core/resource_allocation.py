@@ -156,6 +156,11 @@ class ResourceAllocation:
         self.width = REQUEST_UNIFORMS + max(2 * (self.max_hops + 2), n + 2 * net.n_links)
 
     # --- episode ---------------------------------------------------------------------------
+    def check_invariants(self) -> None:
+        """Every request ends exactly once, no resource beyond its capacity (the request
+        stream's and its ledger's checks)."""
+        self.net.check_invariants()
+
     def reset(self, rng) -> None:
         cfg, net = self.config, self.net
         net.reset(

@@ -60,6 +60,15 @@ class QnetEnv(gym.Env):
         bool (for MultiDiscrete envs the per-component masks concatenated)."""
         return np.asarray(self.action_mask(), dtype=bool).ravel()
 
+    def check_invariants(self) -> None:
+        """Raise AssertionError if the model's state breaks one of its conservation laws or
+        capacities (each core's ``check_invariants`` says which: every request, task, job or
+        pair ends exactly once, nothing beyond its capacity, states are distributions). The
+        tests and ``scripts/soak.py`` call it after every step."""
+        model = getattr(self, "core", None) or getattr(self, "sim", None)
+        if model is not None:
+            model.check_invariants()
+
     def _begin_reset(self, seed: int | None, options: dict[str, Any] | None) -> None:
         """Seed ``self.np_random`` and apply ``options["config"]`` if given."""
         super().reset(seed=seed)

@@ -230,6 +230,14 @@ class QPUSchedulingEnv(QnetEnv):
             "served_fraction": float(counts[2] / len(st)),
         }
 
+    def check_invariants(self) -> None:
+        """Every job is pending, active or ended exactly once, and what ran is feasible (the
+        dispatcher's check)."""
+        if self.sim is not None:
+            self.sim.check_invariants()
+            counts = np.bincount(self.sim.status, minlength=5)
+            assert counts.sum() == self.instance.n_jobs, counts
+
     def render(self):
         if self.render_mode == "rgb_array":
             return self._render_rgb()

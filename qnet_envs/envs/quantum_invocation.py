@@ -255,6 +255,15 @@ class QuantumInvocationEnv(QnetEnv):
         truncated = self._steps >= cfg.horizon
         return self._observation(), float(reward), False, truncated, self._info(invalid, outcome)
 
+    def check_invariants(self) -> None:
+        """Every job decided once and counted once; hardware state valid (a queue is a count,
+        availability a boolean per QPU)."""
+        st = self._stats
+        assert st["jobs"] == self._steps, (st, self._steps)
+        assert 0 <= st["quantum"] <= st["jobs"] and 0 <= st["missed"] <= st["jobs"], st
+        assert 0.0 <= st["quality"] <= st["jobs"] + 1e-9, st
+        assert self.queue >= 0 and self.up.dtype == bool and self.up.shape == (self.pool.n,)
+
     def _evolve(self) -> None:
         """Hardware state between jobs: outages and repairs, queue, calibration ages."""
         cfg, rng = self.config, self.np_random

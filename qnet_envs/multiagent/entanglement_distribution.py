@@ -163,6 +163,10 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
     def action_mask(self, agent: str) -> np.ndarray:
         return self.core.masks()[0, self.possible_agents.index(agent)].copy()
 
+    def check_invariants(self) -> None:
+        """The core's conservation and capacity checks (see its ``check_invariants``)."""
+        self.core.check_invariants()
+
     def state(self) -> np.ndarray:
         return self.core.local_views()[0].reshape(-1)
 

@@ -142,6 +142,10 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
             self.agents = []
         return obs, rewards, terminations, truncations, infos
 
+    def check_invariants(self) -> None:
+        """The core's conservation and capacity checks (see its ``check_invariants``)."""
+        self.sim.check_invariants()
+
     def state(self) -> np.ndarray:
         return self.views.state()
 

@@ -45,6 +45,25 @@ class Dispatcher:
         """Active jobs, oldest arrival first."""
         return np.flatnonzero(self.status == ACTIVE)
 
+    def check_invariants(self) -> None:
+        """Raise AssertionError if a job's state is impossible: statuses valid, no shots
+        assigned beyond a subcircuit's total, none finished beyond what was assigned, every
+        served job's shots all finished, no QPU running two fragments at once."""
+        inst = self.inst
+        assert np.all((self.status >= PENDING) & (self.status <= LATE)), "unknown job status"
+        assert np.all(self.remaining >= 0) and np.all(self.remaining <= inst.shots)
+        assert np.all(self.finished <= inst.shots - self.remaining), "finished unassigned shots"
+        for j in np.flatnonzero(self.status == SERVED):
+            subs = inst.job_subs[j]
+            assert np.all(self.finished[subs] == inst.shots[subs]), f"job {j} served unfinished"
+        by_qpu: dict[int, list] = {}
+        for f in self.fragments:
+            by_qpu.setdefault(f.qpu, []).append((f.start, f.end))
+        for q, spans in by_qpu.items():
+            spans.sort()
+            for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+                assert start >= end - 1e-9, f"QPU {q} runs two fragments at once"
+
     def done(self) -> bool:
         return bool(np.all(self.status >= SERVED))
 

@@ -68,7 +68,9 @@ class QBackboneConfig:
         for f in self.families:
             check_choice(f"{prefix}families", f, FAMILIES)
         if not self.families:
-            raise ValueError(f"{prefix}families=() must name at least one of " + str(list(FAMILIES)))
+            raise ValueError(
+                f"{prefix}families=() must name at least one of " + str(list(FAMILIES))
+            )
         check_choice(f"{prefix}cut_model", self.cut_model, CUT_MODELS)
         check_range(f"{prefix}variant_cap", self.variant_cap, 1, 4096, integer=True)
 
