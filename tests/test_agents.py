@@ -9,6 +9,8 @@ from dataclasses import replace
 import gymnasium as gym
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
@@ -54,9 +56,18 @@ def test_double_dqn_target_uses_online_argmax_and_target_values():
     assert ddqn.ddqn_loss(online, target, batch, gamma=0.5).item() == pytest.approx(0.5)
 
 
-def test_masked_argmax_never_picks_a_masked_action():
-    q = torch.tensor([[5.0, 1.0, 3.0]])
-    assert ddqn.masked_argmax(q, torch.tensor([[False, True, True]])).item() == 2
+@settings(max_examples=200, deadline=None)
+@given(
+    q=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=12),
+    data=st.data(),
+)
+def test_masked_argmax_is_the_best_allowed_action(q, data):
+    mask = data.draw(st.lists(st.booleans(), min_size=len(q), max_size=len(q)))
+    if not any(mask):
+        mask[data.draw(st.integers(0, len(q) - 1))] = True
+    pick = ddqn.masked_argmax(torch.tensor([q]), torch.tensor([mask])).item()
+    allowed = [v for v, m in zip(q, mask, strict=True) if m]
+    assert mask[pick] and q[pick] == max(allowed)
 
 
 def test_replay_buffer_round_trips_through_state_dict():

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("minari")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import collect_dataset  # noqa: E402,F401  (the CLI module stays importable)
+import collect_dataset  # noqa: E402
 
 sys.path.pop(0)
 
@@ -34,6 +34,12 @@ def tiny_dataset(tmp_path_factory):
         env_config={"horizon": 60},
     )
     return root, out
+
+
+def test_collect_dataset_script_parses_its_arguments(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        collect_dataset.main(["--help"])
+    assert exit_.value.code == 0 and "--episodes" in capsys.readouterr().out
 
 
 def test_minari_dataset_round_trips(tiny_dataset, monkeypatch):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
 from qnet_envs import component_masks
-from qnet_envs.core.com2net import BANDWIDTH_SLOTS, SCENARIOS
+from qnet_envs.core.com2net import SCENARIOS
 
 IDS = ["qnet/Com2Net-v0", "qnet/Com2Net-joint-v0"]
 
@@ -75,15 +75,6 @@ def test_scenarios_run(scenario):
     assert 0.0 <= info["tcr"] <= 1.0
 
 
-def busy_intervals_never_overlap_capacity(sim):
-    # Units and bandwidth slots are queues with free-at times: each holds one job at a time, so
-    # capacity cannot be exceeded; what must hold is that no free-at time runs backwards.
-    for row in sim.free_at:
-        for pool in row:
-            assert np.all(np.isfinite(pool)) and np.all(pool >= 0)
-    assert sim.bw_free_at.shape == (BANDWIDTH_SLOTS,)
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scenario=st.sampled_from(list(SCENARIOS)),
@@ -108,7 +99,6 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
     obs, info = env.reset(seed=seed)
     env.action_space.seed(seed)
     done = False
-    previous = {}
     while not done:
         sim = env.sim
         before = [p.copy() for row in sim.free_at for p in row]
@@ -117,12 +107,11 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
         after = [p for row in sim.free_at for p in row]
         for b, a in zip(before, after, strict=True):  # a commitment only ever extends busy time
             assert np.all(np.sort(a) >= np.sort(b) - 1e-9)
-        busy_intervals_never_overlap_capacity(sim)
-        c = sim.counts
-        assert c["arrived"] == c["completed"] + c["missed"] + c["rejected"] + len(sim.pending)
+        env.check_invariants()  # every task ends once; units' and slots' times are valid
         assert 0.0 <= info["tcr"] <= 1.0
-        previous = c
-    assert previous["arrived"] >= 0
+    c = env.sim.counts
+    ended = c["completed"] + c["missed"] + c["rejected"]
+    assert ended <= c["arrived"] and (rate < 0.5 or c["arrived"] > 0)
 
 
 def test_fl_surrogate_reaches_target_and_kappa_slows_it():

@@ -166,11 +166,17 @@ def test_local_execution_time_is_shots_times_shot_time():
 
 def test_parallel_adapter_runs_every_decider():
     env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"horizon": 20})
-    for cls in DECIDERS.values():
+    for name, cls in DECIDERS.items():
         env.reset(seed=0)
-        decider = cls(env.sim, np.random.default_rng(0))
+        decider, flagged = cls(env.sim, np.random.default_rng(0)), 0
         while env.agents:
-            env.step(parallel_actions(env, decider))
+            _, _, _, _, infos = env.step(parallel_actions(env, decider))
+            flagged += sum(i["invalid_action"] for i in infos.values())
+            env.check_invariants()
+        counts = env.sim.counts
+        assert counts["arrived"] > 0 and counts["failed"] == flagged, (name, counts)
+        if name not in ("random", "all-local"):  # the model-based deciders never fail a task
+            assert flagged == 0, name
 
 
 def test_slot_oracle_beats_baselines_on_small_preset():
