@@ -112,7 +112,7 @@ def _cmd_train(args) -> int:
     from .registration import offloading_env_ids
 
     try:
-        from agents.jobs import DEFAULT_JOB, load_job_config, train_job
+        from qnet_agents.jobs import DEFAULT_JOB, load_job_config, train_job
     except ImportError as exc:  # torch and friends live in the agents extra
         print(
             f"qnet train needs the agents extra: pip install -e '.[agents]' ({exc})",
@@ -125,7 +125,7 @@ def _cmd_train(args) -> int:
     if agent in ("ddqn", "vqc"):
         _check_discrete(args.env or DEFAULT_JOB["env"], agent)
     if agent == "mappo":
-        from agents.jobs import mappo_job
+        from qnet_agents.jobs import mappo_job
 
         env_id = args.env or "qnet/MobileEdgeCloud-v0"
         offloading = offloading_env_ids()
@@ -136,12 +136,12 @@ def _cmd_train(args) -> int:
             )
         summary = mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
     elif agent == "ppo":
-        from agents.jobs import ppo_job
+        from qnet_agents.jobs import ppo_job
 
         env_id = args.env or DEFAULT_JOB["env"]
         summary = ppo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
     elif agent == "dt":
-        from agents.jobs import dt_job
+        from qnet_agents.jobs import dt_job
 
         if not args.dataset:
             raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
@@ -178,7 +178,7 @@ def _cmd_train(args) -> int:
 
 def _cmd_collect(args) -> int:
     try:
-        from agents.datasets import collect
+        from qnet_agents.datasets import collect
     except ImportError as exc:
         print(
             f"qnet collect needs the agents extra: pip install -e '.[agents]' ({exc})",
@@ -193,7 +193,7 @@ def _cmd_collect(args) -> int:
 
 def _cmd_evaluate(args) -> int:
     try:
-        from agents.jobs import evaluate_job
+        from qnet_agents.jobs import evaluate_job
     except ImportError as exc:
         print(
             f"qnet evaluate needs the agents extra: pip install -e '.[agents]' ({exc})",

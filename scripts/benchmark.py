@@ -63,7 +63,7 @@ def agent_rows(quick: bool) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     try:
-        from agents import ddqn, mappo, vqc_qlearning
+        from qnet_agents import ddqn, mappo, vqc_qlearning
     except ImportError as exc:  # the agents extra is not installed
         return [f"(agents skipped: {exc})"]
     steps = 3000 if quick else 20_000

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from agents.datasets import DEFAULT_ROOT, collect
+from qnet_agents.datasets import DEFAULT_ROOT, collect
 
 
 def main(argv=None) -> dict:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents import decision_transformer as dt
+from qnet_agents import decision_transformer as dt
 
 
 def dt_accuracy(model, cfg, episodes) -> float:

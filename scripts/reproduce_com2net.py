@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from agents.com2net_solvers import (
+from qnet_agents.com2net_solvers import (
     QGAConfig,
     episode_length,
     make_env,
@@ -34,7 +34,7 @@ DOCS = ROOT / "docs"
 
 
 def ddqn_tcr(bandwidth: float, seeds, steps: int, horizon: int) -> list[float]:
-    from agents import ddqn
+    from qnet_agents import ddqn
 
     cfg = ddqn.config_from(
         "com2net",

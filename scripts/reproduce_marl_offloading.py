@@ -3,7 +3,7 @@
 
     python scripts/reproduce_marl_offloading.py [--quick] [--steps 30000] [--gamma 0.9,0.99]
 
-For each QoS preset and each discount it trains MAPPO (agents/mappo.py: shared actor with
+For each QoS preset and each discount it trains MAPPO (qnet_agents/mappo.py: shared actor with
 one-hot ids, one head per role, centralised critic on ``state()``) on the PettingZoo env with
 its flat Discrete actions (target x fraction level), keeping the checkpoint whose greedy policy
 has the lowest cost on 3 selection episodes after every update (``--eval-every``; seeds apart
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agents import mappo
-from agents.common import load_checkpoint
+from qnet_agents import mappo
+from qnet_agents.common import load_checkpoint
 from qnet_envs.core.offloading import QOS_PRESETS
 from qnet_envs.rendering import new_figure
 from qnet_envs.rollout import run_episodes

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agents import ddqn, vqc_qlearning
-from agents.common import evaluate_greedy
-from agents.jobs import train_job
+from qnet_agents import ddqn, vqc_qlearning
+from qnet_agents.common import evaluate_greedy
+from qnet_agents.jobs import train_job
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "agent_validation.md"
 

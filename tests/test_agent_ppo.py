@@ -6,9 +6,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sb3_contrib")
 
-from agents import ppo  # noqa: E402
-from agents.common import load_checkpoint  # noqa: E402
-from agents.jobs import ppo_job  # noqa: E402
+from qnet_agents import ppo  # noqa: E402
+from qnet_agents.common import load_checkpoint  # noqa: E402
+from qnet_agents.jobs import ppo_job  # noqa: E402
 
 PRESET = {"preset": "inesta2023", "horizon": 100}
 

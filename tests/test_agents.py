@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from agents import ddqn, vqc_qlearning  # noqa: E402
-from agents.common import (  # noqa: E402
+from qnet_agents import ddqn, vqc_qlearning  # noqa: E402
+from qnet_agents.common import (  # noqa: E402
     CheckpointError,
     ReplayBuffer,
     evaluate_greedy,
@@ -260,7 +260,7 @@ def test_cli_train_writes_run_folder(tmp_path):
 
 
 def test_bad_agent_config_is_rejected():
-    from agents.jobs import train_job
+    from qnet_agents.jobs import train_job
 
     with pytest.raises(ValueError, match="unknown config keys"):
         train_job("ddqn", "CartPole-v1", 10, 0, {"learning_rate": 1.0})

@@ -16,9 +16,9 @@ import collect_dataset  # noqa: E402
 
 sys.path.pop(0)
 
-from agents import datasets, mappo  # noqa: E402
-from agents import decision_transformer as dt  # noqa: E402
-from agents.common import load_checkpoint  # noqa: E402
+from qnet_agents import datasets, mappo  # noqa: E402
+from qnet_agents import decision_transformer as dt  # noqa: E402
+from qnet_agents.common import load_checkpoint  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +290,7 @@ def _poisoned_copy(tiny_dataset, tmp_path, poison):
 
     import h5py
 
-    from agents.datasets import data_checksums
+    from qnet_agents.datasets import data_checksums
 
     root, out = tiny_dataset
     new_root = tmp_path / "root"
@@ -323,7 +323,7 @@ def _set(name, index, value):
     ],
 )
 def test_a_poisoned_dataset_is_refused_before_training(tiny_dataset, tmp_path, poison, needle):
-    from agents.datasets import DatasetError
+    from qnet_agents.datasets import DatasetError
 
     root, did = _poisoned_copy(tiny_dataset, tmp_path, poison)
     cfg = dt.config_from(dataset_id=did, root=str(root), train_steps=5, progress=False,
@@ -337,7 +337,7 @@ def test_a_poisoned_dataset_is_refused_before_training(tiny_dataset, tmp_path, p
 def test_a_changed_or_incomplete_dataset_is_one_error(tiny_dataset, tmp_path, damage):
     import shutil
 
-    from agents.datasets import DatasetError
+    from qnet_agents.datasets import DatasetError
 
     root, out = tiny_dataset
     shutil.copytree(root, tmp_path / "root")

@@ -86,7 +86,7 @@ def test_config_is_a_json_string_or_a_json_or_yaml_file(tmp_path, capsys):
 
 def test_a_run_folder_is_not_reused_silently(tmp_path, capsys):
     pytest.importorskip("torch")
-    from agents.jobs import prepare_run_dir
+    from qnet_agents.jobs import prepare_run_dir
 
     run = tmp_path / "run"
     run.mkdir()
@@ -104,7 +104,7 @@ def test_a_run_folder_is_not_reused_silently(tmp_path, capsys):
 @pytest.mark.parametrize("damage", ["flip", "truncate", "evil_env_id"])
 def test_a_bad_checkpoint_is_one_line_naming_the_file(tmp_path, capsys, damage):
     torch = pytest.importorskip("torch")
-    from agents.common import save_checkpoint
+    from qnet_agents.common import save_checkpoint
 
     path = tmp_path / "checkpoint.pt"
     env_id = "os:CartPole-v1" if damage == "evil_env_id" else "CartPole-v1"

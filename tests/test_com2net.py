@@ -115,7 +115,7 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
 
 
 def test_fl_surrogate_reaches_target_and_kappa_slows_it():
-    from agents.com2net_solvers import episode_length, make_env, tcr_of
+    from qnet_agents.com2net_solvers import episode_length, make_env, tcr_of
 
     epochs = {}
     for kappa in (1, 10):
@@ -139,7 +139,7 @@ def test_fl_surrogate_reaches_target_and_kappa_slows_it():
 
 
 def test_qga_operators():
-    from agents.com2net_solvers import gene_bits, observe, rotate, tournament
+    from qnet_agents.com2net_solvers import gene_bits, observe, rotate, tournament
 
     rng = np.random.default_rng(0)
     theta = np.full((2000, 1, 2), np.pi / 4)  # Hadamard: each level equally likely
@@ -162,7 +162,7 @@ def test_qga_operators():
 
 
 def test_qga_and_ga_beat_random_configuration():
-    from agents.com2net_solvers import QGAConfig, optimise_offline
+    from qnet_agents.com2net_solvers import QGAConfig, optimise_offline
 
     cfg = {"horizon": 8, "bandwidth_gbps": 0.6}
     search = QGAConfig(population=8, generations=5)
@@ -173,7 +173,7 @@ def test_qga_and_ga_beat_random_configuration():
 
 
 def test_online_qga_acts_validly():
-    from agents.com2net_solvers import OnlineQGA, QGAConfig
+    from qnet_agents.com2net_solvers import OnlineQGA, QGAConfig
 
     env = gym.make("qnet/Com2Net-v0", config={"horizon": 3}).unwrapped
     policy = OnlineQGA(env, QGAConfig(population=4, generations=2))

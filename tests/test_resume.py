@@ -12,8 +12,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from agents import ddqn  # noqa: E402
-from agents.common import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
+from qnet_agents import ddqn  # noqa: E402
+from qnet_agents.common import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
 
 
 class CtrlCAt(gym.Wrapper):
@@ -63,7 +63,7 @@ def test_ddqn_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, at):
 
 def test_vqc_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path):
     pytest.importorskip("pennylane")
-    from agents import vqc_qlearning
+    from qnet_agents import vqc_qlearning
 
     kw = dict(total_steps=160, learning_starts=40, buffer_size=200, batch_size=8, eval_every=0,
               checkpoint_every=0, progress=False, tensorboard=False, seed=1)  # fmt: skip

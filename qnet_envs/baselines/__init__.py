@@ -1,7 +1,7 @@
 """Heuristic and reference policies for every env, usable without torch.
 
 ``make_policy(env_id, name, env)`` builds one; ``policy_names(env_id)`` lists them. They live in
-the light core (not in ``agents/``) so that ``qnet rollout`` works on a plain install and the
+the light core (not in ``qnet_agents/``) so that ``qnet rollout`` works on a plain install and the
 heuristics can read each core simulation's nominal state.
 """
 

@@ -7,7 +7,7 @@ imported only when used. Env creators run inside RLlib's env runners, local or o
   env's ``config``.
 * :func:`register_offloading`: the PettingZoo offloading env wrapped as RLlib's
   ``ParallelPettingZooEnv``, with its flat ``Discrete`` actions (RLlib's default models take
-  Box observations and Discrete actions; the hybrid ``Dict`` head is :mod:`agents.mappo`'s).
+  Box observations and Discrete actions; the hybrid ``Dict`` head is :mod:`qnet_agents.mappo`'s).
 * :func:`policy_mapping_fn`: one shared policy per role, ``mobile`` and ``edge`` (agents of a
   role have identical spaces).
 * :func:`ppo_config`: a PPO config for either, with ``num_env_runners`` workers.

@@ -276,7 +276,7 @@ def mappo_job(
 
 
 def decider_policy(cls):
-    """A baseline decider as a policy for :func:`agents.mappo.evaluate`."""
+    """A baseline decider as a policy for :func:`qnet_agents.mappo.evaluate`."""
     from qnet_envs.baselines.mobile_edge_cloud import parallel_actions
 
     state = {}

@@ -1,6 +1,6 @@
 """Q-learning with a variational quantum circuit as the Q-function (Skolik, Jerbi & Dunjko,
 "Quantum agents in the Gym", Quantum 6, 720 (2022)), trained with the Double-DQN loop of
-:mod:`agents.ddqn` (same replay buffer, target network, masks, checkpoints and ``train``).
+:mod:`qnet_agents.ddqn` (same replay buffer, target network, masks, checkpoints and ``train``).
 
 Circuit, per layer l = 1..L on n qubits: data re-uploading RX(atan(lambda_{l,i} x_i)) with
 trainable input scales lambda, then trainable RY and RZ on every qubit, then a ring of CZ
@@ -192,7 +192,7 @@ def train(
     backend: str = "torch",
     resume: str | None = None,
 ):
-    """Double-DQN training of a :class:`VQCQNetwork`; see :func:`agents.ddqn.train`."""
+    """Double-DQN training of a :class:`VQCQNetwork`; see :func:`qnet_agents.ddqn.train`."""
     return ddqn_train(
         env_id_or_env,
         config or config_from(),

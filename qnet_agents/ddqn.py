@@ -4,7 +4,7 @@ The online network picks the next action (among those ``info["action_mask"]`` al
 target network evaluates it; Huber loss, gradient clipping, hard or Polyak target updates,
 linear epsilon schedule, uniform replay. ``train`` works on any Gymnasium env with a Discrete
 action space and a flat (or flattenable) Box observation, ours or anyone's. The Q-network is
-an MLP by default; :mod:`agents.vqc_qlearning` passes a variational quantum circuit instead.
+an MLP by default; :mod:`qnet_agents.vqc_qlearning` passes a variational quantum circuit instead.
 
 Presets: ``com2net`` is seed 000's DDQN ([|S|, 1000, 500, |A|], lr 1e-4); ``cartpole`` the
 settings validated on CartPole-v1; the default ([128, 128], lr 5e-4) suits the qnet envs.

@@ -223,6 +223,64 @@ def deferred_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
+class TrainingRun:
+    """What every training loop shares, written once: the TensorBoard writer, the progress bar,
+    Ctrl-C between steps (:func:`deferred_interrupt`) and closing them. The loop calls
+    ``run.tick()`` at the end of each step (or update) and stops when it returns True; the
+    caller then writes its final checkpoint and reads ``run.interrupted``::
+
+        with TrainingRun(run_dir, cfg.tensorboard, cfg.progress, total, start) as run:
+            for step in range(start + 1, total + 1):
+                ...
+                if run.tick():
+                    break
+        checkpoint(step)
+    """
+
+    def __init__(self, run_dir, tensorboard: bool, progress: bool, total: int, initial: int,
+                 unit: str = "step"):  # fmt: skip
+        self.run_dir, self.tensorboard, self.progress = Path(run_dir), tensorboard, progress
+        self.total, self.initial, self.unit = total, initial, unit
+        self.writer = self.bar = None
+        self.interrupted = False
+
+    def __enter__(self) -> TrainingRun:
+        self._interrupt = deferred_interrupt()
+        self._stop = self._interrupt.__enter__()
+        if self.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.run_dir))
+        if self.progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, initial=self.initial, unit=self.unit,
+                            dynamic_ncols=True, mininterval=0.5)  # fmt: skip
+        return self
+
+    def scalar(self, tag: str, value: float, step: int) -> None:
+        if self.writer:
+            self.writer.add_scalar(tag, value, step)
+
+    def postfix(self, **values) -> None:
+        if self.bar:
+            self.bar.set_postfix(**values)
+
+    def tick(self) -> bool:
+        """One step (or update) done; True once Ctrl-C asked the loop to stop here."""
+        if self.bar:
+            self.bar.update(1)
+        self.interrupted = self._stop.requested
+        return self.interrupted
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.close()
+        if self.writer:
+            self.writer.close()
+        self._interrupt.__exit__(*exc)
+
+
 def replay_episode(env, seed: int, actions) -> tuple:
     """Restore an env mid-episode without pickling it: reset with the episode's seed and step
     the recorded actions again (the envs are deterministic under a seed). Returns

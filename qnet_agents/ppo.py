@@ -3,10 +3,10 @@
 The standard masked on-policy baseline (Huang & Ontañón, "A closer look at invalid action
 masking in policy gradient algorithms", FLAIRS 2022; sb3-contrib's implementation), for
 Discrete and MultiDiscrete actions alike: the repeater chain's per-node ``MultiDiscrete`` is
-what it is for. Hyperparameters come from ``agents/hyperparams/ppo.yml`` (rl-zoo style: one
+what it is for. Hyperparameters come from ``qnet_agents/hyperparams/ppo.yml`` (rl-zoo style: one
 entry per env id, with how it was chosen), overridden by the job config.
 
-Checkpoints are the suite's own (``agents.common.save_checkpoint``: atomic, loaded with
+Checkpoints are the suite's own (``qnet_agents.common.save_checkpoint``: atomic, loaded with
 ``torch.load(weights_only=True)``): the policy's and optimiser's state dicts, the config and the
 step count. Resuming continues from them with fresh rollouts, so a resumed run is a
 continuation, not a bit-exact replay of an uninterrupted one (SB3 does not expose its rollout

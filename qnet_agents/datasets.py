@@ -3,7 +3,7 @@
 Episodes cycle through the mixture's policies (episode i uses policy i mod len(mixture), seeded
 i), are recorded with ``minari.DataCollector`` and written as ``qnet/<EnvName>/<name>-v0`` under
 ``root`` (``MINARI_DATASETS_PATH`` is set to it; readers must do the same, as
-:func:`agents.decision_transformer.load_episodes` does). ``ref_min_score`` is the random
+:func:`qnet_agents.decision_transformer.load_episodes` does). ``ref_min_score`` is the random
 policy's mean return and ``ref_max_score`` the best policy's, both measured on the recorded
 episodes; ``policies.json`` beside the dataset names each episode's policy and records the
 SHA-256 of every data file. :func:`check_dataset` verifies all of it before any training.
@@ -50,7 +50,7 @@ def collect(
     policies = {}
     for p in mixture:
         if p == "ddqn":
-            from agents.ddqn import load_policy
+            from qnet_agents.ddqn import load_policy
 
             act, _ = load_policy(ddqn)
             policies[p] = lambda obs, info, act=act: act(
