@@ -23,11 +23,11 @@ from torch import nn
 
 from .common import (
     ReplayBuffer,
+    TrainingRun,
     TrainResult,
     action_mask,
     checkpoint_contents,
     count_parameters,
-    deferred_interrupt,
     flat_obs,
     load_checkpoint,
     make_env,
@@ -132,6 +132,17 @@ def ddqn_loss(q_net, target_net, batch, gamma: float) -> torch.Tensor:
     return F.smooth_l1_loss(q, target)
 
 
+def learn(q_net, target_net, optimiser, rb, rng, cfg: DDQNConfig) -> float:
+    """``cfg.gradient_steps`` Double-DQN updates on replayed batches; returns the last loss."""
+    for _ in range(cfg.gradient_steps):
+        loss = ddqn_loss(q_net, target_net, rb.sample(cfg.batch_size, rng), cfg.gamma)
+        optimiser.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(q_net.parameters(), cfg.max_grad_norm)
+        optimiser.step()
+    return loss.item()
+
+
 def update_target(q_net, target_net, cfg: DDQNConfig, step: int) -> None:
     if cfg.target_update == "polyak":
         with torch.no_grad():
@@ -218,12 +229,10 @@ def train(
             q = q_net(torch.from_numpy(obs)[None])[0]
         return int(masked_argmax(q, torch.from_numpy(mask)))
 
-    writer = _writer(run_dir) if cfg.tensorboard else None
-    bar = _progress(cfg, start)
     obs, info, ep_return = replay_episode(env, cfg.seed + episodes, ep_actions)
     obs, mask = flat_obs(obs), action_mask(info, n_actions)
-    step, interrupted, t0 = start, False, time.perf_counter()
-    with deferred_interrupt() as stop:
+    step, t0 = start, time.perf_counter()
+    with TrainingRun(run_dir, cfg.tensorboard, cfg.progress, cfg.total_steps, start) as run:
         for step in range(start + 1, cfg.total_steps + 1):
             if rng.random() < epsilon(cfg, step):
                 action = int(rng.choice(np.flatnonzero(mask)))
@@ -237,25 +246,16 @@ def train(
             if terminated or truncated:
                 episodes += 1
                 curve.append((step, ep_return))
-                if writer:
-                    writer.add_scalar("charts/episodic_return", ep_return, step)
-                if bar:
-                    bar.set_postfix(ret=f"{ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
+                run.scalar("charts/episodic_return", ep_return, step)
+                run.postfix(ret=f"{ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
                 obs, info = env.reset(seed=cfg.seed + episodes)
                 obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
                 ep_actions = []
             if step > cfg.learning_starts and step % cfg.train_freq == 0:
-                for _ in range(cfg.gradient_steps):
-                    loss = ddqn_loss(q_net, target_net, rb.sample(cfg.batch_size, rng), cfg.gamma)
-                    optimiser.zero_grad()
-                    loss.backward()
-                    nn.utils.clip_grad_norm_(q_net.parameters(), cfg.max_grad_norm)
-                    optimiser.step()
-                if writer and step % 1000 == 0:
-                    writer.add_scalar("losses/td_loss", loss.item(), step)
-                    writer.add_scalar(
-                        "charts/sps", (step - start) / (time.perf_counter() - t0), step
-                    )
+                loss = learn(q_net, target_net, optimiser, rb, rng, cfg)
+                if step % 1000 == 0:
+                    run.scalar("losses/td_loss", loss, step)
+                    run.scalar("charts/sps", (step - start) / (time.perf_counter() - t0), step)
             if step > cfg.learning_starts:
                 update_target(q_net, target_net, cfg, step)
             if cfg.eval_every and step % cfg.eval_every == 0:
@@ -276,24 +276,16 @@ def train(
                     # the best greedy policy so far: weights and config, no replay buffer
                     save_checkpoint(run_dir / "best.pt", policy_payload(step))
                 evals.append((step, score))
-                if writer:
-                    writer.add_scalar("charts/eval_return", score, step)
+                run.scalar("charts/eval_return", score, step)
                 if not isinstance(env_id_or_env, str):  # the eval reused our env: restart it
                     obs, info = env.reset(seed=cfg.seed + episodes)
                     obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
                     ep_actions = []
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 checkpoint(step)
-            if bar:
-                bar.update(1)
-            if stop.requested:
-                interrupted = True
+            if run.tick():
                 break
     checkpoint(step)
-    if bar:
-        bar.close()
-    if writer:
-        writer.close()
     best = run_dir / "best.pt"
     return TrainResult(
         str(run_dir),
@@ -301,25 +293,9 @@ def train(
         curve,
         evals,
         str(ckpt_path),
-        interrupted,
+        run.interrupted,
         count_parameters(q_net),
         str(best) if best.exists() else "",
-    )
-
-
-def _writer(run_dir: Path):
-    from torch.utils.tensorboard import SummaryWriter
-
-    return SummaryWriter(str(run_dir))
-
-
-def _progress(cfg, start):
-    if not cfg.progress:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(
-        total=cfg.total_steps, initial=start, unit="step", dynamic_ncols=True, mininterval=0.5
     )
 
 

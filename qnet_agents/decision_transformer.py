@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from .common import (
+    TrainingRun,
     checkpoint_contents,
     count_parameters,
-    deferred_interrupt,
     load_checkpoint,
     registered_env_id,
     save_checkpoint,
@@ -215,16 +215,6 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
             rng.bit_generator.state = state["rng"]
             torch.set_rng_state(state["torch_rng"])  # dropout draws from it
             start, losses = int(state["step"]), list(state["losses"])
-    writer = None
-    if cfg.tensorboard:
-        from torch.utils.tensorboard import SummaryWriter
-
-        writer = SummaryWriter(str(run_dir))
-    bar = None
-    if cfg.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=cfg.train_steps, initial=start, unit="step", dynamic_ncols=True)
     meta = {
         "obs_dim": obs_dim,
         "n_actions": n_actions,
@@ -252,8 +242,8 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
         )
 
     model.train()
-    step, interrupted, t0 = start, False, time.perf_counter()
-    with deferred_interrupt() as stop:
+    step, t0 = start, time.perf_counter()
+    with TrainingRun(run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, start) as run:
         for step in range(start + 1, cfg.train_steps + 1):
             R, S, A, T, V = sample_batch(episodes, cfg, rng, discrete)
             pred = model(R, S, A, T, V)
@@ -267,30 +257,21 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
             opt.step()
             sched.step()
             losses.append(loss.item())
-            if writer and step % 100 == 0:
-                writer.add_scalar("losses/action", loss.item(), step)
-                writer.add_scalar(
-                    "charts/steps_per_s", (step - start) / (time.perf_counter() - t0), step
-                )
-            if bar:
-                bar.update(1)
-                if step % 50 == 0:
-                    bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+            if step % 100 == 0:
+                run.scalar("losses/action", losses[-1], step)
+                run.scalar("charts/steps_per_s", (step - start) / (time.perf_counter() - t0), step)
+            if step % 50 == 0:
+                run.postfix(loss=f"{np.mean(losses[-50:]):.3f}")
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 checkpoint(step)
-            if stop.requested:  # Ctrl-C: stop between steps, every state consistent
-                interrupted = True
+            if run.tick():  # Ctrl-C: stop between steps, every state consistent
                 break
     checkpoint(step)
-    if bar:
-        bar.close()
-    if writer:
-        writer.close()
     return {
         "checkpoint": str(run_dir / "checkpoint.pt"),
         "step": step,
         "losses": losses,
-        "interrupted": interrupted,
+        "interrupted": run.interrupted,
         "parameters": count_parameters(model),
         "meta": meta,
     }

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -35,10 +36,10 @@ from torch import nn
 from torch.distributions import Beta, Categorical
 
 from .common import (
+    TrainingRun,
     TrainResult,
     checkpoint_contents,
     count_parameters,
-    deferred_interrupt,
     load_checkpoint,
     plain,
     save_checkpoint,
@@ -337,16 +338,6 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             episode = {"rng": state["episode_rng"], "actions": list(state["episode_actions"])}
         best_cost = min((c for _, c in evals), default=float("inf"))
     n_updates = max(1, cfg.total_steps // cfg.rollout)
-    writer = None
-    if cfg.tensorboard:
-        from torch.utils.tensorboard import SummaryWriter
-
-        writer = SummaryWriter(str(run_dir))
-    bar = None
-    if cfg.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n_updates, initial=start_update, unit="update", dynamic_ncols=True)
 
     def checkpoint(update, name="checkpoint.pt"):
         policy = {
@@ -355,7 +346,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             "model": model.state_dict(),
             "norm": [norm.mean, norm.var, norm.count],
             "update": update,
-            "global_step": step,
+            "global_step": live.step,
             "curve": [list(c) for c in curve],
             "evals": [list(e) for e in evals],
             "dims": [agents.obs_dim, agents.n, state_dim],
@@ -366,124 +357,95 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
             "optim": opt.state_dict(),
             "shuffle_rng": shuffle_rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
-            "episode_rng": episode["rng"],
-            "episode_actions": episode["actions"],
+            "episode_rng": live.episode["rng"],
+            "episode_actions": live.episode["actions"],
         }
         save_checkpoint(run_dir / name, {**policy, **resume_state})
 
     obs, infos, ep_ret = _restore_episode(env, agents, episode)
-    interrupted, t0, update = False, time.perf_counter(), start_update
-    with deferred_interrupt() as stop:
+    live = SimpleNamespace(obs=obs, infos=infos, ep_ret=ep_ret, step=step, episode=episode)
+    t0, update = time.perf_counter(), start_update
+    with TrainingRun(
+        run_dir, cfg.tensorboard, cfg.progress, n_updates, start_update, "update"
+    ) as run:
         for update in range(start_update + 1, n_updates + 1):
             if cfg.anneal_lr:
                 for group in opt.param_groups:
                     group["lr"] = cfg.lr * (1.0 - (update - 1) / n_updates)
-            buf = {
-                k: []
-                for k in (
-                    "x",
-                    "state",
-                    "choice",
-                    "frac",
-                    "logp",
-                    "value",
-                    "reward",
-                    "done",
-                    "masks",
-                    "active",
-                )
-            }
-            for _ in range(cfg.rollout):
-                x = agents.inputs(obs)
-                s = env.state()
-                a = act(model, agents, obs, infos, s)
-                masks = {r: agents.masks(infos, r) for r in agents.rows}
-                v = values(model, agents, x, s, cfg.independent) * norm.std + norm.mean
-                env_action = agents.actions(a["choice"], a["frac"])
-                obs, rewards, terms, truncs, infos = env.step(env_action)
-                episode["actions"].append(agents.record(env_action))
-                r = next(iter(rewards.values()))
-                done = any(terms.values()) or any(truncs.values())
-                active = np.ones(agents.n, np.float32)
-                active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]  # obs[0]: has a task
-                for k, val in (
-                    ("x", x),
-                    ("state", s),
-                    ("choice", a["choice"]),
-                    ("frac", a["frac"]),
-                    ("logp", a["logp"]),
-                    ("value", v),
-                    ("reward", r),
-                    ("done", done),
-                    ("masks", masks),
-                    ("active", active),
-                ):
-                    buf[k].append(val)
-                ep_ret += r
-                step += 1
-                if done:
-                    curve.append((step, ep_ret, env.metrics()["mean_cost_per_task"]))
-                    if writer:
-                        writer.add_scalar("charts/episodic_return", ep_ret, step)
-                        writer.add_scalar("charts/mean_cost_per_task", curve[-1][2], step)
-                    if bar:
-                        bar.set_postfix(ret=f"{ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
-                    episode = {"rng": env.rng_state(), "actions": []}
-                    obs, infos = env.reset()
-                    ep_ret = 0.0
+            buf = _collect_rollout(env, model, agents, norm, cfg, live, curve, run)
             last_v = (
-                values(model, agents, agents.inputs(obs), env.state(), cfg.independent) * norm.std
+                values(model, agents, agents.inputs(live.obs), env.state(), cfg.independent)
+                * norm.std
                 + norm.mean
             )
             loss_info = _ppo_update(
                 model, opt, norm, agents, buf, last_v, cfg, update / n_updates, shuffle_rng
             )
-            if writer:
-                for k, val in loss_info.items():
-                    writer.add_scalar(f"losses/{k}", val, step)
-                writer.add_scalar("charts/sps", step / (time.perf_counter() - t0), step)
+            for k, val in loss_info.items():
+                run.scalar(f"losses/{k}", val, live.step)
+            run.scalar("charts/sps", live.step / (time.perf_counter() - t0), live.step)
             if cfg.checkpoint_every and update % cfg.checkpoint_every == 0:
                 checkpoint(update)
             if cfg.eval_every and update % cfg.eval_every == 0:
                 # selection episodes use their own seeds, apart from any later test seeds
-                cost = float(
-                    np.mean(
-                        evaluate(
-                            greedy_policy(model, agents),
-                            cfg.env_id,
-                            cfg.env_config,
-                            cfg.eval_episodes,
-                            cfg.seed + 50_000,
-                        )
-                    )
-                )
-                evals.append((step, cost))
-                if writer:
-                    writer.add_scalar("eval/mean_cost_per_task", cost, step)
+                policy = greedy_policy(model, agents)
+                cost = float(np.mean(evaluate(policy, cfg.env_id, cfg.env_config,
+                                              cfg.eval_episodes, cfg.seed + 50_000)))  # fmt: skip
+                evals.append((live.step, cost))
+                run.scalar("eval/mean_cost_per_task", cost, live.step)
                 if cost < best_cost:
                     best_cost = cost
                     checkpoint(update, "best.pt")
-            if bar:
-                bar.update(1)
-            if stop.requested:  # Ctrl-C: stop after this update, every state consistent
-                interrupted = True
+            if run.tick():  # Ctrl-C: stop after this update, every state consistent
                 break
     checkpoint(update)
-    if bar:
-        bar.close()
-    if writer:
-        writer.close()
     best = run_dir / "best.pt"
     return TrainResult(
         str(run_dir),
-        step,
+        live.step,
         [(s, r) for s, r, _ in curve],
         evals,
         str(run_dir / "checkpoint.pt"),
-        interrupted,
+        run.interrupted,
         count_parameters(model),
         str(best) if best.exists() and evals else "",
     )
+
+
+BUFFER_KEYS = ("x", "state", "choice", "frac", "logp", "value", "reward", "done", "masks", "active")
+
+
+def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, curve, run):
+    """``cfg.rollout`` env steps with the current policy; ``live`` (obs, infos, return so far,
+    step counter, the episode's record) carries over between rollouts."""
+    buf = {k: [] for k in BUFFER_KEYS}
+    for _ in range(cfg.rollout):
+        x = agents.inputs(live.obs)
+        s = env.state()
+        a = act(model, agents, live.obs, live.infos, s)
+        masks = {r: agents.masks(live.infos, r) for r in agents.rows}
+        v = values(model, agents, x, s, cfg.independent) * norm.std + norm.mean
+        env_action = agents.actions(a["choice"], a["frac"])
+        live.obs, rewards, terms, truncs, live.infos = env.step(env_action)
+        live.episode["actions"].append(agents.record(env_action))
+        r = next(iter(rewards.values()))
+        done = any(terms.values()) or any(truncs.values())
+        active = np.ones(agents.n, np.float32)
+        active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]  # obs[0]: has a task
+        row = (x, s, a["choice"], a["frac"], a["logp"], v, r, done, masks, active)
+        for k, val in zip(BUFFER_KEYS, row, strict=True):
+            buf[k].append(val)
+        live.ep_ret += r
+        live.step += 1
+        if done:
+            curve.append((live.step, live.ep_ret, env.metrics()["mean_cost_per_task"]))
+            run.scalar("charts/episodic_return", live.ep_ret, live.step)
+            run.scalar("charts/mean_cost_per_task", curve[-1][2], live.step)
+            run.postfix(ret=f"{live.ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
+            live.episode = {"rng": env.rng_state(), "actions": []}
+            live.obs, live.infos = env.reset()
+            live.ep_ret = 0.0
+    return buf
 
 
 def _restore_episode(env, agents: Agents, episode: dict):
