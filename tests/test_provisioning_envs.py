@@ -224,3 +224,10 @@ def test_every_baseline_runs_without_invalid_actions():
     for env_id in IDS:
         for name in policy_names(env_id):
             mean_return(env_id, name, seeds=[0], config={"horizon": 60})
+
+
+def test_qra_action_codec_round_trips():
+    env = gym.make("qnet/QuantumResourceAllocation-v0").unwrapped
+    assert env.decode(0) is None
+    for a in range(1, env.action_space.n):
+        assert env.encode(*env.decode(a)) == a

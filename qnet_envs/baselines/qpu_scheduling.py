@@ -25,14 +25,14 @@ class _Dispatch(Policy):
         for j in self.priority(env.slots):
             i = slots.index(j)
             if self.drop_hopeless and self._hopeless(int(j)):
-                return env.n_assign + i
-            idle = [q for q in range(nq) if mask[(i * nq + q) * len(chunks)]]
+                return env.codec.drop(i)
+            idle = [q for q in range(nq) if mask[env.codec.assign(i, q, 0)]]
             if not idle:
                 continue
             q = min(idle, key=lambda q: inst.tau[sim.next_sub(int(j), q), q])
             # split over the idle QPUs that could run it: the chunk nearest 1 / their number
             c = int(np.argmin(np.abs(chunks - 1.0 / len(idle)))) if self.split else len(chunks) - 1
-            return (i * nq + q) * len(chunks) + c
+            return env.codec.assign(i, q, c)
         return env.wait_action
 
     def _hopeless(self, j: int) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import invocation as inv
 from ..envs.quantum_invocation import CLASSICAL, QUANTUM
 from .base import Policy
 
@@ -31,31 +30,10 @@ class ExpectedReward(Policy):
     name = "expected-reward"
 
     def act(self, obs, info) -> int:
-        env = self.env
-        cfg, job, mask = env.config, env._job, info["action_mask"]
+        mask = info["action_mask"]
         if not (mask[CLASSICAL] and mask[QUANTUM]):
             return int(np.argmax(mask))
-        row, support = job["row"], job["row"]["support_arr"]
-
-        def value(dist, shots, energy):
-            cdf = inv.best_of_cdf(dist, shots)
-            pmf = np.diff(cdf, prepend=0.0)
-            below = float(pmf[support < job["target"]].sum())
-            return (
-                float(np.dot(pmf, support))
-                - cfg.reliability_penalty * below
-                - cfg.energy_weight * energy / job["budget"]
-            )
-
-        _, p, shots, tau = job["plan"]
-        q = value(inv.quantum_distribution(row, p, job["e2"]), shots, cfg.qpu_power_w * shots * tau)
-        s = job["sweeps"]
-        if s is None:
-            c = -cfg.miss_penalty
-        else:
-            a = row["annealing"][s]
-            t = int(s) * a["time_per_sweep_s"] * cfg.classical_slowdown
-            c = value(a["p_arr"], 1, cfg.cpu_power_w * t)
+        q, c = self.env.expected_reward(QUANTUM), self.env.expected_reward(CLASSICAL)
         return QUANTUM if q > c else CLASSICAL
 
 

@@ -84,3 +84,39 @@ def annealing_budget(row: dict, time_available_s: float, slowdown: float) -> str
         if s * a["time_per_sweep_s"] * slowdown <= time_available_s:
             best = str(s)
     return best
+
+
+def outcome_reward(cfg, job: dict, quality: float, met: bool, energy_j: float) -> float:
+    """The QIP's reward for one job's outcome (the env's stated reward, seed 001 Sec. II-C's
+    quality, reliability and energy terms): quality if the deadline is met, else
+    ``-miss_penalty``; minus ``reliability_penalty`` below the job's quality target; minus
+    ``energy_weight`` x energy / the job's energy budget."""
+    reward = quality if met else -cfg.miss_penalty
+    if met and quality < job["target"]:
+        reward -= cfg.reliability_penalty
+    return reward - cfg.energy_weight * energy_j / job["budget"]
+
+
+def expected_reward(cfg, job: dict, quantum: bool) -> float:
+    """E[:func:`outcome_reward`] of sending ``job`` down one path, from the same outcome
+    distributions the env samples: best-of-S quality under white noise for the quantum plan,
+    SA's best within the sweeps that fit for the classical one (a miss if none fits)."""
+    row, support = job["row"], job["row"]["support_arr"]
+
+    def value(dist, shots, energy):
+        pmf = np.diff(best_of_cdf(dist, shots), prepend=0.0)
+        below = float(pmf[support < job["target"]].sum())
+        quality = float(np.dot(pmf, support))
+        return (
+            quality - cfg.reliability_penalty * below - cfg.energy_weight * energy / job["budget"]
+        )
+
+    if quantum:
+        _, p, shots, tau = job["plan"]
+        return value(quantum_distribution(row, p, job["e2"]), shots, cfg.qpu_power_w * shots * tau)
+    s = job["sweeps"]
+    if s is None:
+        return -cfg.miss_penalty
+    a = row["annealing"][s]
+    t = int(s) * a["time_per_sweep_s"] * cfg.classical_slowdown
+    return value(a["p_arr"], 1, cfg.cpu_power_w * t)

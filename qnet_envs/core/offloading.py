@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import check_choice, check_interval, check_range
+from ..physics import FIBRE_S_PER_KM
 from .quantum_processors import (
     CLOUD_QPU,
     EDGE_QPU,
@@ -171,7 +172,7 @@ class Offloading:
         )
         noise_w = 10 ** ((config.noise_dbm_per_hz + config.noise_figure_db) / 10) / 1e3
         self.noise_w = noise_w * config.bandwidth_hz
-        self.backhaul_prop_s = config.backhaul_km * 1.44 / 299_792.458
+        self.backhaul_prop_s = config.backhaul_km * FIBRE_S_PER_KM
 
     # --- episode ----------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:

@@ -13,7 +13,7 @@ backbone site (an NSFNET node). From the snapshot it takes:
   the readout duration (``shot_time``).
 
 Sites pay a classical latency between them: fibre propagation over the shortest NSFNET path at
-c/1.468 (about 4.9 us/km) plus a fixed processing time. Seed 001 gives no parameters (its
+c/1.44 (``physics.FIBRE_S_PER_KM``, about 4.8 us/km) plus a fixed processing time. Seed 001 gives no parameters (its
 reviewer, seed 003, says so), so every default is listed in :class:`QPUPoolConfig` with its reason.
 """
 
@@ -29,9 +29,8 @@ import networkx as nx
 import numpy as np
 
 from ..config import check_range
+from ..physics import FIBRE_S_PER_KM
 from .topology import build_graph
-
-FIBRE_S_PER_KM = 1.468 / 299_792.458  # group index of SMF-28 at 1550 nm over c in km/s
 
 # Six devices spanning 7 to 27 qubits and two-qubit errors 0.6% to 1.8%: two Falcon r5.11H
 # (7 q), a Falcon r4P (16 q), a Hummingbird-era 20 q and two Falcon r5.11 (27 q).

@@ -403,6 +403,11 @@ class ResourceAllocation:
             usage.get("pairs", zero).sum(),
         )
 
+    def encode(self, path: int, level: int, depth: int) -> int:
+        """The action of serving on ``path`` with protection ``level`` and purification
+        ``depth`` (0 is reject): the one action layout, inverted by :meth:`decode`."""
+        return 1 + (path * LEVELS + level) * LEVELS + depth
+
     def decode(self, action: int) -> tuple[int, int, int]:
         path, rest = divmod(action - 1, LEVELS * LEVELS)
         level, depth = divmod(rest, LEVELS)

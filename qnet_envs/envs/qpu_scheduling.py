@@ -10,13 +10,52 @@ import numpy as np
 from gymnasium import spaces
 
 from ..config import check_range
-from ..scheduling.dispatch import ACTIVE, Dispatcher
+from ..scheduling.dispatch import ACTIVE, SERVED, Dispatcher
 from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, pool_for, workload
 from ._actions import discrete_action
 from .base import QnetEnv
 
 QPU_FEATURES = 4
 SLOT_FEATURES = 5
+
+
+@dataclass(frozen=True)
+class QPUActionCodec:
+    """The one layout of QPUScheduling's ``Discrete`` action, for the env, its mask and the
+    baselines: ``assign(slot, qpu, chunk) = (slot * Q + qpu) * C + chunk`` for the W window
+    slots, then ``drop(slot) = W Q C + slot``, then ``wait`` last."""
+
+    window: int
+    n_qpus: int
+    n_chunks: int
+
+    @property
+    def n_assign(self) -> int:
+        return self.window * self.n_qpus * self.n_chunks
+
+    @property
+    def wait(self) -> int:
+        return self.n_assign + self.window
+
+    @property
+    def n(self) -> int:
+        return self.wait + 1
+
+    def assign(self, slot: int, qpu: int, chunk: int) -> int:
+        return (slot * self.n_qpus + qpu) * self.n_chunks + chunk
+
+    def drop(self, slot: int) -> int:
+        return self.n_assign + slot
+
+    def decode(self, action: int) -> tuple[str, int, int, int]:
+        """(kind, slot, qpu, chunk): kind is "assign", "drop" or "wait" (unused parts -1)."""
+        if action == self.wait:
+            return "wait", -1, -1, -1
+        if action >= self.n_assign:
+            return "drop", action - self.n_assign, -1, -1
+        slot, rest = divmod(action, self.n_qpus * self.n_chunks)
+        qpu, chunk = divmod(rest, self.n_chunks)
+        return "assign", slot, qpu, chunk
 
 
 @dataclass(frozen=True)
@@ -122,9 +161,9 @@ class QPUSchedulingEnv(QnetEnv):
         self.n_qpus = pool.n
         self.time_scale = workload(config.instance)[1]  # mean job work: the time unit
         w, q, c = config.window, pool.n, len(config.chunks)
-        self.n_assign = w * q * c
-        self.wait_action = self.n_assign + w
-        self.action_space = spaces.Discrete(self.n_assign + w + 1)
+        self.codec = QPUActionCodec(w, q, c)
+        self.n_assign, self.wait_action = self.codec.n_assign, self.codec.wait
+        self.action_space = spaces.Discrete(self.codec.n)
         size = 2 + QPU_FEATURES * q + w * (SLOT_FEATURES + q)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
         self.sim = None
@@ -147,13 +186,12 @@ class QPUSchedulingEnv(QnetEnv):
         reward = -cfg.invalid_action_penalty if invalid else 0.0
         sim.events = []
         if not invalid:
-            if a == self.wait_action:
+            kind, slot, q, c = self.codec.decode(a)
+            if kind == "wait":
                 sim.advance()
-            elif a >= self.n_assign:
-                sim.drop(int(self.slots[a - self.n_assign]))
+            elif kind == "drop":
+                sim.drop(int(self.slots[slot]))
             else:
-                slot, rest = divmod(a, self.n_qpus * len(cfg.chunks))
-                q, c = divmod(rest, len(cfg.chunks))
                 j = int(self.slots[slot])
                 s = sim.next_sub(j, q)
                 sim.assign(j, q, math.ceil(cfg.chunks[c] * self.instance.shots[s]))
@@ -169,15 +207,16 @@ class QPUSchedulingEnv(QnetEnv):
         return self._observation(), float(reward), terminated, truncated, self._info(invalid)
 
     def _update_mask(self) -> None:
-        sim, w, nq, nc = self.sim, self.config.window, self.n_qpus, len(self.config.chunks)
-        self.slots = sim.active_jobs()[:w]
-        mask = np.zeros(self.action_space.n, dtype=bool)
+        sim, codec = self.sim, self.codec
+        self.slots = sim.active_jobs()[: codec.window]
+        mask = np.zeros(codec.n, dtype=bool)
         for i, j in enumerate(self.slots):
-            for q in range(nq):
+            for q in range(codec.n_qpus):
                 if sim.can_assign(int(j), q):
-                    mask[(i * nq + q) * nc : (i * nq + q + 1) * nc] = True
-            mask[self.n_assign + i] = True
-        mask[self.wait_action] = not sim.done()
+                    first = codec.assign(i, q, 0)
+                    mask[first : first + codec.n_chunks] = True
+            mask[codec.drop(i)] = True
+        mask[codec.wait] = not sim.done()
         self.mask = mask
 
     def _squash(self, x):
@@ -244,7 +283,9 @@ class QPUSchedulingEnv(QnetEnv):
         if self.render_mode != "ansi" or self.sim is None:
             return None
         sim = self.sim
-        lines = [f"t = {sim.t:8.2f} s  served {int(np.sum(sim.status == 2))}/{len(sim.status)}"]
+        lines = [
+            f"t = {sim.t:8.2f} s  served {int(np.sum(sim.status == SERVED))}/{len(sim.status)}"
+        ]
         for q in range(self.n_qpus):
             busy = max(sim.busy_until[q] - sim.t, 0.0)
             lines.append(f"  QPU {q} {self.instance.pool.names[q]:<16} busy {busy:7.2f} s")
@@ -284,7 +325,7 @@ class QPUSchedulingEnv(QnetEnv):
             text.set_text(f"job {self.slots[k]}" if k < len(slack) else "")
             text.set_x(value)
             text.set_horizontalalignment("right" if value < 0 else "left")
-        served = int(np.sum(sim.status == 2))
+        served = int(np.sum(sim.status == SERVED))
         parts["title"].set_text(f"t = {sim.t:.2f} s   served {served}/{len(sim.status)}")
         return blit.frame()
 

@@ -237,10 +237,7 @@ class QuantumInvocationEnv(QnetEnv):
                 t = int(s) * a_row["time_per_sweep_s"] * cfg.classical_slowdown
                 energy, met = cfg.cpu_power_w * t, True
                 outcome["sweeps"] = int(s)
-        reward = quality if met else -cfg.miss_penalty
-        if met and quality < job["target"]:
-            reward -= cfg.reliability_penalty
-        reward -= cfg.energy_weight * energy / job["budget"]
+        reward = inv.outcome_reward(cfg, job, quality, met, energy)
         if invalid:
             reward -= cfg.invalid_action_penalty
         st = self._stats
@@ -254,6 +251,14 @@ class QuantumInvocationEnv(QnetEnv):
         self._steps += 1
         truncated = self._steps >= cfg.horizon
         return self._observation(), float(reward), False, truncated, self._info(invalid, outcome)
+
+    def expected_reward(self, path: int) -> float:
+        """The expected reward of sending the current job down ``path`` (QUANTUM or
+        CLASSICAL), from the model's own outcome distributions (what the expected-reward
+        baseline compares; the env keeps the job's hidden draws to itself)."""
+        if self._job is None:
+            raise RuntimeError("call reset() before expected_reward()")
+        return inv.expected_reward(self.config, self._job, path == QUANTUM)
 
     def check_invariants(self) -> None:
         """Every job decided once and counted once; hardware state valid (a queue is a count,

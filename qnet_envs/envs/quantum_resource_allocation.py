@@ -8,7 +8,6 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.resource_allocation import (
-    LEVELS,
     QKD,
     ResourceAllocation,
     ResourceAllocationConfig,
@@ -171,7 +170,8 @@ class QuantumResourceAllocationEnv(QnetEnv):
         return None if action == 0 else self.sim.decode(action)
 
     def encode(self, path: int, level: int, depth: int) -> int:
-        return 1 + (path * LEVELS + level) * LEVELS + depth
+        """The action that serves on (path, level, depth); see :meth:`decode`."""
+        return self.sim.encode(path, level, depth)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)

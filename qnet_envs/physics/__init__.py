@@ -6,6 +6,7 @@ Layers above (core simulations, env fronts) call these and never re-derive a for
 from .bell import PHI_MINUS, PHI_PLUS, PSI_MINUS, PSI_PLUS, depolarize, klein_convolve, werner
 from .channels import (
     FIBER_REFRACTIVE_INDEX,
+    FIBRE_S_PER_KM,
     SPEED_OF_LIGHT_KM_PER_S,
     fiber_transmittance,
     heralded_attempt_time,
@@ -47,6 +48,7 @@ __all__ = [
     "PHI_PLUS",
     "PSI_MINUS",
     "PSI_PLUS",
+    "FIBRE_S_PER_KM",
     "SPEED_OF_LIGHT_KM_PER_S",
     "bb84_key_rate",
     "bbpssw",
