@@ -293,6 +293,28 @@ def replay_episode(env, seed: int, actions) -> tuple:
     return obs, info, total
 
 
+HYPERPARAMS = Path(__file__).with_name("hyperparams")
+
+
+def hyperparams_file(algo: str) -> dict:
+    """The rl-zoo-style table ``hyperparams/<algo>.yml``: named presets or env ids, each a
+    mapping of config fields."""
+    import yaml
+
+    table = yaml.safe_load((HYPERPARAMS / f"{algo}.yml").read_text()) or {}
+    return {name: dict(entry or {}) for name, entry in table.items()}
+
+
+def preset_values(algo: str, preset: str) -> dict:
+    """A named preset's fields; lists become tuples, as the DDQN config holds them."""
+    table = hyperparams_file(algo)
+    if preset not in table:
+        raise ValueError(
+            f"preset={preset!r}; choose one of {sorted(table)} (hyperparams/{algo}.yml)"
+        )
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in table[preset].items()}
+
+
 def numpy_rng_state(rng: np.random.Generator) -> dict:
     return rng.bit_generator.state
 

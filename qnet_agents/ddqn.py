@@ -32,6 +32,7 @@ from .common import (
     load_checkpoint,
     make_env,
     plain,
+    preset_values,
     replay_episode,
     save_checkpoint,
     seed_everything,
@@ -77,31 +78,6 @@ class DDQNConfig:
             raise ValueError(f"lr={self.lr} must satisfy 0 < lr < 1")
         if not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"gamma={self.gamma} must satisfy 0 <= gamma <= 1")
-
-
-PRESETS = {
-    "default": {},
-    # Seed 000 (Com2Net), Sec. IV: online/target networks [|S|, 1000, 500, |A|], lr 1e-4.
-    "com2net": {"hidden": (1000, 500), "lr": 1e-4},
-    # Validated on CartPole-v1 (scripts/validate_agents.py); the rl-baselines3-zoo DQN
-    # hyperparameters for CartPole-v1 (bursts of 128 gradient steps every 256 env steps).
-    "cartpole": {
-        "total_steps": 100_000,
-        "hidden": (256, 256),
-        "lr": 2.3e-3,
-        "buffer_size": 100_000,
-        "batch_size": 64,
-        "learning_starts": 1_000,
-        "train_freq": 256,
-        "gradient_steps": 128,
-        "target_update": "hard",
-        "target_update_freq": 10,
-        "eps_fraction": 0.16,
-        "eps_end": 0.04,
-        "eval_every": 10_000,
-        "eval_episodes": 20,
-    },
-}
 
 
 def mlp(obs_dim: int, n_actions: int, hidden) -> nn.Module:
@@ -300,9 +276,7 @@ def train(
 
 
 def config_from(preset: str = "default", **overrides) -> DDQNConfig:
-    if preset not in PRESETS:
-        raise ValueError(f"preset={preset!r}; choose one of {list(PRESETS)}")
-    cfg = replace(DDQNConfig(), **PRESETS[preset])
+    cfg = replace(DDQNConfig(), **preset_values("ddqn", preset))
     return replace(cfg, **overrides)
 
 

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import torch
 
-from .common import TrainResult, load_checkpoint, plain, save_checkpoint
-
-HYPERPARAMS = Path(__file__).with_name("hyperparams") / "ppo.yml"
+from .common import TrainResult, hyperparams_file, load_checkpoint, plain, save_checkpoint
 
 
 @dataclass
@@ -60,10 +58,8 @@ class PPOConfig:
 
 def hyperparams(env_id: str) -> dict:
     """The ``default`` entry of ppo.yml with the env's own entry on top."""
-    import yaml
-
-    table = yaml.safe_load(HYPERPARAMS.read_text())
-    return {**table.get("default", {}), **(table.get(env_id) or {})}
+    table = hyperparams_file("ppo")
+    return {**table.get("default", {}), **table.get(env_id, {})}
 
 
 def config_from(env_id: str, **overrides) -> PPOConfig:

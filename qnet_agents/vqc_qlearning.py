@@ -31,26 +31,9 @@ from dataclasses import replace
 import torch
 from torch import nn
 
+from .common import preset_values
 from .ddqn import DDQNConfig
 from .ddqn import train as ddqn_train
-
-PRESETS = {
-    "default": {"lr": 1e-3, "batch_size": 32, "train_freq": 4, "learning_starts": 500},
-    # CartPole-v1 (scripts/validate_agents.py): Skolik et al.'s 4 qubits x 5 layers.
-    "cartpole": {
-        "total_steps": 50_000,
-        "lr": 1e-3,
-        "batch_size": 32,
-        "buffer_size": 10_000,
-        "train_freq": 1,
-        "learning_starts": 500,
-        "target_update": "hard",
-        "target_update_freq": 100,
-        "eps_fraction": 0.2,
-        "eps_end": 0.01,
-        "eval_every": 5_000,
-    },
-}
 
 
 class VQCQNetwork(nn.Module):
@@ -174,9 +157,7 @@ def _rz_ry_rx(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor
 
 
 def config_from(preset: str = "default", **overrides) -> DDQNConfig:
-    if preset not in PRESETS:
-        raise ValueError(f"preset={preset!r}; choose one of {list(PRESETS)}")
-    base = replace(DDQNConfig(run_dir="runs/vqc"), **PRESETS[preset])
+    base = replace(DDQNConfig(run_dir="runs/vqc"), **preset_values("vqc", preset))
     return replace(base, **overrides)
 
 
