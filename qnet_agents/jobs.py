@@ -143,8 +143,9 @@ def load_policy(agent: str, checkpoint: str, circuit: dict | None = None):
     return load(checkpoint)
 
 
-def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> dict:
-    """Evaluate a checkpoint's greedy policy on its env against the baselines."""
+def checkpoint_returns(checkpoint: str, episodes: int, seed: int) -> dict:
+    """A checkpoint's deterministic policy played on its own env for episodes seeded seed,
+    seed+1, ...: {"agent", "env_id", "env_config", "returns", "global_step"}."""
     from .common import load_checkpoint
 
     meta = load_checkpoint(checkpoint)
@@ -160,12 +161,19 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
     else:
         act, _ = load_policy(agent, checkpoint)
         returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress=True)
-    rows = baseline_rows(env_id, episodes, seed, env_config)
+    return {"agent": agent, "env_id": env_id, "env_config": env_config, "returns": returns,
+            "global_step": int(meta.get("global_step", 0))}  # fmt: skip
+
+
+def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> dict:
+    """Evaluate a checkpoint's greedy policy on its env against the baselines."""
+    run = checkpoint_returns(checkpoint, episodes, seed)
+    rows = baseline_rows(run["env_id"], episodes, seed, run["env_config"])
     return {
-        "env_id": env_id,
-        "agent": agent,
-        "table": results_table(agent, returns, rows),
-        "mean": float(np.mean(returns)),
+        "env_id": run["env_id"],
+        "agent": run["agent"],
+        "table": results_table(run["agent"], run["returns"], rows),
+        "mean": float(np.mean(run["returns"])),
     }
 
 
