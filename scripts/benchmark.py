@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_envs import best_rate, parallel_steps_per_second  # noqa: E402
 from benchmark_render import report as render_report  # noqa: E402
 from benchmark_repeater import report as repeater_report  # noqa: E402
+from benchmark_scaling import report as scaling_report  # noqa: E402
 from benchmark_repeater import vector_rate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +151,7 @@ def main() -> None:
     lines += vector_rows(seconds, (1024,) if args.quick else (256, 1024, 4096))
     lines += [""] + repeater_report(args.quick)
     lines += [""] + render_report(args.quick)
+    lines += [""] + scaling_report(args.quick)
     lines += ["", "## Agent training throughput", ""] + agent_rows(args.quick)
     lines += ["", "## Policy comparisons", ""] + policy_tables(2 if args.quick else 5)
     text = "\n".join(lines) + "\n"
