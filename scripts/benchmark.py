@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_envs import best_rate, parallel_steps_per_second  # noqa: E402
 from benchmark_render import report as render_report  # noqa: E402
 from benchmark_repeater import report as repeater_report  # noqa: E402
-from benchmark_scaling import report as scaling_report  # noqa: E402
 from benchmark_repeater import vector_rate  # noqa: E402
+from benchmark_scaling import report as scaling_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_POLICIES_ONLY = {"qnet/QuantumResourceAllocation-v0": ["random-valid", "greedy", "saa"]}
