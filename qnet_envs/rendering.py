@@ -8,6 +8,16 @@ import weakref
 import numpy as np
 
 
+def check_render_mode(metadata: dict, render_mode: str | None) -> None:
+    """Every front's render-mode check (Gymnasium and PettingZoo): ``None`` or one of
+    ``metadata["render_modes"]``, else the ``ValueError`` SB3 and Gymnasium expect."""
+    modes = metadata["render_modes"]
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(
+            f"render_mode={render_mode!r} is not supported; use one of {modes} or None"
+        )
+
+
 def new_figure(width_in: float = 6.4, height_in: float = 3.2):
     """A figure on an Agg canvas that never touches pyplot's global state or a display."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..config import merge_config
+from ..rendering import check_render_mode
 
 
 class QnetEnv(gym.Env):
@@ -23,11 +24,7 @@ class QnetEnv(gym.Env):
         render_mode: str | None = None,
         preset_config: dict | None = None,
     ):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode={render_mode!r} is not supported; use one of "
-                f"{self.metadata['render_modes']} or None"
-            )
+        check_render_mode(self.metadata, render_mode)
         self.render_mode = render_mode
         # An id's registered values (``preset_config``) are merged first and the user's config
         # on top, so a user's config never silently replaces what makes the id what it is.

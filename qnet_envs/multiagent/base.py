@@ -3,13 +3,12 @@ horizon (what PettingZoo's ``max_cycles_test`` sets), and ``human`` rendering as
 
 from __future__ import annotations
 
+from ..rendering import check_render_mode as _check
+
 
 def check_render_mode(cls, render_mode: str | None) -> None:
-    modes = cls.metadata["render_modes"]
-    if render_mode is not None and render_mode not in modes:
-        raise ValueError(
-            f"render_mode={render_mode!r} is not supported; use one of {modes} or None"
-        )
+    """The same check as the Gymnasium fronts' (``qnet_envs.rendering.check_render_mode``)."""
+    _check(cls.metadata, render_mode)
 
 
 def with_max_cycles(config: dict | None, max_cycles: int | None) -> dict | None:
