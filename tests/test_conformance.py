@@ -233,3 +233,17 @@ def test_parallel_invariants_hold_after_every_step(env_id):
             env.reset()
         env.step({a: env.action_space(a).sample() for a in env.agents})
         env.check_invariants()
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_an_int8_info_mask_is_one_that_sample_takes(env_id):
+    """Generic tools (Gymnasium's own idiom, the suite's conformance check) pass an int8
+    ``info["action_mask"]`` straight to ``action_space.sample``: it must work there. A
+    MultiDiscrete env's flat mask is bool, so it is never mistaken for one."""
+    env = gym.make(env_id).unwrapped
+    _, info = env.reset(seed=0)
+    mask = info["action_mask"]
+    if isinstance(mask, np.ndarray) and mask.dtype == np.int8:
+        assert env.action_space.contains(env.action_space.sample(mask=mask))
+    else:
+        assert isinstance(env.action_space, gym.spaces.MultiDiscrete) and mask.dtype == bool

@@ -21,7 +21,8 @@ def test_action_masks_is_the_flat_info_mask(env_id):
     for _ in range(20):
         mask = env.action_masks()
         info_mask = info["action_mask"]
-        assert info_mask.dtype == np.int8 and info_mask.shape == (size,)
+        discrete = isinstance(space, gym.spaces.Discrete)
+        assert info_mask.dtype == (np.int8 if discrete else bool) and info_mask.shape == (size,)
         assert mask.dtype == bool and mask.shape == (size,)
         np.testing.assert_array_equal(mask, info_mask.astype(bool))
         _, _, te, tr, info = env.step(space.sample(mask=component_masks(space, info_mask)))

@@ -46,9 +46,10 @@ class QnetEnv(gym.Env):
         raise NotImplementedError
 
     def action_mask(self):
-        """The mask that ``info["action_mask"]`` carries now: one flat int8 array, for
-        ``MultiDiscrete`` envs the per-component masks concatenated in component order
-        (:func:`qnet_envs.component_masks` splits it for ``MultiDiscrete.sample``). Each env
+        """The mask that ``info["action_mask"]`` carries now: int8 for ``Discrete`` envs (what
+        ``Discrete.sample`` takes); for ``MultiDiscrete`` envs the per-component masks
+        concatenated in component order, as bool (:mod:`qnet_envs.masks`;
+        :func:`qnet_envs.component_masks` splits it for ``MultiDiscrete.sample``). Each env
         defines it once."""
         raise NotImplementedError
 

@@ -38,7 +38,7 @@ class Com2NetEnv(QnetEnv):
     allocation levels l: ``UNIT_LEVELS[l]`` = 1, 2, 4, 8 units (1 for general tasks) and
     ``BANDWIDTH_LEVELS[l]`` = 5, 10, 20, 40% of B, placed on the centre and device type that
     finishes it earliest. ``action_mode="joint"``: ``MultiDiscrete([C, 3, 4])`` (centre, device
-    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array: for joint, the
+    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array (compact); for joint, the
     per-component masks (marginal feasibility) concatenated, C + 3 + 4 entries
     (``qnet_envs.component_masks`` splits it for ``MultiDiscrete.sample``). An infeasible choice
     rejects the task (it ends as rejected) and costs ``invalid_action_penalty``;

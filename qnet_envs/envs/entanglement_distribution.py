@@ -64,7 +64,7 @@ class EntanglementDistributionEnv(QnetEnv):
     ``MultiDiscrete([K] * n_nodes)``: one component per node, the same K = 1 + M^2 + M(M-1)/2
     + 2M choices at every node (10 for M = 2; layout in
     :mod:`qnet_envs.core.repeater_chain_codec`; ``env.unwrapped.describe_action(a)`` names an
-    action). ``info["action_mask"]`` is the n_nodes per-node int8 masks concatenated
+    action). ``info["action_mask"]`` is the n_nodes per-node masks concatenated, as bool
     (n_nodes * K entries, node by node; ``qnet_envs.component_masks`` splits it for
     ``MultiDiscrete.sample``); ``action_masks()`` is the same as bool, what sb3-contrib's
     MaskablePPO reads. A masked-out choice is a no-op for that
@@ -200,8 +200,8 @@ class EntanglementDistributionEnv(QnetEnv):
         return "; ".join(self.codec.describe(x, int(c)) for x, c in enumerate(action))
 
     def action_mask(self) -> np.ndarray:
-        """The per-node int8 masks concatenated, n_nodes * K entries (``info["action_mask"]``)."""
-        return self._masks.astype(np.int8).reshape(-1)
+        """The per-node masks concatenated, n_nodes * K bools (``info["action_mask"]``)."""
+        return self._masks.astype(bool).reshape(-1)
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):

@@ -27,7 +27,7 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     ``MultiDiscrete([(E + 2) * 5] * M + [2 * 5] * E)``: per mobile, target (local, edges,
     cloud) x offload-fraction level (0, 0.25, 0.5, 0.75, 1) as ``target * 5 + level``; per edge,
-    (keep, forward to cloud) x forwarded-fraction level. ``info["action_mask"]`` is one flat int8
+    (keep, forward to cloud) x forwarded-fraction level. ``info["action_mask"]`` is one flat bool
     array, the per-component masks concatenated (fixed shape, so batched libraries can stack
     it; ``qnet_envs.component_masks`` splits it for ``MultiDiscrete.sample``); a
     masked-out component makes that task fail (``failure_cost``) and sets

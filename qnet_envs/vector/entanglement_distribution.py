@@ -22,7 +22,7 @@ from ..core.repeater_chain_layout import N_FEATURES, STAT_KEYS
 
 class EntanglementDistributionVectorEnv(VectorEnv):
     """N repeater chains in one core; NEXT_STEP autoreset (the step after an env's episode ends
-    resets it, ignoring its action). ``infos["action_mask"]`` is (N, n_nodes * K) int8, row i the scalar env's flat mask."""
+    resets it, ignoring its action). ``infos["action_mask"]`` is (N, n_nodes * K) bool, row i the scalar env's flat mask."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
@@ -100,7 +100,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
             mean_f = np.where(delivered > 0, core.fidelity_sum / np.maximum(delivered, 1), 0.0)
         infos = {k: core.stats[k].copy() for k in STAT_KEYS}
         infos.update(
-            action_mask=core.masks().astype(np.int8).reshape(self.num_envs, -1),
+            action_mask=core.masks().astype(bool).reshape(self.num_envs, -1),
             invalid_action=np.asarray(invalid, dtype=bool).copy(),
             mean_delivered_fidelity=mean_f,
             delivered_now=out["delivered_now"].copy() if out else np.zeros(self.num_envs, int),
