@@ -38,42 +38,15 @@ def collect(
     os.environ["MINARI_DATASETS_PATH"] = str(Path(root).resolve())
     import gymnasium as gym
     import minari
-    from tqdm import tqdm
 
     import qnet_envs  # noqa: F401
-    from qnet_envs.baselines import make_policy
 
     name = name or "-".join(mixture)
     did = dataset_id(env_id, name)
     env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
     collector = minari.DataCollector(env)
-    policies = {}
-    for p in mixture:
-        if p == "ddqn":
-            from qnet_agents.ddqn import load_policy
-
-            act, _ = load_policy(ddqn)
-            policies[p] = lambda obs, info, act=act: act(
-                np.asarray(obs, np.float32), info["action_mask"].astype(bool)
-            )
-        else:
-            pol = make_policy(env_id, p, env)
-            policies[p] = pol
-    labels, returns = [], []
-    for ep in tqdm(range(episodes), desc=did, disable=not progress):
-        p = mixture[ep % len(mixture)]
-        policy = policies[p]
-        obs, info = collector.reset(seed=ep)
-        if hasattr(policy, "reset"):
-            policy.reset(ep)
-        total, done = 0.0, False
-        while not done:
-            a = policy.act(obs, info) if hasattr(policy, "act") else policy(obs, info)
-            obs, r, te, tr, info = collector.step(a)
-            total += float(r)
-            done = te or tr
-        labels.append(p)
-        returns.append(total)
+    policies = _mixture_policies(env_id, env, mixture, ddqn)
+    labels, returns = _record(collector, policies, mixture, episodes, did, progress)
     by_policy = {
         p: float(np.mean([r for q, r in zip(labels, returns, strict=True) if q == p]))
         for p in mixture
@@ -103,6 +76,46 @@ def collect(
         "mean_by_policy": by_policy,
         "path": str(path),
     }
+
+
+def _mixture_policies(env_id: str, env, mixture: list[str], ddqn: str | None) -> dict:
+    """Each named policy of the mixture: a baseline, or a DDQN checkpoint's greedy policy."""
+    from qnet_envs.baselines import make_policy
+
+    policies = {}
+    for p in mixture:
+        if p == "ddqn":
+            from qnet_agents.ddqn import load_policy
+
+            act, _ = load_policy(ddqn)
+            policies[p] = lambda obs, info, act=act: act(
+                np.asarray(obs, np.float32), info["action_mask"].astype(bool)
+            )
+        else:
+            policies[p] = make_policy(env_id, p, env)
+    return policies
+
+
+def _record(collector, policies, mixture, episodes: int, did: str, progress: bool):
+    """Episode i played by policy i mod len(mixture), seeded i, through the collector."""
+    from tqdm import tqdm
+
+    labels, returns = [], []
+    for ep in tqdm(range(episodes), desc=did, disable=not progress):
+        p = mixture[ep % len(mixture)]
+        policy = policies[p]
+        obs, info = collector.reset(seed=ep)
+        if hasattr(policy, "reset"):
+            policy.reset(ep)
+        total, done = 0.0, False
+        while not done:
+            a = policy.act(obs, info) if hasattr(policy, "act") else policy(obs, info)
+            obs, r, te, tr, info = collector.step(a)
+            total += float(r)
+            done = te or tr
+        labels.append(p)
+        returns.append(total)
+    return labels, returns
 
 
 def data_checksums(path: Path) -> dict:

@@ -6,8 +6,13 @@ linear epsilon schedule, uniform replay. ``train`` works on any Gymnasium env wi
 action space and a flat (or flattenable) Box observation, ours or anyone's. The Q-network is
 an MLP by default; :mod:`qnet_agents.vqc_qlearning` passes a variational quantum circuit instead.
 
-Presets: ``com2net`` is seed 000's DDQN ([|S|, 1000, 500, |A|], lr 1e-4); ``cartpole`` the
-settings validated on CartPole-v1; the default ([128, 128], lr 5e-4) suits the qnet envs.
+Presets (``hyperparams/ddqn.yml``): ``com2net`` is seed 000's DDQN ([|S|, 1000, 500, |A|],
+lr 1e-4); ``cartpole`` the settings validated on CartPole-v1; the default ([128, 128], lr 5e-4).
+
+``train`` is one function on purpose, CleanRL style (about 140 lines): act, store, learn,
+update the target, evaluate, checkpoint, in the order they happen, reads better whole than
+spread over helpers; the update itself is :func:`learn`, and the logging, progress bar and
+Ctrl-C handling are :class:`qnet_agents.common.TrainingRun`, shared by every loop.
 """
 
 from __future__ import annotations

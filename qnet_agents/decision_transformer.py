@@ -9,6 +9,9 @@ ones with mean squared error. Defaults follow the paper's Atari/gym settings as 
 fixes them: K = 20, embedding 128, 3 layers, 1 head, AdamW lr 1e-4 with weight decay 1e-4, a
 linear warm-up, gradient clipping at 0.25. Evaluation conditions on a target return and
 subtracts each reward from it; masked-out actions (``info["action_mask"]``) are never taken.
+
+``train`` is one CleanRL-style loop (about 80 lines, sample, predict, step, log, checkpoint in
+order); logging and Ctrl-C are :class:`qnet_agents.common.TrainingRun`.
 """
 
 from __future__ import annotations

@@ -297,6 +297,37 @@ def decider_policy(cls):
     return policy
 
 
+def _dt_report(checkpoint: str, labels: dict, episodes: int):
+    """The DT conditioned on returns from the dataset's worst to beyond its best behaviour
+    policy, and those policies on the same evaluation seeds: (table, rows, same_seeds)."""
+    from qnet_envs.baselines import policy_names
+    from qnet_envs.rollout import run_episodes
+    from qnet_envs.stats import format_ci
+
+    from . import decision_transformer as dt
+
+    best = max(labels.values())
+    targets = sorted({round(min(labels.values())), round(best), round(1.2 * best)})
+    rows = [(t, dt.evaluate(checkpoint, float(t), episodes, 100_000)) for t in targets]
+    table = "| target return | achieved return ± 95% CI |\n|---|---|\n" + "\n".join(
+        f"| {t} | {format_ci(v)} |" for t, v in rows
+    )
+    table += "\n\nBehaviour policies in the dataset (mean return): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in labels.items()
+    )
+    # the behaviour policies on the evaluation seeds too: a same-seed reference for the DT
+    env_id = dt.load(checkpoint)[2]["env_id"]
+    same_seeds = {
+        k: run_episodes(env_id, k, episodes, 100_000).returns
+        for k in labels
+        if k in policy_names(env_id)
+    }
+    table += "\n\nThe same policies on the evaluation seeds: " + ", ".join(
+        f"{k} {format_ci(v)}" for k, v in same_seeds.items()
+    )
+    return table, rows, same_seeds
+
+
 def dt_job(
     dataset_id: str,
     steps: int | None,
@@ -312,10 +343,6 @@ def dt_job(
     """Train the Decision Transformer on a Minari dataset, then condition it on returns from
     the dataset's worst to beyond its best behaviour policy."""
     import json as _json
-
-    from qnet_envs.baselines import policy_names
-    from qnet_envs.rollout import run_episodes
-    from qnet_envs.stats import format_ci
 
     from . import decision_transformer as dt
     from .datasets import DEFAULT_ROOT
@@ -349,24 +376,7 @@ def dt_job(
         "mean_by_policy"
     ]
     best = max(labels.values())
-    targets = sorted({round(min(labels.values())), round(best), round(1.2 * best)})
-    rows = [(t, dt.evaluate(result["checkpoint"], float(t), episodes, 100_000)) for t in targets]
-    table = "| target return | achieved return ± 95% CI |\n|---|---|\n" + "\n".join(
-        f"| {t} | {format_ci(v)} |" for t, v in rows
-    )
-    table += "\n\nBehaviour policies in the dataset (mean return): " + ", ".join(
-        f"{k} {v:.1f}" for k, v in labels.items()
-    )
-    # the behaviour policies on the evaluation seeds too: a same-seed reference for the DT
-    env_id = dt.load(result["checkpoint"])[2]["env_id"]
-    same_seeds = {
-        k: run_episodes(env_id, k, episodes, 100_000).returns
-        for k in labels
-        if k in policy_names(env_id)
-    }
-    table += "\n\nThe same policies on the evaluation seeds: " + ", ".join(
-        f"{k} {format_ci(v)}" for k, v in same_seeds.items()
-    )
+    table, rows, same_seeds = _dt_report(result["checkpoint"], labels, episodes)
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"
         f" ({seconds:.0f} s in this invocation{', resumed' if resumed else ''})\n\n{table}\n"

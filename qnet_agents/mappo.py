@@ -21,6 +21,10 @@ after its parameters grow large, while the flat head learns the seed's cut of ab
 below random within a few thousand steps. With ``target_head=True`` (the default) the mobile
 head is a :class:`TargetScorer`, one network applied to every offload target, so that the edges
 are interchangeable in what it learns.
+
+``train`` keeps the update loop whole, CleanRL style (about 100 lines: anneal, roll out, update,
+log, evaluate, checkpoint, in order); the rollout is :func:`_collect_rollout`, the PPO update
+:func:`_ppo_update`, logging and Ctrl-C :class:`qnet_agents.common.TrainingRun`.
 """
 
 from __future__ import annotations

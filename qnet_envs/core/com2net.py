@@ -286,26 +286,35 @@ class Com2Net:
     def plan(self, task: Task, centre: int, dtype: int, level: int):
         """Finish time of ``task`` at (centre, dtype) with the level's units and bandwidth, and
         for FL the accuracy curve; None if infeasible. Pure: does not change the state."""
-        cfg = self.config
         n = 1 if task.kind == GENERAL else UNIT_LEVELS[level]
         if self.units[centre, dtype] < n or not self.link_up[centre]:
             return None
         bw = self.bandwidth_share(level)
         bw_start = self.bandwidth_start(level)
-        free = np.sort(self.free_at[centre][dtype])[:n]
         if task.kind == GENERAL:
-            ready = bw_start + self.latency[centre] + task.data_gbit / bw
-            start = max(ready, float(free[-1]))
-            finish = start + task.tflop / self.tflops[dtype]
-            # The WAN share is held while the input moves, not while the unit computes.
-            return {
-                "finish": finish,
-                "units": n,
-                "level": level,
-                "bw_until": ready,
-                "curve": None,
-                "centres": [centre],
-            }
+            return self._plan_general(task, centre, dtype, level, n, bw, bw_start)
+        return self._plan_fl(task, centre, dtype, level, n, bw, bw_start)
+
+    def _plan_general(self, task: Task, centre, dtype, level, n, bw, bw_start) -> dict:
+        """A general task: its input over the WAN share, then compute on one unit."""
+        free = np.sort(self.free_at[centre][dtype])[:n]
+        ready = bw_start + self.latency[centre] + task.data_gbit / bw
+        start = max(ready, float(free[-1]))
+        finish = start + task.tflop / self.tflops[dtype]
+        # The WAN share is held while the input moves, not while the unit computes.
+        return {
+            "finish": finish,
+            "units": n,
+            "level": level,
+            "bw_until": ready,
+            "curve": None,
+            "centres": [centre],
+        }
+
+    def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start) -> dict:
+        """An FL job: the chosen centre plus the fastest others, epochs until the accuracy
+        target, aggregations over the WAN every kappa epochs."""
+        cfg = self.config
         # FL: the chosen centre plus the fastest other centres with the same device type.
         # Other centres join only if their units free up within one decision epoch: in the
         # multi-task scenario busy centres drop out, so fewer updates reach the model.
