@@ -196,6 +196,7 @@ class Com2Net:
         self.now = 0.0
         self.free_at = [[np.zeros(n) for n in row] for row in self.units]
         self.bw_free_at = np.zeros(BANDWIDTH_SLOTS)
+        self._sorted: dict = {}  # sorted free times per pool (and "bw"), until a commit
         self.pending: list[Task] = []
         self.next_id = 0
         self.counts = {"arrived": 0, "completed": 0, "missed": 0, "rejected": 0}
@@ -281,7 +282,17 @@ class Com2Net:
     def bandwidth_start(self, level: int) -> float:
         """When the level's share of B is free: its slots' k-th earliest free time."""
         k = round(BANDWIDTH_LEVELS[level] * BANDWIDTH_SLOTS)
-        return max(self.now, float(np.sort(self.bw_free_at)[k - 1]))
+        return max(self.now, float(self.sorted_free("bw")[k - 1]))
+
+    def sorted_free(self, pool) -> np.ndarray:
+        """A pool's free times sorted (``pool`` = (centre, dtype), or "bw" for the bandwidth
+        slots). Every plan reads them and only a commit changes them (and forgets the pools it
+        changed), so each is sorted once per change instead of once per plan (read-only)."""
+        out = self._sorted.get(pool)
+        if out is None:
+            times = self.bw_free_at if pool == "bw" else self.free_at[pool[0]][pool[1]]
+            out = self._sorted[pool] = np.sort(times)
+        return out
 
     def plan(self, task: Task, centre: int, dtype: int, level: int):
         """Finish time of ``task`` at (centre, dtype) with the level's units and bandwidth, and
@@ -297,7 +308,7 @@ class Com2Net:
 
     def _plan_general(self, task: Task, centre, dtype, level, n, bw, bw_start) -> dict:
         """A general task: its input over the WAN share, then compute on one unit."""
-        free = np.sort(self.free_at[centre][dtype])[:n]
+        free = self.sorted_free((centre, dtype))[:n]
         ready = bw_start + self.latency[centre] + task.data_gbit / bw
         start = max(ready, float(free[-1]))
         finish = start + task.tflop / self.tflops[dtype]
@@ -325,12 +336,12 @@ class Com2Net:
             if c != centre
             and self.units[c, dtype] >= n
             and self.link_up[c]
-            and np.sort(self.free_at[c][dtype])[n - 1] <= soon
+            and self.sorted_free((c, dtype))[n - 1] <= soon
         ]
         centres = [centre] + others[: cfg.fl_participants - 1]
         k = len(centres)
         local = cfg.fl_local_tflop / (n * self.tflops[dtype])
-        start = max(bw_start, max(float(np.sort(self.free_at[c][dtype])[n - 1]) for c in centres))
+        start = max(bw_start, max(float(self.sorted_free((c, dtype))[n - 1]) for c in centres))
         times = local * task.draws[:, :k]
         timeout = cfg.straggler_timeout * local
         epoch_time = np.minimum(times.max(axis=1), timeout)
@@ -375,11 +386,14 @@ class Com2Net:
         self.pending.pop(0)
         n = plan["units"]
         for c in plan["centres"]:
-            pool = self.free_at[c][plan.get("dtype", dtype)]
+            d = plan.get("dtype", dtype)
+            pool = self.free_at[c][d]
             idx = np.argsort(pool)[:n]
             pool[idx] = plan["finish"]
+            self._sorted.pop((c, d), None)
         k = round(BANDWIDTH_LEVELS[plan["level"]] * BANDWIDTH_SLOTS)
         self.bw_free_at[np.argsort(self.bw_free_at)[:k]] = plan["bw_until"]
+        self._sorted.pop("bw", None)
         ok = plan["finish"] <= task.deadline_s and (task.kind == GENERAL or plan["reached"])
         self.counts["completed" if ok else "missed"] += 1
         if plan["curve"] is not None:
