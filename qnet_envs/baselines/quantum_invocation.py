@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..envs.quantum_invocation import CLASSICAL, QUANTUM
+from ..core.invocation_model import CLASSICAL, QUANTUM
 from .base import Policy
 
 

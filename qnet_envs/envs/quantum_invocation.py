@@ -2,94 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from ..config import check_interval, check_range
-from ..core import invocation as inv
-from ..core.qpu_pool import QPUPool, QPUPoolConfig
+from ..core.invocation_model import CLASSICAL, QUANTUM, InvocationConfig, InvocationModel
 from ._actions import discrete_action
 from .base import QnetEnv
 
-CLASSICAL, QUANTUM = 0, 1
 N_OBS = 11
-
-
-@dataclass(frozen=True)
-class InvocationConfig:
-    """Defaults (seed 001 gives none; each is an assumption stated here):
-
-    * ``qpus``: the Q-Backbone pool (six IBM snapshots); a job runs on the available QPU with the
-      lowest current two-qubit error.
-    * ``deadline_s`` [(0.5, 30)]: log-uniform remaining control-loop deadline (seed 001, Sec. II:
-      backbone loops re-optimise on seconds-to-minutes timescales).
-    * ``reliability_target`` [(0.9, 1.0)]: required solution quality (ratio to optimum).
-    * ``energy_budget_j`` [(50, 2000)]: log-uniform energy budget per job.
-    * ``max_shots`` [4000] (the Sampler default), ``compile_s`` [0.2] (a pre-compiled template
-      from the solver registry, seed 001 Sec. II-B, only rebinding angles), ``job_service_s``
-      [1.0] (QPU time per job ahead in the queue), ``queue_arrivals`` [1.0] and
-      ``queue_departure`` [0.5]: the queue evolves per job as Binomial thinning plus Poisson
-      arrivals (mean 2).
-    * ``outage`` [0.02] and ``repair`` [0.2]: per-job probabilities that a QPU goes down / back up.
-    * ``calibration_period_h`` [24] (IBM devices recalibrate daily), ``drift_per_hour`` [0.02]:
-      e2(age) = e2 x (1 + drift x age); ``hours_per_job`` [0.25].
-    * ``classical_slowdown`` [20000]: the calibrated SA time per sweep on an n <= 12 proxy
-      (30-70 us here) is multiplied by this to stand for the production-size reduced problem on a
-      shared control-plane core, about 1 s per sweep, so deadlines allow 0 to 30 sweeps. With a
-      slowdown of 1 the classical path always has time to converge and always wins: at these
-      sizes annealing reaches the optimum in microseconds, an honest limit of the calibration.
-    * ``qpu_power_w`` [250] (QPU power attributed per job, as in the offloading model),
-      ``cpu_power_w`` [15] (one server core).
-    * Reward: quality if the deadline is met, ``-miss_penalty`` [1.0] otherwise,
-      ``-reliability_penalty`` [0.5] if quality is below target, ``-energy_weight`` [0.2] x
-      energy / budget; ``invalid_action_penalty`` [0.1].
-    """
-
-    qpus: QPUPoolConfig = field(default_factory=QPUPoolConfig)
-    deadline_s: tuple = (0.5, 30.0)
-    reliability_target: tuple = (0.9, 1.0)
-    energy_budget_j: tuple = (50.0, 2000.0)
-    max_shots: int = 4000
-    compile_s: float = 0.2
-    job_service_s: float = 1.0
-    queue_arrivals: float = 1.0
-    queue_departure: float = 0.5
-    outage: float = 0.02
-    repair: float = 0.2
-    calibration_period_h: float = 24.0
-    drift_per_hour: float = 0.02
-    hours_per_job: float = 0.25
-    classical_slowdown: float = 20000.0
-    qpu_power_w: float = 250.0
-    cpu_power_w: float = 15.0
-    miss_penalty: float = 1.0
-    reliability_penalty: float = 0.5
-    energy_weight: float = 0.2
-    invalid_action_penalty: float = 0.1
-    horizon: int = 200
-
-    def validate(self) -> None:
-        self.qpus.validate()
-        check_interval("deadline_s", self.deadline_s, 0.0, 1e6, low_open=True)
-        check_interval("reliability_target", self.reliability_target, 0.0, 1.0)
-        check_interval("energy_budget_j", self.energy_budget_j, 0.0, 1e9, low_open=True)
-        check_range("max_shots", self.max_shots, 1, 10**8, integer=True)
-        for name in ("compile_s", "job_service_s", "queue_arrivals", "hours_per_job"):
-            check_range(name, getattr(self, name), 0.0, 1e6)
-        for name in ("queue_departure", "outage", "repair"):
-            check_range(name, getattr(self, name), 0.0, 1.0)
-        check_range("calibration_period_h", self.calibration_period_h, 0.0, 1e4, low_open=True)
-        check_range("drift_per_hour", self.drift_per_hour, 0.0, 10.0)
-        check_range("classical_slowdown", self.classical_slowdown, 0.0, 1e9, low_open=True)
-        for name in ("qpu_power_w", "cpu_power_w", "miss_penalty", "reliability_penalty"):
-            check_range(name, getattr(self, name), 0.0, 1e6)
-        check_range("energy_weight", self.energy_weight, 0.0, 100.0)
-        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
-        check_range("horizon", self.horizon, 1, 10**7, integer=True)
 
 
 class QuantumInvocationEnv(QnetEnv):
@@ -156,135 +78,38 @@ class QuantumInvocationEnv(QnetEnv):
 
     def _configure(self, config: InvocationConfig) -> None:
         self.config = config
-        self.pool = QPUPool(config.qpus)
-        self.table = inv.calibration()["instances"]
+        self.sim = InvocationModel(config)
         self.action_space = spaces.Discrete(2)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(N_OBS,), dtype=np.float32)
-        self._job = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        cfg, rng = self.config, self.np_random
-        self.up = np.ones(self.pool.n, bool)
-        self.age_h = rng.uniform(0, cfg.calibration_period_h, self.pool.n)
-        self.queue = int(round(cfg.queue_arrivals / max(cfg.queue_departure, 1e-9)))
-        self._steps = 0
-        self._stats = {"quantum": 0, "quality": 0.0, "missed": 0, "jobs": 0}
-        self._new_job()
+        self.sim.reset(self.np_random)
         return self._observation(), self._info(False, None)
-
-    # -- the job at the head of the buffer -------------------------------------------------------
-    def _new_job(self) -> None:
-        cfg, rng = self.config, self.np_random
-        row = self.table[int(rng.integers(len(self.table)))]
-        lo, hi = cfg.deadline_s
-        deadline = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-        elo, ehi = cfg.energy_budget_j
-        budget = float(math.exp(rng.uniform(math.log(elo), math.log(ehi))))
-        target = float(rng.uniform(*cfg.reliability_target))
-        e2 = self.pool.two_qubit_error * (1.0 + cfg.drift_per_hour * self.age_h)
-        e2 = np.where(self.up, e2, np.inf)
-        q = int(np.argmin(e2))
-        self._job = {"row": row, "deadline": deadline, "budget": budget, "target": target}
-        self._job["qpu"] = q if self.up.any() else None
-        self._job["e2"] = float(e2[q])
-        wait = self.queue * cfg.job_service_s + cfg.compile_s
-        self._job["wait"] = wait
-        self._job["plan"] = self._quantum_plan(row, q, deadline - wait) if self.up.any() else None
-        self._job["sweeps"] = inv.annealing_budget(row, deadline, cfg.classical_slowdown)
-        self.mask = np.array([True, self._job["plan"] is not None], dtype=bool)
-        if not self.mask[QUANTUM] and self._job["sweeps"] is None:
-            self.mask[CLASSICAL] = True
-
-    def _quantum_plan(self, row, q: int, time_left: float):
-        """The runtime's choice of p and shots: the best expected best-of-S that fits."""
-        best = None
-        for p, data in row["qaoa"].items():
-            tau = float(self.pool.shot_time(data["depth"])[q])
-            shots = min(self.config.max_shots, int(time_left // tau)) if time_left > 0 else 0
-            if shots < 1:
-                continue
-            dist = inv.quantum_distribution(row, p, self._job["e2"])
-            value = inv.expected_best(row["support_arr"], dist, shots)
-            if best is None or value > best[0]:
-                best = (value, p, shots, tau)
-        return best
 
     def step(self, action):
         a = discrete_action(action, 2)
-        if self._job is None:
+        if self.sim.job is None:
             raise RuntimeError("call reset() before step()")
-        cfg, job, rng = self.config, self._job, self.np_random
-        row = job["row"]
-        invalid = not self.mask[a]
-        outcome = {"path": int(a == QUANTUM), "shots": 0, "sweeps": 0}
-        if invalid:
-            quality, met, energy, t = 0.0, False, 0.0, 0.0
-        elif a == QUANTUM:
-            _, p, shots, tau = job["plan"]
-            dist = inv.quantum_distribution(row, p, job["e2"])
-            quality = inv.sample_best(row["support_arr"], dist, shots, rng)
-            run = shots * tau
-            t, energy, met = job["wait"] + run, cfg.qpu_power_w * run, True
-            outcome["shots"] = shots
-        else:
-            s = job["sweeps"]
-            if s is None:  # not even one sweep fits: the fallback misses the deadline
-                quality, met, energy, t = 0.0, False, 0.0, job["deadline"]
-            else:
-                a_row = row["annealing"][s]
-                quality = inv.sample_best(row["support_arr"], a_row["p_arr"], 1, rng)
-                t = int(s) * a_row["time_per_sweep_s"] * cfg.classical_slowdown
-                energy, met = cfg.cpu_power_w * t, True
-                outcome["sweeps"] = int(s)
-        reward = inv.outcome_reward(cfg, job, quality, met, energy)
-        if invalid:
-            reward -= cfg.invalid_action_penalty
-        st = self._stats
-        st["jobs"] += 1
-        st["quantum"] += a == QUANTUM and not invalid
-        st["quality"] += quality if met else 0.0
-        st["missed"] += not met
-        outcome.update(met_deadline=met, quality=quality, energy_j=energy, time_s=t)
-        self._evolve()
-        self._new_job()
-        self._steps += 1
-        truncated = self._steps >= cfg.horizon
+        reward, invalid, outcome = self.sim.decide(a)
+        truncated = self.sim.steps >= self.config.horizon
         return self._observation(), float(reward), False, truncated, self._info(invalid, outcome)
 
     def expected_reward(self, path: int) -> float:
         """The expected reward of sending the current job down ``path`` (QUANTUM or
         CLASSICAL), from the model's own outcome distributions (what the expected-reward
         baseline compares; the env keeps the job's hidden draws to itself)."""
-        if self._job is None:
+        if self.sim.job is None:
             raise RuntimeError("call reset() before expected_reward()")
-        return inv.expected_reward(self.config, self._job, path == QUANTUM)
-
-    def check_invariants(self) -> None:
-        """Every job decided once and counted once; hardware state valid (a queue is a count,
-        availability a boolean per QPU)."""
-        st = self._stats
-        assert st["jobs"] == self._steps, (st, self._steps)
-        assert 0 <= st["quantum"] <= st["jobs"] and 0 <= st["missed"] <= st["jobs"], st
-        assert 0.0 <= st["quality"] <= st["jobs"] + 1e-9, st
-        assert self.queue >= 0 and self.up.dtype == bool and self.up.shape == (self.pool.n,)
-
-    def _evolve(self) -> None:
-        """Hardware state between jobs: outages and repairs, queue, calibration ages."""
-        cfg, rng = self.config, self.np_random
-        flip = rng.random(self.pool.n)
-        self.up = np.where(self.up, flip >= cfg.outage, flip < cfg.repair)
-        self.queue = int(rng.binomial(self.queue, 1.0 - cfg.queue_departure)) + int(
-            rng.poisson(cfg.queue_arrivals)
-        )
-        self.age_h = (self.age_h + cfg.hours_per_job) % cfg.calibration_period_h
+        return self.sim.expected_reward(path)
 
     def _observation(self) -> np.ndarray:
-        job, cfg = self._job, self.config
+        sim, cfg = self.sim, self.config
+        job = sim.job
         row = job["row"]
         sweeps = 0 if job["sweeps"] is None else int(job["sweeps"])
         shots = 0 if job["plan"] is None else job["plan"][2]
-        age = self.age_h[job["qpu"]] if job["qpu"] is not None else 0.0
+        age = sim.age_h[job["qpu"]] if job["qpu"] is not None else 0.0
         obs = [
             row["n"] / 12.0,
             row["density"],
@@ -292,8 +117,8 @@ class QuantumInvocationEnv(QnetEnv):
             job["deadline"] / (job["deadline"] + 10.0),
             job["target"],
             job["budget"] / (job["budget"] + 1000.0),
-            float(self.up.mean()),
-            self.queue / (self.queue + 5.0),
+            float(sim.up.mean()),
+            sim.queue / (sim.queue + 5.0),
             age / cfg.calibration_period_h,
             shots / cfg.max_shots,
             sweeps / 64.0,
@@ -301,10 +126,10 @@ class QuantumInvocationEnv(QnetEnv):
         return np.clip(np.array(obs, dtype=np.float32), 0.0, 1.0)
 
     def action_mask(self) -> np.ndarray:
-        return self.mask.astype(np.int8)
+        return self.sim.mask.astype(np.int8)
 
     def _info(self, invalid: bool, outcome) -> dict:
-        st = self._stats
+        st = self.sim.stats
         n = max(st["jobs"], 1)
         info = {
             "action_mask": self.action_mask(),
@@ -324,12 +149,13 @@ class QuantumInvocationEnv(QnetEnv):
     def render(self):
         if self.render_mode == "rgb_array":
             return self._render_rgb()
-        if self.render_mode != "ansi" or self._job is None:
+        sim = self.sim
+        if self.render_mode != "ansi" or sim.job is None:
             return None
-        j = self._job
+        j = sim.job
         return (
             f"job n={j['row']['n']} density={j['row']['density']} deadline={j['deadline']:.2f}s "
-            f"target={j['target']:.3f} queue={self.queue} QPUs up={int(self.up.sum())} "
+            f"target={j['target']:.3f} queue={sim.queue} QPUs up={int(sim.up.sum())} "
             f"shots={0 if j['plan'] is None else j['plan'][2]} sweeps={j['sweeps']}"
         )
 
@@ -339,10 +165,11 @@ class QuantumInvocationEnv(QnetEnv):
         from ..rendering import cached_canvas, grow_limit
 
         blit, ax, bars = cached_canvas(self, None, self._build_canvas)
-        j = self._job
+        sim = self.sim
+        j = sim.job
         values = [0.0] * 5
         if j is not None:
-            values = [float(self.up.sum()), float(self.queue), float(j["row"]["n"]),
+            values = [float(sim.up.sum()), float(sim.queue), float(j["row"]["n"]),
                       float(j["deadline"]), 10 * float(j["target"])]  # fmt: skip
         limit = grow_limit(ax.get_xlim()[1], max(values))
         if limit != ax.get_xlim()[1]:
@@ -371,3 +198,6 @@ class QuantumInvocationEnv(QnetEnv):
         ax.set_title("Quantum Invocation Policy: quantum path or classical fallback", fontsize=9)
         fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.1)  # tight_layout: 2 draws
         return BlitFigure(fig, list(bars)), ax, list(bars)
+
+
+__all__ = ["CLASSICAL", "QUANTUM", "InvocationConfig", "QuantumInvocationEnv"]
