@@ -52,7 +52,7 @@ SWEEPS = {
     "qnet/QKDProvisioning-v0": ("backbone nodes", [14, 28, 56],
                                 lambda n: {"topology": random_backbone(n, seed=0)}),
     "qnet/MobileEdgeCloud-v0": ("mobiles (5 edges)", [10, 50, 200], lambda n: {"n_mobile": n}),
-    "qnet/EntanglementDistribution-v1": ("chain nodes", [3, 5, 9, 17], lambda n: {"n_nodes": n}),
+    "qnet/EntanglementDistribution-v1": ("chain nodes", [3, 5, 7, 10], lambda n: {"n_nodes": n}),
     "qnet/QPUScheduling-v0": ("jobs per episode", [20, 80, 320],
                               lambda n: {"instance": {"n_jobs": n}}),
 }  # fmt: skip
