@@ -1,0 +1,99 @@
+"""Tests of the shared core modules on their own: the resource ledger, the request stream's
+arrival process, and config merging."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from qnet_envs.config import merge_config
+from qnet_envs.core.request_stream import arrivals
+from qnet_envs.core.resource_ledger import ResourceLedger
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capacity=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+    ops=st.lists(st.tuples(st.floats(0, 10), st.floats(0, 5), st.integers(0, 3)), max_size=40),
+)
+def test_ledger_never_exceeds_capacity_and_releases_each_allocation_once(capacity, ops):
+    cap = np.array(capacity, float)
+    ledger = ResourceLedger({"c": cap})
+    t, live = 0.0, []
+    for gap, hold, k in ops:
+        t += gap
+        released = ledger.release_until(t)
+        before = len(live)
+        live = [end for end in live if end > t]
+        assert released == before - len(live)  # exactly the ones that ended, once
+        usage = np.zeros_like(cap)
+        usage[k % cap.size] = 1.0
+        if ledger.fits({"c": usage}):
+            ledger.allocate({"c": usage}, t + hold)
+            live.append(t + hold)
+        else:
+            with pytest.raises(RuntimeError):
+                ledger.allocate({"c": usage}, t + hold)
+        ledger.check()
+        assert np.all(ledger.used["c"] <= cap) and ledger.active == len(live)
+
+
+def test_arrivals_are_poisson_with_exponential_holding_and_distinct_uniform_ends():
+    """Against closed forms: exponential gaps of mean 1/rate and holding times of the given
+    mean (Kolmogorov-Smirnov), sources uniform, destinations uniform among the other nodes."""
+    rng = np.random.default_rng(0)
+    n, rate, hold = 6, 2.0, 3.0
+    gap, src, dst, holding = arrivals(rng.random((40_000, 4)), n, rate, hold)
+    assert stats.kstest(gap, "expon", args=(0, 1 / rate)).pvalue > 1e-3
+    assert stats.kstest(holding, "expon", args=(0, hold)).pvalue > 1e-3
+    assert np.all(src != dst) and src.min() == 0 and dst.max() == n - 1
+    pairs = np.bincount(src * n + dst, minlength=n * n).reshape(n, n)
+    expected = len(src) / (n * (n - 1))
+    off = pairs[~np.eye(n, dtype=bool)]
+    assert stats.chisquare(off, np.full(off.size, expected)).pvalue > 1e-3
+
+
+@dataclass(frozen=True)
+class Inner:
+    a: int = 1
+    b: float = 2.0
+
+    def validate(self) -> None:
+        if self.a < 0:
+            raise ValueError(f"inner.a={self.a} must be >= 0")
+
+
+@dataclass(frozen=True)
+class Outer:
+    inner: Inner = field(default_factory=Inner)
+    table: dict = field(default_factory=lambda: {"x": {"y": 1, "z": 2}})
+    name: str = "n"
+
+    def validate(self) -> None:
+        self.inner.validate()
+
+
+def test_merge_is_deep_and_leaves_unnamed_fields_alone():
+    merged = merge_config(Outer(), {"inner": {"b": 5.0}, "table": {"x": {"z": 3}}})
+    assert merged.inner == Inner(1, 5.0) and merged.table == {"x": {"y": 1, "z": 3}}
+    assert Outer().table == {"x": {"y": 1, "z": 2}}  # the defaults are not mutated
+
+
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ({"inner": {"c": 1}}, "inner.c"),
+        ({"nope": 1}, "nope"),
+        ({"inner": 3}, "inner"),
+        ({"inner": {"a": 1.5}}, "inner.a"),
+        ({"inner": {"a": True}}, "inner.a"),
+        ({"name": None}, "name"),
+        ({"inner": {"a": -1}}, "inner.a"),
+    ],
+)
+def test_bad_overrides_name_their_full_path(override, needle):
+    with pytest.raises(ValueError, match=needle):
+        merge_config(Outer(), override)
