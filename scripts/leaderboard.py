@@ -79,9 +79,8 @@ def table(scenario: str, episodes: int) -> list[str]:
         return f"| {name} | {kind} | {mean:.3f} ± {half:.3f} | {score} |"
 
     for name, returns in rows.items():
-        kind = (
-            "reference" if name == reference else "random" if name == random_name else "heuristic"
-        )
+        kind = "oracle (clairvoyant)" if "oracle" in name else "heuristic"
+        kind = "reference" if name == reference else "random" if name == random_name else kind
         out.append(row(name, kind, returns))
     for e in entries(scenario):
         if len(e["returns"]) != episodes:
