@@ -77,6 +77,7 @@ def test_torchrl_batched_gym_env(env_id):
     "env_id,config",
     [
         ("qnet/MobileEdgeCloud-small-v0", {"flat_actions": True}),
+        ("qnet/MobileEdgeCloud-v0", {"flat_actions": True}),
         ("qnet/EntanglementDistribution-v1", {"horizon": 50}),
     ],
 )
