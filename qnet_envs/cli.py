@@ -109,10 +109,8 @@ def _check_discrete(env_id: str, agent: str) -> None:
 
 
 def _cmd_train(args) -> int:
-    from .registration import offloading_env_ids
-
     try:
-        from qnet_agents.jobs import DEFAULT_JOB, load_job_config, train_job
+        from qnet_agents.jobs import DEFAULT_JOB
     except ImportError as exc:  # torch and friends live in the agents extra
         print(
             f"qnet train needs the agents extra: pip install -e '.[agents]' ({exc})",
@@ -120,49 +118,7 @@ def _cmd_train(args) -> int:
         )
         return 2
     agent = args.agent or DEFAULT_JOB["agent"]
-    config = load_job_config(args.config)
-    common = (args.steps, args.seed, config, args.run_dir, args.resume)  # every job's arguments
-    if agent in ("ddqn", "vqc"):
-        _check_discrete(args.env or DEFAULT_JOB["env"], agent)
-    if agent == "mappo":
-        from qnet_agents.jobs import mappo_job
-
-        env_id = args.env or "qnet/MobileEdgeCloud-v0"
-        offloading = offloading_env_ids()
-        if env_id not in offloading:
-            raise ValueError(
-                f"--env {env_id}: --agent mappo trains the offloading env's mobile and edge "
-                f"roles; choose one of {offloading}"
-            )
-        summary = mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
-    elif agent == "ppo":
-        from qnet_agents.jobs import ppo_job
-
-        env_id = args.env or DEFAULT_JOB["env"]
-        summary = ppo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
-    elif agent == "dt":
-        from qnet_agents.jobs import dt_job
-
-        if not args.dataset:
-            raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
-        env_id = args.dataset
-        episodes = args.eval_episodes
-        summary = dt_job(args.dataset, *common, args.root, episodes, overwrite=args.overwrite)
-    else:
-        env_id = args.env or DEFAULT_JOB["env"]
-        default_steps = DEFAULT_JOB["steps"] if not args.env and not args.config else None
-        steps = args.steps if args.steps is not None else default_steps
-        summary = train_job(
-            agent,
-            env_id,
-            steps,
-            args.seed,
-            config,
-            args.run_dir,
-            args.resume,
-            args.eval_episodes,
-            overwrite=args.overwrite,
-        )
+    env_id, summary = _run_job(agent, args)
     if summary.get("interrupted"):
         print(summary["message"])
         return 130
@@ -174,6 +130,44 @@ def _cmd_train(args) -> int:
     )
     print(summary["table"])
     return 0
+
+
+def _run_job(agent: str, args) -> tuple[str, dict]:
+    """Run the agent's training job; returns (env or dataset id, the job's summary)."""
+    from qnet_agents import jobs
+
+    from .registration import offloading_env_ids
+
+    config = jobs.load_job_config(args.config)
+    common = (args.steps, args.seed, config, args.run_dir, args.resume)  # every job's arguments
+    default_env = jobs.DEFAULT_JOB["env"]
+    if agent in ("ddqn", "vqc"):
+        _check_discrete(args.env or default_env, agent)
+    if agent == "mappo":
+        env_id = args.env or "qnet/MobileEdgeCloud-v0"
+        offloading = offloading_env_ids()
+        if env_id not in offloading:
+            raise ValueError(
+                f"--env {env_id}: --agent mappo trains the offloading env's mobile and edge "
+                f"roles; choose one of {offloading}"
+            )
+        return env_id, jobs.mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
+    if agent == "ppo":
+        env_id = args.env or default_env
+        return env_id, jobs.ppo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
+    if agent == "dt":
+        if not args.dataset:
+            raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
+        summary = jobs.dt_job(
+            args.dataset, *common, args.root, args.eval_episodes, overwrite=args.overwrite
+        )
+        return args.dataset, summary
+    env_id = args.env or default_env
+    default_steps = jobs.DEFAULT_JOB["steps"] if not args.env and not args.config else None
+    steps = args.steps if args.steps is not None else default_steps
+    summary = jobs.train_job(agent, env_id, steps, args.seed, config, args.run_dir, args.resume,
+                             args.eval_episodes, overwrite=args.overwrite)  # fmt: skip
+    return env_id, summary
 
 
 def _cmd_collect(args) -> int:
@@ -228,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = _subparser(sub, "list", "list every registered env with its spaces and source paper")
     p.set_defaults(func=_cmd_list)
+    _add_rollout(sub, policies)
+    _add_train(sub)
+    _add_collect_and_evaluate(sub)
+    return parser
+
+
+def _add_rollout(sub, policies: list[str]) -> None:
     p = _subparser(sub, "rollout", "roll out baseline policies and report returns with 95%% CIs")
     p.add_argument("--env", required=True, help="a qnet/... id (see qnet list)")
     p.add_argument(
@@ -244,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="env config: a JSON object, or a JSON/YAML file, deep-merged into the defaults",
     )
     p.set_defaults(func=_cmd_rollout)
+
+
+def _add_train(sub) -> None:
     p = _subparser(
         sub, "train", "train an agent (needs the agents extra); no flags: the default job"
     )
@@ -287,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval-episodes", type=int, default=10, help="greedy evaluation episodes (>= 1)"
     )
     p.set_defaults(func=_cmd_train)
+
+
+def _add_collect_and_evaluate(sub) -> None:
     p = _subparser(sub, "collect", "record a Minari dataset from a mixture of policies")
     p.add_argument("--env", default="qnet/QuantumResourceAllocation-v0", help="a qnet/... id")
     p.add_argument(
@@ -303,7 +310,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="a checkpoint.pt or best.pt file")
     p.add_argument("--episodes", type=int, default=10, help="evaluation episodes (>= 1)")
     p.set_defaults(func=_cmd_evaluate)
-    return parser
 
 
 def _check_counts(args) -> None:
