@@ -230,24 +230,6 @@ class Agents:
             out.append(np.asarray(mask, dtype=bool))
         return np.stack(out)
 
-    def record(self, action: dict) -> list:
-        """An env action as plain numbers, agent by agent: what a checkpoint keeps of the
-        current episode (see :meth:`from_record`)."""
-        if self.flat:
-            return [[int(action[a]), 0.0] for a in self.names]
-        return [
-            [int(action[a][self.key[r]]), float(action[a]["fraction"][0])]
-            for a, r in zip(self.names, self.role, strict=True)
-        ]
-
-    def from_record(self, record) -> dict:
-        if self.flat:
-            return {a: int(c) for a, (c, _) in zip(self.names, record, strict=True)}
-        return {
-            a: {self.key[r]: int(c), "fraction": np.array([f], np.float32)}
-            for a, r, (c, f) in zip(self.names, self.role, record, strict=True)
-        }
-
     def actions(self, choice: dict, frac: dict) -> dict:
         out = {}
         for role, rows in self.rows.items():
@@ -429,9 +411,13 @@ def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, c
         a = act(model, agents, live.obs, live.infos, s)
         masks = {r: agents.masks(live.infos, r) for r in agents.rows}
         v = values(model, agents, x, s, cfg.independent) * norm.std + norm.mean
-        env_action = agents.actions(a["choice"], a["frac"])
-        live.obs, rewards, terms, truncs, live.infos = env.step(env_action)
-        live.episode["actions"].append(agents.record(env_action))
+        live.obs, rewards, terms, truncs, live.infos = env.step(
+            agents.actions(a["choice"], a["frac"])
+        )
+        # as plain numbers (a checkpoint holds no arrays of objects), replayed by actions()
+        live.episode["actions"].append(
+            {r: [a["choice"][r].tolist(), a["frac"][r].tolist()] for r in a["choice"]}
+        )
         r = next(iter(rewards.values()))
         done = any(terms.values()) or any(truncs.values())
         active = np.ones(agents.n, np.float32)
@@ -459,7 +445,9 @@ def _restore_episode(env, agents: Agents, episode: dict):
     obs, infos = env.reset()
     total = 0.0
     for record in episode["actions"]:
-        obs, rewards, _, _, infos = env.step(agents.from_record(record))
+        choice = {r: np.asarray(c) for r, (c, _) in record.items()}
+        frac = {r: np.asarray(f, np.float32) for r, (_, f) in record.items()}
+        obs, rewards, _, _, infos = env.step(agents.actions(choice, frac))
         total += next(iter(rewards.values()))
     return obs, infos, total
 

@@ -114,10 +114,12 @@ class BlitFigure:
         if self.background is None:
             canvas.draw()
             self.background = canvas.copy_from_bbox(self.fig.bbox)
+            self._order = self._draw_order([*self.dynamic, *self.overlay])  # once per layout
         else:
             canvas.restore_region(self.background)
         self.stamp = next(_FRAME_CLOCK)
-        for artist in self._draw_order([*self.dynamic, *self.overlay, *self.extra]):
+        order = self._draw_order([*self._order, *self.extra]) if self.extra else self._order
+        for artist in order:
             self.fig.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 

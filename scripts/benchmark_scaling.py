@@ -19,24 +19,21 @@ import gymnasium as gym
 import numpy as np
 
 import qnet_envs  # noqa: F401
-from qnet_envs import component_masks
+from qnet_envs.baselines.base import RandomValid
 from qnet_envs.core.topology import random_backbone
 
 
 def step_time(env, seconds: float) -> float:
-    """Seconds per step of random valid actions (resets included)."""
-    _, info = env.reset(seed=0)
-    rng = np.random.default_rng(0)
+    """Seconds per step of random valid actions (the random-valid baseline), resets included."""
+    policy = RandomValid(env)
+    policy.reset(0)
+    obs, info = env.reset(seed=0)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        parts = component_masks(env.action_space, info["action_mask"])
-        parts = parts if isinstance(parts, tuple) else (parts,)
-        choice = [int(rng.choice(np.flatnonzero(m))) for m in parts]
-        action = np.array(choice) if hasattr(env.action_space, "nvec") else choice[0]
-        _, _, te, tr, info = env.step(action)
+        obs, _, te, tr, info = env.step(policy.act(obs, info))
         n += 1
         if te or tr:
-            _, info = env.reset()
+            obs, info = env.reset()
     return (time.perf_counter() - start) / n
 
 

@@ -1,14 +1,8 @@
-"""What the PettingZoo fronts share: the render-mode check, ``max_cycles`` as the episode
+"""What the PettingZoo fronts share (the render-mode check is ``qnet_envs.rendering``'s, as for
+the Gymnasium fronts): ``max_cycles`` as the episode
 horizon (what PettingZoo's ``max_cycles_test`` sets), and ``human`` rendering as text."""
 
 from __future__ import annotations
-
-from ..rendering import check_render_mode as _check
-
-
-def check_render_mode(cls, render_mode: str | None) -> None:
-    """The same check as the Gymnasium fronts' (``qnet_envs.rendering.check_render_mode``)."""
-    _check(cls.metadata, render_mode)
 
 
 def with_max_cycles(config: dict | None, max_cycles: int | None) -> dict | None:

@@ -14,7 +14,8 @@ from ..core.repeater_chain_config import preset_defaults
 from ..core.repeater_chain_layout import N_FEATURES
 from ..envs.entanglement_distribution import step_info
 from ..envs.repeater_render import render_chain
-from .base import check_render_mode, render_human, with_max_cycles
+from ..rendering import check_render_mode
+from .base import render_human, with_max_cycles
 
 
 class EntanglementDistributionParallelEnv(ParallelEnv):
@@ -75,7 +76,7 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         reward_sharing: str = "shared",
         max_cycles: int | None = None,
     ):
-        check_render_mode(type(self), render_mode)
+        check_render_mode(self.metadata, render_mode)
         config = with_max_cycles(config, max_cycles)
         check_choice("reward_sharing", reward_sharing, ("shared", "split"))
         self.render_mode = render_mode

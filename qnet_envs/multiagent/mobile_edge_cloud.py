@@ -7,8 +7,8 @@ from pettingzoo import ParallelEnv
 
 from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..rendering import BlitFigure, cached_canvas, new_figure
-from .base import check_render_mode, render_human, with_max_cycles
+from ..rendering import BlitFigure, cached_canvas, check_render_mode, new_figure
+from .base import render_human, with_max_cycles
 from .offloading_views import OffloadingViews
 
 
@@ -87,7 +87,7 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
         render_mode: str | None = None,
         max_cycles: int | None = None,
     ):
-        check_render_mode(type(self), render_mode)
+        check_render_mode(self.metadata, render_mode)
         self.render_mode = render_mode
         self.config = merge_config(self.default_config(), with_max_cycles(config, max_cycles))
         self.sim = Offloading(self.config)

@@ -201,7 +201,9 @@ class OffloadingViews:
             if a in actions:
                 rules[j] = self.decode(a, actions[a])
         if not self.flat:  # a task too big for its mobile leaves no share behind
-            fits = [self.target_fits(i)[0] for i in range(self.sim.n_mobile)]
-            mobile = [(t, 1.0 if t > 0 and not fits[i] else f) for i, (t, f) in enumerate(mobile)]
+            sim = self.sim
+            for i, (t, f) in enumerate(mobile):
+                if t > 0 and f < 1.0 and sim.head(i) is not None and not sim.fits(sim.head(i), i):
+                    mobile[i] = (t, 1.0)
         # A masked-out choice sends a share where it cannot run: the core fails that task.
         return self.sim.step(mobile, rules)
