@@ -22,15 +22,20 @@ import numpy as np
 import torch
 
 
-def make_env(env_id_or_env, env_config: dict | None = None) -> gym.Env:
-    """A fresh env from an id (qnet ids get ``config=``), or the env object given."""
+def make_env(
+    env_id_or_env, env_config: dict | None = None, max_steps: int | None = None
+) -> gym.Env:
+    """A fresh env from an id (qnet ids get ``config=``), or the env object given;
+    ``max_steps`` truncates its episodes (pipeline checks that must not wait for an untrained
+    policy to finish an episode)."""
     if not isinstance(env_id_or_env, str):
         return env_id_or_env
     import qnet_envs  # noqa: F401  (registers qnet/ ids)
 
-    if env_config:
-        return gym.make(env_id_or_env, config=env_config)
-    return gym.make(env_id_or_env)
+    kwargs = {"config": env_config} if env_config else {}
+    if max_steps is not None:
+        kwargs["max_episode_steps"] = max_steps
+    return gym.make(env_id_or_env, **kwargs)
 
 
 def seed_everything(seed: int) -> None:
@@ -337,11 +342,17 @@ class TrainResult:
 
 
 def evaluate_greedy(
-    act, env_id_or_env, episodes: int, seed: int, env_config=None, progress: bool = False
+    act,
+    env_id_or_env,
+    episodes: int,
+    seed: int,
+    env_config=None,
+    progress: bool = False,
+    max_steps: int | None = None,
 ) -> list[float]:
     """Returns of ``episodes`` episodes seeded seed, seed+1, ... with ``act(obs, mask)``; with
-    ``progress``, a progress bar over the episodes."""
-    env = make_env(env_id_or_env, env_config)
+    ``progress``, a progress bar over the episodes (``max_steps``: see :func:`make_env`)."""
+    env = make_env(env_id_or_env, env_config, max_steps)
     n = env.action_space.n
     out = []
     episodes_iter = range(episodes)

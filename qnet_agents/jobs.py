@@ -143,9 +143,10 @@ def load_policy(agent: str, checkpoint: str, circuit: dict | None = None):
     return load(checkpoint)
 
 
-def checkpoint_returns(checkpoint: str, episodes: int, seed: int) -> dict:
+def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None) -> dict:
     """A checkpoint's deterministic policy played on its own env for episodes seeded seed,
-    seed+1, ...: {"agent", "env_id", "env_config", "returns", "global_step"}."""
+    seed+1, ... (truncated at ``max_steps`` if given): {"agent", "env_id", "env_config",
+    "returns", "global_step"}."""
     from .common import load_checkpoint
 
     meta = load_checkpoint(checkpoint)
@@ -157,10 +158,10 @@ def checkpoint_returns(checkpoint: str, episodes: int, seed: int) -> dict:
         from . import ppo
 
         act, _ = ppo.load_policy(checkpoint)
-        returns = ppo.evaluate(act, env_id, episodes, seed, env_config)
+        returns = ppo.evaluate(act, env_id, episodes, seed, env_config, max_steps)
     else:
         act, _ = load_policy(agent, checkpoint)
-        returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress=True)
+        returns = evaluate_greedy(act, env_id, episodes, seed, env_config, True, max_steps)
     return {"agent": agent, "env_id": env_id, "env_config": env_config, "returns": returns,
             "global_step": int(meta.get("global_step", 0))}  # fmt: skip
 

@@ -193,11 +193,14 @@ def load_policy(checkpoint: str):
     return act, state
 
 
-def evaluate(act, env_id: str, episodes: int, seed: int, env_config=None) -> list[float]:
-    """Returns of ``act`` on episodes seeded seed, seed+1, ... (masks from ``action_masks()``)."""
+def evaluate(
+    act, env_id: str, episodes: int, seed: int, env_config=None, max_steps: int | None = None
+) -> list[float]:
+    """Returns of ``act`` on episodes seeded seed, seed+1, ... (masks from ``action_masks()``;
+    ``max_steps``: see :func:`qnet_agents.common.make_env`)."""
     from .common import make_env
 
-    env = make_env(env_id, env_config)
+    env = make_env(env_id, env_config, max_steps)
     out = []
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
