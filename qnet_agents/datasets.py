@@ -3,9 +3,11 @@
 Episodes cycle through the mixture's policies (episode i uses policy i mod len(mixture), seeded
 i), are recorded with ``minari.DataCollector`` and written as ``qnet/<EnvName>/<name>-v0`` under
 ``root`` (``MINARI_DATASETS_PATH`` is set to it; readers must do the same, as
-:func:`qnet_agents.decision_transformer.load_episodes` does). ``ref_min_score`` is the random
-policy's mean return and ``ref_max_score`` the best policy's, both measured on the recorded
-episodes; ``policies.json`` beside the dataset names each episode's policy and records the
+:func:`qnet_agents.decision_transformer.load_episodes` does). ``ref_min_score`` and
+``ref_max_score`` are the leaderboard's random and reference means for the env id and config
+(:func:`qnet_envs.reference_scores`), so Minari's normalised scores match
+:func:`qnet_envs.normalized_score`; for a scenario the leaderboard does not hold, the recorded
+random policy's and best policy's means (``policies.json`` says which); ``policies.json`` beside the dataset names each episode's policy and records the
 SHA-256 of every data file. :func:`check_dataset` verifies all of it before any training.
 """
 
@@ -23,6 +25,19 @@ DEFAULT_ROOT = "data/minari"
 
 def dataset_id(env_id: str, mixture_name: str) -> str:
     return f"qnet/{env_id.split('/', 1)[1].rsplit('-v', 1)[0]}/{mixture_name}-v0"
+
+
+def score_range(env_id: str, env_config, by_policy: dict) -> tuple[float, float, str]:
+    """(ref_min_score, ref_max_score, where they come from): the leaderboard's random and
+    reference means where it has the scenario, else the recorded policies' (see the module)."""
+    from qnet_envs import reference_scores
+
+    try:
+        entry = reference_scores(env_id, env_config)
+    except ValueError:
+        low = by_policy.get("random-valid", min(by_policy.values()))
+        return low, max(by_policy.values()), "recorded episodes"
+    return entry["random"], entry["reference"], f"leaderboard ({entry['reference_policy']})"
 
 
 def collect(
@@ -51,8 +66,7 @@ def collect(
         p: float(np.mean([r for q, r in zip(labels, returns, strict=True) if q == p]))
         for p in mixture
     }
-    low = by_policy.get("random-valid", min(by_policy.values()))
-    high = max(by_policy.values())
+    low, high, source = score_range(env_id, env_config, by_policy)
     if did in minari.list_local_datasets():
         minari.delete_dataset(did)
     dataset = collector.create_dataset(
@@ -66,7 +80,8 @@ def collect(
         code_permalink="scripts/collect_dataset.py",
     )
     path = Path(os.environ["MINARI_DATASETS_PATH"]) / did
-    manifest = {"episodes": labels, "returns": returns, "mean_by_policy": by_policy}
+    manifest = {"episodes": labels, "returns": returns, "mean_by_policy": by_policy,
+                "ref_scores_from": source}  # fmt: skip
     manifest["sha256"] = data_checksums(path)
     (path / "policies.json").write_text(json.dumps(manifest, indent=1))
     collector.close()

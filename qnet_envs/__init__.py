@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .masks import component_masks
 from .registration import ENVS, PARALLEL_ENVS, make_parallel, parallel_env_ids, register_envs
+from .scores import normalized_score, reference_scores
 
 __version__ = "0.1.0"
 __all__ = [
@@ -16,7 +17,9 @@ __all__ = [
     "component_masks",
     "PARALLEL_ENVS",
     "make_parallel",
+    "normalized_score",
     "parallel_env_ids",
+    "reference_scores",
     "register_envs",
 ]
 

@@ -36,10 +36,13 @@ import numpy as np
 
 from qnet_envs.baselines import policy_names
 from qnet_envs.rollout import run_episodes
+from qnet_envs.scores import DATA
 from qnet_envs.stats import mean_ci95
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 100_000
+README_BEGIN = "<!-- leaderboard summary: python scripts/leaderboard.py -->"
+README_END = "<!-- end leaderboard summary -->"
 N5 = {"preset": "inesta2023", "n_nodes": 5, "generation_success": 0.5, "swap_success": 0.5,
       "cutoff_slots": 3}  # fmt: skip
 # Haldar et al., PR Applied 21, 024041 (2024): RL beats swap-asap where memories are short-lived
@@ -306,6 +309,30 @@ def reference_table(results: dict) -> dict:
     ]}  # fmt: skip
 
 
+def summary(results: dict) -> list[str]:
+    """The README's agents table: per scenario, its reference and the best agent's normalised
+    score (written between the README's leaderboard markers by every rebuild)."""
+    out = ["| scenario | env id | reference | best agent | normalised (95% CI) | training seeds |",
+           "|---|---|---|---|---|---|"]  # fmt: skip
+    for name, result in results.items():
+        agents = [r for r in result["rows"] if r["kind"] == "agent"]
+        scored = [r for r in agents if r["normalised"] is not None]
+        best = max(scored, key=lambda r: r["normalised"]) if scored else (agents or [None])[0]
+        score = fmt(best["normalised"], best["normalised_ci95"]) if best else "-"
+        seeds = len(best["training_seeds"]) if best else 0
+        out.append(f"| {name} | `{result['env_id']}` | {result['reference'] or '-'} | "
+                   f"{best['policy'] if best else '-'} | {score} | {seeds} |")  # fmt: skip
+    return out
+
+
+def write_readme_summary(results: dict, readme: Path = ROOT / "README.md") -> None:
+    text = readme.read_text()
+    head, rest = text.split(README_BEGIN + "\n", 1)
+    _, tail = rest.split(README_END, 1)
+    table = "\n".join(summary(results))
+    readme.write_text(f"{head}{README_BEGIN}\n{table}\n{README_END}{tail}")
+
+
 def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) -> dict:
     """Rerun ``scenarios`` and rewrite every output; the other scenarios keep their last
     results (read back from ``leaderboard.json``)."""
@@ -332,6 +359,12 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
     (out_dir / "leaderboard.json").write_text(json.dumps(results, indent=1) + "\n")
     scores.write_text(json.dumps(reference_table(results), indent=1) + "\n")
     return results
+
+
+def publish(scenarios, episodes: int, entries: Path, out_dir: Path) -> None:
+    """The full rebuild: docs, the package's reference scores and the README summary."""
+    results = build(scenarios, episodes, entries, out_dir, ROOT / "qnet_envs" / "data" / DATA)
+    write_readme_summary(results)
 
 
 def quick(out_dir: Path) -> None:
@@ -387,8 +420,7 @@ def main(argv=None) -> None:
     elif args.add:
         add(args.add, args.scenario, args.episodes, args.note, entries)
     if not args.no_build:
-        scores = ROOT / "qnet_envs" / "data" / "reference_scores.json"
-        build(args.only or list(SCENARIOS), args.episodes, entries, Path(args.out_dir), scores)
+        publish(args.only or list(SCENARIOS), args.episodes, entries, Path(args.out_dir))
 
 
 if __name__ == "__main__":
