@@ -7,7 +7,11 @@ Per env, the size parameter the issue names (backbone nodes, mobiles, jobs, chai
 swept; build time (``gym.make`` + first ``reset``) and step time (random valid actions,
 resets included) are measured, and the exponent b of time ~ size^b is fitted by least squares
 on the logs. CartPole-v1's step time in the same run is the reference. QKDProvisioning's
-backbones are ``qnet_envs.core.topology.random_backbone`` graphs (mean degree about 3).
+backbones are ``qnet_envs.core.topology.random_backbone`` graphs (mean degree about 3), with
+the all-pairs path table (Yen's algorithm for every ordered pair at construction, the default)
+and the on-demand one (a pair's paths computed when a request first needs them: its step times
+include those first computations, amortised over the measured window). The topology itself is
+generated before the clock starts.
 """
 
 from __future__ import annotations
@@ -45,14 +49,18 @@ def measure(env_id: str, config: dict, seconds: float) -> tuple[float, float]:
     return build, step_time(env, seconds)
 
 
-SWEEPS = {
-    "qnet/QKDProvisioning-v0": ("backbone nodes", [14, 28, 56],
-                                lambda n: {"topology": random_backbone(n, seed=0)}),
-    "qnet/MobileEdgeCloud-v0": ("mobiles (5 edges)", [10, 50, 200], lambda n: {"n_mobile": n}),
-    "qnet/EntanglementDistribution-v1": ("chain nodes", [3, 5, 7, 10], lambda n: {"n_nodes": n}),
-    "qnet/QPUScheduling-v0": ("jobs per episode", [20, 80, 320],
-                              lambda n: {"instance": {"n_jobs": n}}),
-}  # fmt: skip
+QKD = "qnet/QKDProvisioning-v0"
+# (env id, size label, sizes, config of a size)
+SWEEPS = [
+    (QKD, "backbone nodes (all-pairs paths)", [14, 28, 56],
+     lambda n: {"topology": random_backbone(n, seed=0)}),
+    (QKD, "backbone nodes (on-demand paths)", [14, 56, 100, 200],
+     lambda n: {"topology": random_backbone(n, seed=0), "path_table": "on-demand"}),
+    ("qnet/MobileEdgeCloud-v0", "mobiles (5 edges)", [10, 50, 200], lambda n: {"n_mobile": n}),
+    ("qnet/EntanglementDistribution-v1", "chain nodes", [3, 5, 7, 10], lambda n: {"n_nodes": n}),
+    ("qnet/QPUScheduling-v0", "jobs per episode", [20, 80, 320],
+     lambda n: {"instance": {"n_jobs": n}}),
+]  # fmt: skip
 
 
 def exponent(sizes, times) -> float:
@@ -75,7 +83,7 @@ def report(quick: bool) -> list[str]:
             "(least squares on the logs).", "",
             "| env | size | values | build (s) | step (us) | step / CartPole | build b | step b |",
             "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for env_id, (label, sizes, config) in SWEEPS.items():
+    for env_id, label, sizes, config in SWEEPS:
         sizes = sizes[:2] if quick else sizes
         measure(env_id, config(sizes[0]), 0.05)  # warm-up: imports and data files load once
         builds, steps = zip(*(measure(env_id, config(n), seconds) for n in sizes), strict=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import physics
-from ..config import check_interval, check_range
-from .request_stream import RequestStream
+from ..config import check_choice, check_interval, check_range
+from .request_stream import PATH_TABLES, RequestStream
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ class QKDProvisioningConfig:
     channel_cost: float = 0.01
     invalid_action_penalty: float = 0.1
     horizon: int = 1000
+    path_table: str = "all-pairs"
 
     def validate(self) -> None:
+        check_choice("path_table", self.path_table, PATH_TABLES)
         check_range("channels_per_link", self.channels_per_link, 1, 1024, integer=True)
         check_range("k_paths", self.k_paths, 1, 8, integer=True)
         check_range("max_channels_per_hop", self.max_channels_per_hop, 1, 64, integer=True)
@@ -63,7 +65,9 @@ class QKDProvisioning:
     def __init__(self, config: QKDProvisioningConfig):
         self.config = config
         arrival_rate = config.load_erlang / config.mean_holding
-        self.net = RequestStream(config.topology, config.k_paths, arrival_rate, config.mean_holding)
+        self.net = RequestStream(
+            config.topology, config.k_paths, arrival_rate, config.mean_holding, config.path_table
+        )
         net = self.net
         self.link_rate_kbps = (
             trusted_relay_rate_bps(net.link_length, config.max_span_km, config.repetition_rate_hz)
@@ -86,7 +90,7 @@ class QKDProvisioning:
     def _draw_request(self) -> None:
         src, dst, holding = self.net.next_arrival()
         demand = self.net.rng.uniform(self.demand_low, self.demand_high)
-        links = self.net.padded_paths[(src, dst)]
+        links = self.net.pair_paths((src, dst))
         valid = links >= 0
         exists = valid.any(axis=1)
         rate = self.net.path_min(self.link_rate_kbps, (src, dst))

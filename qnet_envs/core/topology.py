@@ -68,18 +68,21 @@ def edge_index(g: nx.Graph) -> dict[tuple[int, int], int]:
     return index
 
 
+def pair_k_shortest_paths(g: nx.Graph, s, t, k: int, eidx=None) -> list[list[int]]:
+    """Up to ``k`` loopless s -> t paths as edge-index lists, shortest (by length) first
+    (Yen's algorithm via networkx ``shortest_simple_paths``); ``eidx`` from :func:`edge_index`."""
+    eidx = edge_index(g) if eidx is None else eidx
+    paths = islice(nx.shortest_simple_paths(g, s, t, weight="length_km"), k)
+    return [[eidx[e] for e in pairwise(p)] for p in paths]
+
+
 def k_shortest_paths(g: nx.Graph, k: int) -> dict[tuple[int, int], list[list[int]]]:
-    """For every ordered pair of distinct nodes, up to ``k`` loopless paths as edge-index lists,
-    shortest (by length) first (Yen's algorithm via networkx ``shortest_simple_paths``)."""
+    """For every ordered pair of distinct nodes, :func:`pair_k_shortest_paths` (n(n-1) runs of
+    Yen's algorithm: about n^3 in time; see ``RequestStream``'s on-demand table for large n)."""
     eidx = edge_index(g)
-    table = {}
-    for s in g.nodes:
-        for t in g.nodes:
-            if s == t:
-                continue
-            paths = islice(nx.shortest_simple_paths(g, s, t, weight="length_km"), k)
-            table[(s, t)] = [[eidx[e] for e in pairwise(p)] for p in paths]
-    return table
+    return {
+        (s, t): pair_k_shortest_paths(g, s, t, k, eidx) for s in g.nodes for t in g.nodes if s != t
+    }
 
 
 def random_backbone(

@@ -76,6 +76,7 @@ class QKDProvisioningEnv(QnetEnv):
     | channel_cost | 0.01 | >= 0 | |
     | invalid_action_penalty | 0.1 | >= 0 | |
     | horizon | 1000 | >= 1 | requests per episode |
+    | path_table | "all-pairs" | "all-pairs", "on-demand" | Yen's k shortest paths for every ordered pair at construction (n^3: 14 s at 100 nodes), or for a pair when a request first needs it (same paths; hops observed as hops / (n - 1)); use on-demand for backbones of hundreds of nodes |
 
     ## Version History
 
