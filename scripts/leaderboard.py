@@ -72,12 +72,20 @@ SCENARIOS = {
             "every mobile's own best response on the slot's queues"),
     "mec-small": ("qnet/MobileEdgeCloud-small-v0", None, "best-response",
                   "every mobile's own best response on the slot's queues"),
+    "mec-marl": ("qnet/MobileEdgeCloud-v0", None, "best-response",
+                 "every mobile's own best response on the slot's queues; scored by the mean "
+                 "cost per task (negated), MAPPO on the PettingZoo front (flat actions), "
+                 "baselines on the Gymnasium front: one core, the same episodes per seed"),
     "com2net": ("qnet/Com2Net-v0", None, None,
                 "none: the GA of seed 000 optimises TCR offline per seed "
                 "(scripts/reproduce_com2net.py), not this return"),
     "com2net-joint": ("qnet/Com2Net-joint-v0", None, None,
                       "none: the seed's GA plans the compact action only"),
 }  # fmt: skip
+# Scenarios scored by an episode metric instead of the return: score = -metric (a cost).
+METRIC = {"mec-marl": "mean_cost_per_task"}
+# Agents recorded on a scenario from its PettingZoo front.
+MULTI_AGENT = {"mec-marl": "mappo"}
 
 
 def entry_path(entries: Path, scenario: str, agent: str) -> Path:
@@ -105,14 +113,16 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
     """One training run of an agent: its checkpoint's policy on the held-out seeds
     (``max_steps`` truncates them: the quick pipeline check only)."""
     from qnet_agents.common import load_checkpoint
-    from qnet_agents.jobs import checkpoint_returns
 
     env_id, config, _, _ = SCENARIOS[scenario]
-    run = checkpoint_returns(str(checkpoint), episodes, SEED, max_steps)
+    run = agent_returns(str(checkpoint), scenario, episodes, max_steps)
     if run["env_id"] != env_id or (run["env_config"] or None) != config:
         raise SystemExit(f"qnet: error: {checkpoint} was trained on {run['env_id']} "
                          f"{run['env_config']}, scenario {scenario} is {env_id} {config}")  # fmt: skip
     meta = load_checkpoint(str(checkpoint))
+    curve = meta.get("curve") or []
+    if scenario in METRIC:  # MAPPO's curve: (step, return, mean cost per task)
+        curve = [(c[0], -c[2]) for c in curve]
     wall = checkpoint.parent / "wall_s"
     return {
         "agent": run["agent"],
@@ -121,8 +131,28 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         "global_step": run["global_step"],
         "wall_s": float(wall.read_text()) if wall.exists() else None,
         "returns": run["returns"],
-        "curve": thin_curve(meta.get("curve") or []),
+        "curve": thin_curve(curve),
     }
+
+
+def agent_returns(checkpoint: str, scenario: str, episodes: int, max_steps=None) -> dict:
+    """{"agent", "env_id", "env_config", "returns", "global_step"} of a checkpoint's greedy
+    policy on the held-out seeds: returns, or -metric for metric-scored scenarios (MAPPO: the
+    mean cost per task; its ``flat_actions`` interface choice is not part of the scenario)."""
+    from qnet_agents.common import load_checkpoint
+    from qnet_agents.jobs import checkpoint_returns
+
+    if scenario not in MULTI_AGENT:
+        return checkpoint_returns(checkpoint, episodes, SEED, max_steps)
+    from qnet_agents import mappo
+
+    best = Path(checkpoint).with_name("best.pt")  # selected on its own seeds (eval_every)
+    policy, cfg = mappo.load_policy(str(best if best.exists() else checkpoint))
+    costs = mappo.evaluate(policy, cfg.env_id, cfg.env_config, episodes, SEED)
+    env_config = {k: v for k, v in (cfg.env_config or {}).items() if k != "flat_actions"}
+    return {"agent": "mappo", "env_id": cfg.env_id, "env_config": env_config or None,
+            "returns": [-c for c in costs],
+            "global_step": int(load_checkpoint(checkpoint).get("global_step", 0))}  # fmt: skip
 
 
 def add(checkpoints, scenario, episodes, note, entries: Path, command="", max_steps=None) -> None:
@@ -162,10 +192,21 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
     return checkpoints, command
 
 
-def baselines(env_id: str, config, episodes: int) -> dict[str, list[float]]:
-    env = gym.make(env_id, config=config) if config else gym.make(env_id)
-    names = policy_names(env_id, env)  # ``optimal`` is listed only where the exact MDP applies
-    return {name: run_episodes(env_id, name, episodes, SEED, config).returns for name in names}
+_BASELINE_RUNS: dict = {}
+
+
+def baselines(scenario: str, episodes: int) -> dict[str, list[float]]:
+    """Every baseline's returns (or negated metric, see ``METRIC``) on the held-out seeds."""
+    env_id, config, _, _ = SCENARIOS[scenario]
+    key = (env_id, json.dumps(config), episodes)  # mec and mec-marl share their baseline runs
+    if key not in _BASELINE_RUNS:
+        env = gym.make(env_id, config=config) if config else gym.make(env_id)
+        names = policy_names(env_id, env)  # ``optimal`` only where the exact MDP applies
+        _BASELINE_RUNS[key] = {n: run_episodes(env_id, n, episodes, SEED, config) for n in names}
+    runs = _BASELINE_RUNS[key]
+    if scenario in METRIC:
+        return {n: [-x for x in r.metrics[METRIC[scenario]]] for n, r in runs.items()}
+    return {n: r.returns for n, r in runs.items()}
 
 
 def normalise(values, low: float, high: float | None):
@@ -205,7 +246,7 @@ def kind_of(name: str, reference, random_name: str) -> str:
 
 def scenario_result(scenario: str, episodes: int, entries: Path) -> dict:
     env_id, config, reference, about = SCENARIOS[scenario]
-    found = baselines(env_id, config, episodes)
+    found = baselines(scenario, episodes)
     random_name = "random-valid" if "random-valid" in found else "random"
     low = float(np.mean(found[random_name]))
     high = float(np.mean(found[reference])) if reference else None
@@ -371,14 +412,19 @@ def quick(out_dir: Path) -> None:
     """CI: one 128-step PPO run per scenario (in this process), 3 held-out episodes truncated
     at 300 steps for the agent (an untrained policy may never end an episode); checks every
     file is written and every scenario has its agent row, not the numbers."""
-    from qnet_agents import ppo
+    from qnet_agents import mappo, ppo
 
     entries = out_dir / "entries"
     for name, (env_id, env_config, _, _) in SCENARIOS.items():
-        cfg = ppo.config_from(env_id, total_steps=128, n_envs=2, n_steps=64, batch_size=64,
-                              n_epochs=1, progress=False, tensorboard=False, checkpoint_every=0,
-                              env_config=env_config, run_dir=str(out_dir / "runs" / name))  # fmt: skip
-        result = ppo.train(env_id, cfg)
+        small = {"progress": False, "tensorboard": False, "run_dir": str(out_dir / "runs" / name)}
+        if name in MULTI_AGENT:
+            cfg = mappo.config_from(env_id=env_id, total_steps=128, rollout=64, epochs=1,
+                                    checkpoint_every=0, **small)  # fmt: skip
+            result = mappo.train(cfg)
+        else:
+            cfg = ppo.config_from(env_id, total_steps=128, n_envs=2, n_steps=64, batch_size=64,
+                                  n_epochs=1, checkpoint_every=0, env_config=env_config, **small)  # fmt: skip
+            result = ppo.train(env_id, cfg)
         add([result.checkpoint], name, 3, "quick check", entries, "in-process", max_steps=300)
     results = build(list(SCENARIOS), 3, entries, out_dir, out_dir / "reference_scores.json")
     for name, result in results.items():
