@@ -1,5 +1,8 @@
 """MAPPO (Yu et al., "The Surprising Effectiveness of PPO in Cooperative Multi-Agent Games",
-NeurIPS 2022) for the PettingZoo offloading env, CleanRL style; ``independent=True`` gives IPPO.
+NeurIPS 2022) for the suite's PettingZoo envs, CleanRL style; ``independent=True`` gives IPPO.
+Written for the offloading env (mobile and edge roles, hybrid actions) and run as well on the
+repeater chain's decentralised front (one ``node`` role, Discrete per-node actions, the chain's
+shared reward). An agent's role is its name before the last ``_``.
 
 Actor: one network shared by all agents, input = the agent's (zero-padded) local observation
 and a one-hot agent id; a separate hybrid head per role (mobile, edge): a Categorical over the
@@ -9,6 +12,8 @@ times a Beta over the continuous fraction (stretched and clipped so that 0 and 1
 centralised V(env.state()) (MAPPO) or V(local observation, id) (IPPO). GAE, PPO clipping,
 value normalisation (running mean and variance of returns, Yu et al. Sec. 4.1), linearly
 annealed entropy bonus. Every agent receives the env's shared reward (minus the slot's cost).
+What the agents minimise in evaluations and checkpoint selection is :func:`episode_cost`: the
+mean cost per task on the offloading env, minus the episode's shared return elsewhere.
 A mobile without a task that slot is inactive: its ignored action is left out of the policy
 loss (MAPPO's active masks), so it adds no noise to the gradient.
 
@@ -199,9 +204,9 @@ class Agents:
     def __init__(self, env):
         self.names = list(env.possible_agents)
         self.n = len(self.names)
-        self.role = ["mobile" if a.startswith("mobile") else "edge" for a in self.names]
+        self.role = [a.rsplit("_", 1)[0] for a in self.names]  # mobile_3 -> mobile, node_0 -> node
         self.key = {"mobile": "target", "edge": "forward"}
-        self.flat = bool(env.config.flat_actions)
+        self.flat = bool(getattr(env.config, "flat_actions", True))  # Discrete actions: flat
         self.obs_dim = max(env.observation_space(a).shape[0] for a in self.names)
         self.n_choices = {
             r: (env.action_space(a) if self.flat else env.action_space(a)[self.key[r]]).n
@@ -210,7 +215,8 @@ class Agents:
         self.layout = getattr(getattr(env, "views", None), "mobile_layout", None)
         self.ids = np.eye(self.n, dtype=np.float32)
         self.rows = {
-            r: np.array([i for i, x in enumerate(self.role) if x == r]) for r in ("mobile", "edge")
+            r: np.array([i for i, x in enumerate(self.role) if x == r])
+            for r in dict.fromkeys(self.role)
         }
 
     def inputs(self, obs: dict) -> np.ndarray:
@@ -306,7 +312,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     start_update, step, curve = 0, 0, []
     evals, best_cost = [], float("inf")
     # the current episode: the env generator's state at its start and the actions since
-    episode = {"rng": np.random.default_rng(cfg.seed).bit_generator.state, "actions": []}
+    episode = {"rng": env.seeded_rng_state(cfg.seed), "actions": []}
     if resume:
         state = load_checkpoint(resume)
         with checkpoint_contents(resume):
@@ -378,7 +384,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
                 cost = float(np.mean(evaluate(policy, cfg.env_id, cfg.env_config,
                                               cfg.eval_episodes, cfg.seed + 50_000)))  # fmt: skip
                 evals.append((live.step, cost))
-                run.scalar("eval/mean_cost_per_task", cost, live.step)
+                run.scalar("eval/episode_cost", cost, live.step)
                 if cost < best_cost:
                     best_cost = cost
                     checkpoint(update, "best.pt")
@@ -421,16 +427,17 @@ def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, c
         r = next(iter(rewards.values()))
         done = any(terms.values()) or any(truncs.values())
         active = np.ones(agents.n, np.float32)
-        active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]  # obs[0]: has a task
+        if "mobile" in agents.rows:  # offloading: obs[0] says whether the mobile has a task
+            active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]
         row = (x, s, a["choice"], a["frac"], a["logp"], v, r, done, masks, active)
         for k, val in zip(BUFFER_KEYS, row, strict=True):
             buf[k].append(val)
         live.ep_ret += r
         live.step += 1
         if done:
-            curve.append((live.step, live.ep_ret, env.metrics()["mean_cost_per_task"]))
+            curve.append((live.step, live.ep_ret, episode_cost(env, live.ep_ret)))
             run.scalar("charts/episodic_return", live.ep_ret, live.step)
-            run.scalar("charts/mean_cost_per_task", curve[-1][2], live.step)
+            run.scalar("charts/episode_cost", curve[-1][2], live.step)
             run.postfix(ret=f"{live.ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
             live.episode = {"rng": env.rng_state(), "actions": []}
             live.obs, live.infos = env.reset()
@@ -537,19 +544,35 @@ def greedy_policy(model, agents: Agents):
     return policy
 
 
+def episode_cost(env, episode_return: float) -> float:
+    """What MAPPO minimises, per finished episode: the offloading env's mean cost per task
+    (its ``metrics()``), else minus the episode's shared return."""
+    metrics = getattr(env, "metrics", None)
+    return metrics()["mean_cost_per_task"] if metrics else -episode_return
+
+
 def evaluate(policy, env_id: str, env_config: dict, episodes: int, seed: int) -> list[float]:
-    """Mean cost per task of ``policy`` over seeded episodes of the parallel env."""
+    """:func:`episode_cost` of ``policy`` on episodes of the parallel env seeded seed, seed+1..."""
     import qnet_envs
 
     out = []
     for ep in range(episodes):
         env = qnet_envs.make_parallel(env_id, config=env_config or None)
         obs, infos = env.reset(seed=seed + ep)
+        total = 0.0
         while env.agents:
             obs, r, te, tr, infos = env.step(policy(env, obs, infos))
-        out.append(env.metrics()["mean_cost_per_task"])
+            total += next(iter(r.values()))
+        out.append(episode_cost(env, total))
     return out
 
 
 def config_from(**overrides) -> MAPPOConfig:
+    """The defaults with ``overrides``; ``env_config`` defaults to flat actions on the
+    offloading env and to the env's own defaults elsewhere."""
+    from qnet_envs.registration import offloading_env_ids
+
+    env_id = overrides.get("env_id", MAPPOConfig.env_id)
+    if "env_config" not in overrides and env_id not in offloading_env_ids():
+        overrides["env_config"] = {}
     return replace(MAPPOConfig(), **overrides)

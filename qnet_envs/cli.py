@@ -136,7 +136,7 @@ def _run_job(agent: str, args) -> tuple[str, dict]:
     """Run the agent's training job; returns (env or dataset id, the job's summary)."""
     from qnet_agents import jobs
 
-    from .registration import offloading_env_ids
+    from .registration import parallel_env_ids
 
     config = jobs.load_job_config(args.config)
     common = (args.steps, args.seed, config, args.run_dir, args.resume)  # every job's arguments
@@ -145,11 +145,10 @@ def _run_job(agent: str, args) -> tuple[str, dict]:
         _check_discrete(args.env or default_env, agent)
     if agent == "mappo":
         env_id = args.env or "qnet/MobileEdgeCloud-v0"
-        offloading = offloading_env_ids()
-        if env_id not in offloading:
+        if env_id not in parallel_env_ids():
             raise ValueError(
-                f"--env {env_id}: --agent mappo trains the offloading env's mobile and edge "
-                f"roles; choose one of {offloading}"
+                f"--env {env_id}: --agent mappo trains a PettingZoo env; choose one of "
+                f"{parallel_env_ids()}"
             )
         return env_id, jobs.mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
     if agent == "ppo":

@@ -137,12 +137,14 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
 
 def agent_returns(checkpoint: str, scenario: str, episodes: int, max_steps=None) -> dict:
     """{"agent", "env_id", "env_config", "returns", "global_step"} of a checkpoint's greedy
-    policy on the held-out seeds: returns, or -metric for metric-scored scenarios (MAPPO: the
-    mean cost per task; its ``flat_actions`` interface choice is not part of the scenario)."""
+    policy on the held-out seeds. MAPPO plays the scenario's PettingZoo front (one agent per
+    node or per mobile/edge) and reports minus its episode cost: the return on the repeater
+    chain, minus the mean cost per task on the offloading env (its ``flat_actions`` interface
+    choice is not part of the scenario)."""
     from qnet_agents.common import load_checkpoint
     from qnet_agents.jobs import checkpoint_returns
 
-    if scenario not in MULTI_AGENT:
+    if load_checkpoint(checkpoint)["algo"] != "mappo":
         return checkpoint_returns(checkpoint, episodes, SEED, max_steps)
     from qnet_agents import mappo
 

@@ -151,11 +151,19 @@ def test_mappo_independent_flag_and_resume(tmp_path):
     assert more.evals[:2] == first.evals and len(more.evals) == 4  # evaluations carry over
 
 
-@pytest.mark.parametrize("flat", [True, False])
-def test_mappo_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, monkeypatch, flat):
-    """Ctrl-C in the middle of update 3's rollout (episodes of 50 slots cross the 60-step
-    rollouts): the run stops after that update; resumed, it ends bit for bit as the
-    uninterrupted run, native hybrid and flat actions alike."""
+MAPPO_ENVS = {
+    "offloading-flat": ("qnet/MobileEdgeCloud-small-v0", {"horizon": 50, "flat_actions": True}),
+    "offloading-hybrid": ("qnet/MobileEdgeCloud-small-v0", {"horizon": 50, "flat_actions": False}),
+    "repeater": ("qnet/EntanglementDistribution-v1", {"preset": "inesta2023"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MAPPO_ENVS))
+def test_mappo_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, monkeypatch, case):
+    """Ctrl-C in the middle of update 3's rollout (episodes cross the 60-step rollouts): the
+    run stops after that update; resumed, it ends bit for bit as the uninterrupted run, native
+    hybrid and flat actions alike, and on the repeater chain's decentralised front."""
+    env_id, env_config = MAPPO_ENVS[case]
     import os
     import signal
 
@@ -163,7 +171,7 @@ def test_mappo_ctrl_c_then_resume_is_the_uninterrupted_run(tmp_path, monkeypatch
 
     def config(name):
         return mappo.config_from(
-            env_id="qnet/MobileEdgeCloud-small-v0", env_config={"horizon": 50, "flat_actions": flat},
+            env_id=env_id, env_config=env_config,
             total_steps=300, rollout=60, minibatches=2, epochs=2, run_dir=str(tmp_path / name),
             progress=False, tensorboard=False, eval_every=0, checkpoint_every=0,
         )  # fmt: skip

@@ -50,7 +50,10 @@ def _one_line_error(argv, capsys, *needles):
         (["train", "--eval-episodes", "0"], ["--eval-episodes=0"]),
         (["train", "--env", "qnet/EntanglementDistribution-v1"], ["Discrete", "--agent ppo"]),
         (["train", "--config", "missing.json"], ["--config missing.json", "no such file"]),
-        (["train", "--agent", "mappo", "--env", "qnet/EntanglementDistribution-v1"], ["mappo"]),
+        (
+            ["train", "--agent", "mappo", "--env", "qnet/QKDProvisioning-v0"],
+            ["mappo", "PettingZoo"],
+        ),
         (["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", "{bad"], ["not valid JSON"]),
         (
             ["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", '{"horizon": 0}'],

@@ -111,6 +111,23 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         self.agents = list(self.possible_agents)
         return self._observations(), self._infos(None, False)
 
+    def rng_state(self) -> dict:
+        """The env's random stream position (its counter-based generator's key and counter; a
+        plain dict). With :meth:`set_rng_state` before an unseeded ``reset()``, a training run
+        restores an episode bit for bit without pickling the env (MAPPO's resume)."""
+        return {"key": int(self.core.key[0]), "counter": int(self.core.counter[0])}
+
+    @staticmethod
+    def seeded_rng_state(seed: int) -> dict:
+        """The :meth:`rng_state` from which an unseeded ``reset()`` plays the episode that
+        ``reset(seed=seed)`` plays."""
+        return {"key": int(keys_from_seeds([seed])[0]), "counter": 0}
+
+    def set_rng_state(self, state: dict) -> None:
+        self.core.key[0] = np.uint64(state["key"])
+        self.core.counter[0] = np.uint64(state["counter"])
+        self._keyed = True
+
     def step(self, actions: dict):
         acts = self._actions(actions)
         out = self.core.step(acts[None])

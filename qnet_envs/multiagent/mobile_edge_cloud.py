@@ -122,6 +122,12 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
         restores an episode bit for bit without pickling the env (MAPPO's resume)."""
         return self._rng.bit_generator.state
 
+    @staticmethod
+    def seeded_rng_state(seed: int) -> dict:
+        """A :meth:`rng_state` determined by ``seed`` (a fresh generator seeded with it), from
+        which an unseeded ``reset()`` starts a reproducible episode."""
+        return np.random.default_rng(seed).bit_generator.state
+
     def set_rng_state(self, state: dict) -> None:
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = state
