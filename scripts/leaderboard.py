@@ -57,6 +57,9 @@ FIDELITY = {"n_nodes": 4, "link_length_km": [10.0, 40.0, 20.0], "memory_depolari
 SCENARIOS = {
     "qra": ("qnet/QuantumResourceAllocation-v0", None, "saa",
             "sample-average approximation (myopic, knows the fidelity distributions)"),
+    "qra-candidates": ("qnet/QuantumResourceAllocation-v0", {"observe_candidates": True}, "saa",
+                       "SAA; the env shows each allocation's success probability and expected "
+                       "value on a fixed scenario sample (same dynamics as qra)"),
     "qkd": ("qnet/QKDProvisioning-v0", None, "best-fit", "best-fit provisioning"),
     "qpu": ("qnet/QPUScheduling-v0", None, "edf", "earliest deadline first"),
     "qip": ("qnet/QuantumInvocation-v0", None, "expected-reward",

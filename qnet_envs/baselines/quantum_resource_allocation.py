@@ -64,14 +64,8 @@ class SampleAverageApproximation(_Allocator):
         """Each candidate's sample-average value over one common set of scenarios (SAA's sample
         is drawn once and shared by every first-stage decision, Kleywegt et al. Sec. 2), so
         candidates are compared on the same fidelity draws."""
-        sim, cfg = self.env.sim, self.env.config
-        scale = sim.request["holding"] / cfg.mean_holding
-        z = sim.scenarios(self.rng, self.n_scenarios)
-        values = []
-        for a in cands:
-            p = sim.scenario_success(*sim.decode(a), z).mean()
-            values.append(p * cfg.utility * scale - (1 - p) * cfg.failure_penalty - self.cost(a))
-        return np.array(values)
+        sim = self.env.sim
+        return sim.candidate_values(cands, sim.scenarios(self.rng, self.n_scenarios))[1]
 
     def act(self, obs, info) -> int:
         cands = self.candidates(info)

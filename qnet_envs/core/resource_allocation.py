@@ -85,6 +85,7 @@ class ResourceAllocationConfig:
     pair_cost: float = 0.002
     invalid_action_penalty: float = 0.1
     horizon: int = 1000
+    observe_candidates: bool = False
 
     def validate(self) -> None:
         check_range("k_paths", self.k_paths, 1, 8, integer=True)
@@ -335,6 +336,19 @@ class ResourceAllocation:
             * (1.0 - p_logical[:, 1]) ** split[:, 1]
         )
         return fidelity >= req["required"]
+
+    def candidate_values(self, actions, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(success probability, expected value) of serving the head request with each of
+        ``actions`` (allocations, not 0), averaged over the fidelity scenarios ``z`` (rows, see
+        :meth:`scenarios`): the second stage of seed 002's two-stage stochastic program (Sec.
+        III). Value = p x utility x holding scale - (1 - p) x failure penalty - cost, the
+        expectation of :func:`service_reward`. SAA compares candidates on it; the optional
+        observation block shows it to agents."""
+        cfg = self.config
+        scale = self.request["holding"] / cfg.mean_holding
+        p = np.array([self.scenario_success(*self.decode(int(a)), z).mean() for a in actions])
+        cost = np.array([self.cost(self.allocation_usage(*self.decode(int(a)))) for a in actions])
+        return p, p * cfg.utility * scale - (1.0 - p) * cfg.failure_penalty - cost
 
     def scenarios(self, rng, n: int) -> np.ndarray:
         """``n`` standard-normal fidelity scenarios (rows) for :meth:`scenario_success`."""

@@ -16,6 +16,9 @@ from ._actions import discrete_action
 from .base import QnetEnv
 from .network_render import render_network
 
+CANDIDATE_SCENARIOS = 32  # fidelity scenarios behind the optional candidate block
+CANDIDATE_SEED = 0
+
 
 def device_template(sim, qubit_mean, pair_mean, det_mean) -> np.ndarray:
     """(B, D) observations holding only each episode's device means (fixed for the episode)."""
@@ -103,6 +106,15 @@ class QuantumResourceAllocationEnv(QnetEnv):
     node: free-qubit fraction and mean qubit fidelity; per link: free-channel and free-pair
     fractions, mean elementary-pair fidelity and 2 x mean detector error.
 
+    With ``observe_candidates=True`` (off by default; the v0 observation is unchanged) a
+    block of 2 x 9k entries follows: per allocation action, in action order, the success
+    probability of serving the head request with it and its expected value mapped to [0, 1]
+    (0.5 + value / (2 (utility x holding / mean holding + failure_penalty))), both averaged
+    over one fixed sample of 32 fidelity scenarios drawn once from a generator seeded 0 (the
+    env's own random stream is untouched, so trajectories are those of the default env);
+    zeros for masked-out actions. It is what SAA's choice follows (SAA draws fresh
+    scenarios each step), offered to learners as the lever issue 16 names.
+
     ## Rewards
 
     Success earns ``utility`` x holding / mean holding; a failed service pays
@@ -139,7 +151,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
     [0.03], detector_error_mean [(0.02, 0.04): around the GYS 3.3%] with spread [0.01],
     memory_coherence_time_s [0.01], gate_fidelity [0.99], meas_fidelity [0.995], utility
     [1.0], failure_penalty [0.5], qubit_cost [0.005], channel_cost [0.01], pair_cost [0.002],
-    invalid_action_penalty [0.1], horizon [1000].
+    invalid_action_penalty [0.1], horizon [1000], observe_candidates [False].
 
     ## Version History
 
@@ -163,6 +175,12 @@ class QuantumResourceAllocationEnv(QnetEnv):
         net = self.sim.net
         self.action_space = spaces.Discrete(self.sim.n_actions)
         size = 7 + 4 * net.n_nodes + 6 * config.k_paths + 4 * net.n_links
+        if config.observe_candidates:
+            size += 2 * (self.sim.n_actions - 1)
+            # one fixed sample, common to every step: the env's own stream is not touched
+            self._candidate_z = np.random.default_rng(CANDIDATE_SEED).standard_normal(
+                (CANDIDATE_SCENARIOS, self.sim.max_hops + 2)
+            )
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
 
     def decode(self, action: int) -> tuple[int, int, int] | None:
@@ -199,7 +217,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
     def _observation(self) -> np.ndarray:
         sim = self.sim
         req, ledger = sim.request, sim.net.ledger
-        return observations(
+        obs = observations(
             sim,
             sim.request_batch,
             ledger.free("qubits")[None],
@@ -208,6 +226,23 @@ class QuantumResourceAllocationEnv(QnetEnv):
             sim.nominal_pair_f[req["pair"]][None],
             self._template[None],
         )[0]
+        if not self.config.observe_candidates:
+            return obs
+        return np.concatenate([obs, self._candidate_block().astype(np.float32)])
+
+    def _candidate_block(self) -> np.ndarray:
+        """Per allocation action: success probability and expected value (mapped to [0, 1]
+        as 0.5 + value / (2 (utility x holding scale + failure penalty))) on the fixed
+        scenarios, zeros where masked out (see the docstring's Observation Space)."""
+        sim, cfg = self.sim, self.config
+        actions = np.flatnonzero(sim.mask[1:]) + 1
+        block = np.zeros((2, sim.n_actions - 1))
+        if actions.size:
+            p, value = sim.candidate_values(actions, self._candidate_z)
+            span = cfg.utility * sim.request["holding"] / cfg.mean_holding + cfg.failure_penalty
+            block[0, actions - 1] = p
+            block[1, actions - 1] = np.clip(0.5 + value / (2.0 * max(span, 1e-12)), 0.0, 1.0)
+        return block.T.ravel()
 
     def _make_template(self) -> np.ndarray:
         """An observation holding only this episode's device means (fixed for the episode)."""

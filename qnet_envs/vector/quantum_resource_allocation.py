@@ -50,6 +50,11 @@ class QuantumResourceAllocationVectorEnv(BatchedEnv):
         self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32, **kw
     ):
         cfg = merge_config(ResourceAllocationConfig(), config)
+        if cfg.observe_candidates:
+            raise ValueError(
+                "observe_candidates=True: the batched env does not compute the candidate block; "
+                "allowed: False (use gym.make_vec(..., vectorization_mode='sync') for the block)"
+            )
         self.config = cfg
         self.core = ResourceAllocation(cfg)
         single = QuantumResourceAllocationEnv(config=config)
