@@ -53,13 +53,17 @@ def white_noise_fidelity(two_qubit_error: float, gates: int) -> float:
 
 
 def best_of_cdf(probabilities: np.ndarray, shots: int) -> np.ndarray:
-    """CDF of the best of ``shots`` iid samples over an ascending support."""
-    return np.clip(np.cumsum(probabilities), 0.0, 1.0) ** shots
+    """CDF of the best of ``shots`` iid samples over an ascending support (probabilities are
+    non-negative, so the running sum only needs capping at 1)."""
+    cdf = np.cumsum(probabilities)
+    np.minimum(cdf, 1.0, out=cdf)
+    return cdf**shots
 
 
 def expected_best(support: np.ndarray, probabilities: np.ndarray, shots: int) -> float:
-    cdf = best_of_cdf(probabilities, shots)
-    pmf = np.diff(cdf, prepend=0.0)
+    """E[best of ``shots``] = sum of the best's pmf (the CDF's increments) x support."""
+    pmf = best_of_cdf(probabilities, shots)
+    pmf[1:] -= pmf[:-1].copy()
     return float(np.dot(pmf, support))
 
 

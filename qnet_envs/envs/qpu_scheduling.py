@@ -172,6 +172,7 @@ class QPUSchedulingEnv(QnetEnv):
         self._begin_reset(seed, options)
         cfg = self.config.instance
         self.instance = build_instance(cfg, draw_jobs(cfg, self.np_random))
+        self._mean_tau = self.instance.tau.mean(axis=1)  # fixed for the episode
         self.sim = Dispatcher(self.instance)
         self._decisions = 0
         self._update_mask()
@@ -222,6 +223,10 @@ class QPUSchedulingEnv(QnetEnv):
     def _squash(self, x):
         return np.asarray(x) / (np.asarray(x) + self.time_scale)
 
+    def _squash_scalar(self, x: float) -> float:
+        """:meth:`_squash` of one number in plain float arithmetic (the same IEEE doubles)."""
+        return x / (x + self.time_scale)
+
     def _observation(self) -> np.ndarray:
         sim, inst, cfg = self.sim, self.instance, self.config
         nq, w = self.n_qpus, cfg.window
@@ -237,14 +242,14 @@ class QPUSchedulingEnv(QnetEnv):
         qpu[:, 2] = np.minimum(pool.capacity / 27.0, 1.0)
         qpu[:, 3] = np.minimum(pool.max_depth / 100.0, 1.0)
         slots = obs[2 + QPU_FEATURES * nq :].reshape(w, SLOT_FEATURES + nq)
-        mean_tau = inst.tau.mean(axis=1)
+        mean_tau = self._mean_tau
         for i, j in enumerate(self.slots):
             subs = inst.job_subs[j]
             rem = sim.remaining[subs.start : subs.stop]
             work = float(np.sum(rem * mean_tau[subs.start : subs.stop]))
             slots[i, 0] = 1.0
-            slots[i, 1] = self._squash(max(inst.deadline[j] - sim.t, 0.0))
-            slots[i, 2] = self._squash(work)
+            slots[i, 1] = self._squash_scalar(max(float(inst.deadline[j] - sim.t), 0.0))
+            slots[i, 2] = self._squash_scalar(work)
             nxt = next((s for s in subs if sim.remaining[s] > 0), None)
             if nxt is not None:
                 slots[i, 3] = sim.remaining[nxt] / inst.shots[nxt]
