@@ -317,32 +317,71 @@ def markdown(name: str, result: dict, figure: str | None) -> list[str]:
     return out + [""]
 
 
-def plot(name: str, result: dict, path: Path) -> bool:
-    """Every agent's learning curves (training-episode returns, rolling mean of 20) with the
-    random and reference means on the held-out seeds as horizontal lines."""
-    if not result["agents"]:
-        return False
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    return plt
+
+
+def draw_curves(ax, name: str, result: dict, legend: bool = True) -> None:
+    """Every agent's learning curves (training-episode returns, rolling mean of 20) with the
+    random and reference means on the held-out seeds as horizontal lines."""
     for i, (agent, info) in enumerate(result["agents"].items()):
         for j, curve in enumerate(info["curves"].values()):
             if curve:
                 x, y = zip(*curve, strict=True)
                 ax.plot(x, y, color=f"C{i}", alpha=0.8, label=agent if j == 0 else None)
-    ax.axhline(result["random"], color="grey", ls=":", label="random-valid")
+    ys = [y for info in result["agents"].values() for c in info["curves"].values() for _, y in c]
     if result["reference_mean"] is not None:
         ax.axhline(result["reference_mean"], color="k", ls="--", label=result["reference"])
-    ax.set(xlabel="env steps", ylabel="episode return", title=f"{name}: {result['env_id']}")
-    ax.legend(fontsize=7)
+        ys.append(result["reference_mean"])
+    lo, hi = (min(ys), max(ys)) if ys else (result["random"], result["random"])
+    pad = 0.1 * (hi - lo) or 1.0
+    if lo - 2 * pad <= result["random"] <= hi + 2 * pad:
+        ax.axhline(result["random"], color="grey", ls=":", label="random-valid")
+    else:  # far below: a line would flatten every curve; say where it is instead
+        ax.plot([], [], color="grey", ls=":", label=f"random-valid: {result['random']:.4g}")
+        ax.set_ylim(min(lo, hi) - pad, hi + pad)
+    ax.set(xlabel="env steps", ylabel="episode return", title=name)
+    if legend:
+        ax.legend(fontsize=7)
+
+
+def plot(name: str, result: dict, path: Path) -> bool:
+    """One scenario's figure (:func:`draw_curves`); False when no agent is recorded."""
+    if not result["agents"]:
+        return False
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    draw_curves(ax, name, result)
+    ax.set_title(f"{name}: {result['env_id']}")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return True
+
+
+def plot_grid(results: dict, path: Path) -> None:
+    """Every scenario's curves in one figure (the README shows it)."""
+    names = [n for n, r in results.items() if r["agents"]]
+    if not names:
+        return
+    plt = _pyplot()
+    cols = 3
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        draw_curves(ax, name, results[name], legend=True)
+    for ax in list(axes.flat)[len(names) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=70)
+    plt.close(fig)
 
 
 def reference_table(results: dict) -> dict:
@@ -401,6 +440,7 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
         if name in scenarios:
             print("\n".join(lines[-len(result["rows"]) - 4 :]), flush=True)
     out_dir.mkdir(parents=True, exist_ok=True)
+    plot_grid(results, out_dir / "leaderboard" / "curves.png")
     (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n")
     (out_dir / "leaderboard.json").write_text(json.dumps(results, indent=1) + "\n")
     scores.write_text(json.dumps(reference_table(results), indent=1) + "\n")
@@ -437,6 +477,7 @@ def quick(out_dir: Path) -> None:
         assert agents and agents[0]["training_seeds"] == [0], name
         assert (result["reference"] is None) == (agents[0]["normalised"] is None), name
         assert (out_dir / "leaderboard" / f"{name}.png").exists(), name
+    assert (out_dir / "leaderboard" / "curves.png").exists()
     print(f"quick leaderboard: {len(results)} scenarios written to {out_dir}")
 
 
