@@ -494,6 +494,7 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, help="with --train (default: the agent's preset)")
     parser.add_argument("--config", default="{}", help="with --train: agent config (JSON)")
     parser.add_argument("--note", default="", help="with --add/--train: how trained, misses")
+    parser.add_argument("--command", default="", help="with --add: the command that trained it")
     parser.add_argument("--only", nargs="*", choices=sorted(SCENARIOS), help="scenarios")
     parser.add_argument("--no-build", action="store_true", help="record only, no rebuild")
     parser.add_argument("--quick", action="store_true", help="CI pipeline check (temp folder)")
@@ -510,7 +511,7 @@ def main(argv=None) -> None:
                                      json.loads(args.config), Path(args.runs))  # fmt: skip
         add(checkpoints, args.scenario, args.episodes, args.note, entries, command)
     elif args.add:
-        add(args.add, args.scenario, args.episodes, args.note, entries)
+        add(args.add, args.scenario, args.episodes, args.note, entries, args.command)
     if not args.no_build:
         publish(args.only or list(SCENARIOS), args.episodes, entries, Path(args.out_dir))
 
