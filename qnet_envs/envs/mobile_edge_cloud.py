@@ -94,8 +94,7 @@ class MobileEdgeCloudEnv(QnetEnv):
             or (a >= self.nvec).any()
         ):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
-        actions = {agent: int(x) for agent, x in zip(self.views.agents, a, strict=True)}
-        events = self.views.apply(actions)
+        events = self.views.step_decoded(*self.views.decode_flat(a))
         truncated = self.sim.slot >= self.config.horizon
         return (
             self.views.state(),
@@ -106,8 +105,7 @@ class MobileEdgeCloudEnv(QnetEnv):
         )
 
     def action_mask(self):
-        masks = self.views.masks()
-        return flat_mask(masks[a] for a in self.views.agents)
+        return flat_mask(self.views.mask_list())
 
     def _info(self, invalid) -> dict:
         return {

@@ -136,11 +136,13 @@ class OffloadingViews:
     def edge_mask(self) -> np.ndarray:
         return np.ones(2 * LEVELS if self.flat else 2, dtype=np.int8)
 
-    def masks(self) -> dict[str, np.ndarray]:
-        out = {a: self.mobile_mask(i) for i, a in enumerate(self.mobile_agents)}
+    def mask_list(self) -> list[np.ndarray]:
+        """Every agent's mask in agent order (mobiles, then edges)."""
         edge = self.edge_mask()
-        out.update({a: edge for a in self.edge_agents})
-        return out
+        return [self.mobile_mask(i) for i in range(self.sim.n_mobile)] + [edge] * self.sim.n_edge
+
+    def masks(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.agents, self.mask_list(), strict=True))
 
     # --- actions ------------------------------------------------------------------------------
     def decode(self, agent: str, action) -> tuple[int, float]:
@@ -192,14 +194,22 @@ class OffloadingViews:
         missing = [a for a in self.agents if a not in actions]
         if unknown or missing:
             raise ValueError(f"actions: unknown agents {unknown}, missing agents {missing}")
-        mobile = [(0, 0.0)] * self.sim.n_mobile
-        rules = [(0, 0.0)] * self.sim.n_edge
-        for i, a in enumerate(self.mobile_agents):
-            if a in actions:
-                mobile[i] = self.decode(a, actions[a])
-        for j, a in enumerate(self.edge_agents):
-            if a in actions:
-                rules[j] = self.decode(a, actions[a])
+        decoded = [self.decode(a, actions[a]) for a in self.agents]
+        m = self.sim.n_mobile
+        return self.step_decoded(decoded[:m], decoded[m:])
+
+    def decode_flat(self, actions: np.ndarray) -> tuple[list, list]:
+        """The flat actions of every agent at once (integers in agent order, already checked
+        against their spaces): ``target * LEVELS + level`` per mobile, ``forward * LEVELS +
+        level`` per edge, as :meth:`decode` reads one. Returns (mobile, edge) decisions."""
+        first, level = np.divmod(np.asarray(actions, dtype=np.int64), LEVELS)
+        pairs = list(zip(first.tolist(), np.asarray(FRACTION_LEVELS)[level].tolist(), strict=True))
+        m = self.sim.n_mobile
+        return pairs[:m], pairs[m:]
+
+    def step_decoded(self, mobile: list, rules: list) -> dict:
+        """Step the core with decoded (target, fraction) per mobile and (forward, fraction)
+        per edge."""
         if not self.flat:  # a task too big for its mobile leaves no share behind
             sim = self.sim
             for i, (t, f) in enumerate(mobile):
