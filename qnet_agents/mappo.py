@@ -551,16 +551,20 @@ def episode_cost(env, episode_return: float) -> float:
     return metrics()["mean_cost_per_task"] if metrics else -episode_return
 
 
-def evaluate(policy, env_id: str, env_config: dict, episodes: int, seed: int) -> list[float]:
-    """:func:`episode_cost` of ``policy`` on episodes of the parallel env seeded seed, seed+1..."""
+def evaluate(
+    policy, env_id: str, env_config: dict, episodes: int, seed: int, max_steps: int | None = None
+) -> list[float]:
+    """:func:`episode_cost` of ``policy`` on episodes of the parallel env seeded seed, seed+1...
+    (cut after ``max_steps`` steps if given)."""
     import qnet_envs
 
     out = []
     for ep in range(episodes):
         env = qnet_envs.make_parallel(env_id, config=env_config or None)
         obs, infos = env.reset(seed=seed + ep)
-        total = 0.0
-        while env.agents:
+        total, steps = 0.0, 0
+        while env.agents and (max_steps is None or steps < max_steps):
+            steps += 1
             obs, r, te, tr, infos = env.step(policy(env, obs, infos))
             total += next(iter(r.values()))
         out.append(episode_cost(env, total))

@@ -85,6 +85,11 @@ SCENARIOS = {
     "com2net-joint": ("qnet/Com2Net-joint-v0", None, None,
                       "none: the seed's GA plans the compact action only"),
 }  # fmt: skip
+# Agents' held-out episodes are cut at this many steps where the horizon is 100,000 slots and a
+# poor greedy policy could idle for all of them (the delivery-time presets): a cut episode
+# scores -cap, so the cap can only flatter an agent, and every cut is counted in the entry
+# ("truncated") and shown in the table. Baselines are never cut.
+EVAL_CAP = {"repeater-inesta2023": 20_000, "repeater-n5": 20_000}
 # Scenarios scored by an episode metric instead of the return: score = -metric (a cost).
 METRIC = {"mec-marl": "mean_cost_per_task"}
 # Agents recorded on a scenario from its PettingZoo front.
@@ -118,6 +123,7 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
     from qnet_agents.common import load_checkpoint
 
     env_id, config, _, _ = SCENARIOS[scenario]
+    max_steps = max_steps or EVAL_CAP.get(scenario)
     run = agent_returns(str(checkpoint), scenario, episodes, max_steps)
     if run["env_id"] != env_id or (run["env_config"] or None) != config:
         raise SystemExit(f"qnet: error: {checkpoint} was trained on {run['env_id']} "
@@ -134,6 +140,7 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         "global_step": run["global_step"],
         "wall_s": float(wall.read_text()) if wall.exists() else None,
         "returns": run["returns"],
+        "truncated": sum(r <= -max_steps + 0.5 for r in run["returns"]) if max_steps else 0,
         "curve": thin_curve(curve),
     }
 
@@ -153,7 +160,7 @@ def agent_returns(checkpoint: str, scenario: str, episodes: int, max_steps=None)
 
     best = Path(checkpoint).with_name("best.pt")  # selected on its own seeds (eval_every)
     policy, cfg = mappo.load_policy(str(best if best.exists() else checkpoint))
-    costs = mappo.evaluate(policy, cfg.env_id, cfg.env_config, episodes, SEED)
+    costs = mappo.evaluate(policy, cfg.env_id, cfg.env_config, episodes, SEED, max_steps)
     env_config = {k: v for k, v in (cfg.env_config or {}).items() if k != "flat_actions"}
     return {"agent": "mappo", "env_id": cfg.env_id, "env_config": env_config or None,
             "returns": [-c for c in costs],
@@ -238,6 +245,7 @@ def row(policy: str, kind: str, returns, low, high, runs=None) -> dict:
         out["steps"] = int(np.mean([r["global_step"] for r in runs]))
         walls = [r["wall_s"] for r in runs if r.get("wall_s")]
         out["wall_s"] = float(np.mean(walls)) if walls else None
+        out["truncated"] = int(sum(r.get("truncated", 0) for r in runs))
     return out
 
 
@@ -306,7 +314,8 @@ def markdown(name: str, result: dict, figure: str | None) -> list[str]:
         per_seed = ", ".join(f"{s:.2f}" for s in seeds) if seeds else "-"
         steps = f"{r['steps']:,}" if r.get("steps") else "-"
         wall = f"{r['wall_s']:.0f}" if r.get("wall_s") else "-"
-        out.append(f"| {r['policy']} | {r['kind']} | {fmt(r['mean'], r['ci95'])} | "
+        cut = f" ({r['truncated']} episodes cut)" if r.get("truncated") else ""
+        out.append(f"| {r['policy']}{cut} | {r['kind']} | {fmt(r['mean'], r['ci95'])} | "
                    f"{fmt(r['normalised'], r['normalised_ci95'])} | {per_seed} | {steps} | {wall} |")  # fmt: skip
     for agent, info in result["agents"].items():
         out.append(
