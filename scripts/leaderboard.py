@@ -85,6 +85,9 @@ SCENARIOS = {
     "com2net-joint": ("qnet/Com2Net-joint-v0", None, None,
                       "none: the seed's GA plans the compact action only"),
 }  # fmt: skip
+# Why the best agent misses its reference, where it does: what the runs show (leaderboard
+# figures and the README's agent sections), written after reading them; shown under the table.
+SHORTFALLS: dict[str, str] = {}
 # Agents' held-out episodes are cut at this many steps where the horizon is 100,000 slots and a
 # poor greedy policy could idle for all of them (the delivery-time presets): a cut episode
 # scores -cap, so the cap can only flatter an agent, and every cut is counted in the entry
@@ -273,7 +276,8 @@ def scenario_result(scenario: str, episodes: int, entries: Path) -> dict:
             notes[entry["agent"]] = {"note": entry.get("note", ""),
                                      "command": entry.get("command", ""),
                                      "curves": {r["seed"]: r["curve"] for r in runs}}  # fmt: skip
-    return {"env_id": env_id, "env_config": config, "reference": reference, "about": about,
+    return {"env_id": env_id, "env_config": config, "metric": METRIC.get(scenario),
+            "reference": reference, "about": about,
             "episodes": episodes, "seeds": [SEED, SEED + episodes - 1], "random": low,
             "reference_mean": high, "rows": rows, "agents": notes}  # fmt: skip
 
@@ -297,8 +301,42 @@ def status(result: dict) -> str:
         return "No reference: the normalised score is undefined (see the reference line)."
     best = max(agents, key=lambda r: r["normalised"])
     verdict = "reaches" if best["normalised"] >= 1.0 else "misses"
-    return (f"Best agent: {best['policy']} at {best['normalised']:.3f} "
+    text = (f"Best agent: {best['policy']} at {best['normalised']:.3f} "
             f"({verdict} the reference, 1.0).")  # fmt: skip
+    rising = trend(result["agents"].get(best["policy"], {}).get("curves", {}))
+    if rising is not None:
+        before, last = rising
+        word = "still rising" if last > before else "flat or falling"
+        text += (f" Its training curve is {word} at the end (mean training return {before:.4g} "
+                 f"over the second-to-last tenth of steps, {last:.4g} over the last).")  # fmt: skip
+    note = SHORTFALLS.get(name_of(result))
+    return text + (f" {note}" if note and best["normalised"] < 1.0 else "")
+
+
+def name_of(result: dict) -> str | None:
+    for name, (env_id, config, _, _) in SCENARIOS.items():
+        if (
+            env_id == result["env_id"]
+            and config == result["env_config"]
+            and ((name in METRIC) == bool(result.get("metric")))
+        ):
+            return name
+    return None
+
+
+def trend(curves: dict) -> tuple[float, float] | None:
+    """Mean smoothed training return over the second-to-last and the last tenth of each
+    seed's steps, pooled over seeds (None without curves)."""
+    before, last = [], []
+    for curve in curves.values():
+        if len(curve) < 20:
+            continue
+        steps = np.array([c[0] for c in curve])
+        values = np.array([c[1] for c in curve])
+        cut1, cut2 = np.quantile(steps, [0.8, 0.9])
+        before += values[(steps >= cut1) & (steps < cut2)].tolist()
+        last += values[steps >= cut2].tolist()
+    return (float(np.mean(before)), float(np.mean(last))) if before and last else None
 
 
 def markdown(name: str, result: dict, figure: str | None) -> list[str]:

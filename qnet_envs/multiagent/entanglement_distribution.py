@@ -5,20 +5,18 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
-from pettingzoo import ParallelEnv
 
-from ..config import check_choice, merge_config
+from ..config import check_choice
 from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..core.repeater_chain_layout import N_FEATURES
 from ..envs.entanglement_distribution import step_info
 from ..envs.repeater_render import render_chain
-from ..rendering import check_render_mode
-from .base import render_human, with_max_cycles
+from .base import QnetParallelEnv
 
 
-class EntanglementDistributionParallelEnv(ParallelEnv):
+class EntanglementDistributionParallelEnv(QnetParallelEnv):
     """
     ## Description
 
@@ -63,11 +61,7 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
     * v1: initial release, with the v1 core.
     """
 
-    metadata = {
-        "name": "qnet/EntanglementDistribution-v1",
-        "render_modes": ["ansi", "rgb_array", "human"],
-        "is_parallelizable": True,
-    }
+    metadata = {**QnetParallelEnv.metadata, "name": "qnet/EntanglementDistribution-v1"}
 
     def __init__(
         self,
@@ -76,17 +70,20 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
         reward_sharing: str = "shared",
         max_cycles: int | None = None,
     ):
-        check_render_mode(self.metadata, render_mode)
-        config = with_max_cycles(config, max_cycles)
         check_choice("reward_sharing", reward_sharing, ("shared", "split"))
-        self.render_mode = render_mode
         self.reward_sharing = reward_sharing
-        preset = config.get("preset") if isinstance(config, dict) else None
-        self.config = cfg = merge_config(preset_defaults(preset), config)
+        super().__init__(config, render_mode, max_cycles)
+
+    @classmethod
+    def defaults(cls, config: dict | None):
+        """The plain defaults, or the preset's when the config names one."""
+        return preset_defaults(config.get("preset") if isinstance(config, dict) else None)
+
+    def _build(self) -> None:
+        cfg = self.config
         self.core = RepeaterChainCore(cfg, 1)
         self.codec = self.core.codec
         self.possible_agents = [f"node_{x}" for x in range(cfg.n_nodes)]
-        self.agents: list[str] = []
         width = 2 * cfg.memories_per_side * N_FEATURES
         self._obs_space = spaces.Box(0.0, 4.0, (width,), np.float32)
         self._act_space = spaces.Discrete(self.codec.k)
@@ -188,13 +185,8 @@ class EntanglementDistributionParallelEnv(ParallelEnv):
     def state(self) -> np.ndarray:
         return self.core.local_views()[0].reshape(-1)
 
-    def render(self):
-        if self.render_mode == "human":
-            return render_human(render_chain(self.core, "ansi"))
-        return render_chain(self.core, self.render_mode)
-
-    def close(self) -> None:
-        pass
+    def picture(self, mode: str):
+        return render_chain(self.core, mode)
 
 
 def parallel_env(**kwargs) -> EntanglementDistributionParallelEnv:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from pettingzoo import ParallelEnv
 
-from ..config import merge_config
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..rendering import BlitFigure, cached_canvas, check_render_mode, new_figure
-from .base import render_human, with_max_cycles
+from ..rendering import BlitFigure, cached_canvas, new_figure
+from .base import QnetParallelEnv
 from .offloading_views import OffloadingViews
 
 
-class MobileEdgeCloudParallelEnv(ParallelEnv):
+class MobileEdgeCloudParallelEnv(QnetParallelEnv):
     """
     ## Description
 
@@ -75,27 +73,18 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
       PettingZoo's AEC ``api_test`` passes with the default config.
     """
 
-    metadata = {
-        "name": "qnet/MobileEdgeCloud-v0",
-        "render_modes": ["ansi", "rgb_array", "human"],
-        "is_parallelizable": True,
-    }
+    metadata = {**QnetParallelEnv.metadata, "name": "qnet/MobileEdgeCloud-v0"}
 
-    def __init__(
-        self,
-        config: dict | None = None,
-        render_mode: str | None = None,
-        max_cycles: int | None = None,
-    ):
-        check_render_mode(self.metadata, render_mode)
-        self.render_mode = render_mode
-        self.config = merge_config(self.default_config(), with_max_cycles(config, max_cycles))
+    def _build(self) -> None:
         self.sim = Offloading(self.config)
         self.views = OffloadingViews(self.sim, self.config.flat_actions)
         self.possible_agents = list(self.views.agents)
-        self.agents = []
         self.state_space = self.views.state_space
         self._rng = np.random.default_rng()
+
+    @classmethod
+    def defaults(cls, config: dict | None) -> OffloadingConfig:
+        return cls.default_config()
 
     @classmethod
     def default_config(cls) -> OffloadingConfig:
@@ -178,15 +167,8 @@ class MobileEdgeCloudParallelEnv(ParallelEnv):
     def metrics(self) -> dict:
         return self.sim.metrics()
 
-    def render(self):
-        if self.render_mode is None:
-            return None
-        if self.render_mode == "human":
-            return render_human(render_offloading(self.sim, "ansi"))
-        return render_offloading(self.sim, self.render_mode)
-
-    def close(self):
-        pass
+    def picture(self, mode: str):
+        return render_offloading(self.sim, mode)
 
 
 class MobileEdgeCloudSmallParallelEnv(MobileEdgeCloudParallelEnv):
