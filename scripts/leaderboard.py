@@ -93,6 +93,12 @@ SHORTFALLS: dict[str, str] = {}
 # scores -cap, so the cap can only flatter an agent, and every cut is counted in the entry
 # ("truncated") and shown in the table. Baselines are never cut.
 EVAL_CAP = {"repeater-inesta2023": 20_000, "repeater-n5": 20_000}
+# Scenarios whose reference is the exact MDP (repeater_mdp): 30 episodes cannot tell policies
+# 1% apart there, so each agent run is also played on EXACT_EPISODES more held-out episodes
+# (seeds 200000, ...) and its mean delivery time set against the exact expected times.
+EXACT = ("repeater-inesta2023", "repeater-n5")
+EXACT_EPISODES = 1000
+EXACT_SEED = 200_000
 # Scenarios scored by an episode metric instead of the return: score = -metric (a cost).
 METRIC = {"mec-marl": "mean_cost_per_task"}
 # Agents recorded on a scenario from its PettingZoo front.
@@ -131,6 +137,11 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
     if run["env_id"] != env_id or (run["env_config"] or None) != config:
         raise SystemExit(f"qnet: error: {checkpoint} was trained on {run['env_id']} "
                          f"{run['env_config']}, scenario {scenario} is {env_id} {config}")  # fmt: skip
+    exact = None
+    if scenario in EXACT:
+        long = agent_returns(str(checkpoint), scenario, EXACT_EPISODES, max_steps, EXACT_SEED)
+        exact = dict(zip(("mean", "ci95"), mean_ci95([-r for r in long["returns"]]), strict=True))
+        exact["episodes"] = EXACT_EPISODES
     meta = load_checkpoint(str(checkpoint))
     curve = meta.get("curve") or []
     if scenario in METRIC:  # MAPPO's curve: (step, return, mean cost per task)
@@ -144,11 +155,14 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         "wall_s": float(wall.read_text()) if wall.exists() else None,
         "returns": run["returns"],
         "truncated": sum(r <= -max_steps + 0.5 for r in run["returns"]) if max_steps else 0,
+        "exact_check": exact,
         "curve": thin_curve(curve),
     }
 
 
-def agent_returns(checkpoint: str, scenario: str, episodes: int, max_steps=None) -> dict:
+def agent_returns(
+    checkpoint: str, scenario: str, episodes: int, max_steps=None, seed: int = SEED
+) -> dict:
     """{"agent", "env_id", "env_config", "returns", "global_step"} of a checkpoint's greedy
     policy on the held-out seeds. MAPPO plays the scenario's PettingZoo front (one agent per
     node or per mobile/edge) and reports minus its episode cost: the return on the repeater
@@ -158,12 +172,12 @@ def agent_returns(checkpoint: str, scenario: str, episodes: int, max_steps=None)
     from qnet_agents.jobs import checkpoint_returns
 
     if load_checkpoint(checkpoint)["algo"] != "mappo":
-        return checkpoint_returns(checkpoint, episodes, SEED, max_steps)
+        return checkpoint_returns(checkpoint, episodes, seed, max_steps)
     from qnet_agents import mappo
 
     best = Path(checkpoint).with_name("best.pt")  # selected on its own seeds (eval_every)
     policy, cfg = mappo.load_policy(str(best if best.exists() else checkpoint))
-    costs = mappo.evaluate(policy, cfg.env_id, cfg.env_config, episodes, SEED, max_steps)
+    costs = mappo.evaluate(policy, cfg.env_id, cfg.env_config, episodes, seed, max_steps)
     env_config = {k: v for k, v in (cfg.env_config or {}).items() if k != "flat_actions"}
     return {"agent": "mappo", "env_id": cfg.env_id, "env_config": env_config or None,
             "returns": [-c for c in costs],
@@ -267,19 +281,56 @@ def scenario_result(scenario: str, episodes: int, entries: Path) -> dict:
     low = float(np.mean(found[random_name]))
     high = float(np.mean(found[reference])) if reference else None
     rows = [row(n, kind_of(n, reference, random_name), r, low, high) for n, r in found.items()]
-    notes = {}
+    notes, checks = {}, {}
     for entry in load_entries(entries, scenario):
         runs = [r for r in entry["runs"] if len(r["returns"]) == episodes]
         if runs:
             pooled = [x for r in runs for x in r["returns"]]
             rows.append(row(entry["agent"], "agent", pooled, low, high, runs))
+            checks[entry["agent"]] = [r["exact_check"] for r in runs if r.get("exact_check")]
             notes[entry["agent"]] = {"note": entry.get("note", ""),
                                      "command": entry.get("command", ""),
                                      "curves": {r["seed"]: r["curve"] for r in runs}}  # fmt: skip
     return {"env_id": env_id, "env_config": config, "metric": METRIC.get(scenario),
             "reference": reference, "about": about,
             "episodes": episodes, "seeds": [SEED, SEED + episodes - 1], "random": low,
-            "reference_mean": high, "rows": rows, "agents": notes}  # fmt: skip
+            "reference_mean": high, "rows": rows, "agents": notes,
+            "exact": exact_times(config) if scenario in EXACT else None,
+            "exact_checks": checks}  # fmt: skip
+
+
+def exact_times(config: dict) -> dict:
+    """Exact expected delivery times (slots) of the optimal policy, swap-asap and nested
+    swapping on the scenario's chain (``qnet_envs.references.repeater_mdp``)."""
+    from qnet_envs.config import merge_config
+    from qnet_envs.core.repeater_chain_config import preset_defaults
+    from qnet_envs.references import repeater_mdp
+
+    cfg = merge_config(preset_defaults(config.get("preset")), config)
+    args = (cfg.n_nodes, cfg.generation_success, cfg.swap_success, cfg.cutoff_slots)
+    out = {"optimal": repeater_mdp.solve(*args).expected_delivery_time}
+    for rule in ("swap-asap", "nested"):
+        out[rule] = repeater_mdp.evaluate(*args, policy=rule).expected_delivery_time
+    return out
+
+
+def exact_line(result: dict) -> str:
+    """The agents' long-run mean delivery times against the exact expectations."""
+    times = result["exact"]
+    parts = [f"Exact expected delivery times (repeater_mdp): optimal {times['optimal']:.3f}, "
+             f"swap-asap {times['swap-asap']:.3f}, nested {times['nested']:.3f} slots."]  # fmt: skip
+    for agent, checks in result.get("exact_checks", {}).items():
+        if not checks:
+            continue
+        mean = float(np.mean([c["mean"] for c in checks]))
+        gap = 100.0 * (mean / times["optimal"] - 1.0)
+        per_seed = ", ".join(f"{c['mean']:.2f} ± {c['ci95']:.2f}" for c in checks)
+        verdict = "within 2% of the optimum" if gap <= 2.0 else "not within 2% of the optimum"
+        below = "below" if mean < times["swap-asap"] else "not below"
+        parts.append(f"{agent}: {mean:.3f} slots averaged over its training seeds ({per_seed} on "
+                     f"{checks[0]['episodes']:,} held-out episodes each, seeds {EXACT_SEED}+), "
+                     f"{gap:+.1f}% from the optimum ({verdict}), {below} swap-asap.")  # fmt: skip
+    return " ".join(parts)
 
 
 def fmt(value, ci, digits=3) -> str:
@@ -355,6 +406,8 @@ def markdown(name: str, result: dict, figure: str | None) -> list[str]:
         cut = f" ({r['truncated']} episodes cut)" if r.get("truncated") else ""
         out.append(f"| {r['policy']}{cut} | {r['kind']} | {fmt(r['mean'], r['ci95'])} | "
                    f"{fmt(r['normalised'], r['normalised_ci95'])} | {per_seed} | {steps} | {wall} |")  # fmt: skip
+    if result.get("exact"):
+        out.append("\n" + exact_line(result))
     for agent, info in result["agents"].items():
         out.append(
             f"\n- {agent}: {info['note']}" + (f" `{info['command']}`" if info["command"] else "")
