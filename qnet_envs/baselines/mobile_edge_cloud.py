@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from ..core.offloading import FRACTION_LEVELS
-from ..multiagent.offloading_views import LEVELS
+from ..multiagent.offloading_views import LEVELS, OffloadingViews
 from .base import Policy
 
 KEEP = (0, 0.0)
@@ -186,18 +186,6 @@ DECIDERS = {
 }
 
 
-def level_of(fraction: float) -> int:
-    return int(np.argmin(np.abs(np.array(FRACTION_LEVELS) - fraction)))
-
-
-def encode_flat(decision) -> list[int]:
-    """Per-agent flat Discrete actions (mobiles then edges) for a decision."""
-    mobile, rules = decision
-    return [t * LEVELS + level_of(f) for t, f in mobile] + [
-        fw * LEVELS + level_of(f) for fw, f in rules
-    ]
-
-
 class CentralisedPolicy(Policy):
     """Adapter: a decider driving the Gymnasium front ``qnet/MobileEdgeCloud-v0``."""
 
@@ -213,7 +201,7 @@ class CentralisedPolicy(Policy):
     def act(self, obs, info):
         if not hasattr(self, "decider") or self.decider.sim is not self.env.sim:
             self.decider = self.decider_cls(self.env.sim, self.rng)
-        return np.array(encode_flat(self.decider.decide()), dtype=np.int64)
+        return np.array(OffloadingViews.encode_flat(self.decider.decide()), dtype=np.int64)
 
 
 def parallel_actions(env, decider) -> dict:
@@ -221,7 +209,7 @@ def parallel_actions(env, decider) -> dict:
     views = env.views
     decision = decider.decide()
     if views.flat:
-        return dict(zip(views.agents, encode_flat(decision), strict=True))
+        return dict(zip(views.agents, views.encode_flat(decision), strict=True))
     mobile, rules = decision
     out = {
         a: {"target": t, "fraction": np.array([f], np.float32)}

@@ -17,7 +17,7 @@ class _PathChoice(Policy):
             return 0
         path = int(feasible[np.argmin(self.score(req, feasible))])
         c = int(np.argmax(mask[path])) + 1  # fewest channels per hop that serve the demand
-        return 1 + path * self.env.config.max_channels_per_hop + (c - 1)
+        return sim.encode(path, c)
 
     def score(self, req, feasible) -> np.ndarray:
         raise NotImplementedError

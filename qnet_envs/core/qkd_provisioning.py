@@ -131,6 +131,26 @@ class QKDProvisioning:
     def reject(self) -> None:
         self.net.counts["rejected"] += 1
 
+    # --- the action layout (the one codec: env, mask and baselines read it) -----------------------
+    @property
+    def n_actions(self) -> int:
+        return 1 + self.config.k_paths * self.config.max_channels_per_hop
+
+    def encode(self, path: int, channels: int) -> int:
+        """The action serving on ``path`` with ``channels`` per hop (0 rejects)."""
+        return 1 + path * self.config.max_channels_per_hop + (channels - 1)
+
+    def decode(self, action: int) -> tuple[int, int] | None:
+        """(path index, channels per hop) of an action, or None for reject."""
+        if action == 0:
+            return None
+        path, c = divmod(action - 1, self.config.max_channels_per_hop)
+        return path, c + 1
+
+    def action_mask(self) -> np.ndarray:
+        """The flat mask in action order: reject always, then the (path, channels) mask."""
+        return np.concatenate(([True], self.mask.reshape(-1)))
+
     def advance(self) -> None:
         self._draw_request()
 

@@ -97,20 +97,17 @@ class QKDProvisioningEnv(QnetEnv):
         self.config = config
         self.sim = QKDProvisioning(config)
         net = self.sim.net
-        k, c = config.k_paths, config.max_channels_per_hop
-        self.action_space = spaces.Discrete(1 + k * c)
+        k = config.k_paths
+        self.action_space = spaces.Discrete(self.sim.n_actions)
         size = 2 * net.n_nodes + 2 + 4 * k + net.n_links
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
 
     def decode(self, action: int) -> tuple[int, int] | None:
-        """(path index, channels per hop) of an action, or None for reject."""
-        if action == 0:
-            return None
-        path, c = divmod(action - 1, self.config.max_channels_per_hop)
-        return path, c + 1
+        """(path index, channels per hop) of an action, or None for reject (the core's codec)."""
+        return self.sim.decode(action)
 
     def action_mask(self) -> np.ndarray:
-        return np.concatenate(([1], self.sim.mask.reshape(-1))).astype(np.int8)
+        return self.sim.action_mask().astype(np.int8)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
@@ -121,7 +118,7 @@ class QKDProvisioningEnv(QnetEnv):
     def step(self, action):
         a = discrete_action(action, self.action_space.n)
         sim, cfg = self.sim, self.config
-        choice = self.decode(a)
+        choice = sim.decode(a)
         invalid = choice is not None and not sim.mask[choice[0], choice[1] - 1]
         rate = 0.0
         if choice is None or invalid:

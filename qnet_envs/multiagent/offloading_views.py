@@ -198,6 +198,18 @@ class OffloadingViews:
         m = self.sim.n_mobile
         return self.step_decoded(decoded[:m], decoded[m:])
 
+    @staticmethod
+    def encode_flat(decision) -> list[int]:
+        """Per-agent flat actions (mobiles, then edges) of a decision ((target, fraction) per
+        mobile, (forward, fraction) per edge), each fraction at its nearest level: the inverse
+        of :meth:`decode_flat` on the levels."""
+        mobile, rules = decision
+        levels = np.asarray(FRACTION_LEVELS)
+        return [
+            int(first) * LEVELS + int(np.argmin(np.abs(levels - f)))
+            for first, f in [*mobile, *rules]
+        ]
+
     def decode_flat(self, actions: np.ndarray) -> tuple[list, list]:
         """The flat actions of every agent at once (integers in agent order, already checked
         against their spaces): ``target * LEVELS + level`` per mobile, ``forward * LEVELS +
