@@ -146,8 +146,8 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         exact["episodes"] = EXACT_EPISODES
     meta = load_checkpoint(str(checkpoint))
     curve = meta.get("curve") or []
-    if scenario in METRIC:  # MAPPO's curve: (step, return, mean cost per task)
-        curve = [(c[0], -c[2]) for c in curve]
+    if curve and len(curve[0]) == 3:  # MAPPO's curve: (step, return, episode cost)
+        curve = [(c[0], -c[2] if scenario in METRIC else c[1]) for c in curve]
     wall = checkpoint.parent / "wall_s"
     return {
         "agent": run["agent"],
