@@ -376,7 +376,7 @@ def fmt(value, ci, digits=3) -> str:
     )
 
 
-def status(result: dict) -> str:
+def status(name: str, result: dict) -> str:
     """Whether the best agent reaches the reference (normalised score >= 1), in numbers."""
     agents = [r for r in result["rows"] if r["kind"] == "agent"]
     if not agents:
@@ -393,19 +393,8 @@ def status(result: dict) -> str:
         word = "still rising" if last > before else "flat or falling"
         text += (f" Its training curve is {word} at the end (mean training return {before:.4g} "
                  f"over the second-to-last tenth of steps, {last:.4g} over the last).")  # fmt: skip
-    note = SHORTFALLS.get(name_of(result))
+    note = SHORTFALLS.get(name)
     return text + (f" {note}" if note and best["normalised"] < 1.0 else "")
-
-
-def name_of(result: dict) -> str | None:
-    for name, (env_id, config, _, _) in SCENARIOS.items():
-        if (
-            env_id == result["env_id"]
-            and config == result["env_config"]
-            and ((name in METRIC) == bool(result.get("metric")))
-        ):
-            return name
-    return None
 
 
 def trend(curves: dict) -> tuple[float, float] | None:
@@ -428,7 +417,7 @@ def markdown(name: str, result: dict, figure: str | None) -> list[str]:
     out = [f"### {name}: `{result['env_id']}`{cfg}", "",
            f"Reference: {result['reference'] or '-'} ({result['about']}). "
            f"{result['episodes']} held-out episodes, seeds {result['seeds'][0]}-{result['seeds'][1]}. "
-           + status(result), "",
+           + status(name, result), "",
            "| policy | kind | mean return (95% CI) | normalised (95% CI) | per training seed | steps | wall s |",
            "|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in result["rows"]:
