@@ -53,16 +53,23 @@ def feasible_level(mask: np.ndarray, level: int) -> int:
     return int(valid[np.argmin(np.abs(valid - level))])
 
 
-def tcr_of(env, seed: int, levels) -> float:
-    """Replay the episode seeded ``seed`` with one level per task (cycled if too short)."""
+def replay(env, seed: int, levels) -> tuple[float, dict]:
+    """Replay the episode seeded ``seed`` with one level per task (cycled if too short); the
+    episode's return (tasks completed by their deadline) and its last info."""
     obs, info = env.reset(seed=seed)
-    i, done = 0, False
+    i, done, ret = 0, False, 0.0
     while not done:
         a = feasible_level(info["action_mask"], int(levels[i % len(levels)]))
         obs, r, te, tr, info = env.step(a)
+        ret += float(r)
         i += 1
         done = te or tr
-    return info["tcr"]
+    return ret, info
+
+
+def tcr_of(env, seed: int, levels) -> float:
+    """The task completion ratio of :func:`replay`."""
+    return replay(env, seed, levels)[1]["tcr"]
 
 
 def episode_length(env, seed: int) -> int:
@@ -175,17 +182,20 @@ def rpc(n_genes: int, seed: int, probabilities=(0.25, 0.25, 0.25, 0.25)) -> np.n
 def optimise_offline(
     method: str, env_config: dict | None, seed: int, cfg: QGAConfig | None = None
 ) -> dict:
-    """Best TCR that ``method`` ("qga", "ga", "rpc") finds for the episode seeded ``seed``;
-    the search's own randomness (and RPC's draws) come from ``cfg.seed``."""
+    """Best TCR that ``method`` ("qga", "ga", "rpc") finds for the episode seeded ``seed``,
+    with the env's return of that solution (tasks completed in time); the search's own
+    randomness (and RPC's draws) come from ``cfg.seed``."""
     cfg = cfg or QGAConfig(seed=seed)
     env = make_env(env_config)
     n = episode_length(env, seed)
+    history = []
     if method == "rpc":
         genes = rpc(n, cfg.seed)
-        return {"tcr": tcr_of(env, seed, genes), "genes": genes, "history": []}
-    search = {"qga": qga, "ga": ga}[method]
-    genes, fit, history = search(lambda g: tcr_of(env, seed, g), n, cfg)
-    return {"tcr": tcr_of(env, seed, genes), "genes": genes, "history": history}
+    else:
+        search = {"qga": qga, "ga": ga}[method]
+        genes, fit, history = search(lambda g: tcr_of(env, seed, g), n, cfg)
+    ret, info = replay(env, seed, genes)
+    return {"tcr": info["tcr"], "return": ret, "genes": genes, "history": history}
 
 
 class OnlineQGA:

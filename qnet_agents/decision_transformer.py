@@ -125,7 +125,7 @@ def load_episodes(cfg: DTConfig):
     ]
     manifest = check_dataset(Path(cfg.root).resolve() / cfg.dataset_id, ds, raw)
     episodes = []
-    for ep in raw:
+    for ep, label in zip(raw, manifest["episodes"], strict=True):
         obs = np.asarray(ep["observations"], np.float32)[:-1].reshape(len(ep["actions"]), -1)
         rew = np.asarray(ep["rewards"], np.float32)
         rtg = np.cumsum(rew[::-1])[::-1].copy()
@@ -135,6 +135,7 @@ def load_episodes(cfg: DTConfig):
                 "actions": np.asarray(ep["actions"]),
                 "rtg": rtg,
                 "return": float(rew.sum()),
+                "policy": label,
             }
         )
     if cfg.relabel == "policy-mean":
@@ -142,6 +143,20 @@ def load_episodes(cfg: DTConfig):
     elif cfg.relabel != "none":
         raise ValueError(f"relabel={cfg.relabel!r} must be 'none' or 'policy-mean'")
     return ds, episodes
+
+
+def policy_means(episodes: list[dict]) -> dict[str, float]:
+    """Each behaviour policy's mean episode return in the dataset."""
+    labels = sorted({e["policy"] for e in episodes})
+    return {p: float(np.mean([e["return"] for e in episodes if e["policy"] == p])) for p in labels}
+
+
+def default_target(meta: dict) -> float:
+    """The return a trained DT is conditioned on when none is chosen: the dataset's best
+    behaviour policy's mean return (Chen et al. condition on returns at the top of the
+    dataset's); checkpoints without policy labels fall back to the best episode's return."""
+    means = meta.get("policy_returns")
+    return float(max(means.values())) if means else float(max(meta["returns"]))
 
 
 def relabel_by_policy(episodes: list[dict], labels: list[str]) -> None:
@@ -225,6 +240,7 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
         "max_len": max_len,
         "env_id": ds.spec.env_spec.id if ds.spec.env_spec else "",
         "returns": [e["return"] for e in episodes],
+        "policy_returns": policy_means(episodes),
     }
 
     def checkpoint(step):

@@ -150,7 +150,7 @@ def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None
     from .common import load_checkpoint
 
     meta = load_checkpoint(checkpoint)
-    agent, env_id = meta["algo"], meta.get("env_id")
+    agent, env_id = meta["algo"], meta.get("env_id") or meta.get("meta", {}).get("env_id")
     if env_id is None:
         raise ValueError(f"checkpoint {checkpoint}: trained on an env object, not a registered id")
     env_config = meta["config"].get("env_config") or None
@@ -159,11 +159,16 @@ def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None
 
         act, _ = ppo.load_policy(checkpoint)
         returns = ppo.evaluate(act, env_id, episodes, seed, env_config, max_steps)
+    elif agent == "dt":  # offline: conditioned on the dataset's best policy's mean return
+        from . import decision_transformer as dt
+
+        target = dt.default_target(meta["meta"])
+        returns = dt.evaluate(checkpoint, target, episodes, seed, env_id, env_config)
     else:
         act, _ = load_policy(agent, checkpoint)
         returns = evaluate_greedy(act, env_id, episodes, seed, env_config, True, max_steps)
     return {"agent": agent, "env_id": env_id, "env_config": env_config, "returns": returns,
-            "global_step": int(meta.get("global_step", 0))}  # fmt: skip
+            "global_step": int(meta.get("global_step", meta.get("step", 0)))}  # fmt: skip
 
 
 def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> dict:

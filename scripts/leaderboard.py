@@ -79,9 +79,10 @@ SCENARIOS = {
                  "every mobile's own best response on the slot's queues; scored by the mean "
                  "cost per task (negated), MAPPO on the PettingZoo front (flat actions), "
                  "baselines on the Gymnasium front: one core, the same episodes per seed"),
-    "com2net": ("qnet/Com2Net-v0", None, None,
-                "none: the GA of seed 000 optimises TCR offline per seed "
-                "(scripts/reproduce_com2net.py), not this return"),
+    "com2net": ("qnet/Com2Net-v0", None, "ga",
+                "seed 000's GA at 1 Gbit/s, offline: it searches each held-out episode's "
+                "whole sequence of levels by replaying the episode (16 x 21 replays; "
+                "clairvoyant: it sees every task of the episode before the first decision)"),
     "com2net-joint": ("qnet/Com2Net-joint-v0", None, None,
                       "none: the seed's GA plans the compact action only"),
 }  # fmt: skip
@@ -132,6 +133,20 @@ EXACT_EPISODES = 4_000
 EXACT_SEED = 200_000
 # Scenarios scored by an episode metric instead of the return: score = -metric (a cost).
 METRIC = {"mec-marl": "mean_cost_per_task"}
+# References that are offline searches, not policies: scenario -> (name, function of (env
+# config, seed) -> the episode's return). The GA replays each episode 336 times (about 40 s per
+# seed here), so its returns are kept in ``REFERENCES/<scenario>-<name>.json`` with the config
+# they were computed for; only seeds missing there are searched.
+REFERENCES = ROOT / "leaderboard" / "references"
+
+
+def ga_return(config: dict | None, seed: int) -> float:
+    from qnet_agents.com2net_solvers import optimise_offline
+
+    return optimise_offline("ga", config, seed)["return"]
+
+
+SEARCHES = {"com2net": ("ga", ga_return)}
 # Agents recorded on a scenario from its PettingZoo front.
 MULTI_AGENT = {"mec-marl": "mappo"}
 
@@ -238,7 +253,11 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
     """``qnet train`` once per seed; returns the checkpoints and the command (seed as {seed})."""
     env_id, env_config, _, _ = SCENARIOS[scenario]
     cfg = {**config, **({"env_config": env_config} if env_config else {})}
-    argv = ["train", "--agent", agent, "--env", env_id, "--config", json.dumps(cfg),
+    source, prefix = ["--env", env_id], ""
+    if agent == "dt":
+        source, prefix = dt_dataset(scenario, runs / "minari")
+        cfg.pop("env_config", None)  # the dataset carries the env
+    argv = ["train", "--agent", agent, *source, "--config", json.dumps(cfg),
             "--eval-episodes", "1", "--overwrite"] + (["--steps", str(steps)] if steps else [])  # fmt: skip
     checkpoints = []
     for seed in seeds:
@@ -249,8 +268,32 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
         subprocess.run([sys.executable, "-c", code, *full], check=True)
         (run_dir / "wall_s").write_text(f"{time.perf_counter() - start:.1f}\n")
         checkpoints.append(run_dir / "checkpoint.pt")
-    command = "qnet " + shlex.join([*argv, "--seed", "{seed}"])
+    command = prefix + "qnet " + shlex.join([*argv, "--seed", "{seed}"])
     return checkpoints, command
+
+
+# The Decision Transformer learns offline from a Minari dataset of the scenario's own
+# non-clairvoyant baselines (random-valid, the heuristics and the reference), DT_EPISODES
+# episodes in turn (training seeds 0, 1, ..., never the held-out ones); it is conditioned on
+# the best of them's mean return (``decision_transformer.default_target``).
+DT_EPISODES = 60
+
+
+def dt_dataset(scenario: str, root: Path) -> tuple[list[str], str]:
+    """Record the scenario's dataset; (``qnet train`` arguments, the command that records it)."""
+    from qnet_agents.datasets import collect, dataset_id
+
+    env_id, env_config, _, _ = SCENARIOS[scenario]
+    if env_config:
+        raise SystemExit(f"qnet: error: --train dt: scenario {scenario} has an env config")
+    env = gym.make(env_id)
+    mixture = [n for n in policy_names(env_id, env) if "oracle" not in n]
+    name = f"leaderboard-{scenario}"
+    collect(env_id, mixture, DT_EPISODES, str(root), name, progress=False)
+    did = dataset_id(env_id, name)
+    command = shlex.join(["qnet", "collect", "--env", env_id, "--mixture", ",".join(mixture),
+                          "--episodes", str(DT_EPISODES), "--root", str(root), "--name", name])  # fmt: skip
+    return ["--dataset", did, "--root", str(root)], command + " && "
 
 
 _BASELINE_RUNS: dict = {}
@@ -267,7 +310,27 @@ def baselines(scenario: str, episodes: int) -> dict[str, list[float]]:
     runs = _BASELINE_RUNS[key]
     if scenario in METRIC:
         return {n: [-x for x in r.metrics[METRIC[scenario]]] for n, r in runs.items()}
-    return {n: r.returns for n, r in runs.items()}
+    found = {n: r.returns for n, r in runs.items()}
+    if scenario in SEARCHES:
+        found[SEARCHES[scenario][0]] = searched(scenario, range(SEED, SEED + episodes))
+    return found
+
+
+def searched(scenario: str, seeds) -> list[float]:
+    """An offline search's returns on ``seeds`` (see ``SEARCHES``), from its cache file where
+    it holds them for this config; the missing seeds are searched and added."""
+    name, search = SEARCHES[scenario]
+    config = SCENARIOS[scenario][1]
+    path = REFERENCES / f"{scenario}-{name}.json"
+    cache = json.loads(path.read_text()) if path.exists() else {}
+    if "returns" not in cache or cache["env_config"] != config:
+        cache = {"env_config": config, "returns": {}}
+    for seed in [s for s in seeds if str(s) not in cache["returns"]]:
+        print(f"{scenario}: {name} on seed {seed}", file=sys.stderr, flush=True)
+        cache["returns"][str(seed)] = search(config, seed)
+        REFERENCES.mkdir(parents=True, exist_ok=True)  # kept seed by seed: a search is long
+        path.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    return [cache["returns"][str(s)] for s in seeds]
 
 
 def normalise(values, low: float, high: float | None):

@@ -80,6 +80,11 @@ def test_decision_transformer_loss_falls_and_it_acts(tiny_dataset, tmp_path):
     assert late < 0.8 * early
     rets = dt.evaluate(result["checkpoint"], 200.0, episodes=1, env_config={"horizon": 30})
     assert len(rets) == 1 and np.isfinite(rets[0])
+    # the leaderboard conditions on the dataset's best behaviour policy's mean return
+    recorded = json.loads((Path(out["path"]) / "policies.json").read_text())["mean_by_policy"]
+    meta = load_checkpoint(result["checkpoint"])["meta"]
+    assert meta["policy_returns"] == pytest.approx(recorded)
+    assert dt.default_target(meta) == pytest.approx(max(recorded.values()))
 
 
 def test_decision_transformer_ctrl_c_then_resume_is_the_uninterrupted_run(

@@ -75,3 +75,24 @@ def test_thin_curve_is_a_rolling_mean():
     thin = leaderboard.thin_curve(curve, points=10, window=20)
     assert len(thin) == 10 and all(y == pytest.approx(0.5) for _, y in thin)
     assert thin[0][0] == 19 and thin[-1][0] == 99
+
+
+def test_offline_search_references_are_cached_per_seed_and_config(tmp_path, monkeypatch):
+    calls = []
+
+    def search(config, seed):
+        calls.append(seed)
+        return float(seed % 7)
+
+    monkeypatch.setattr(leaderboard, "REFERENCES", tmp_path)
+    monkeypatch.setitem(leaderboard.SEARCHES, "com2net", ("ga", search))
+    assert leaderboard.searched("com2net", [1, 2]) == [1.0, 2.0] and calls == [1, 2]
+    assert leaderboard.searched("com2net", [2, 3]) == [2.0, 3.0] and calls == [1, 2, 3]
+    cached = json.loads((tmp_path / "com2net-ga.json").read_text())
+    assert cached["returns"] == {"1": 1.0, "2": 2.0, "3": 3.0}
+    # another env config: the cache no longer applies and every seed is searched again
+    monkeypatch.setitem(
+        leaderboard.SCENARIOS, "com2net", ("qnet/Com2Net-v0", {"horizon": 5}, "ga", "")
+    )
+    leaderboard.searched("com2net", [1])
+    assert calls == [1, 2, 3, 1]
