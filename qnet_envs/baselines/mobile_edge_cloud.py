@@ -121,7 +121,7 @@ class SlotOracle(OffloadingDecider):
 
     def joint_cost(self, tasks, choice) -> float:
         sim = self.sim
-        free = [f.copy() for f in sim.server_free]
+        free = sim.server_free.copy()
         total = 0.0
         for task, (target, fraction) in zip(tasks, choice, strict=True):
             shares = sim.plan(task, target, fraction, [KEEP] * sim.n_edge)

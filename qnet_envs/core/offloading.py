@@ -173,6 +173,12 @@ class Offloading:
         noise_w = 10 ** ((config.noise_dbm_per_hz + config.noise_figure_db) / 10) / 1e3
         self.noise_w = noise_w * config.bandwidth_hz
         self.backhaul_prop_s = config.backhaul_km * FIBRE_S_PER_KM
+        # One row of processors per node, padded with +inf where a node has fewer than the
+        # most (a padded processor is never the earliest free): every node's backlog is one
+        # vectorised min, and the row of a node is what ``evaluate`` updates.
+        servers = np.array([q.servers for q in self.qpus])
+        self.real_servers = np.arange(servers.max())[None, :] < servers[:, None]
+        self.node_qubits = np.array([q.qubits for q in self.qpus])
 
     # --- episode ----------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
@@ -187,7 +193,7 @@ class Offloading:
         self.path_gain = 10 ** (-(128.1 + 37.6 * np.log10(dist)) / 10)
         self.queues = [deque() for _ in range(self.n_mobile)]
         self.last_dispatch: list[tuple[int, int, float]] = []  # (mobile, node, share), pictures
-        self.server_free = [np.zeros(q.servers) for q in self.qpus]
+        self.server_free = np.where(self.real_servers, 0.0, np.inf)
         self.in_flight_parts = [[] for _ in self.qpus]  # finish times per node
         self.in_flight_tasks: dict[int, float] = {}
         self.next_id = 0
@@ -207,10 +213,15 @@ class Offloading:
         cfg = self.config
         costs = []
         counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile)
-        for i in np.flatnonzero(counts):
+        total = int(counts.sum())
+        # (n, k) of every task in one call: numpy draws bounded integers element by element,
+        # so this is the stream of the per-task scalar draws n, k, n, k, ... it replaces
+        low = np.tile([cfg.n_range[0], cfg.k_range[0]], total)
+        high = np.tile([cfg.n_range[1] + 1, cfg.k_range[1] + 1], total)
+        nk = iter(self.rng.integers(low, high).tolist())
+        for i in np.flatnonzero(counts).tolist():
             for _ in range(counts[i]):
-                n = int(self.rng.integers(cfg.n_range[0], cfg.n_range[1] + 1))
-                k = int(self.rng.integers(cfg.k_range[0], cfg.k_range[1] + 1))
+                n, k = next(nk), next(nk)
                 self.counts["arrived"] += 1
                 if len(self.queues[i]) >= cfg.decision_queue_limit:
                     costs.append(self._end_unserved("dropped"))
@@ -233,6 +244,14 @@ class Offloading:
     def backlog(self, node: int) -> float:
         """Seconds until the node's earliest processor is free."""
         return max(0.0, float(self.server_free[node].min()) - self.now)
+
+    def backlogs(self) -> np.ndarray:
+        """:meth:`backlog` of every node at once."""
+        return np.maximum(self.server_free.min(axis=1) - self.now, 0.0)
+
+    def head_qubits(self) -> np.ndarray:
+        """Qubits of every mobile's head task (0 where its queue is empty)."""
+        return np.array([self.qubits(q[0]) if q else 0 for q in self.queues], dtype=np.int64)
 
     def queue_length(self, node: int) -> int:
         return sum(f > self.now for f in self.in_flight_parts[node])
@@ -359,10 +378,7 @@ class Offloading:
             slot_cost += cost
             self.totals["cost"] += cost
         # One slot passes: finished shares leave their queues, finished tasks end as done.
-        self.broadcast_backlog = np.array(
-            [self.backlog(self.n_mobile + j) for j in range(self.n_edge)]
-            + [self.backlog(self.cloud)]
-        )
+        self.broadcast_backlog = self.backlogs()[self.n_mobile :]  # the edges, then the cloud
         self.slot += 1
         self.now = self.slot * cfg.slot_s
         for node, parts in enumerate(self.in_flight_parts):
@@ -392,7 +408,9 @@ class Offloading:
         assert c["arrived"] == ended + len(self.in_flight_tasks) + self.waiting(), c
         assert all(len(q) <= cfg.decision_queue_limit for q in self.queues), "decision queue"
         assert all(len(p) <= cfg.processor_queue_limit for p in self.in_flight_parts)
-        assert all(np.all(np.isfinite(f)) and np.all(f >= 0) for f in self.server_free)
+        free = self.server_free
+        assert np.array_equal(np.isfinite(free), self.real_servers), "processor table"
+        assert np.all(free[self.real_servers] >= 0), "processor free times"
 
     def waiting(self) -> int:
         return sum(len(q) for q in self.queues)

@@ -8,7 +8,6 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..masks import flat_mask
 from ..multiagent.mobile_edge_cloud import render_offloading
 from ..multiagent.offloading_views import LEVELS, OffloadingViews
 from .base import QnetEnv
@@ -89,9 +88,8 @@ class MobileEdgeCloudEnv(QnetEnv):
         a = np.asarray(action)
         if (
             a.shape != self.nvec.shape
-            or not np.issubdtype(a.dtype, np.integer)
-            or (a < 0).any()
-            or (a >= self.nvec).any()
+            or a.dtype.kind not in "iu"
+            or ((a < 0) | (a >= self.nvec)).any()
         ):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
         events = self.views.step_decoded(*self.views.decode_flat(a))
@@ -105,7 +103,7 @@ class MobileEdgeCloudEnv(QnetEnv):
         )
 
     def action_mask(self):
-        return flat_mask(self.views.mask_list())
+        return self.views.flat_mask()
 
     def _info(self, invalid) -> dict:
         return {

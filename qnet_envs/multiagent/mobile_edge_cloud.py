@@ -193,7 +193,7 @@ def render_offloading(sim, mode):
             )
         return "\n".join(lines) + "\n"
     blit, parts = _canvas(sim)
-    back = np.array([sim.backlog(n) for n in range(sim.cloud + 1)])
+    back = sim.backlogs()
     colour = np.clip(back / 10.0, 0, 1)
     rgb = np.stack([colour, np.full_like(colour, 0.4), 1 - colour], axis=1)
     area = sim.config.area_km

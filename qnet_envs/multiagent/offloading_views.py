@@ -12,10 +12,6 @@ LEVELS = len(FRACTION_LEVELS)
 BACKLOG_SCALE_S = 10.0
 
 
-def _clip01(x):
-    return min(max(x, 0.0), 1.0)
-
-
 class OffloadingViews:
     def __init__(self, sim: Offloading, flat: bool):
         self.sim, self.flat = sim, flat
@@ -55,91 +51,115 @@ class OffloadingViews:
             a: mobile_space if a in self.mobile_agents else edge_space for a in self.agents
         }
         self.state_space = spaces.Box(0.0, 1.0, (self.state_size,), np.float32)
+        # (target, level) pairs that need nothing of the local processor: local execution is
+        # always whole, and a remote target with the whole task
+        self._full_share = np.ones((1, self.n_targets, LEVELS), dtype=bool)
+        self._full_share[0, 1:, :] = ~(np.array(FRACTION_LEVELS) < 1.0)
+        self._edge_ones = np.ones(e * (2 * LEVELS if flat else 2), dtype=bool)
 
-    # --- observations -------------------------------------------------------------------------
+    # --- observations ---------------------------------------------------------------------------
     def remote_backlogs(self) -> np.ndarray:
         """Current backlog (s) of every edge and of the cloud."""
-        sim = self.sim
-        return np.array([sim.backlog(node) for node in range(sim.n_mobile, sim.cloud + 1)])
+        return self.sim.backlogs()[self.sim.n_mobile :]
 
-    def mobile_block(self, stale: bool = True) -> np.ndarray:
+    def mobile_block(self, stale: bool = True, backlogs: np.ndarray | None = None) -> np.ndarray:
         """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
-        the previous slot (what a mobile can know), otherwise the current ones (the state).
+        the previous slot (what a mobile can know), otherwise the current ones (the state);
+        ``backlogs``: every node's current backlog where the caller has it.
 
         Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
         edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
         sim, cfg = self.sim, self.sim.config
-        e = sim.n_edge
-        obs = np.zeros((sim.n_mobile, self.mobile_obs_size), dtype=np.float32)
-        for i in range(sim.n_mobile):
-            task = sim.head(i)
-            if task is not None:
-                obs[i, :5] = (
-                    1.0,
-                    task.n / 9.0,
-                    task.k / 5.0,
-                    sim.qubits(task) / 16.0,
-                    sim.fits(task, i),
-                )
-            obs[i, 5] = sim.backlog(i)
-            obs[i, 6] = len(sim.queues[i]) / cfg.decision_queue_limit
+        m, e = sim.n_mobile, sim.n_edge
+        backlogs = sim.backlogs() if backlogs is None else backlogs
+        obs = np.zeros((m, self.mobile_obs_size), dtype=np.float32)
+        heads = [(i, q[0]) for i, q in enumerate(sim.queues) if q]
+        if heads:
+            rows = [i for i, _ in heads]
+            qubits = [sim.qubits(t) for _, t in heads]
+            obs[rows, :5] = [
+                (1.0, t.n / 9.0, t.k / 5.0, q / 16.0, q <= cap)
+                for (_, t), q, cap in zip(heads, qubits, sim.node_qubits[rows], strict=True)
+            ]
+        obs[:, 5] = backlogs[:m]  # scaled in float32, as the observation holds it
         obs[:, 5] = np.minimum(obs[:, 5] / BACKLOG_SCALE_S, 1.0)
-        obs[:, 7 : 7 + e] = np.clip((10 * np.log10(sim.gain) + 140.0) / 60.0, 0.0, 1.0)
-        backlog = sim.broadcast_backlog if stale else self.remote_backlogs()
+        obs[:, 6] = [len(q) / cfg.decision_queue_limit for q in sim.queues]
+        obs[:, 7 : 7 + e] = self._gain_features()
+        backlog = sim.broadcast_backlog if stale else backlogs[m:]
         obs[:, 7 + e :] = np.minimum(backlog / BACKLOG_SCALE_S, 1.0)
         return obs
 
-    def edge_obs(self, j: int) -> np.ndarray:
+    def _gain_features(self) -> np.ndarray:
+        """Channel gains in dB mapped to [0, 1]; kept until the core draws the next slot's."""
+        gain = self.sim.gain
+        if getattr(self, "_gain_of", None) is not gain:
+            self._gain_of = gain
+            self._gain_feat = np.clip((10 * np.log10(gain) + 140.0) / 60.0, 0.0, 1.0)
+        return self._gain_feat
+
+    def edge_block(self, backlogs: np.ndarray | None = None) -> np.ndarray:
+        """Every edge's observation as rows: own backlog, processor-queue fill, share of the
+        mobiles that sent it work last slot, the cloud's broadcast backlog."""
         sim, cfg = self.sim, self.sim.config
-        node = sim.n_mobile + j
-        return np.array(
-            [
-                _clip01(sim.backlog(node) / BACKLOG_SCALE_S),
-                _clip01(sim.queue_length(node) / cfg.processor_queue_limit),
-                _clip01(sim.received_last[j] / sim.n_mobile),
-                _clip01(sim.broadcast_backlog[-1] / BACKLOG_SCALE_S),
-            ],
-            dtype=np.float32,
-        )
+        m, e = sim.n_mobile, sim.n_edge
+        backlogs = sim.backlogs() if backlogs is None else backlogs
+        block = np.empty((e, self.edge_obs_size))
+        block[:, 0] = backlogs[m : m + e] / BACKLOG_SCALE_S
+        block[:, 1] = [sim.queue_length(m + j) / cfg.processor_queue_limit for j in range(e)]
+        block[:, 2] = sim.received_last / sim.n_mobile
+        block[:, 3] = sim.broadcast_backlog[-1] / BACKLOG_SCALE_S
+        return np.clip(block, 0.0, 1.0).astype(np.float32)
 
     def observations(self) -> dict[str, np.ndarray]:
-        block = self.mobile_block()
+        backlogs = self.sim.backlogs()
+        block = self.mobile_block(backlogs=backlogs)
         obs = {a: block[i] for i, a in enumerate(self.mobile_agents)}
-        obs.update({a: self.edge_obs(j) for j, a in enumerate(self.edge_agents)})
+        obs.update(zip(self.edge_agents, self.edge_block(backlogs), strict=True))
         return obs
 
     def state(self) -> np.ndarray:
-        parts = [self.mobile_block(stale=False).reshape(-1)]
-        parts += [self.edge_obs(j) for j in range(self.sim.n_edge)]
-        parts.append(np.minimum(self.remote_backlogs() / BACKLOG_SCALE_S, 1.0))
-        return np.concatenate(parts).astype(np.float32)
+        backlogs = self.sim.backlogs()
+        return np.concatenate(
+            [
+                self.mobile_block(False, backlogs).reshape(-1),
+                self.edge_block(backlogs).reshape(-1),
+                np.minimum(backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S, 1.0),
+            ]
+        ).astype(np.float32)
 
     # --- masks --------------------------------------------------------------------------------
-    def target_fits(self, i: int) -> np.ndarray:
-        """Per target (local, edges, cloud): whether its processor holds the head task."""
+    def target_fits(self) -> np.ndarray:
+        """(mobiles, targets) bool: whether each target's processor (local, edges, cloud) holds
+        the mobile's head task; all True where a mobile has none."""
         sim = self.sim
-        task = sim.head(i)
-        if task is None:
-            return np.ones(self.n_targets, dtype=bool)
-        nodes = [i] + [sim.n_mobile + j for j in range(sim.n_edge)] + [sim.cloud]
-        return np.array([sim.fits(task, node) for node in nodes])
+        m = sim.n_mobile
+        need = sim.head_qubits()[:, None]
+        local = need <= sim.node_qubits[:m, None]
+        return np.concatenate([local, need <= sim.node_qubits[None, m:]], axis=1)
 
-    def mobile_mask(self, i: int) -> np.ndarray:
-        fits = self.target_fits(i)
+    def mobile_masks(self) -> np.ndarray:
+        """Every mobile's mask as rows (int8): per target, or per (target, level) when flat."""
+        return self._mobile_masks().astype(np.int8)
+
+    def _mobile_masks(self) -> np.ndarray:
+        fits = self.target_fits()
         if not self.flat:
-            return fits.astype(np.int8)
-        mask = np.repeat(fits[:, None], LEVELS, axis=1)
-        partial = np.array(FRACTION_LEVELS) < 1.0
-        mask[1:, :] &= ~partial[None, :] | fits[0]  # a share that stays local must fit locally
-        return mask.reshape(-1).astype(np.int8)
+            return fits
+        # per (target, level): the target fits, and a share that stays local fits locally
+        mask = fits[:, :, None] & (self._full_share | fits[:, :1, None])
+        return mask.reshape(len(fits), -1)
 
     def edge_mask(self) -> np.ndarray:
         return np.ones(2 * LEVELS if self.flat else 2, dtype=np.int8)
 
+    def flat_mask(self) -> np.ndarray:
+        """Every agent's mask concatenated in agent order, as bool (the Gymnasium front's)."""
+        return np.concatenate([self._mobile_masks().reshape(-1), self._edge_ones])
+
     def mask_list(self) -> list[np.ndarray]:
         """Every agent's mask in agent order (mobiles, then edges)."""
         edge = self.edge_mask()
-        return [self.mobile_mask(i) for i in range(self.sim.n_mobile)] + [edge] * self.sim.n_edge
+        return [*self.mobile_masks(), *[edge] * self.sim.n_edge]
 
     def masks(self) -> dict[str, np.ndarray]:
         return dict(zip(self.agents, self.mask_list(), strict=True))
