@@ -263,3 +263,44 @@ def test_masks_agree_with_outcomes(flat, p_masked):
             obs, infos = env.reset()
     assert drops > 0  # congestion happened, and never counted as an invalid action
     assert (flagged > 0) == (p_masked > 0)
+
+
+def test_vectorised_views_agree_with_each_node_and_task_read_one_by_one():
+    """The per-node backlogs, head-task fits and (n, k) draws read element by element from the
+    core's own per-item methods and from a scalar replay of the random stream."""
+    env = gym.make("qnet/MobileEdgeCloud-v0", config={"task_rate": 0.8}).unwrapped
+    env.reset(seed=11)
+    env.action_space.seed(11)
+    sim, views = env.sim, env.views
+    for _ in range(40):
+        env.step(env.action_space.sample())
+        back = sim.backlogs()
+        assert back.tolist() == [sim.backlog(n) for n in range(sim.cloud + 1)]
+        nodes = range(sim.n_mobile, sim.cloud + 1)
+        for i, fits in enumerate(views.target_fits()):
+            task = sim.head(i)
+            want = (
+                [True] * views.n_targets
+                if task is None
+                else [
+                    sim.qpus[n].qubits >= sim.circuits[(task.n, task.k)]["qubits"]
+                    for n in [i, *nodes]
+                ]
+            )
+            assert fits.tolist() == want
+    # the slot's (n, k) draws are the scalar draws n, k, n, k, ... of the same generator
+    cfg = sim.config
+    state = sim.rng.bit_generator.state
+    before = sim.next_id
+    sim._arrivals()
+    new = [t for q in sim.queues for t in q if t.id >= before]
+    replay = np.random.default_rng()
+    replay.bit_generator.state = state
+    counts = replay.poisson(cfg.task_rate, size=sim.n_mobile)
+    pairs = [
+        (int(replay.integers(cfg.n_range[0], cfg.n_range[1] + 1)),
+         int(replay.integers(cfg.k_range[0], cfg.k_range[1] + 1)))
+        for _ in range(int(counts.sum()))
+    ]  # fmt: skip
+    queued = [(t.n, t.k) for t in sorted(new, key=lambda t: t.id)]
+    assert queued == pairs[: len(queued)] and len(queued) > 0
