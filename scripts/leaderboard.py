@@ -160,7 +160,22 @@ def ga_return(config: dict | None, seed: int) -> float:
     return optimise_offline("ga", config, seed)["return"]
 
 
-SEARCHES = {"com2net": ("ga", ga_return)}
+def qb_oracle_return(config: dict | None, seed: int) -> float:
+    """Seed 001's QB-scheduler (simulated annealing, 1,000 moves) on the held-out episode's whole
+    job set, known in advance (clairvoyant) and with shots split freely across QPUs (the env's
+    agent splits in ``chunks``): the episode's return if the env ran that schedule, every job
+    served or dropped (a schedule is checked by ``check_schedule``)."""
+    from qnet_envs.scheduling.schedule import check_schedule
+    from qnet_envs.scheduling.schedulers import qb_scheduler
+
+    env = gym.make("qnet/QPUScheduling-v0", config=config).unwrapped
+    env.reset(seed=seed)
+    inst, cfg = env.instance, env.config
+    served = check_schedule(inst, qb_scheduler(inst, np.random.default_rng(seed)))
+    return float(served - cfg.drop_penalty * (inst.n_jobs - served))
+
+
+SEARCHES = {"com2net": ("ga", ga_return), "qpu": ("qb-scheduler-oracle", qb_oracle_return)}
 # Agents recorded on a scenario from its PettingZoo front.
 MULTI_AGENT = {"mec-marl": "mappo"}
 

@@ -221,10 +221,7 @@ class QPUSchedulingEnv(QnetEnv):
         self.mask = mask
 
     def _squash(self, x):
-        return np.asarray(x) / (np.asarray(x) + self.time_scale)
-
-    def _squash_scalar(self, x: float) -> float:
-        """:meth:`_squash` of one number in plain float arithmetic (the same IEEE doubles)."""
+        """x / (x + T) of a time (a float, or an array of them elementwise)."""
         return x / (x + self.time_scale)
 
     def _observation(self) -> np.ndarray:
@@ -248,8 +245,8 @@ class QPUSchedulingEnv(QnetEnv):
             rem = sim.remaining[subs.start : subs.stop]
             work = float(np.sum(rem * mean_tau[subs.start : subs.stop]))
             slots[i, 0] = 1.0
-            slots[i, 1] = self._squash_scalar(max(float(inst.deadline[j] - sim.t), 0.0))
-            slots[i, 2] = self._squash_scalar(work)
+            slots[i, 1] = self._squash(max(float(inst.deadline[j] - sim.t), 0.0))
+            slots[i, 2] = self._squash(work)
             nxt = next((s for s in subs if sim.remaining[s] > 0), None)
             if nxt is not None:
                 slots[i, 3] = sim.remaining[nxt] / inst.shots[nxt]
