@@ -559,9 +559,9 @@ def evaluate(
     import qnet_envs
 
     out = []
+    env = qnet_envs.make_parallel(env_id, config=env_config or None)
     for ep in range(episodes):
-        env = qnet_envs.make_parallel(env_id, config=env_config or None)
-        obs, infos = env.reset(seed=seed + ep)
+        obs, infos = env.reset(seed=seed + ep)  # a seeded reset starts the env afresh
         total, steps = 0.0, 0
         while env.agents and (max_steps is None or steps < max_steps):
             steps += 1
