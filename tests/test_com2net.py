@@ -191,3 +191,38 @@ def test_random_valid_handles_multidiscrete_masks():
 
     r = run_episodes("qnet/Com2Net-joint-v0", "random-valid", 1, config={"horizon": 5})
     assert len(r.returns) == 1 and np.isfinite(r.returns[0])
+
+
+def test_pool_features_and_kept_fl_rounds_match_a_fresh_computation():
+    """The observation's pool block against a per-pool loop, and every plan made with the
+    job's kept FL rounds against the same plan on a copy of the job with none kept."""
+    import copy
+
+    from qnet_envs.core.com2net import UNIT_LEVELS
+
+    env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
+    env.reset(seed=4)
+    env.action_space.seed(4)
+    sim, checked = env.sim, 0
+    for _ in range(150):
+        pools = env._pool_features()
+        for c in range(sim.n_centres):
+            for d in range(3):
+                free = sim.free_at[c][d]
+                if free.size:
+                    assert pools[c, d, 0] == np.mean(free <= sim.now)
+                    wait = (free.min() - sim.now) / (10 * env.config.epoch_s)
+                    assert pools[c, d, 4] == (min(wait, 1.0) if free.min() > sim.now else 0.0)
+        task = sim.head
+        if task is not None and task.draws is not None:
+            fresh = copy.deepcopy(task)
+            fresh.rounds.clear()
+            for level in range(len(UNIT_LEVELS)):
+                for c, d in sim.candidates(task, level):
+                    kept, new = sim.plan(task, c, d, level), sim.plan(fresh, c, d, level)
+                    assert kept["finish"] == new["finish"] and kept["epochs"] == new["epochs"]
+                    np.testing.assert_array_equal(kept["curve"], new["curve"])
+                    checked += 1
+        mask = env.action_masks()
+        env.step(int(np.flatnonzero(mask)[-1]))
+    assert checked > 0

@@ -173,6 +173,9 @@ class Task:
     tflop: float = 0.0  # general: total work
     data_gbit: float = 0.0  # general: input to move over the WAN
     draws: np.ndarray | None = None  # FL: straggler slowdowns (epochs x participants)
+    # FL: rounds per (device type, units, participants), a function of the draws (see
+    # ``Com2Net._fl_rounds``), kept so that the many plans of one decision compute each once
+    rounds: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class Com2Net:
@@ -189,6 +192,9 @@ class Com2Net:
         self.tflops = np.array([p.tflops for p in self.profiles])
         self.bandwidth = config.bandwidth_gbps
         self.fl_rho = 1.0 / (1.0 + config.aggregation_gamma * (config.kappa - 1))
+        self.by_latency = np.argsort(self.latency).tolist()  # FL joins the fastest others first
+        self._level_units = np.array(UNIT_LEVELS)  # units a task needs per compact level
+        self._one_unit = np.ones(len(UNIT_LEVELS), dtype=np.int64)  # a general task needs one
 
     def reset(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -332,7 +338,7 @@ class Com2Net:
         soon = self.now + cfg.epoch_s
         others = [
             c
-            for c in np.argsort(self.latency)
+            for c in self.by_latency
             if c != centre
             and self.units[c, dtype] >= n
             and self.link_up[c]
@@ -340,22 +346,12 @@ class Com2Net:
         ]
         centres = [centre] + others[: cfg.fl_participants - 1]
         k = len(centres)
-        local = cfg.fl_local_tflop / (n * self.tflops[dtype])
         start = max(bw_start, max(float(self.sorted_free((c, dtype))[n - 1]) for c in centres))
-        times = local * task.draws[:, :k]
-        timeout = cfg.straggler_timeout * local
-        epoch_time = np.minimum(times.max(axis=1), timeout)
-        share = (times <= timeout).mean(axis=1) * k / cfg.fl_participants
+        epoch_time, acc, epochs, reached = self._fl_rounds(task, dtype, n, k)
         agg = np.zeros(cfg.fl_max_epochs)
         agg[cfg.kappa - 1 :: cfg.kappa] = (
             2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * self.latency[centres].max()
         )
-        u = np.cumsum(share * self.fl_rho)
-        acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
-            -cfg.accuracy_eta * u
-        )
-        reached = np.flatnonzero(acc >= cfg.accuracy_target)
-        epochs = int(reached[0]) + 1 if reached.size else cfg.fl_max_epochs
         finish = start + float(np.sum(epoch_time[:epochs] + agg[:epochs]))
         # An FL job aggregates over the WAN every kappa epochs; it holds its share for the total
         # transfer time of those aggregations (the WAN volume it uses), from its start.
@@ -369,8 +365,30 @@ class Com2Net:
             "centres": centres,
             "dtype": dtype,
             "epochs": epochs,
-            "reached": bool(reached.size),
+            "reached": reached,
         }
+
+    def _fl_rounds(self, task: Task, dtype: int, n: int, k: int):
+        """An FL job's rounds on ``n`` units of ``dtype`` per centre with ``k`` participants:
+        (per-epoch compute time with the straggler timeout, accuracy per epoch, epochs to the
+        target, whether it is reached). A function of the job's straggler draws only, so it is
+        kept on the job (the many plans of a decision share it)."""
+        key = (dtype, n, k)
+        if key not in task.rounds:
+            cfg = self.config
+            local = cfg.fl_local_tflop / (n * self.tflops[dtype])
+            times = local * task.draws[:, :k]
+            timeout = cfg.straggler_timeout * local
+            epoch_time = np.minimum(times.max(axis=1), timeout)
+            share = (times <= timeout).mean(axis=1) * k / cfg.fl_participants
+            u = np.cumsum(share * self.fl_rho)
+            acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
+                -cfg.accuracy_eta * u
+            )
+            reached = np.flatnonzero(acc >= cfg.accuracy_target)
+            epochs = int(reached[0]) + 1 if reached.size else cfg.fl_max_epochs
+            task.rounds[key] = (epoch_time, acc, epochs, bool(reached.size))
+        return task.rounds[key]
 
     def best_pool(self, task: Task, level: int):
         """Inter-domain choice for the compact action: the pool with the earliest finish."""
@@ -406,12 +424,10 @@ class Com2Net:
 
     def level_feasible(self, task: Task) -> np.ndarray:
         """Per compact level: some pool has the units with its link up (B only delays)."""
-        up = self.link_up[:, None]
-        out = np.zeros(len(UNIT_LEVELS), dtype=bool)
-        for level, n in enumerate(UNIT_LEVELS):
-            need = 1 if task.kind == GENERAL else n
-            out[level] = bool(((self.units >= need) & up).any())
-        return out
+        need = self._one_unit if task.kind == GENERAL else self._level_units
+        # the largest pool with its link up decides every level at once
+        most = int(self.units[self.link_up].max(initial=0))
+        return need <= most
 
     def tcr(self) -> float:
         c = self.counts

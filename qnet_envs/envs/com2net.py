@@ -189,23 +189,7 @@ class Com2NetEnv(QnetEnv):
         sim, cfg = self.sim, self.config
         c = sim.n_centres
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        pools = np.zeros((c, 3, POOL_FEATURES))
-        for i in range(c):
-            for d in range(3):
-                free_at = sim.free_at[i][d]
-                if free_at.size:
-                    pools[i, d, 0] = np.mean(free_at <= sim.now)
-                    pools[i, d, 4] = (
-                        min((free_at.min() - sim.now) / (10 * cfg.epoch_s), 1.0)
-                        if free_at.min() > sim.now
-                        else 0.0
-                    )
-                prof = sim.profiles[d]
-                pools[i, d, 1:4] = (
-                    min(prof.tflops / 20.0, 1),
-                    min(prof.power_w / 600.0, 1),
-                    min(prof.price_per_h / 5.0, 1),
-                )
+        pools = self._pool_features()
         k = pools.size
         obs[:k] = pools.reshape(-1)
         obs[k : k + c] = np.minimum(sim.latency / 0.05, 1.0)
@@ -224,6 +208,31 @@ class Com2NetEnv(QnetEnv):
             self._last_fl[0],
         )
         return obs
+
+    def _pool_features(self) -> np.ndarray:
+        """(centres, types, POOL_FEATURES): share of units free now, the type's TFLOPS, power
+        and price (scaled), time until the earliest unit frees (0 if one is free), over all
+        pools at once (segment reductions over the pools' free times laid end to end)."""
+        sim, cfg = self.sim, self.config
+        c = sim.n_centres
+        pools = np.zeros((c, 3, POOL_FEATURES))
+        prof = np.array(
+            [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
+        )
+        pools[:, :, 1:4] = np.minimum(prof, 1.0)[None]
+        sizes = sim.units.reshape(-1)
+        filled = sizes > 0
+        if filled.any():
+            times = np.concatenate([pool for row in sim.free_at for pool in row])
+            starts = (np.cumsum(sizes) - sizes)[filled]
+            flat = pools.reshape(c * 3, POOL_FEATURES)
+            flat[filled, 0] = (
+                np.add.reduceat(times <= sim.now, starts, dtype=np.int64) / sizes[filled]
+            )
+            first = np.minimum.reduceat(times, starts)
+            wait = np.minimum((first - sim.now) / (10 * cfg.epoch_s), 1.0)
+            flat[filled, 4] = np.where(first > sim.now, wait, 0.0)
+        return pools
 
     def _task_features(self, task) -> np.ndarray:
         cfg, sim = self.config, self.sim
