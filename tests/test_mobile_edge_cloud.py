@@ -304,3 +304,38 @@ def test_vectorised_views_agree_with_each_node_and_task_read_one_by_one():
     ]  # fmt: skip
     queued = [(t.n, t.k) for t in sorted(new, key=lambda t: t.id)]
     assert queued == pairs[: len(queued)] and len(queued) > 0
+
+
+@pytest.mark.parametrize(
+    "size", [{"n_mobile": 10_000, "n_edge": 5}, {"n_mobile": 1_000, "n_edge": 500}]
+)
+def test_network_scale_configs_run_an_episode_with_invariants(size):
+    """The largest allowed sizes (issue: 10,000 mobiles, 500 edges) run a short episode of
+    mask-valid random actions with every task accounted for after each slot."""
+    env = gym.make("qnet/MobileEdgeCloud-v0", config={**size, "horizon": 3}).unwrapped
+    obs, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    done, slots = False, 0
+    while not done:
+        masks = qnet_envs.component_masks(env.action_space, info["action_mask"])
+        action = np.array([rng.choice(np.flatnonzero(m)) for m in masks])
+        obs, r, te, tr, info = env.step(action)
+        env.sim.check_invariants()
+        assert obs.shape == env.observation_space.shape and np.isfinite(r)
+        assert not info["invalid_action"]
+        done, slots = te or tr, slots + 1
+    assert slots == 3 and info["arrived"] > 1_000
+
+
+def test_parallel_front_at_a_thousand_agents():
+    env = qnet_envs.make_parallel(
+        "qnet/MobileEdgeCloud-v0",
+        config={"n_mobile": 995, "n_edge": 5, "horizon": 3, "flat_actions": True},
+    )
+    obs, infos = env.reset(seed=1)
+    assert len(env.agents) == 1_000
+    while env.agents:
+        actions = {a: int(np.flatnonzero(infos[a]["action_mask"])[0]) for a in env.agents}
+        obs, rew, te, tr, infos = env.step(actions)
+        env.sim.check_invariants()
+    assert not env.agents

@@ -83,8 +83,8 @@ class OffloadingConfig:
     flat_actions: bool = False
 
     def validate(self) -> None:
-        check_range("n_mobile", self.n_mobile, 1, 200, integer=True)
-        check_range("n_edge", self.n_edge, 1, 50, integer=True)
+        check_range("n_mobile", self.n_mobile, 1, 10_000, integer=True)
+        check_range("n_edge", self.n_edge, 1, 500, integer=True)
         for name in ("mobile_qpu", "edge_qpu", "cloud_qpu"):
             qpu = getattr(self, name)
             if not isinstance(qpu, QPUProfile):

@@ -55,7 +55,9 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     As the multi-agent env (``config`` merges into ``OffloadingConfig``; ``qos`` presets
     latency / balanced / energy). ``qnet/MobileEdgeCloud-small-v0`` has 3 mobile and 2 edge
-    nodes.
+    nodes. Up to 10,000 mobiles and 500 edges: the step is linear in the slot's tasks at a
+    fixed number of edges, and the observation holds M (8 + 2E) + 5E + E + 1 floats (10 million
+    at the largest size; see the multi-agent env's Scale section).
 
     ## Version History
 
