@@ -29,6 +29,7 @@ from benchmark_envs import best_rate, parallel_steps_per_second  # noqa: E402
 from benchmark_render import report as render_report  # noqa: E402
 from benchmark_repeater import report as repeater_report  # noqa: E402
 from benchmark_repeater import vector_rate  # noqa: E402
+from benchmark_scaling import mobile_env_rows  # noqa: E402
 from benchmark_scaling import report as scaling_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short windows and runs")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--mobile-env-python", default=sys.executable,
+                        help="an interpreter with mobile-env installed (default: this one)")  # fmt: skip
     args = parser.parse_args()
     seconds, repeats = (0.5, 1) if args.quick else (2.0, 3)
     lines = [
@@ -152,6 +155,7 @@ def main() -> None:
     lines += [""] + repeater_report(args.quick)
     lines += [""] + render_report(args.quick)
     lines += [""] + scaling_report(args.quick)
+    lines += mobile_env_rows(args.mobile_env_python, 0.5 if args.quick else 2.0)
     lines += ["", "## Agent training throughput", ""] + agent_rows(args.quick)
     lines += ["", "## Policy comparisons", ""] + policy_tables(2 if args.quick else 5)
     text = "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ generated before the clock starts.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import gymnasium as gym
@@ -100,10 +101,63 @@ def report(quick: bool) -> list[str]:
     return rows
 
 
+# mobile-env (Schneider et al., "mobile-env: An Open Platform for Reinforcement Learning in
+# Wireless Mobile Networks", NOMS 2022; pip install mobile-env): its centralised scenarios,
+# stepped with pre-sampled random actions like ours, in whichever interpreter has it installed
+# (it pins its own gymnasium, so usually a venv of its own). Prints JSON {id: steps/s}.
+MOBILE_ENV_PROBE = """
+import json, sys, time
+import gymnasium as gym
+import mobile_env  # noqa: F401  (registers its ids)
+out = {}
+for name in ("mobile-small-central-v0", "mobile-medium-central-v0", "mobile-large-central-v0"):
+    env = gym.make(name).unwrapped
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    acts = [env.action_space.sample() for _ in range(64)]
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < float(sys.argv[1]):
+        _, _, te, tr, _ = env.step(acts[n % 64])
+        n += 1
+        if te or tr:
+            env.reset()
+    out[name] = [n / (time.perf_counter() - start), len(env.users), len(env.stations)]
+print(json.dumps(out))
+"""
+
+
+def mobile_env_rows(python: str, seconds: float) -> list[str]:
+    """mobile-env's small/medium/large against MobileEdgeCloud-v0 (default size) in this run;
+    a line saying why where mobile-env cannot be run."""
+    import json
+    import subprocess
+
+    from benchmark_envs import steps_per_second  # the same protocol: pre-sampled actions
+
+    ours = steps_per_second(gym.make("qnet/MobileEdgeCloud-v0").unwrapped, seconds)
+    done = subprocess.run([python, "-c", MOBILE_ENV_PROBE, str(seconds)], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return ["", f"mobile-env not measured ({python}: {why}); pass --mobile-env-python."]
+    rows = ["", f"Offloading against mobile-env (same run; `{python}`; both stepped with "
+            "pre-sampled actions from the action space, resets included): MobileEdgeCloud-v0 "
+            f"at its default size (10 mobiles, 5 edges) steps at {ours:,.0f} steps/s.", "",
+            "| mobile-env scenario | users | stations | steps/s | MobileEdgeCloud-v0 / it |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for name, (rate, users, stations) in json.loads(done.stdout).items():
+        rows.append(f"| {name} | {users} | {stations} | {rate:,.1f} | {ours / rate:,.0f}x |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two sizes, short windows")
-    print("\n".join(report(parser.parse_args().quick)))
+    parser.add_argument("--mobile-env-python", default=sys.executable,
+                        help="an interpreter with mobile-env installed (default: this one)")  # fmt: skip
+    args = parser.parse_args()
+    rows = report(args.quick) + mobile_env_rows(args.mobile_env_python, 0.5 if args.quick else 2.0)
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
