@@ -179,6 +179,10 @@ class Offloading:
         servers = np.array([q.servers for q in self.qpus])
         self.real_servers = np.arange(servers.max())[None, :] < servers[:, None]
         self.node_qubits = np.array([q.qubits for q in self.qpus])
+        self._nk_bounds = (
+            np.array([config.n_range[0], config.k_range[0]]),
+            np.array([config.n_range[1] + 1, config.k_range[1] + 1]),
+        )
 
     # --- episode ----------------------------------------------------------------------------
     def reset(self, rng: np.random.Generator) -> None:
@@ -214,11 +218,9 @@ class Offloading:
         costs = []
         counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile)
         total = int(counts.sum())
-        # (n, k) of every task in one call: numpy draws bounded integers element by element,
-        # so this is the stream of the per-task scalar draws n, k, n, k, ... it replaces
-        low = np.tile([cfg.n_range[0], cfg.k_range[0]], total)
-        high = np.tile([cfg.n_range[1] + 1, cfg.k_range[1] + 1], total)
-        nk = iter(self.rng.integers(low, high).tolist())
+        # (n, k) of every task in one call: numpy draws bounded integers element by element
+        # (row-major), so this is the stream of the per-task scalar draws n, k, n, k, ...
+        nk = iter(self.rng.integers(*self._nk_bounds, size=(total, 2)).ravel().tolist())
         for i in np.flatnonzero(counts).tolist():
             for _ in range(counts[i]):
                 n, k = next(nk), next(nk)
