@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from ..core.offloading import FRACTION_LEVELS
-from ..multiagent.offloading_views import LEVELS, OffloadingViews
+from ..offloading_views import LEVELS, OffloadingViews
 from .base import Policy
 
 KEEP = (0, 0.0)

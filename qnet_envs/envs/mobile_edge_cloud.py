@@ -8,8 +8,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..multiagent.mobile_edge_cloud import render_offloading
-from ..multiagent.offloading_views import LEVELS, OffloadingViews
+from ..offloading_views import LEVELS, OffloadingViews, render_offloading
 from .base import QnetEnv
 
 
