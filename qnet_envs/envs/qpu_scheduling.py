@@ -10,7 +10,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..config import check_range
-from ..scheduling.dispatch import ACTIVE, SERVED, Dispatcher
+from ..scheduling.dispatch import Dispatcher
 from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, pool_for, workload
 from ._actions import discrete_action
 from .base import QnetEnv
@@ -185,7 +185,6 @@ class QPUSchedulingEnv(QnetEnv):
         cfg, sim = self.config, self.sim
         invalid = not self.mask[a]
         reward = -cfg.invalid_action_penalty if invalid else 0.0
-        sim.events = []
         if not invalid:
             kind, slot, q, c = self.codec.decode(a)
             if kind == "wait":
@@ -199,7 +198,7 @@ class QPUSchedulingEnv(QnetEnv):
         # nothing to decide until a job arrives: wait on the agent's behalf
         while not sim.done() and len(sim.active_jobs()) == 0:
             sim.advance()
-        for kind, _ in sim.events:
+        for kind, _ in sim.take_events():
             reward += {"served": 1.0, "dropped": -cfg.drop_penalty, "late": -cfg.late_penalty}[kind]
         self._decisions += 1
         self._update_mask()
@@ -230,8 +229,8 @@ class QPUSchedulingEnv(QnetEnv):
         pool = inst.pool
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         n = inst.n_jobs
-        obs[0] = np.count_nonzero(sim.status < ACTIVE) / n
-        obs[1] = np.count_nonzero(sim.status > ACTIVE) / n
+        obs[0] = sim.not_arrived() / n
+        obs[1] = sim.ended() / n
         qpu = obs[2 : 2 + QPU_FEATURES * nq].reshape(nq, QPU_FEATURES)
         busy = np.maximum(sim.busy_until - sim.t, 0.0)
         qpu[:, 0] = busy == 0
@@ -285,9 +284,7 @@ class QPUSchedulingEnv(QnetEnv):
         if self.render_mode != "ansi" or self.sim is None:
             return None
         sim = self.sim
-        lines = [
-            f"t = {sim.t:8.2f} s  served {int(np.sum(sim.status == SERVED))}/{len(sim.status)}"
-        ]
+        lines = [f"t = {sim.t:8.2f} s  served {sim.served()}/{len(sim.status)}"]
         for q in range(self.n_qpus):
             busy = max(sim.busy_until[q] - sim.t, 0.0)
             lines.append(f"  QPU {q} {self.instance.pool.names[q]:<16} busy {busy:7.2f} s")
@@ -327,7 +324,7 @@ class QPUSchedulingEnv(QnetEnv):
             text.set_text(f"job {self.slots[k]}" if k < len(slack) else "")
             text.set_x(value)
             text.set_horizontalalignment("right" if value < 0 else "left")
-        served = int(np.sum(sim.status == SERVED))
+        served = sim.served()
         parts["title"].set_text(f"t = {sim.t:.2f} s   served {served}/{len(sim.status)}")
         return blit.frame()
 

@@ -41,6 +41,22 @@ class Dispatcher:
         self._arrivals()
 
     # -- queries -------------------------------------------------------------------------------
+    def take_events(self) -> list[tuple[str, int]]:
+        """The jobs that ended ("served", "dropped" or "late", job) since the last call; the
+        list is handed over and starts afresh."""
+        out, self.events = self.events, []
+        return out
+
+    def not_arrived(self) -> int:
+        return int(np.count_nonzero(self.status == PENDING))
+
+    def ended(self) -> int:
+        """Jobs served, dropped or late."""
+        return int(np.count_nonzero(self.status >= SERVED))
+
+    def served(self) -> int:
+        return int(np.count_nonzero(self.status == SERVED))
+
     def active_jobs(self) -> np.ndarray:
         """Active jobs, oldest arrival first."""
         return np.flatnonzero(self.status == ACTIVE)
