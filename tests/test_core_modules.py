@@ -97,3 +97,22 @@ def test_merge_is_deep_and_leaves_unnamed_fields_alone():
 def test_bad_overrides_name_their_full_path(override, needle):
     with pytest.raises(ValueError, match=needle):
         merge_config(Outer(), override)
+
+
+def test_a_request_ends_once_through_the_stream():
+    from qnet_envs.core.request_stream import RequestStream
+
+    net = RequestStream("nsfnet", 2, 1.0, 10.0)
+    net.reset(np.random.default_rng(0), {"channels": np.ones(net.n_links)})
+    with pytest.raises(RuntimeError, match="no request awaits"):
+        net.end("served")  # nothing has arrived yet
+    net.next_arrival()
+    net.end("served")
+    with pytest.raises(RuntimeError, match="no request awaits"):
+        net.end("rejected")  # the same request cannot end twice
+    net.next_arrival()
+    with pytest.raises(ValueError, match="outcome"):
+        net.end("dropped")
+    net.end("rejected")
+    assert net.counts == {"arrived": 2, "served": 1, "failed": 0, "rejected": 1}
+    net.check_invariants()

@@ -124,12 +124,12 @@ class QKDProvisioning:
         hops = req["links"][path][req["valid"][path]]
         usage[hops] = channels
         self.net.ledger.allocate({"channels": usage}, self.net.t + req["holding"])
-        self.net.counts["served"] += 1
+        self.net.end("served")
         revenue = (req["demand"] / self.mean_demand) * (req["holding"] / cfg.mean_holding)
         return revenue - cfg.channel_cost * channels * len(hops)
 
     def reject(self) -> None:
-        self.net.counts["rejected"] += 1
+        self.net.end("rejected")
 
     # --- the action layout (the one codec: env, mask and baselines read it) -----------------------
     @property

@@ -102,6 +102,15 @@ class RequestStream:
         self.counts["arrived"] += 1
         return int(src), int(dst), float(holding)
 
+    def end(self, outcome: str) -> None:
+        """The head request ends as ``outcome`` ("served", "failed" or "rejected"): the one
+        place the cores record an ending, so that each request ends exactly once."""
+        if outcome not in ("served", "failed", "rejected"):
+            raise ValueError(f"outcome {outcome!r} must be 'served', 'failed' or 'rejected'")
+        if self.pending() != 1:
+            raise RuntimeError(f"no request awaits a decision: {self.counts}")
+        self.counts[outcome] += 1
+
     def path_min(self, values: np.ndarray, key: tuple[int, int]) -> np.ndarray:
         """Minimum of per-link ``values`` along each of the (src, dst) = ``key`` paths
         (+inf for a path that does not exist)."""

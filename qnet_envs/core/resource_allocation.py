@@ -489,7 +489,7 @@ class ResourceAllocation:
         usage = self.allocation_usage(path, level, depth)
         net.ledger.allocate(usage, net.t + req["holding"])
         ok = bool(self._success(path, level, depth, service_normals(u, self.max_hops)[None], 1)[0])
-        net.counts["served" if ok else "failed"] += 1
+        net.end("served" if ok else "failed")
         self.stats["utility"] += cfg.utility * req["holding"] / cfg.mean_holding if ok else 0.0
         for key, name in (
             ("qubits", "qubit_slots"),
@@ -501,7 +501,7 @@ class ResourceAllocation:
         return float(service_reward(cfg, req["holding"], ok, self.cost(usage))), ok
 
     def reject(self) -> None:
-        self.net.counts["rejected"] += 1
+        self.net.end("rejected")
 
     def advance(self, u) -> None:
         self._draw_request(u)
