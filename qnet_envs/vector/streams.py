@@ -5,14 +5,19 @@ from __future__ import annotations
 import numpy as np
 from gymnasium.utils import seeding
 
+BUFFER_BYTES = 3072  # per env: the issue's budget beyond the physical state
+
 
 class BlockStreams:
     """N independent generators, each seeded as a scalar env's ``np_random`` would be, read
     ``width`` uniforms per call. Every ``block`` calls one ``random(block * width)`` per env
     refills the buffer; ``Generator.random`` is sequential, so this equals ``block`` separate
-    ``random(width)`` calls on each generator (the scalar env's pattern)."""
+    ``random(width)`` calls on each generator (the scalar env's pattern) for any block size.
+    The default block keeps each env's buffer within ``BUFFER_BYTES`` (a refill loops over
+    the generators once per block: the price of the small buffer, paid every few steps)."""
 
-    def __init__(self, width: int, block: int = 1024):
+    def __init__(self, width: int, block: int | None = None):
+        block = max(1, BUFFER_BYTES // (8 * width)) if block is None else block
         self.width, self.block = width, block
         self.gens: list[np.random.Generator] = []
         self.buf = np.zeros((0, block, width))
