@@ -110,7 +110,7 @@ class OffloadingViews:
         block[:, 1] = [sim.queue_length(m + j) / cfg.processor_queue_limit for j in range(e)]
         block[:, 2] = sim.received_last / sim.n_mobile
         block[:, 3] = sim.broadcast_backlog[-1] / BACKLOG_SCALE_S
-        return np.clip(block, 0.0, 1.0).astype(np.float32)
+        return np.minimum(block, 1.0).astype(np.float32)  # every feature is >= 0
 
     def observations(self) -> dict[str, np.ndarray]:
         backlogs = self.sim.backlogs()

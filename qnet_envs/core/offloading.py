@@ -218,11 +218,13 @@ class Offloading:
         costs = []
         counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile)
         total = int(counts.sum())
+        if not total:  # a slot without arrivals draws nothing more
+            return costs
         # (n, k) of every task in one call: numpy draws bounded integers element by element
         # (row-major), so this is the stream of the per-task scalar draws n, k, n, k, ...
         nk = iter(self.rng.integers(*self._nk_bounds, size=(total, 2)).ravel().tolist())
         for i in np.flatnonzero(counts).tolist():
-            for _ in range(counts[i]):
+            for _ in range(int(counts[i])):
                 n, k = next(nk), next(nk)
                 self.counts["arrived"] += 1
                 if len(self.queues[i]) >= cfg.decision_queue_limit:
