@@ -214,25 +214,31 @@ class Com2NetEnv(QnetEnv):
         and price (scaled), time until the earliest unit frees (0 if one is free), over all
         pools at once (segment reductions over the pools' free times laid end to end)."""
         sim, cfg = self.sim, self.config
-        c = sim.n_centres
-        pools = np.zeros((c, 3, POOL_FEATURES))
-        prof = np.array(
-            [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
-        )
-        pools[:, :, 1:4] = np.minimum(prof, 1.0)[None]
-        sizes = sim.units.reshape(-1)
-        filled = sizes > 0
-        if filled.any():
+        template, filled, starts, sizes = self._pool_layout()
+        pools = template.copy()
+        if starts.size:
             times = np.concatenate([pool for row in sim.free_at for pool in row])
-            starts = (np.cumsum(sizes) - sizes)[filled]
-            flat = pools.reshape(c * 3, POOL_FEATURES)
-            flat[filled, 0] = (
-                np.add.reduceat(times <= sim.now, starts, dtype=np.int64) / sizes[filled]
-            )
+            flat = pools.reshape(-1, POOL_FEATURES)
+            flat[filled, 0] = np.add.reduceat(times <= sim.now, starts, dtype=np.int64) / sizes
             first = np.minimum.reduceat(times, starts)
             wait = np.minimum((first - sim.now) / (10 * cfg.epoch_s), 1.0)
             flat[filled, 4] = np.where(first > sim.now, wait, 0.0)
         return pools
+
+    def _pool_layout(self):
+        """What the pool block keeps between steps (the units and device types are fixed):
+        the block with the types' columns filled, which pools have units, where each one's
+        free times start when laid end to end, and their sizes."""
+        if getattr(self, "_layout_of", None) is not self.sim:
+            sim = self.sim
+            template = np.zeros((sim.n_centres, 3, POOL_FEATURES))
+            prof = [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
+            template[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
+            sizes = sim.units.reshape(-1)
+            filled = sizes > 0
+            starts = (np.cumsum(sizes) - sizes)[filled]
+            self._layout_of, self._layout = sim, (template, filled, starts, sizes[filled])
+        return self._layout
 
     def _task_features(self, task) -> np.ndarray:
         cfg, sim = self.config, self.sim
