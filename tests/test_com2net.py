@@ -226,3 +226,30 @@ def test_pool_features_and_kept_fl_rounds_match_a_fresh_computation():
         mask = env.action_masks()
         env.step(int(np.flatnonzero(mask)[-1]))
     assert checked > 0
+
+
+def test_best_pool_is_the_first_earliest_finishing_candidate():
+    """The compact action's pool choice against planning every candidate one by one."""
+    from qnet_envs.core.com2net import UNIT_LEVELS
+
+    env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
+    env.reset(seed=9)
+    sim, general = env.sim, 0
+    for _ in range(200):
+        task = sim.head
+        if task is not None:
+            for level in range(len(UNIT_LEVELS)):
+                plans = [
+                    (c, d, sim.plan(task, c, d, level)) for c, d in sim.candidates(task, level)
+                ]
+                want = None
+                for c, d, plan in plans:
+                    if want is None or plan["finish"] < want[2]["finish"]:
+                        want = (c, d, plan)
+                got = sim.best_pool(task, level)
+                assert (got is None) == (want is None)
+                if got is not None:
+                    assert got[:2] == want[:2] and got[2]["finish"] == want[2]["finish"]
+            general += task.draws is None
+        env.step(int(np.flatnonzero(env.action_masks())[-1]))
+    assert general > 0

@@ -193,6 +193,7 @@ class Com2Net:
         self.bandwidth = config.bandwidth_gbps
         self.fl_rho = 1.0 / (1.0 + config.aggregation_gamma * (config.kappa - 1))
         self.by_latency = np.argsort(self.latency).tolist()  # FL joins the fastest others first
+        self._latency = self.latency.tolist()  # the same doubles, for scalar lookups
         self._level_units = np.array(UNIT_LEVELS)  # units a task needs per compact level
         self._one_unit = np.ones(len(UNIT_LEVELS), dtype=np.int64)  # a general task needs one
 
@@ -349,8 +350,8 @@ class Com2Net:
         start = max(bw_start, max(float(self.sorted_free((c, dtype))[n - 1]) for c in centres))
         epoch_time, acc, epochs, reached = self._fl_rounds(task, dtype, n, k)
         agg = np.zeros(cfg.fl_max_epochs)
-        agg[cfg.kappa - 1 :: cfg.kappa] = (
-            2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * self.latency[centres].max()
+        agg[cfg.kappa - 1 :: cfg.kappa] = 2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * max(
+            self._latency[c] for c in centres
         )
         finish = start + float(np.sum(epoch_time[:epochs] + agg[:epochs]))
         # An FL job aggregates over the WAN every kappa epochs; it holds its share for the total
@@ -391,13 +392,32 @@ class Com2Net:
         return task.rounds[key]
 
     def best_pool(self, task: Task, level: int):
-        """Inter-domain choice for the compact action: the pool with the earliest finish."""
+        """Inter-domain choice for the compact action: the pool with the earliest finish (the
+        first such candidate on ties)."""
+        if task.kind == GENERAL:
+            return self._best_general(task, level)
         best = None
         for c, d in self.candidates(task, level):
             plan = self.plan(task, c, d, level)
             if plan is not None and (best is None or plan["finish"] < best[2]["finish"]):
                 best = (c, d, plan)
         return best
+
+    def _best_general(self, task: Task, level: int):
+        """:meth:`best_pool` for a general task, every candidate's finish time at once: the
+        arithmetic of :meth:`_plan_general` elementwise (the same IEEE operations in the same
+        order), then the plan of the earliest."""
+        cands = self.candidates(task, level)
+        if not cands:
+            return None
+        bw = self.bandwidth_share(level)
+        centres = np.array([c for c, _ in cands])
+        types = np.array([d for _, d in cands])
+        first_free = np.array([float(self.sorted_free(pool)[0]) for pool in cands])
+        ready = self.bandwidth_start(level) + self.latency[centres] + task.data_gbit / bw
+        finish = np.maximum(ready, first_free) + task.tflop / self.tflops[types]
+        centre, dtype = cands[int(np.argmin(finish))]
+        return centre, dtype, self.plan(task, centre, dtype, level)
 
     def commit(self, task: Task, centre: int, dtype: int, plan: dict) -> bool:
         """Hold the plan's units and bandwidth until it finishes; True if by the deadline."""
