@@ -172,7 +172,8 @@ def qb_oracle_return(config: dict | None, seed: int) -> float:
     env.reset(seed=seed)
     inst, cfg = env.instance, env.config
     served = check_schedule(inst, qb_scheduler(inst, np.random.default_rng(seed)))
-    return float(served - cfg.drop_penalty * (inst.n_jobs - served))
+    dropped = inst.n_jobs - served
+    return served * cfg.outcome_reward("served") + dropped * cfg.outcome_reward("dropped")
 
 
 SEARCHES = {"com2net": ("ga", ga_return), "qpu": ("qb-scheduler-oracle", qb_oracle_return)}

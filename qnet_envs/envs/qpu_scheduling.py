@@ -88,6 +88,11 @@ class QPUSchedulingConfig:
         check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
         check_range("max_decisions", self.max_decisions, 1, 10**8, integer=True)
 
+    def outcome_reward(self, kind: str) -> float:
+        """The reward of a job's ending: +1 served by its deadline, minus ``drop_penalty``
+        dropped, minus ``late_penalty`` late (the env's and every reference's one scale)."""
+        return {"served": 1.0, "dropped": -self.drop_penalty, "late": -self.late_penalty}[kind]
+
 
 class QPUSchedulingEnv(QnetEnv):
     """
@@ -199,7 +204,7 @@ class QPUSchedulingEnv(QnetEnv):
         while not sim.done() and len(sim.active_jobs()) == 0:
             sim.advance()
         for kind, _ in sim.take_events():
-            reward += {"served": 1.0, "dropped": -cfg.drop_penalty, "late": -cfg.late_penalty}[kind]
+            reward += cfg.outcome_reward(kind)
         self._decisions += 1
         self._update_mask()
         terminated = sim.done()
