@@ -298,7 +298,8 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
         subprocess.run([sys.executable, "-c", code, *full], check=True)
         (run_dir / "wall_s").write_text(f"{time.perf_counter() - start:.1f}\n")
         checkpoints.append(run_dir / "checkpoint.pt")
-    command = prefix + "qnet " + shlex.join([*argv, "--seed", "{seed}"])
+    shown = [as_shown(Path(a)) if a == str(runs / "minari") else a for a in argv]
+    command = prefix + "qnet " + shlex.join([*shown, "--seed", "{seed}"])
     return checkpoints, command
 
 
@@ -307,6 +308,12 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
 # episodes in turn (training seeds 0, 1, ..., never the held-out ones); it is conditioned on
 # the best of them's mean return (``decision_transformer.default_target``).
 DT_EPISODES = 60
+
+
+def as_shown(path: Path) -> str:
+    """A path as a recorded command shows it: relative to the repository when inside it."""
+    full = path.resolve()
+    return str(full.relative_to(ROOT)) if full.is_relative_to(ROOT) else str(path)
 
 
 def dt_dataset(scenario: str, root: Path) -> tuple[list[str], str]:
@@ -322,7 +329,7 @@ def dt_dataset(scenario: str, root: Path) -> tuple[list[str], str]:
     collect(env_id, mixture, DT_EPISODES, str(root), name, progress=False)
     did = dataset_id(env_id, name)
     command = shlex.join(["qnet", "collect", "--env", env_id, "--mixture", ",".join(mixture),
-                          "--episodes", str(DT_EPISODES), "--root", str(root), "--name", name])  # fmt: skip
+                          "--episodes", str(DT_EPISODES), "--root", as_shown(root), "--name", name])  # fmt: skip
     return ["--dataset", did, "--root", str(root)], command + " && "
 
 
