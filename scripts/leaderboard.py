@@ -493,6 +493,10 @@ def status(name: str, result: dict) -> str:
         word = "still rising" if last > before else "flat or falling"
         text += (f" Its training curve is {word} at the end (mean training return {before:.4g} "
                  f"over the second-to-last tenth of steps, {last:.4g} over the last).")  # fmt: skip
+    for oracle in (r for r in result["rows"] if r["kind"].startswith("oracle")):
+        text += (f" Gap to the clairvoyant {oracle['policy']}: {best['mean']:.4g} against "
+                 f"{oracle['mean']:.4g} (normalised {best['normalised']:.3f} against "
+                 f"{oracle['normalised']:.3f}).")  # fmt: skip
     note = SHORTFALLS.get(name)
     return text + (f" {note}" if note and best["normalised"] < 1.0 else "")
 
@@ -670,9 +674,14 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
 
 
 def publish(scenarios, episodes: int, entries: Path, out_dir: Path) -> None:
-    """The full rebuild: docs, the package's reference scores and the README summary."""
-    results = build(scenarios, episodes, entries, out_dir, ROOT / "qnet_envs" / "data" / DATA)
-    write_readme_summary(results)
+    """The full rebuild: docs, the package's reference scores and the README summary (the
+    last two only when writing the repository's own docs; elsewhere the scores go beside the
+    tables and the README is left alone)."""
+    ours = out_dir.resolve() == (ROOT / "docs").resolve()
+    scores = ROOT / "qnet_envs" / "data" / DATA if ours else out_dir / DATA
+    results = build(scenarios, episodes, entries, out_dir, scores)
+    if ours:
+        write_readme_summary(results)
 
 
 def quick(out_dir: Path) -> None:
