@@ -104,17 +104,28 @@ SCENARIOS = {
 SHORTFALLS: dict[str, str] = {
     "qra": "Cause, as far as the runs show: 100k steps (100 episodes) with untuned defaults "
     "against a reference that re-estimates every candidate's success on 64 fresh fidelity "
-    "scenarios per request. Giving the agent SAA's own estimates (qra-candidates) left the score "
-    "unchanged at 100k steps, so the missing piece is training, not information; longer runs and "
-    "tuning were not done on 2 CPUs.",
-    "qra-candidates": "The candidate block (SAA's estimates on a fixed sample) did not move the "
-    "score at 100k steps (qra without it: the same 0.75).",
-    "qkd": "More steps helped up to a point (one 100k-step run: 673 on 10 seeds; 300k: 0.91 "
-    "here) and the curves have flattened: the agent plays like first-fit and least-loaded (0.91), "
-    "short of best-fit's packing (the feasible path whose busiest hop is fullest); an "
-    "observation of per-link occupancy along each path, or tuning, are what is left to try.",
-    "qip": "The reference applies the model's own outcome distributions to each job; PPO learns "
-    "the rule from 100k steps of returns only (untuned).",
+    "scenarios per request. Giving PPO SAA's own estimates (qra-candidates) left the score "
+    "unchanged at 100k steps, so the missing piece is training, not information; DDQN at the "
+    "same budget is lower, VQC (30k steps) and the DT (1,000 gradient steps) lower still; longer "
+    "runs and tuning were not done on 2 CPUs.",
+    "qra-candidates": "The candidate block (SAA's estimates on a fixed sample) did not move PPO's "
+    "score at 100k steps (qra without it: the same 0.74-0.75).",
+    "qkd": "More steps helped PPO up to a point (one 100k-step run: 673 on 10 seeds; 300k: 0.91 "
+    "here) and the curves have flattened: it plays like first-fit and least-loaded (0.91), short "
+    "of best-fit's packing (the feasible path whose busiest hop is fullest); an observation of "
+    "per-link occupancy along each path, or tuning, are what is left to try. DDQN (100k) is "
+    "lower; VQC settles on one action; the DT stays below random (see qip).",
+    "qip": "The reference applies the model's own outcome distributions to each job; DDQN and "
+    "PPO learn the rule from 100k steps of returns only (untuned). VQC settles on "
+    "always-quantum. The Decision Transformer (1,000 gradient steps, embedding 64, 60 episodes) "
+    "stays below random on qip, qpu and qkd: conditioned on the best behaviour policy's mean "
+    "return in a stochastic env it imitates the mixture, not the best policy (Paster et al., "
+    "NeurIPS 2022; its `relabel='policy-mean'` option targets this and was not used here).",
+    "com2net": "The reference is offline and clairvoyant: the GA replays each held-out episode "
+    "336 times and sees every task before the first decision; no online policy is promised to "
+    "reach it, and the env has no online heuristic to compare with. DDQN (100k steps, untuned) "
+    "gets two thirds of the way on two seeds and a third on the third; PPO's three seeds and "
+    "two VQC seeds play one constant level (86.1).",
     "repeater-n5": "At 60k steps PPO stayed at 2-5x the optimum; 200k steps brought it to within "
     "9% (exact check below), near swap-asap but not below it. MAPPO's seeds 0 and 1 learned the "
     "same policy (23.38 slots, 7% above the optimum); its seed 2's greedy policy never delivers "
@@ -128,8 +139,20 @@ SHORTFALLS: dict[str, str] = {
     "on local and cloud execution.",
     "repeater-fidelity": "PPO delivered no pair above the target on any held-out episode: the "
     "random policy delivers none either, so exploration never sees a reward (a sparse-reward "
-    "failure; shaping would change the env's reward contract). The decentralised MAPPO was not "
-    "run here (time).",
+    "failure; shaping would change the env's reward contract). The decentralised MAPPO (30k "
+    "steps, 30 episodes) is the first agent here to deliver: one of its seeds 1.8 pairs per "
+    "episode against swap-asap's 7.2, one none.",
+    "repeater-n5-p09": "PPO (100k steps) and MAPPO (30k) both learned swap-asap (exact checks "
+    "9.33-9.63 slots against swap-asap's 9.31), not the optimum (8.22, which nested swapping "
+    "matches at p = 0.9): swapping as soon as possible is the local optimum untuned runs find; "
+    "the optimum holds finished links idle until the segments pair up. MAPPO's third seed's "
+    "greedy policy never delivers (episodes cut at 20,000 slots).",
+    "repeater-n4-p03": "PPO (60k steps, the repeater budget of ppo.yml) split: one seed's "
+    "greedy policy came within 1.4% of the optimum (exact check 33.32 +- 1.00 slots against "
+    "32.86; swap-asap 33.44), one stayed 20% above it (39.33), and one never delivers (its "
+    "held-out episodes cut at 20,000 slots). Links must be swapped within two slots of their "
+    "birth at p = 0.3, so successful episodes are rare under exploration; more steps are what "
+    "is left to try. MAPPO was not run here (time).",
 }
 # Agents' held-out episodes are cut at this many steps where the horizon is 100,000 slots and a
 # poor greedy policy could idle for all of them (the delivery-time presets): a cut episode

@@ -96,3 +96,14 @@ def test_offline_search_references_are_cached_per_seed_and_config(tmp_path, monk
     )
     leaderboard.searched("com2net", [1])
     assert calls == [1, 2, 3, 1]
+
+
+def test_offline_search_rows_are_their_cached_returns_on_the_held_out_seeds():
+    for name, (policy, _) in leaderboard.SEARCHES.items():
+        result = BOARD[name]
+        cached = json.loads((leaderboard.REFERENCES / f"{name}-{policy}.json").read_text())
+        seeds = range(result["seeds"][0], result["seeds"][1] + 1)
+        assert cached["env_config"] == result["env_config"], name
+        row = next(r for r in result["rows"] if r["policy"] == policy)
+        want = np.mean([cached["returns"][str(s)] for s in seeds])
+        assert row["mean"] == pytest.approx(want), name
