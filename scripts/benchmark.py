@@ -75,11 +75,10 @@ def qra_memory_and_reset_rows(n_envs: int = 4096) -> list[str]:
             env.reset(seed=s)
             times[name].append(time.perf_counter() - t)
     buffers = vec.streams.buf.nbytes
-    state = sum(v.nbytes for k, v in vars(vec).items()
-                if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == n_envs)  # fmt: skip
-    state += sum(v.nbytes for d in vars(vec).values() if isinstance(d, dict)
-                 for v in d.values() if isinstance(v, np.ndarray) and v.ndim
-                 and v.shape[0] == n_envs)  # fmt: skip
+    core = vec.core
+    arrays = [*vars(core).values(), *vars(core.ledger).values(), *core.req.values()]
+    state = sum(v.nbytes for v in arrays if isinstance(v, np.ndarray) and v.base is None
+                and n_envs in v.shape[:2])  # fmt: skip
     return [
         f"QuantumResourceAllocation vector env, {n_envs} envs: random-stream buffers "
         f"{buffers / n_envs:,.0f} B per env (target <= 3 KB beyond the physical state), "

@@ -1,4 +1,4 @@
-"""Tests of the shared core modules on their own: the resource ledger, the request stream's
+"""Tests of the shared core modules on their own: the slot ledger, the request stream's
 arrival process, and config merging."""
 
 from dataclasses import dataclass, field
@@ -11,34 +11,43 @@ from scipy import stats
 
 from qnet_envs.config import merge_config
 from qnet_envs.core.request_stream import arrivals
-from qnet_envs.core.resource_ledger import ResourceLedger
+from qnet_envs.core.slot_ledger import SlotLedger
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     capacity=st.lists(st.integers(1, 5), min_size=1, max_size=4),
-    ops=st.lists(st.tuples(st.floats(0, 10), st.floats(0, 5), st.integers(0, 3)), max_size=40),
+    ops=st.lists(
+        st.tuples(st.integers(0, 2), st.floats(0, 10), st.floats(0, 5), st.integers(0, 3)),
+        max_size=60,
+    ),
 )
 def test_ledger_never_exceeds_capacity_and_releases_each_allocation_once(capacity, ops):
+    """Three envs in one slot ledger (two slots each, so tables grow), driven against a plain
+    list of live allocations per env: releases are exactly the ones that ended, once;
+    over-capacity allocations raise; usage equals the live allocations' sum."""
     cap = np.array(capacity, float)
-    ledger = ResourceLedger({"c": cap})
-    t, live = 0.0, []
-    for gap, hold, k in ops:
-        t += gap
-        released = ledger.release_until(t)
-        before = len(live)
-        live = [end for end in live if end > t]
-        assert released == before - len(live)  # exactly the ones that ended, once
-        usage = np.zeros_like(cap)
-        usage[k % cap.size] = 1.0
-        if ledger.fits({"c": usage}):
-            ledger.allocate({"c": usage}, t + hold)
-            live.append(t + hold)
+    ledger = SlotLedger({"a": cap[:1], "c": cap}, num_envs=3, slots=2)
+    clock, live = np.zeros(3), [[], [], []]
+    for env, gap, hold, k in ops:
+        rows = np.array([env])
+        clock[env] += gap
+        released = ledger.release_until(rows, clock[rows])
+        before = len(live[env])
+        live[env] = [(end, u) for end, u in live[env] if end > clock[env]]
+        assert released == before - len(live[env])  # exactly the ones that ended, once
+        usage = ledger.vector({"c": np.eye(cap.size)[k % cap.size]})
+        if np.all(sum((u for _, u in live[env]), np.zeros_like(usage)) + usage <= ledger.capacity):
+            ledger.allocate(rows, usage[None], clock[rows] + hold)
+            live[env].append((clock[env] + hold, usage))
         else:
             with pytest.raises(RuntimeError):
-                ledger.allocate({"c": usage}, t + hold)
+                ledger.allocate(rows, usage[None], clock[rows] + hold)
         ledger.check()
-        assert np.all(ledger.used["c"] <= cap) and ledger.active == len(live)
+        for i in range(3):
+            held = sum((u for _, u in live[i]), np.zeros(ledger.width))
+            np.testing.assert_array_equal(ledger.used[i], held)
+        np.testing.assert_array_equal(ledger.active(), [len(x) for x in live])
 
 
 def test_arrivals_are_poisson_with_exponential_holding_and_distinct_uniform_ends():

@@ -79,14 +79,16 @@ def small_graphs():
 def run_and_check(env, actions):
     sim = env.sim
     for raw in actions:
-        env.step(raw % env.action_space.n)
-        sim.net.ledger.check()
-        assert sim.net.pending() == 1  # the head request, undecided; all others ended once
-    ledger = sim.net.ledger
-    ledger.release_until(np.inf)
-    assert ledger.released == ledger.allocated and ledger.active == 0
-    for used in ledger.used.values():
-        assert np.allclose(used, 0.0)
+        *_, info = env.step(raw % env.action_space.n)
+        sim.check_invariants()
+        ended = info["served"] + info.get("failed", 0) + info["rejected"]
+        assert info["arrived"] == ended + 1  # the head request awaits; all others ended once
+    ledger = sim.net.ledger if hasattr(sim.net, "ledger") else sim.ledger
+    rows = np.arange(ledger.num_envs)
+    ledger.release_until(rows, np.full(len(rows), np.inf))
+    np.testing.assert_array_equal(ledger.released, ledger.allocated)
+    assert not ledger.active().any()
+    assert np.allclose(ledger.used, 0.0)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -175,7 +177,7 @@ def test_dqc_success_rule_matches_an_independent_computation():
         path, level, depth = sim.decode(a)
         links = req["links"][path]
         links = links[links >= 0]
-        f = sim.pair_mean[links]
+        f = sim.pair_mean[0, links]
         if depth:
             wait = (2**depth - 1) * physics.heralded_attempt_time(sim.net.link_length[links])
             wait = wait / physics.heralded_success_probability(sim.net.link_length[links])
@@ -189,7 +191,7 @@ def test_dqc_success_rule_matches_an_independent_computation():
             )
         fid = pair ** req["gates"]
         for node, q in zip((req["src"], req["dst"]), req["split"], strict=True):
-            p_l = physics.repetition_code_logical_error(1 - sim.qubit_mean[node], 2 * level + 1)
+            p_l = physics.repetition_code_logical_error(1 - sim.qubit_mean[0, node], 2 * level + 1)
             fid *= (1 - p_l) ** q
         obs, r, *_, info = env.step(a)
         assert info["success"] == bool(fid >= req["required"])

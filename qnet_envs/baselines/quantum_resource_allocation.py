@@ -12,9 +12,9 @@ class _Allocator(Policy):
     def candidates(self, info) -> np.ndarray:
         return np.flatnonzero(info["action_mask"][1:]) + 1
 
-    def cost(self, action: int) -> float:
-        sim = self.env.sim
-        return sim.cost(sim.allocation_usage(*sim.decode(action)))
+    def costs(self, actions) -> np.ndarray:
+        """Each action's resource cost for the head request (the core's expectation)."""
+        return self.env.sim.action_costs(actions)
 
 
 class Greedy(_Allocator):
@@ -26,7 +26,7 @@ class Greedy(_Allocator):
         cands = self.candidates(info)
         if not cands.size:
             return 0
-        return int(cands[np.argmin([self.cost(a) for a in cands])])
+        return int(cands[np.argmin(self.costs(cands))])
 
 
 class Conservative(_Allocator):
@@ -39,9 +39,10 @@ class Conservative(_Allocator):
         if not cands.size:
             return 0
         sim = self.env.sim
-        strength = np.array([sum(sim.decode(a)[1:]) for a in cands])
+        _, level, depth = sim.decode(cands)
+        strength = level + depth
         best = cands[strength == strength.max()]
-        return int(best[np.argmin([self.cost(a) for a in best])])
+        return int(best[np.argmin(self.costs(best))])
 
 
 class SampleAverageApproximation(_Allocator):

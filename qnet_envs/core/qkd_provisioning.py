@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import physics
 from ..config import check_choice, check_interval, check_range
-from .request_stream import PATH_TABLES, RequestStream
+from .request_stream import PATH_TABLES, ROW, RequestStream
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class QKDProvisioning:
         valid = links >= 0
         exists = valid.any(axis=1)
         rate = self.net.path_min(self.link_rate_kbps, (src, dst))
-        free = self.net.path_min(self.net.ledger.free("channels"), (src, dst))
+        free = self.net.path_min(self.net.ledger.free("channels")[0], (src, dst))
         with np.errstate(divide="ignore"):
             needed = np.where(exists & (rate > 0), np.ceil(demand / rate), np.inf)
         self.request = {
@@ -120,10 +120,10 @@ class QKDProvisioning:
     def serve(self, path: int, channels: int) -> float:
         """Serve the head request on ``path`` with ``channels`` per hop; returns the reward."""
         req, cfg = self.request, self.config
-        usage = np.zeros(self.net.n_links)
+        usage = np.zeros((1, self.net.n_links))
         hops = req["links"][path][req["valid"][path]]
-        usage[hops] = channels
-        self.net.ledger.allocate({"channels": usage}, self.net.t + req["holding"])
+        usage[0, hops] = channels
+        self.net.ledger.allocate(ROW, usage, np.array([self.net.t + req["holding"]]))
         self.net.end("served")
         revenue = (req["demand"] / self.mean_demand) * (req["holding"] / cfg.mean_holding)
         return revenue - cfg.channel_cost * channels * len(hops)

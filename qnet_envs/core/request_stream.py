@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import uniforms
-from .resource_ledger import ResourceLedger
+from .slot_ledger import SlotLedger
 from .topology import build_graph, edge_index, k_shortest_paths, pair_k_shortest_paths
 
 ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
 PATH_TABLES = ("all-pairs", "on-demand")
+ROW = np.zeros(1, dtype=np.int64)  # the one env of a scalar stream's ledger
 
 
 def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
@@ -32,7 +33,9 @@ def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
 
 
 class RequestStream:
-    """Graph, k-shortest paths, a resource ledger, the clock and request bookkeeping.
+    """Graph, k-shortest paths, a resource ledger, the clock and request bookkeeping of one
+    env (the ledger is a batch of one). The batch-first resource-allocation core uses only the
+    graph and path tables and keeps its clocks, ledger and counts per env itself.
 
     ``path_table="all-pairs"`` runs Yen's algorithm for every ordered pair at construction
     (about n^3: 14 s at 100 nodes here) and pads paths to the longest one found;
@@ -86,7 +89,7 @@ class RequestStream:
 
     def reset(self, rng: np.random.Generator, capacities: dict[str, np.ndarray]) -> None:
         self.rng = rng
-        self.ledger = ResourceLedger(capacities)
+        self.ledger = SlotLedger(capacities, num_envs=1)
         self.t = 0.0
         self.counts = {"arrived": 0, "served": 0, "failed": 0, "rejected": 0}
 
@@ -98,7 +101,7 @@ class RequestStream:
             u = self.rng.random(ARRIVAL_UNIFORMS)
         gap, src, dst, holding = arrivals(u, self.n_nodes, self.arrival_rate, self.mean_holding)
         self.t += float(gap)
-        self.ledger.release_until(self.t)
+        self.ledger.release_until(ROW, np.array([self.t]))
         self.counts["arrived"] += 1
         return int(src), int(dst), float(holding)
 
@@ -119,7 +122,7 @@ class RequestStream:
 
     def check_invariants(self) -> None:
         """Raise AssertionError if a request was lost or counted twice (arrived = served +
-        failed + rejected + the one awaiting a decision) or a resource is beyond its
+        failed + rejected + the one awaiting a decision, if any) or a resource is beyond its
         capacity or released twice (the ledger's own check)."""
         assert all(v >= 0 for v in self.counts.values()), self.counts
         assert self.pending() in (0, 1), f"{self.pending()} requests pending: {self.counts}"

@@ -26,109 +26,86 @@ product of its components' fidelities, F_pair^g x prod over logical qubits (1 - 
 estimated-success-probability model of noise-aware compilers (Murali et al., ASPLOS 2019,
 Sec. 4); for QKD, the realised path key rate must meet the demand.
 
-Randomness: every reset and every step reads exactly ``width`` uniforms from the generator
-(one ``random(width)`` call) and turns them into variates by inverse transforms
-(:mod:`qnet_envs.core.uniforms`), so that the batched env
-(:class:`qnet_envs.vector.QuantumResourceAllocationVectorEnv`) reproduces scalar envs. The
-physics, masks and costs below are vectorised over a leading batch axis B (requests, envs or
-sampled scenarios) and shared by both.
+Batch-first: the state of ``num_envs`` episodes is held with a leading env axis; the scalar
+env is a batch of one and the batched env
+(:class:`qnet_envs.vector.QuantumResourceAllocationVectorEnv`) runs this same code. The
+physics, masks, usages and costs are vectorised over a leading batch axis (envs, candidate
+actions or sampled scenarios).
+
+Randomness: every reset and every step reads exactly ``width`` uniforms from each env's
+generator (one ``random(width)`` call) and turns them into variates by inverse transforms
+(:mod:`qnet_envs.core.uniforms`), so env i of a batch reproduces the scalar env seeded alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import physics
-from ..config import check_interval, check_range
 from . import uniforms
-from .request_stream import ARRIVAL_UNIFORMS, RequestStream
+from .request_stream import ARRIVAL_UNIFORMS, RequestStream, arrivals
+from .resource_allocation_config import ResourceAllocationConfig
+from .resource_allocation_layout import (
+    COUNTS,
+    DQC,
+    LEVELS,
+    NO_ALLOCATION,
+    QKD,
+    REQUEST_UNIFORMS,
+    UTILISATION,
+)
+from .resource_allocation_views import device_template, observation_size, observations
+from .slot_ledger import SlotLedger
 
-QKD, DQC = 0, 1
-LEVELS = 3  # protection levels 0..2 and purification depths 0..2
-# Uniforms per reset and per step: the arrival, four request attributes, then either the
-# service's normals (two uniforms each, Box-Muller) or, at reset, the device means.
-REQUEST_UNIFORMS = ARRIVAL_UNIFORMS + 4
-
-
-@dataclass(frozen=True)
-class ResourceAllocationConfig:
-    topology: object = "metro6"
-    k_paths: int = 3
-    qubits_per_node: int = 24
-    channels_per_link: int = 8
-    pair_capacity_per_link: int = 16
-    max_channels_per_hop: int = 8
-    load_erlang: float = 12.0
-    mean_holding: float = 10.0
-    qkd_fraction: float = 0.5
-    repetition_rate_hz: float = 1.0e9
-    qkd_demand_kbps: tuple = (100.0, 1500.0)
-    qkd_channel_margin: float = 0.25
-    dqc_logical_qubits: tuple = (2, 6)
-    dqc_remote_gates: tuple = (1, 4)
-    dqc_required_fidelity: tuple = (0.5, 0.8)
-    qubit_fidelity_mean: tuple = (0.97, 0.995)
-    qubit_fidelity_spread: float = 0.01
-    pair_fidelity_mean: tuple = (0.90, 0.97)
-    pair_fidelity_spread: float = 0.03
-    detector_error_mean: tuple = (0.02, 0.04)
-    detector_error_spread: float = 0.01
-    memory_coherence_time_s: float = 0.01
-    gate_fidelity: float = 0.99
-    meas_fidelity: float = 0.995
-    utility: float = 1.0
-    failure_penalty: float = 0.5
-    qubit_cost: float = 0.005
-    channel_cost: float = 0.01
-    pair_cost: float = 0.002
-    invalid_action_penalty: float = 0.1
-    horizon: int = 1000
-    observe_candidates: bool = False
-
-    def validate(self) -> None:
-        check_range("k_paths", self.k_paths, 1, 8, integer=True)
-        check_range("qubits_per_node", self.qubits_per_node, 1, 100_000, integer=True)
-        check_range("channels_per_link", self.channels_per_link, 1, 100_000, integer=True)
-        check_range("pair_capacity_per_link", self.pair_capacity_per_link, 1, 100_000, integer=True)
-        check_range("max_channels_per_hop", self.max_channels_per_hop, 1, 1024, integer=True)
-        check_range("load_erlang", self.load_erlang, 0.0, 1e6, low_open=True)
-        check_range("mean_holding", self.mean_holding, 0.0, 1e9, low_open=True)
-        check_range("qkd_fraction", self.qkd_fraction, 0.0, 1.0)
-        check_range("repetition_rate_hz", self.repetition_rate_hz, 1.0, 1e11)
-        check_range("qkd_channel_margin", self.qkd_channel_margin, 0.0, 10.0)
-        for name, low, high, integer in (
-            ("qkd_demand_kbps", 0.0, 1e9, False),
-            ("dqc_logical_qubits", 1, 1000, True),
-            ("dqc_remote_gates", 1, 1000, True),
-            ("dqc_required_fidelity", 0.0, 1.0, False),
-            ("qubit_fidelity_mean", 0.5, 1.0, False),
-            ("pair_fidelity_mean", 0.25, 1.0, False),
-            ("detector_error_mean", 0.0, 0.5, False),
-        ):
-            check_interval(name, getattr(self, name), low, high, integer=integer)
-        # the observation scales demands by the largest one: it must be positive
-        check_range("qkd_demand_kbps[1]", self.qkd_demand_kbps[1], 0.0, 1e9, low_open=True)
-        check_range("qubit_fidelity_spread", self.qubit_fidelity_spread, 0.0, 0.5)
-        check_range("pair_fidelity_spread", self.pair_fidelity_spread, 0.0, 0.5)
-        check_range("detector_error_spread", self.detector_error_spread, 0.0, 0.5)
-        check_range(
-            "memory_coherence_time_s", self.memory_coherence_time_s, 0.0, 1e6, low_open=True
-        )
-        check_range("gate_fidelity", self.gate_fidelity, 0.0, 1.0)
-        check_range("meas_fidelity", self.meas_fidelity, 0.5, 1.0)
-        for name in ("utility", "failure_penalty", "qubit_cost", "channel_cost", "pair_cost"):
-            check_range(name, getattr(self, name), 0.0, 1e6)
-        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
-        check_range("horizon", self.horizon, 1, 10_000_000, integer=True)
+__all__ = [
+    "DQC",
+    "QKD",
+    "LEVELS",
+    "REQUEST_UNIFORMS",
+    "ResourceAllocation",
+    "ResourceAllocationConfig",
+]
 
 
 class ResourceAllocation:
-    def __init__(self, config: ResourceAllocationConfig):
+    """``num_envs`` allocation episodes stepped together (a scalar env is a batch of one).
+
+    State, each with a leading env axis: the clock ``t``, the requests decided ``steps``, the
+    resource ledger (:class:`SlotLedger`: qubits per node | channels per link | pairs per
+    link), the request ``counts`` and realised ``utility``, the episode's device means, the
+    head request ``req`` (arrays) and its action ``mask``."""
+
+    def __init__(self, config: ResourceAllocationConfig, num_envs: int = 1, slots: int = 32):
         self.config = config
         arrival_rate = config.load_erlang / config.mean_holding
         self.net = RequestStream(config.topology, config.k_paths, arrival_rate, config.mean_holding)
+        self._model(config)
+        self.num_envs = N = num_envs
+        n, e = self.net.n_nodes, self.net.n_links
+        self.ledger = SlotLedger(
+            {
+                "qubits": np.full(n, float(config.qubits_per_node)),
+                "channels": np.full(e, float(config.channels_per_link)),
+                "pairs": np.full(e, float(config.pair_capacity_per_link)),
+            },
+            N,
+            slots,
+        )
+        self.t = np.zeros(N)
+        self.steps = np.zeros(N, dtype=np.int64)
+        self.count = np.zeros((len(COUNTS), N), dtype=np.int64)  # rows in COUNTS order
+        self.counts = dict(zip(COUNTS, self.count, strict=True))  # named views of its rows
+        self.utility = np.zeros(N)
+        self.qubit_mean, self.pair_mean = np.zeros((N, n)), np.zeros((N, e))
+        self.det_mean, self.nominal_rate = np.zeros((N, e)), np.zeros((N, e))
+        self.nominal = np.zeros((N,) + self.pair_paths.shape[:2])
+        self.template = np.zeros((N, observation_size(n, config.k_paths, e)), np.float32)
+        self.req: dict[str, np.ndarray] = {}
+        self.mask = np.zeros((N, self.n_actions), dtype=bool)
+
+    def _model(self, config: ResourceAllocationConfig) -> None:
+        """What every episode shares: per-link physics constants, the action layout and each
+        (src, dst) pair's k padded paths."""
         net = self.net
         lengths = net.link_length
         # Mean time to herald one elementary pair on each link: attempt time / success probability.
@@ -153,33 +130,244 @@ class ResourceAllocation:
         # gather indices with pads pointing at link 0, and +inf added there before a min
         self._pair_gather = np.maximum(self.pair_paths, 0)
         self._pair_pad = np.where(self.pair_paths >= 0, 0.0, np.inf)
+        # ledger columns of each path's hops: channels (QKD) and pairs (DQC); pads -> last + 1
+        n_res = n + 2 * net.n_links
+        self._hop_cols = [
+            np.where(self.pair_paths >= 0, offset + self.pair_paths, n_res)
+            for offset in (n, n + net.n_links)
+        ]
         self.max_hops = net.max_hops
         self.width = REQUEST_UNIFORMS + max(2 * (self.max_hops + 2), n + 2 * net.n_links)
 
-    # --- episode ---------------------------------------------------------------------------
-    def check_invariants(self) -> None:
-        """Every request ends exactly once, no resource beyond its capacity (the request
-        stream's and its ledger's checks)."""
-        self.net.check_invariants()
+    # --- episodes ---------------------------------------------------------------------------
+    def reset_rows(self, rows: np.ndarray, u: np.ndarray) -> None:
+        """Start new episodes in envs ``rows`` from their reset uniforms ``u`` (len(rows),
+        width): an empty network, the episode's device means, and the first request.
+        Heterogeneous devices: each episode draws the parameters of every node's and link's
+        fidelity distribution; the controller observes them, never the realisations."""
+        self.t[rows] = 0.0
+        self.steps[rows] = 0
+        self.ledger.clear(rows)
+        self.count[:, rows] = 0
+        self.utility[rows] = 0.0
+        q, f, d = self.device_means(u)
+        self.qubit_mean[rows], self.pair_mean[rows], self.det_mean[rows] = q, f, d
+        self.nominal_rate[rows] = self.channel_rate_kbps(np.arange(self.net.n_links)[None], d)
+        self.nominal[rows] = self.nominal_path_fidelity(f)
+        self.template[rows] = device_template(self, q, f, d)
+        self._arrive(rows, u)
 
-    def reset(self, rng) -> None:
-        cfg, net = self.config, self.net
-        net.reset(
-            rng,
-            {
-                "qubits": np.full(net.n_nodes, float(cfg.qubits_per_node)),
-                "channels": np.full(net.n_links, float(cfg.channels_per_link)),
-                "pairs": np.full(net.n_links, float(cfg.pair_capacity_per_link)),
-            },
+    def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
+        """The next request in envs ``rows``: advance the clock, release what departed, draw
+        it from ``u`` (len(rows), width) and compute its mask."""
+        cfg, net, ledger = self.config, self.net, self.ledger
+        gap, src, dst, holding = arrivals(
+            u[:, :ARRIVAL_UNIFORMS], net.n_nodes, net.arrival_rate, cfg.mean_holding
         )
-        u = rng.random(self.width)
-        # Heterogeneous devices: each episode draws the parameters of every node's and link's
-        # fidelity distribution; the controller observes them, never the realisations.
-        self.qubit_mean, self.pair_mean, self.det_mean = self.device_means(u)
-        self.nominal_rate_kbps = self.channel_rate_kbps(np.arange(net.n_links), self.det_mean)
-        self.nominal_pair_f = self.nominal_path_fidelity(self.pair_mean[None])[0]
-        self.stats = {"utility": 0.0, "qubit_slots": 0.0, "channel_slots": 0.0, "pairs": 0.0}
-        self._draw_request(u)
+        self.t[rows] += gap
+        ledger.release_until(rows, self.t[rows])
+        self.counts["arrived"][rows] += 1
+        new = self.request_attributes(u)
+        new.update(src=src, dst=dst, pair=self.pair_index[src, dst], holding=holding)
+        free, p = ledger.capacity - ledger.used[rows], ledger.parts
+        mask, per_path = self.masks(
+            new,
+            free[:, p["qubits"]],
+            free[:, p["channels"]],
+            free[:, p["pairs"]],
+            self.nominal_rate[rows],
+        )
+        new.update(per_path)
+        if len(rows) == self.num_envs:  # rows are sorted: every env, so take the new arrays
+            self.req, self.mask = new, mask
+            return
+        if not self.req:
+            self.req = {k: np.zeros((self.num_envs, *v.shape[1:]), v.dtype) for k, v in new.items()}
+        for key, val in new.items():
+            self.req[key][rows] = val
+        self.mask[rows] = mask
+
+    def step(self, rows: np.ndarray, actions: np.ndarray, u: np.ndarray):
+        """Decide the head request of envs ``rows`` with ``actions`` (in the action space),
+        then draw the next one; ``u`` (len(rows), width) are the step's uniforms: the
+        service's fidelity draw, then the next request. A masked-out action rejects and pays
+        ``invalid_action_penalty``. Returns (reward, success (-1: nothing allocated), invalid,
+        truncated), each (len(rows),)."""
+        cfg = self.config
+        valid = self.mask[rows, actions]
+        invalid = ~valid
+        allocate = valid & (actions > 0)
+        reward = np.where(invalid, -cfg.invalid_action_penalty, 0.0)
+        success = np.full(len(rows), NO_ALLOCATION, np.int8)
+        self.counts["rejected"][rows] += ~allocate
+        if allocate.any():
+            s = np.flatnonzero(allocate)
+            reward[s], success[s] = self._serve(rows[s], actions[s], u[s])
+        steps = self.steps[rows] + 1
+        self.steps[rows] = steps
+        self._arrive(rows, u)
+        return reward, success, invalid, steps >= cfg.horizon
+
+    def _serve(self, rows: np.ndarray, actions: np.ndarray, u: np.ndarray):
+        """Allocate ``actions`` to the head requests of envs ``rows``, draw the outcomes from
+        the step's uniforms ``u`` and return (reward, success)."""
+        cfg = self.config
+        usage = self.usages(rows, actions)
+        holding = self.req["holding"][rows]
+        self.ledger.allocate(rows, usage, self.t[rows] + holding)
+        ok = self.outcomes(rows, actions, service_normals(u, self.max_hops))
+        self.counts["served"][rows] += ok
+        self.counts["failed"][rows] += ~ok
+        self.utility[rows] += np.where(ok, cfg.utility * holding / cfg.mean_holding, 0.0)
+        return service_reward(cfg, holding, ok, self._cost(rows, usage)), ok.astype(np.int8)
+
+    def check_invariants(self) -> None:
+        """Every request ends exactly once (arrived = served + failed + rejected + the one
+        awaiting a decision, in every env that has begun) and no resource goes beyond its
+        capacity or is released twice (the ledger's checks)."""
+        c = self.counts
+        begun = c["arrived"] > 0
+        pending = c["arrived"] - c["served"] - c["failed"] - c["rejected"]
+        assert np.all(pending[begun] == 1), f"requests lost or ended twice: {c}"
+        self.ledger.check()
+
+    # --- what the fronts show ---------------------------------------------------------------
+    def observations(self) -> np.ndarray:
+        """(N, D) observation of every env's head request (layout in the env docstring)."""
+        ledger, rows = self.ledger, np.arange(self.num_envs)
+        free, p = ledger.capacity - ledger.used, ledger.parts
+        return observations(
+            self,
+            self.req,
+            free[:, p["qubits"]],
+            free[:, p["channels"]],
+            free[:, p["pairs"]],
+            self.nominal[rows, self.req["pair"]],
+            self.template,
+        )
+
+    def metrics(self) -> dict[str, np.ndarray]:
+        """(N,) running metrics of every env: acceptance and success ratios (0 before any
+        decision), utility, the utilisation of each resource and the request counts (copies)."""
+        c = self.count.copy()
+        allocated = c[1] + c[2]  # served + failed
+        num = np.stack((allocated, c[1]))
+        den = np.stack((allocated + c[3], allocated))  # decided, allocated
+        ratio = np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
+        out = {
+            "acceptance_ratio": ratio[0],
+            "success_ratio": ratio[1],
+            "utility": self.utility.copy(),
+        }
+        out.update(zip(UTILISATION.values(), self.ledger.utilisations().T, strict=True))
+        out.update(zip(COUNTS, c, strict=True))
+        return out
+
+    def head(self, i: int = 0) -> dict:
+        """Env ``i``'s head request as Python scalars and per-path arrays (with its ``links``)."""
+        req = {k: v[i] for k, v in self.req.items()}
+        out = {k: req[k].item() for k in ("src", "dst", "pair", "kind", "holding", "demand")}
+        out.update(qubits=int(req["qubits"]), gates=int(req["gates"]))
+        out.update(required=float(req["required"]), split=tuple(int(x) for x in req["split"]))
+        out.update({k: req[k] for k in ("exists", "hops", "free_channels", "free_pairs")})
+        out.update(channels=req["channels"], links=self.pair_paths[out["pair"]])
+        return out
+
+    @property
+    def request(self) -> dict:
+        """The head request of env 0 (the scalar env's), see :meth:`head`."""
+        return self.head(0)
+
+    # --- the action layout (one codec: env, masks and baselines read it) -------------------
+    def encode(self, path: int, level: int, depth: int) -> int:
+        """The action of serving on ``path`` with protection ``level`` and purification
+        ``depth`` (0 is reject): the one action layout, inverted by :meth:`decode`."""
+        return 1 + (path * LEVELS + level) * LEVELS + depth
+
+    def decode(self, action):
+        """(path, level, depth) of allocation actions (>= 1; ints or arrays)."""
+        path, rest = divmod(action - 1, LEVELS * LEVELS)
+        level, depth = divmod(rest, LEVELS)
+        return path, level, depth
+
+    # --- the expectations the reference policies need --------------------------------------
+    def usages(self, rows: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """(S, R) ledger usage of serving the head requests of envs ``rows`` with
+        ``actions``: QKD holds ``channels`` (the level's margin) on each hop; DQC holds
+        (2 level + 1) qubits per logical qubit at each end and gates x 2^depth pairs per slot
+        on each hop."""
+        req = self.req
+        path, level, depth = self.decode(actions)
+        pair, qkd = req["pair"][rows], req["kind"][rows] == QKD
+        per_hop = np.where(qkd, req["channels"][rows, path, level], req["gates"][rows] * 2**depth)
+        cols = np.where(qkd[:, None], self._hop_cols[0][pair, path], self._hop_cols[1][pair, path])
+        usage = np.zeros((len(rows), self.ledger.width + 1))  # the last column absorbs pads
+        i = np.arange(len(rows))
+        usage[i[:, None], cols] = per_hop[:, None]
+        per_logical = np.where(qkd, 0, 2 * level + 1)  # QKD holds no qubits
+        usage[i, req["src"][rows]] = req["split"][rows, 0] * per_logical
+        usage[i, req["dst"][rows]] = req["split"][rows, 1] * per_logical
+        return usage[:, :-1]
+
+    def _cost(self, rows: np.ndarray, usage: np.ndarray) -> np.ndarray:
+        p = self.ledger.parts
+        return allocation_cost(
+            self.config,
+            self.req["holding"][rows],
+            usage[:, p["qubits"]].sum(axis=1),
+            usage[:, p["channels"]].sum(axis=1),
+            usage[:, p["pairs"]].sum(axis=1),
+        )
+
+    def action_costs(self, actions, i: int = 0) -> np.ndarray:
+        """Resource cost of serving env ``i``'s head request with each of ``actions``."""
+        rows = np.full(len(actions), i)
+        return self._cost(rows, self.usages(rows, np.asarray(actions)))
+
+    def outcomes(self, rows: np.ndarray, actions: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """(S,) whether serving the head requests of envs ``rows`` with ``actions`` succeeds
+        under the fidelity draws ``z`` (S, max_hops + 2) standard normals: the second stage of
+        seed 002's stochastic program (Sec. III)."""
+        req = self.req
+        path, level, depth = self.decode(actions)
+        links = self.pair_paths[req["pair"][rows], path]
+        qkd = req["kind"][rows] == QKD
+        ok = np.zeros(len(rows), dtype=bool)
+        q = np.flatnonzero(qkd)
+        if q.size:
+            r = rows[q]
+            channels = req["channels"][r, path[q], level[q]]
+            ok[q] = self.qkd_success(
+                links[q], channels, req["demand"][r], self.det_mean[r], z[q, 2:]
+            )
+        d = np.flatnonzero(~qkd)
+        if d.size:
+            r = rows[d]
+            sub = {k: req[k][r] for k in ("src", "dst", "gates", "split", "required")}
+            ok[d] = self.dqc_success(
+                sub, links[d], level[d], depth[d], self.pair_mean[r], self.qubit_mean[r], z[d]
+            )
+        return ok
+
+    def candidate_values(self, actions, z: np.ndarray, i: int = 0):
+        """(success probability, expected value) of serving env ``i``'s head request with
+        each of ``actions`` (allocations, not 0), averaged over the fidelity scenarios ``z``
+        (rows, see :meth:`scenarios`): the second stage of seed 002's two-stage stochastic
+        program (Sec. III). Value = p x utility x holding scale - (1 - p) x failure penalty -
+        cost, the expectation of :func:`service_reward`. SAA compares candidates on it; the
+        optional observation block shows it to agents."""
+        cfg, actions = self.config, np.asarray(actions)
+        s, n = len(actions), len(z)
+        ok = self.outcomes(np.full(s * n, i), np.repeat(actions, n), np.tile(z, (s, 1)))
+        p = ok.reshape(s, n).mean(axis=1)
+        scale = self.req["holding"][i] / cfg.mean_holding
+        return p, p * cfg.utility * scale - (1.0 - p) * cfg.failure_penalty - self.action_costs(
+            actions, i
+        )
+
+    def scenarios(self, rng, n: int) -> np.ndarray:
+        """``n`` standard-normal fidelity scenarios (rows) for :meth:`outcomes`."""
+        return rng.standard_normal((n, self.max_hops + 2))
 
     def device_means(self, u):
         """Per-episode means of each node's qubit fidelity, each link's pair fidelity and
@@ -222,45 +410,6 @@ class ResourceAllocation:
             "required": uniforms.uniform(u[..., a + 3], *cfg.dqc_required_fidelity),
             "split": np.stack([(q + 1) // 2, q // 2], axis=-1),
         }
-
-    def _draw_request(self, u) -> None:
-        """The next request; ``request`` holds it as Python scalars and per-path arrays,
-        ``request_batch`` the same fields as a batch of one (for the batched functions)."""
-        net = self.net
-        src, dst, holding = net.next_arrival(u[:ARRIVAL_UNIFORMS])
-        pair = int(self.pair_index[src, dst])
-        batch = self.request_attributes(u[None])
-        kind = int(batch["kind"][0])
-        batch.update(
-            src=np.array([src]),
-            dst=np.array([dst]),
-            pair=np.array([pair]),
-            holding=np.array([holding]),
-        )
-        ledger = net.ledger
-        mask, per_path = self.masks(
-            batch,
-            ledger.free("qubits")[None],
-            ledger.free("channels")[None],
-            ledger.free("pairs")[None],
-            self.nominal_rate_kbps[None],
-        )
-        batch.update(per_path)
-        req = {"src": src, "dst": dst, "pair": pair, "holding": holding, "kind": kind}
-        req["links"] = self.pair_paths[pair]
-        if kind == QKD:
-            req["demand"] = float(batch["demand"][0])
-        else:
-            q = int(batch["qubits"][0])
-            req.update(
-                qubits=q,
-                gates=int(batch["gates"][0]),
-                required=float(batch["required"][0]),
-                split=((q + 1) // 2, q // 2),
-            )
-        req.update({k: v[0] for k, v in per_path.items()})
-        self.request, self.request_batch = req, batch
-        self.mask = mask[0]
 
     # --- physics of one allocation, vectorised over a batch --------------------------------
     def channel_rate_kbps(self, links, detector_error) -> np.ndarray:
@@ -337,96 +486,6 @@ class ResourceAllocation:
         )
         return fidelity >= req["required"]
 
-    def candidate_values(self, actions, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(success probability, expected value) of serving the head request with each of
-        ``actions`` (allocations, not 0), averaged over the fidelity scenarios ``z`` (rows, see
-        :meth:`scenarios`): the second stage of seed 002's two-stage stochastic program (Sec.
-        III). Value = p x utility x holding scale - (1 - p) x failure penalty - cost, the
-        expectation of :func:`service_reward`. SAA compares candidates on it; the optional
-        observation block shows it to agents."""
-        cfg = self.config
-        scale = self.request["holding"] / cfg.mean_holding
-        p = np.array([self.scenario_success(*self.decode(int(a)), z).mean() for a in actions])
-        cost = np.array([self.cost(self.allocation_usage(*self.decode(int(a)))) for a in actions])
-        return p, p * cfg.utility * scale - (1.0 - p) * cfg.failure_penalty - cost
-
-    def scenarios(self, rng, n: int) -> np.ndarray:
-        """``n`` standard-normal fidelity scenarios (rows) for :meth:`scenario_success`."""
-        return rng.standard_normal((n, self.max_hops + 2))
-
-    def scenario_success(self, path: int, level: int, depth: int, z: np.ndarray) -> np.ndarray:
-        """Whether the head request's allocation succeeds in each scenario of ``z``: the second
-        stage of the seed's stochastic program."""
-        return self._success(path, level, depth, z, len(z))
-
-    def _success(self, path, level, depth, z, n) -> np.ndarray:
-        req = self.request
-        links = np.broadcast_to(req["links"][path], (n, self.max_hops))
-        if req["kind"] == QKD:
-            return self.qkd_success(
-                links,
-                self.qkd_channels(path, level),
-                req["demand"],
-                self.det_mean[None].repeat(n, 0),
-                z[:, 2:],
-            )
-        batch = {
-            "src": np.full(n, req["src"]),
-            "dst": np.full(n, req["dst"]),
-            "gates": np.full(n, req["gates"]),
-            "split": np.broadcast_to(np.array(req["split"]), (n, 2)),
-            "required": np.full(n, req["required"]),
-        }
-        return self.dqc_success(
-            batch,
-            links,
-            np.full(n, level),
-            np.full(n, depth),
-            self.pair_mean[None].repeat(n, 0),
-            self.qubit_mean[None].repeat(n, 0),
-            z,
-        )
-
-    # --- resources -------------------------------------------------------------------------
-    def qkd_channels(self, path: int, level: int) -> int:
-        """Channels per hop a QKD allocation holds: the nominal need times the level's margin."""
-        return int(self.request["channels"][path, level])
-
-    def allocation_usage(self, path: int, level: int, depth: int) -> dict[str, np.ndarray]:
-        req, net = self.request, self.net
-        links = req["links"][path]
-        links = links[links >= 0]
-        if req["kind"] == QKD:
-            channels = np.zeros(net.n_links)
-            channels[links] = self.qkd_channels(path, level)
-            return {"channels": channels}
-        qubits = np.zeros(net.n_nodes)
-        qubits[req["src"]] += req["split"][0] * (2 * level + 1)
-        qubits[req["dst"]] += req["split"][1] * (2 * level + 1)
-        pairs = np.zeros(net.n_links)
-        pairs[links] = req["gates"] * 2**depth
-        return {"qubits": qubits, "pairs": pairs}
-
-    def cost(self, usage) -> float:
-        zero = np.zeros(1)
-        return allocation_cost(
-            self.config,
-            self.request["holding"],
-            usage.get("qubits", zero).sum(),
-            usage.get("channels", zero).sum(),
-            usage.get("pairs", zero).sum(),
-        )
-
-    def encode(self, path: int, level: int, depth: int) -> int:
-        """The action of serving on ``path`` with protection ``level`` and purification
-        ``depth`` (0 is reject): the one action layout, inverted by :meth:`decode`."""
-        return 1 + (path * LEVELS + level) * LEVELS + depth
-
-    def decode(self, action: int) -> tuple[int, int, int]:
-        path, rest = divmod(action - 1, LEVELS * LEVELS)
-        level, depth = divmod(rest, LEVELS)
-        return path, level, depth
-
     def masks(self, req, free_q, free_c, free_p, rate):
         """(B, A) valid actions and per-path quantities for B requests: capacity and QKD channel
         limits, vectorised over (request, path, level, depth). ``req`` holds (B,) arrays kind,
@@ -475,36 +534,6 @@ class ResourceAllocation:
             "channels": need,
         }
         return mask, per_path
-
-    # --- transitions -------------------------------------------------------------------------
-    def step_uniforms(self) -> np.ndarray:
-        """This step's ``width`` uniforms: the service draw, then the next request."""
-        return self.net.rng.random(self.width)
-
-    def serve(self, action: int, u) -> tuple[float, bool]:
-        """Allocate, draw the realised outcome from this step's uniforms ``u``, and return
-        (reward, success)."""
-        cfg, req, net = self.config, self.request, self.net
-        path, level, depth = self.decode(action)
-        usage = self.allocation_usage(path, level, depth)
-        net.ledger.allocate(usage, net.t + req["holding"])
-        ok = bool(self._success(path, level, depth, service_normals(u, self.max_hops)[None], 1)[0])
-        net.end("served" if ok else "failed")
-        self.stats["utility"] += cfg.utility * req["holding"] / cfg.mean_holding if ok else 0.0
-        for key, name in (
-            ("qubits", "qubit_slots"),
-            ("channels", "channel_slots"),
-            ("pairs", "pairs"),
-        ):
-            if key in usage:
-                self.stats[name] += usage[key].sum() * req["holding"]
-        return float(service_reward(cfg, req["holding"], ok, self.cost(usage))), ok
-
-    def reject(self) -> None:
-        self.net.end("rejected")
-
-    def advance(self, u) -> None:
-        self._draw_request(u)
 
 
 def service_normals(u, max_hops: int) -> np.ndarray:

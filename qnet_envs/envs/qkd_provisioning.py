@@ -150,7 +150,7 @@ class QKDProvisioningEnv(QnetEnv):
             axis=1,
         ).reshape(-1)
         head = [req["demand"] / sim.demand_high, min(req["holding"] / (10 * cfg.mean_holding), 1)]
-        free = net.ledger.free("channels") / cfg.channels_per_link
+        free = net.ledger.free("channels")[0] / cfg.channels_per_link
         return np.concatenate([src, dst, head, per_path, free]).astype(np.float32)
 
     def _info(self, invalid: bool, rate: float) -> dict:
@@ -162,7 +162,7 @@ class QKDProvisioningEnv(QnetEnv):
             "served": counts["served"],
             "rejected": counts["rejected"],
             "arrived": counts["arrived"],
-            "channel_utilisation": self.sim.net.ledger.utilisation()["channels"],
+            "channel_utilisation": float(self.sim.net.ledger.utilisation("channels")[0]),
             "key_rate_kbps": float(rate),
         }
 
@@ -170,9 +170,9 @@ class QKDProvisioningEnv(QnetEnv):
         if self.render_mode is None:
             return None
         ledger = self.sim.net.ledger
-        load = ledger.used["channels"] / ledger.capacity["channels"]
+        load = ledger.used_of("channels")[0] / ledger.capacity
         title = (
             f"t={self.sim.net.t:.1f} blocking={self.sim.blocking_probability():.3f} "
-            f"active={ledger.active}"
+            f"active={ledger.active()[0]}"
         )
         return render_network(self.sim.net.graph, load, None, title, self.render_mode)

@@ -7,69 +7,15 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from ..core.resource_allocation import (
-    QKD,
-    ResourceAllocation,
-    ResourceAllocationConfig,
-)
+from ..core.resource_allocation import ResourceAllocation, ResourceAllocationConfig
+from ..core.resource_allocation_layout import NO_ALLOCATION
 from ._actions import discrete_action
 from .base import QnetEnv
 from .network_render import render_network
 
 CANDIDATE_SCENARIOS = 32  # fidelity scenarios behind the optional candidate block
 CANDIDATE_SEED = 0
-
-
-def device_template(sim, qubit_mean, pair_mean, det_mean) -> np.ndarray:
-    """(B, D) observations holding only each episode's device means (fixed for the episode)."""
-    cfg = sim.config
-    n, e = sim.net.n_nodes, sim.net.n_links
-    t = np.zeros((len(qubit_mean), 7 + 4 * n + 6 * cfg.k_paths + 4 * e), dtype=np.float32)
-    i = 2 * n + 7 + 6 * cfg.k_paths
-    t[:, i + n : i + 2 * n] = qubit_mean
-    i += 2 * n + 2 * e
-    t[:, i : i + e] = pair_mean
-    t[:, i + e : i + 2 * e] = 2 * det_mean
-    return t
-
-
-def observations(sim, req, free_q, free_c, free_p, nominal, template) -> np.ndarray:
-    """(B, D) observations of B requests given the free resources, the nominal fidelities
-    (B, k) of the requests' paths and the per-episode ``template`` (layout in the env's
-    docstring). ``req`` holds (B, ...) arrays: src, dst, kind, demand, qubits, gates, required,
-    holding and the per-path exists, hops, free_channels, free_pairs, channels (QKD need)."""
-    cfg, net = sim.config, sim.net
-    n, k, e = net.n_nodes, cfg.k_paths, net.n_links
-    b = len(template)
-    rows = np.arange(b)
-    obs = template.copy()
-    obs[rows, req["src"]] = 1.0
-    obs[rows, n + req["dst"]] = 1.0
-    qkd = req["kind"] == QKD
-    dqc = ~qkd
-    head = obs[:, 2 * n : 2 * n + 7]
-    head[:, 0] = qkd
-    head[:, 1] = dqc
-    head[:, 2] = qkd * req["demand"] * (1.0 / cfg.qkd_demand_kbps[1])
-    head[:, 3] = dqc * req["qubits"] * (1.0 / cfg.dqc_logical_qubits[1])
-    head[:, 4] = dqc * req["gates"] * (1.0 / cfg.dqc_remote_gates[1])
-    head[:, 5] = dqc * req["required"]
-    head[:, 6] = np.minimum(req["holding"] * (0.1 / cfg.mean_holding), 1.0)
-    i = 2 * n + 7
-    per_path = obs[:, i : i + 6 * k].reshape(b, k, 6)
-    per_path[..., 0] = req["exists"]
-    per_path[..., 1] = req["hops"] * (1.0 / net.max_hops)
-    per_path[..., 2] = req["free_channels"] * (1.0 / cfg.channels_per_link)
-    per_path[..., 3] = req["free_pairs"] * (1.0 / cfg.pair_capacity_per_link)
-    per_path[..., 4] = nominal
-    c = cfg.max_channels_per_hop
-    per_path[..., 5] = qkd[:, None] * np.minimum(req["channels"][..., 0], c) * (1.0 / c)
-    i += 6 * k
-    obs[:, i : i + n] = free_q * (1.0 / cfg.qubits_per_node)
-    i += 2 * n
-    obs[:, i : i + e] = free_c * (1.0 / cfg.channels_per_link)
-    obs[:, i + e : i + 2 * e] = free_p * (1.0 / cfg.pair_capacity_per_link)
-    return obs
+ROW = np.zeros(1, dtype=np.int64)  # the scalar env is env 0 of a batch of one
 
 
 class QuantumResourceAllocationEnv(QnetEnv):
@@ -171,10 +117,9 @@ class QuantumResourceAllocationEnv(QnetEnv):
 
     def _configure(self, config: ResourceAllocationConfig) -> None:
         self.config = config
-        self.sim = ResourceAllocation(config)
-        net = self.sim.net
+        self.sim = ResourceAllocation(config)  # a batch of one
         self.action_space = spaces.Discrete(self.sim.n_actions)
-        size = 7 + 4 * net.n_nodes + 6 * config.k_paths + 4 * net.n_links
+        size = self.sim.template.shape[1]
         if config.observe_candidates:
             size += 2 * (self.sim.n_actions - 1)
             # one fixed sample, common to every step: the env's own stream is not touched
@@ -193,39 +138,21 @@ class QuantumResourceAllocationEnv(QnetEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
-        self._template = self._make_template()
-        self._steps = 0
-        return self._observation(), self._info(False, None)
+        self.sim.reset_rows(ROW, self._uniforms())
+        return self._observation(), self._info(False, NO_ALLOCATION)
+
+    def _uniforms(self) -> np.ndarray:
+        """This reset's or step's ``width`` uniforms (one ``random(width)`` call)."""
+        return self.np_random.random(self.sim.width)[None]
 
     def step(self, action):
         a = discrete_action(action, self.action_space.n)
-        sim, cfg = self.sim, self.config
-        invalid = not sim.mask[a]
-        success = None
-        u = sim.step_uniforms()
-        if a == 0 or invalid:
-            sim.reject()
-            reward = -cfg.invalid_action_penalty if invalid else 0.0
-        else:
-            reward, success = sim.serve(a, u)
-        self._steps += 1
-        sim.advance(u)
-        truncated = self._steps >= cfg.horizon
-        return self._observation(), float(reward), False, truncated, self._info(invalid, success)
+        reward, success, invalid, truncated = self.sim.step(ROW, np.array([a]), self._uniforms())
+        info = self._info(bool(invalid[0]), int(success[0]))
+        return self._observation(), float(reward[0]), False, bool(truncated[0]), info
 
     def _observation(self) -> np.ndarray:
-        sim = self.sim
-        req, ledger = sim.request, sim.net.ledger
-        obs = observations(
-            sim,
-            sim.request_batch,
-            ledger.free("qubits")[None],
-            ledger.free("channels")[None],
-            ledger.free("pairs")[None],
-            sim.nominal_pair_f[req["pair"]][None],
-            self._template[None],
-        )[0]
+        obs = self.sim.observations()[0]
         if not self.config.observe_candidates:
             return obs
         return np.concatenate([obs, self._candidate_block().astype(np.float32)])
@@ -235,58 +162,36 @@ class QuantumResourceAllocationEnv(QnetEnv):
         as 0.5 + value / (2 (utility x holding scale + failure penalty))) on the fixed
         scenarios, zeros where masked out (see the docstring's Observation Space)."""
         sim, cfg = self.sim, self.config
-        actions = np.flatnonzero(sim.mask[1:]) + 1
+        actions = np.flatnonzero(sim.mask[0, 1:]) + 1
         block = np.zeros((2, sim.n_actions - 1))
         if actions.size:
             p, value = sim.candidate_values(actions, self._candidate_z)
-            span = cfg.utility * sim.request["holding"] / cfg.mean_holding + cfg.failure_penalty
+            holding = float(sim.req["holding"][0])
+            span = cfg.utility * holding / cfg.mean_holding + cfg.failure_penalty
             block[0, actions - 1] = p
             block[1, actions - 1] = np.clip(0.5 + value / (2.0 * max(span, 1e-12)), 0.0, 1.0)
         return block.T.ravel()
 
-    def _make_template(self) -> np.ndarray:
-        """An observation holding only this episode's device means (fixed for the episode)."""
-        sim = self.sim
-        return device_template(sim, sim.qubit_mean[None], sim.pair_mean[None], sim.det_mean[None])[
-            0
-        ]
-
     def action_mask(self) -> np.ndarray:
-        return self.sim.mask.astype(np.int8)
+        return self.sim.mask[0].astype(np.int8)
 
-    def _info(self, invalid: bool, success) -> dict:
-        c = self.sim.net.counts
-        decided = c["served"] + c["failed"] + c["rejected"]
-        allocated = c["served"] + c["failed"]
-        util = self.sim.net.ledger.utilisation()
-        return {
-            "action_mask": self.action_mask(),
-            "invalid_action": invalid,
-            "success": -1 if success is None else int(success),
-            "acceptance_ratio": allocated / decided if decided else 0.0,
-            "success_ratio": c["served"] / allocated if allocated else 0.0,
-            "utility": self.sim.stats["utility"],
-            "qubit_utilisation": util["qubits"],
-            "channel_utilisation": util["channels"],
-            "pair_utilisation": util["pairs"],
-            "served": c["served"],
-            "failed": c["failed"],
-            "rejected": c["rejected"],
-            "arrived": c["arrived"],
-        }
+    def _info(self, invalid: bool, success: int) -> dict:
+        info = {"action_mask": self.action_mask(), "invalid_action": invalid, "success": success}
+        info.update((key, value[0].item()) for key, value in self.sim.metrics().items())
+        return info
 
     def render(self):
         if self.render_mode is None:
             return None
-        ledger = self.sim.net.ledger
+        ledger = self.sim.ledger
         link_load = 0.5 * (
-            ledger.used["channels"] / ledger.capacity["channels"]
-            + ledger.used["pairs"] / ledger.capacity["pairs"]
+            ledger.used_of("channels")[0] / ledger.capacity[ledger.parts["channels"]]
+            + ledger.used_of("pairs")[0] / ledger.capacity[ledger.parts["pairs"]]
         )
-        node_load = ledger.used["qubits"] / ledger.capacity["qubits"]
-        info = self._info(False, None)
+        node_load = ledger.used_of("qubits")[0] / ledger.capacity[ledger.parts["qubits"]]
+        info = self._info(False, NO_ALLOCATION)
         title = (
-            f"t={self.sim.net.t:.1f} accepted={info['acceptance_ratio']:.2f} "
+            f"t={self.sim.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
             f"success={info['success_ratio']:.2f} utility={info['utility']:.1f}"
         )
         return render_network(self.sim.net.graph, link_load, node_load, title, self.render_mode)

@@ -9,23 +9,27 @@ from gymnasium.vector.utils import batch_space
 from .streams import BlockStreams
 
 
+def check_num_envs(num_envs) -> None:
+    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+        raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
+
+
 class BatchedEnv(VectorEnv):
-    """A numpy-batched vector env over a scalar env class: spaces from one scalar instance,
+    """A numpy-batched vector env over a batch-first core: one env's spaces given,
     env i seeded ``seed + i`` through :class:`BlockStreams` of ``width`` uniforms per call,
     NEXT_STEP autoreset (the step after an env's episode ends resets it)."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def _setup(self, num_envs, single, width: int, render_mode, kw) -> None:
+    def _setup(self, num_envs, spaces: tuple, width: int, render_mode, kw) -> None:
+        """``spaces``: one env's (action space, observation space)."""
         if render_mode is not None:
             raise ValueError(f"render_mode={render_mode!r}: the batched env does not render")
         if kw:
             raise ValueError(f"unknown arguments {sorted(kw)}")
-        if not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
+        check_num_envs(num_envs)
         self.num_envs = num_envs
-        self.single_action_space = single.action_space
-        self.single_observation_space = single.observation_space
+        self.single_action_space, self.single_observation_space = spaces
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.streams = BlockStreams(width)

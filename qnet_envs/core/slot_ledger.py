@@ -1,0 +1,131 @@
+"""Capacity-limited network resources held by requests until their departure time, batch-first.
+
+The one ledger of the provisioning cores (QKD provisioning, quantum resource allocation): they
+call ``allocate`` when they serve a request and ``release_until`` as time passes, so "no
+resource beyond its capacity" and "every allocation released exactly once" are properties of
+this class, checked in one place (``check``).
+
+Every array has a leading env axis (a scalar env is a batch of one). The resources are named
+parts of one usage vector (e.g. qubits per node | channels per link | pairs per link); each
+env's active allocations sit in a slot table: a departure time (+inf: slot free) and a usage
+vector per slot. The table doubles when some env needs more slots than it has. Usages are
+whole numbers of qubits, channels or pairs, so sums are exact whatever the release order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOLERANCE = 1e-9
+
+
+class SlotLedger:
+    def __init__(self, capacities: dict[str, np.ndarray], num_envs: int = 1, slots: int = 32):
+        sizes = {k: np.asarray(v, dtype=float).ravel() for k, v in capacities.items()}
+        self.parts: dict[str, slice] = {}
+        start = 0
+        for name, cap in sizes.items():
+            self.parts[name] = slice(start, start + cap.size)
+            start += cap.size
+        self.capacity = np.concatenate(list(sizes.values()))  # (R,)
+        self.totals = {k: float(self.capacity[s].sum()) for k, s in self.parts.items()}
+        # (R, parts) indicator: used @ it sums each part
+        self._per_part = np.zeros((start, len(self.parts)))
+        for j, s in enumerate(self.parts.values()):
+            self._per_part[s, j] = 1.0
+        self._totals = np.array(list(self.totals.values()))
+        self.num_envs = num_envs
+        self.used = np.zeros((num_envs, start))
+        self.dep = np.full((num_envs, slots), np.inf)
+        self.usage = np.zeros((num_envs, slots, start))
+        self.allocated = np.zeros(num_envs, dtype=np.int64)
+        self.released = np.zeros(num_envs, dtype=np.int64)
+
+    @property
+    def width(self) -> int:
+        """R: the length of a usage vector."""
+        return self.capacity.size
+
+    def clear(self, rows) -> None:
+        """Empty the ledgers of envs ``rows`` (a new episode)."""
+        self.used[rows] = 0.0
+        self.dep[rows] = np.inf
+        self.usage[rows] = 0.0
+        self.allocated[rows] = 0
+        self.released[rows] = 0
+
+    def free(self, part: str) -> np.ndarray:
+        """(N, size) free capacity of ``part`` in every env."""
+        s = self.parts[part]
+        return self.capacity[s] - self.used[:, s]
+
+    def used_of(self, part: str) -> np.ndarray:
+        """(N, size) used capacity of ``part`` in every env (a view)."""
+        return self.used[:, self.parts[part]]
+
+    def vector(self, usage: dict[str, np.ndarray]) -> np.ndarray:
+        """A (R,) usage vector from named parts (parts not given are zero)."""
+        out = np.zeros(self.width)
+        for k, u in usage.items():
+            out[self.parts[k]] = u
+        return out
+
+    def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
+        """Release, in envs ``rows``, every allocation whose departure time is <= that env's
+        ``t``; returns how many."""
+        dep = self.dep[rows]
+        due = dep <= np.asarray(t)[:, None]
+        if not due.any():
+            return 0
+        due &= dep < np.inf  # free slots hold +inf (due only when t is +inf)
+        r, s = np.nonzero(due)
+        if r.size:
+            env = rows[r]
+            np.subtract.at(self.used, env, self.usage[env, s])
+            self.dep[env, s] = np.inf
+            np.add.at(self.released, env, 1)
+        return int(r.size)
+
+    def allocate(self, rows: np.ndarray, usage: np.ndarray, until: np.ndarray) -> None:
+        """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct) until ``until``; raises
+        RuntimeError if an allocation would exceed a capacity."""
+        if np.any(self.used[rows] + usage > self.capacity + TOLERANCE):
+            raise RuntimeError(f"allocation {usage} exceeds free capacity")
+        slot = np.argmax(self.dep[rows], axis=1)  # the first free slot (+inf) if there is one
+        if np.isfinite(self.dep[rows, slot]).any():  # some env's table is full: double it
+            grow = self.dep.shape[1]
+            self.dep = np.concatenate([self.dep, np.full((self.num_envs, grow), np.inf)], axis=1)
+            self.usage = np.concatenate([self.usage, np.zeros_like(self.usage)], axis=1)
+            slot = np.argmax(self.dep[rows], axis=1)
+        self.dep[rows, slot] = until
+        self.usage[rows, slot] = usage
+        self.used[rows] += usage
+        self.allocated[rows] += 1
+
+    def active(self) -> np.ndarray:
+        """(N,) allocations held in each env."""
+        return np.isfinite(self.dep).sum(axis=1)
+
+    def utilisation(self, part: str) -> np.ndarray:
+        """(N,) used / total capacity of ``part`` in each env (0 for an empty part)."""
+        total = self.totals[part]
+        return self.used_of(part).sum(axis=1) / total if total > 0 else np.zeros(self.num_envs)
+
+    def utilisations(self) -> np.ndarray:
+        """(N, parts) used / total capacity of every part in each env (0 for an empty part)."""
+        return np.divide(
+            self.used @ self._per_part,
+            self._totals,
+            out=np.zeros((self.num_envs, len(self.parts))),
+            where=self._totals > 0,
+        )
+
+    def check(self) -> None:
+        """Assert the invariants in every env: usage within [0, capacity], equal to the active
+        allocations' sum, and allocated = released + active."""
+        held = np.isfinite(self.dep)
+        total = (self.usage * held[..., None]).sum(axis=1)
+        assert np.allclose(total, self.used), "ledger out of sync with its allocations"
+        assert np.all(self.used >= -TOLERANCE), "negative usage"
+        assert np.all(self.used <= self.capacity + TOLERANCE), "over capacity"
+        np.testing.assert_array_equal(self.allocated, self.released + held.sum(axis=1))
