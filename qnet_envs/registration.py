@@ -37,6 +37,7 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. II-C 1 and ref. [5]: QKD resource provisioning",
         summary="route tenants' key-rate requests over NSFNET trusted relays; blocking probability",
+        vector_entry_point="qnet_envs.vector.qkd_provisioning:QKDProvisioningVectorEnv",
     ),
     EnvSpec(
         id="qnet/QuantumResourceAllocation-v0",

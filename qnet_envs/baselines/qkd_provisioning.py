@@ -11,7 +11,7 @@ from .base import Policy
 class _PathChoice(Policy):
     def act(self, obs, info) -> int:
         sim = self.env.sim
-        req, mask = sim.request, sim.mask
+        req, mask = sim.request, sim.path_mask[0]
         feasible = np.flatnonzero(mask.any(axis=1))
         if not feasible.size:
             return 0

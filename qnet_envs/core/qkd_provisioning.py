@@ -8,6 +8,11 @@ times the source repetition rate (:func:`qnet_envs.physics.decoy_bb84_key_rate`)
 rate per channel is the minimum over its hops (keys are relayed hop by hop). Seed 002 cites this
 line of work (RL for QKD resource provisioning) as its reference [5]; blocking probability is
 the headline metric there.
+
+Batch-first: the state of ``num_envs`` episodes is held with a leading env axis; the scalar env
+is a batch of one and the batched env (:class:`qnet_envs.vector.QKDProvisioningVectorEnv`) runs
+this same code. Every reset and step reads ``width`` = 5 uniforms from each env's generator
+(the arrival's four, then the demand), in the order the scalar model always drew them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import numpy as np
 
 from .. import physics
 from ..config import check_choice, check_interval, check_range
-from .request_stream import PATH_TABLES, ROW, RequestStream
+from . import uniforms
+from .request_core import RequestCore
+from .request_stream import ARRIVAL_UNIFORMS, PATH_TABLES, PathNetwork, arrivals
 
 
 @dataclass(frozen=True)
@@ -61,11 +68,22 @@ def trusted_relay_rate_bps(length_km, max_span_km, repetition_rate_hz, **decoy_k
     return per_pulse * repetition_rate_hz
 
 
-class QKDProvisioning:
-    def __init__(self, config: QKDProvisioningConfig):
+COUNTS = ("arrived", "served", "rejected")  # every request ends once as one of the last two
+
+
+class QKDProvisioning(RequestCore):
+    """``num_envs`` provisioning episodes stepped together (a scalar env is a batch of one).
+
+    State (:class:`RequestCore`): a channel ledger, and the head request's ``mask`` (N, A) in
+    action order (``path_mask`` (N, k, C): path k with c channels per hop serves it)."""
+
+    COUNTS = COUNTS
+    STEP_DEFAULTS = {"key_rate_kbps": 0.0}
+
+    def __init__(self, config: QKDProvisioningConfig, num_envs: int = 1, slots: int = 32):
         self.config = config
         arrival_rate = config.load_erlang / config.mean_holding
-        self.net = RequestStream(
+        self.net = PathNetwork(
             config.topology, config.k_paths, arrival_rate, config.mean_holding, config.path_table
         )
         net = self.net
@@ -75,61 +93,137 @@ class QKDProvisioning:
         )
         self.demand_low, self.demand_high = (float(x) for x in config.demand_kbps)
         self.mean_demand = 0.5 * (self.demand_low + self.demand_high)
+        self.width = ARRIVAL_UNIFORMS + 1
+        self._stacked = None  # (n, n, k, H) paths of every ordered pair with the all-pairs table
+        if config.path_table == "all-pairs":
+            n, paths = net.n_nodes, net.padded_paths
+            self._stacked = np.full((n, n, *next(iter(paths.values())).shape), -1, np.int64)
+            for (a, b), links in paths.items():
+                self._stacked[a, b] = links
+        caps = {"channels": np.full(net.n_links, float(config.channels_per_link))}
+        C = config.max_channels_per_hop
+        self._init_state(num_envs, caps, slots, (self.n_actions,))
+        self._channels = np.arange(1, C + 1)
 
-    def check_invariants(self) -> None:
-        """Every request ends exactly once, no resource beyond its capacity (the request
-        stream's and its ledger's checks)."""
-        self.net.check_invariants()
+    # --- episodes ---------------------------------------------------------------------------
+    def reset_rows(self, rows: np.ndarray, u: np.ndarray) -> None:
+        """Start new episodes in envs ``rows`` (an empty network) and draw their first request
+        from ``u`` (len(rows), width)."""
+        self._clear(rows)
+        self._arrive(rows, u)
 
-    def reset(self, rng) -> None:
-        caps = np.full(self.net.n_links, float(self.config.channels_per_link))
-        self.net.reset(rng, {"channels": caps})
-        self.channels_held = 0
-        self._draw_request()
+    def _paths(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """(B, k, H) padded link indices of each (src, dst) pair's k shortest paths (looked
+        up, or computed on first use with the on-demand table)."""
+        if self._stacked is not None:
+            return self._stacked[src, dst]
+        return np.stack(
+            [self.net.pair_paths((int(a), int(b))) for a, b in zip(src, dst, strict=True)]
+        )
 
-    def _draw_request(self) -> None:
-        src, dst, holding = self.net.next_arrival()
-        demand = self.net.rng.uniform(self.demand_low, self.demand_high)
-        links = self.net.pair_paths((src, dst))
+    def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
+        """The next request in envs ``rows``: advance the clock, release what departed, draw
+        it from ``u`` and compute its mask."""
+        net = self.net
+        gap, src, dst, holding = arrivals(
+            u[:, :ARRIVAL_UNIFORMS], net.n_nodes, net.arrival_rate, net.mean_holding
+        )
+        demand = uniforms.uniform(u[:, ARRIVAL_UNIFORMS], self.demand_low, self.demand_high)
+        self._advance_clock(rows, gap)
+        links = self._paths(src, dst)
         valid = links >= 0
-        exists = valid.any(axis=1)
-        rate = self.net.path_min(self.link_rate_kbps, (src, dst))
-        free = self.net.path_min(self.net.ledger.free("channels")[0], (src, dst))
+        exists = valid.any(axis=2)
+        gather, pad = np.maximum(links, 0), np.where(valid, 0.0, np.inf)
+        rate = (self.link_rate_kbps[gather] + pad).min(axis=2)
+        free_links = self.ledger.free("channels")[rows]
+        free = (free_links[np.arange(len(rows))[:, None, None], gather] + pad).min(axis=2)
         with np.errstate(divide="ignore"):
-            needed = np.where(exists & (rate > 0), np.ceil(demand / rate), np.inf)
-        self.request = {
+            needed = np.where(exists & (rate > 0), np.ceil(demand[:, None] / rate), np.inf)
+        new = {
             "src": src,
             "dst": dst,
             "holding": holding,
             "demand": demand,
             "links": links,
-            "valid": valid,
             "exists": exists,
-            "hops": valid.sum(axis=1),
+            "hops": valid.sum(axis=2),
             "rate": np.where(exists, rate, 0.0),
             "free": np.where(exists, free, 0.0),
             "needed": needed,
         }
-        c = np.arange(1, self.config.max_channels_per_hop + 1)
-        self.mask = (
-            exists[:, None]
-            & (c[None, :] <= self.request["free"][:, None])
-            & (c[None, :] >= needed[:, None])
-        )  # (k, C): path k with c channels per hop serves the request within capacity
+        c = self._channels
+        mask = np.ones((len(rows), self.n_actions), dtype=bool)  # reject is always allowed
+        mask[:, 1:] = (
+            exists[..., None] & (c <= new["free"][..., None]) & (c >= needed[..., None])
+        ).reshape(len(rows), -1)
+        self._store(rows, new, mask)
 
-    def serve(self, path: int, channels: int) -> float:
-        """Serve the head request on ``path`` with ``channels`` per hop; returns the reward."""
-        req, cfg = self.request, self.config
-        usage = np.zeros((1, self.net.n_links))
-        hops = req["links"][path][req["valid"][path]]
-        usage[0, hops] = channels
-        self.net.ledger.allocate(ROW, usage, np.array([self.net.t + req["holding"]]))
-        self.net.end("served")
-        revenue = (req["demand"] / self.mean_demand) * (req["holding"] / cfg.mean_holding)
-        return revenue - cfg.channel_cost * channels * len(hops)
+    def _valid(self, rows: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        return self.mask[rows, actions]
 
-    def reject(self) -> None:
-        self.net.end("rejected")
+    def _serve(self, rows: np.ndarray, actions: np.ndarray, u: np.ndarray):
+        """Hold the chosen channels per hop on the chosen path for the head requests of envs
+        ``rows``; returns (reward, {"key_rate_kbps": the allocation's key rate})."""
+        cfg, req = self.config, self.req
+        path, channels = self.decode_arrays(actions)
+        links = req["links"][rows, path]  # (S, H), -1 padded
+        usage = np.zeros((len(rows), self.net.n_links + 1))  # the last column absorbs pads
+        cols = np.where(links >= 0, links, self.net.n_links)
+        usage[np.arange(len(rows))[:, None], cols] = channels[:, None]
+        holding = req["holding"][rows]
+        self.ledger.allocate(rows, usage[:, :-1], self.t[rows] + holding)
+        self.counts["served"][rows] += 1
+        hops = req["hops"][rows, path]
+        revenue = (req["demand"][rows] / self.mean_demand) * (holding / cfg.mean_holding)
+        reward = revenue - cfg.channel_cost * channels * hops
+        return reward, {"key_rate_kbps": channels * req["rate"][rows, path]}
+
+    # --- what the fronts show ---------------------------------------------------------------
+    @property
+    def observation_size(self) -> int:
+        return 2 * self.net.n_nodes + 2 + 4 * self.config.k_paths + self.net.n_links
+
+    def observations(self) -> np.ndarray:
+        """(N, D) observations (layout in the env docstring)."""
+        cfg, net, req = self.config, self.net, self.req
+        n, c, N = net.n_nodes, cfg.max_channels_per_hop, self.num_envs
+        rows = np.arange(N)
+        obs = np.zeros((N, self.observation_size))
+        obs[rows, req["src"]] = 1.0
+        obs[rows, n + req["dst"]] = 1.0
+        obs[:, 2 * n] = req["demand"] / self.demand_high
+        obs[:, 2 * n + 1] = np.minimum(req["holding"] / (10 * cfg.mean_holding), 1)
+        per_path = np.stack(
+            [
+                req["exists"].astype(float),
+                req["hops"] / net.max_hops,
+                req["free"] / cfg.channels_per_link,
+                np.minimum(req["needed"], c + 1) / (c + 1),
+            ],
+            axis=2,
+        )
+        i = 2 * n + 2
+        obs[:, i : i + per_path[0].size] = per_path.reshape(N, -1)
+        obs[:, i + per_path[0].size :] = self.ledger.free("channels") / cfg.channels_per_link
+        return obs.astype(np.float32)
+
+    def metrics(self) -> dict[str, np.ndarray]:
+        """(N,) running metrics: blocking probability (rejected / decided, 0 before any
+        decision), the request counts and the channel utilisation."""
+        arrived, served, rejected = self.count.copy()
+        decided = served + rejected
+        blocking = np.divide(rejected, decided, out=np.zeros(self.num_envs), where=decided > 0)
+        return {
+            "blocking_probability": blocking,
+            "served": served,
+            "rejected": rejected,
+            "arrived": arrived,
+            "channel_utilisation": self.ledger.utilisation("channels"),
+        }
+
+    def blocking_probability(self) -> float:
+        """Env 0's blocking probability so far."""
+        return float(self.metrics()["blocking_probability"][0])
 
     # --- the action layout (the one codec: env, mask and baselines read it) -----------------------
     @property
@@ -144,17 +238,20 @@ class QKDProvisioning:
         """(path index, channels per hop) of an action, or None for reject."""
         if action == 0:
             return None
-        path, c = divmod(action - 1, self.config.max_channels_per_hop)
+        path, c = self.decode_arrays(np.array([action]))
+        return int(path[0]), int(c[0])
+
+    def decode_arrays(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(path, channels per hop) of each action; reject (0) decodes as (0, 1)."""
+        path, c = np.divmod(np.maximum(actions, 1) - 1, self.config.max_channels_per_hop)
         return path, c + 1
 
-    def action_mask(self) -> np.ndarray:
-        """The flat mask in action order: reject always, then the (path, channels) mask."""
-        return np.concatenate(([True], self.mask.reshape(-1)))
+    def flat_masks(self) -> np.ndarray:
+        """(N, A) masks in action order: reject always, then the (path, channels) mask."""
+        return self.mask
 
-    def advance(self) -> None:
-        self._draw_request()
-
-    def blocking_probability(self) -> float:
-        c = self.net.counts
-        decided = c["served"] + c["rejected"]
-        return c["rejected"] / decided if decided else 0.0
+    @property
+    def path_mask(self) -> np.ndarray:
+        """(N, k, C) view of the mask: path k with c channels per hop serves the request."""
+        cfg = self.config
+        return self.mask[:, 1:].reshape(self.num_envs, cfg.k_paths, cfg.max_channels_per_hop)

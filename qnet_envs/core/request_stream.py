@@ -4,7 +4,8 @@ Shared by the QKD-provisioning and quantum-resource-allocation cores: a request 
 controller serves or rejects it, then time jumps to the next arrival (exponential inter-arrival
 times, exponential holding times: the M/M/c/c teletraffic model behind blocking-probability
 studies, e.g. Cao et al., IEEE JSAC 38(7), 2020 for QKD networks), releasing every allocation
-whose holding time ended on the way.
+whose holding time ended on the way (:class:`qnet_envs.core.slot_ledger.SlotLedger`). This
+module holds the arrival draw and the network's path tables.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import uniforms
-from .slot_ledger import SlotLedger
 from .topology import build_graph, edge_index, k_shortest_paths, pair_k_shortest_paths
 
 ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
 PATH_TABLES = ("all-pairs", "on-demand")
-ROW = np.zeros(1, dtype=np.int64)  # the one env of a scalar stream's ledger
 
 
 def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
@@ -32,10 +31,9 @@ def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
     return gap, src, dst, uniforms.exponential(u[..., 3], mean_holding)
 
 
-class RequestStream:
-    """Graph, k-shortest paths, a resource ledger, the clock and request bookkeeping of one
-    env (the ledger is a batch of one). The batch-first resource-allocation core uses only the
-    graph and path tables and keeps its clocks, ledger and counts per env itself.
+class PathNetwork:
+    """The graph and its k-shortest-path tables, what every episode of a provisioning core
+    shares (the cores keep each env's clock, ledger and request counts themselves).
 
     ``path_table="all-pairs"`` runs Yen's algorithm for every ordered pair at construction
     (about n^3: 14 s at 100 nodes here) and pads paths to the longest one found;
@@ -87,48 +85,8 @@ class RequestStream:
             found = self.padded_paths[key]
         return found
 
-    def reset(self, rng: np.random.Generator, capacities: dict[str, np.ndarray]) -> None:
-        self.rng = rng
-        self.ledger = SlotLedger(capacities, num_envs=1)
-        self.t = 0.0
-        self.counts = {"arrived": 0, "served": 0, "failed": 0, "rejected": 0}
-
-    def next_arrival(self, u=None) -> tuple[int, int, float]:
-        """Advance the clock to the next arrival, release what departed, and draw the new
-        request's (src, dst, holding time) from ``ARRIVAL_UNIFORMS`` uniforms ``u`` (drawn from
-        the stream's generator if not given); src != dst uniformly."""
-        if u is None:
-            u = self.rng.random(ARRIVAL_UNIFORMS)
-        gap, src, dst, holding = arrivals(u, self.n_nodes, self.arrival_rate, self.mean_holding)
-        self.t += float(gap)
-        self.ledger.release_until(ROW, np.array([self.t]))
-        self.counts["arrived"] += 1
-        return int(src), int(dst), float(holding)
-
-    def end(self, outcome: str) -> None:
-        """The head request ends as ``outcome`` ("served", "failed" or "rejected"): the one
-        place the cores record an ending, so that each request ends exactly once."""
-        if outcome not in ("served", "failed", "rejected"):
-            raise ValueError(f"outcome {outcome!r} must be 'served', 'failed' or 'rejected'")
-        if self.pending() != 1:
-            raise RuntimeError(f"no request awaits a decision: {self.counts}")
-        self.counts[outcome] += 1
-
     def path_min(self, values: np.ndarray, key: tuple[int, int]) -> np.ndarray:
         """Minimum of per-link ``values`` along each of the (src, dst) = ``key`` paths
         (+inf for a path that does not exist)."""
         self.pair_paths(key)
         return (values[self._gather[key]] + self._pad[key]).min(axis=1)
-
-    def check_invariants(self) -> None:
-        """Raise AssertionError if a request was lost or counted twice (arrived = served +
-        failed + rejected + the one awaiting a decision, if any) or a resource is beyond its
-        capacity or released twice (the ledger's own check)."""
-        assert all(v >= 0 for v in self.counts.values()), self.counts
-        assert self.pending() in (0, 1), f"{self.pending()} requests pending: {self.counts}"
-        self.ledger.check()
-
-    def pending(self) -> int:
-        """Requests that arrived but have not ended yet (0 or 1: the one awaiting a decision)."""
-        c = self.counts
-        return c["arrived"] - c["served"] - c["failed"] - c["rejected"]

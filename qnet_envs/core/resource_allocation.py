@@ -43,7 +43,8 @@ import numpy as np
 
 from .. import physics
 from . import uniforms
-from .request_stream import ARRIVAL_UNIFORMS, RequestStream, arrivals
+from .request_core import RequestCore
+from .request_stream import ARRIVAL_UNIFORMS, PathNetwork, arrivals
 from .resource_allocation_config import ResourceAllocationConfig
 from .resource_allocation_layout import (
     COUNTS,
@@ -55,7 +56,6 @@ from .resource_allocation_layout import (
     UTILISATION,
 )
 from .resource_allocation_views import device_template, observation_size, observations
-from .slot_ledger import SlotLedger
 
 __all__ = [
     "DQC",
@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 
-class ResourceAllocation:
+class ResourceAllocation(RequestCore):
     """``num_envs`` allocation episodes stepped together (a scalar env is a batch of one).
 
     State, each with a leading env axis: the clock ``t``, the requests decided ``steps``, the
@@ -75,33 +75,27 @@ class ResourceAllocation:
     link), the request ``counts`` and realised ``utility``, the episode's device means, the
     head request ``req`` (arrays) and its action ``mask``."""
 
+    COUNTS = COUNTS
+    STEP_DEFAULTS = {"success": np.int8(NO_ALLOCATION)}
+
     def __init__(self, config: ResourceAllocationConfig, num_envs: int = 1, slots: int = 32):
         self.config = config
         arrival_rate = config.load_erlang / config.mean_holding
-        self.net = RequestStream(config.topology, config.k_paths, arrival_rate, config.mean_holding)
+        self.net = PathNetwork(config.topology, config.k_paths, arrival_rate, config.mean_holding)
         self._model(config)
-        self.num_envs = N = num_envs
         n, e = self.net.n_nodes, self.net.n_links
-        self.ledger = SlotLedger(
-            {
-                "qubits": np.full(n, float(config.qubits_per_node)),
-                "channels": np.full(e, float(config.channels_per_link)),
-                "pairs": np.full(e, float(config.pair_capacity_per_link)),
-            },
-            N,
-            slots,
-        )
-        self.t = np.zeros(N)
-        self.steps = np.zeros(N, dtype=np.int64)
-        self.count = np.zeros((len(COUNTS), N), dtype=np.int64)  # rows in COUNTS order
-        self.counts = dict(zip(COUNTS, self.count, strict=True))  # named views of its rows
+        capacities = {
+            "qubits": np.full(n, float(config.qubits_per_node)),
+            "channels": np.full(e, float(config.channels_per_link)),
+            "pairs": np.full(e, float(config.pair_capacity_per_link)),
+        }
+        self._init_state(num_envs, capacities, slots, (self.n_actions,))
+        N = num_envs
         self.utility = np.zeros(N)
         self.qubit_mean, self.pair_mean = np.zeros((N, n)), np.zeros((N, e))
         self.det_mean, self.nominal_rate = np.zeros((N, e)), np.zeros((N, e))
         self.nominal = np.zeros((N,) + self.pair_paths.shape[:2])
         self.template = np.zeros((N, observation_size(n, config.k_paths, e)), np.float32)
-        self.req: dict[str, np.ndarray] = {}
-        self.mask = np.zeros((N, self.n_actions), dtype=bool)
 
     def _model(self, config: ResourceAllocationConfig) -> None:
         """What every episode shares: per-link physics constants, the action layout and each
@@ -145,10 +139,7 @@ class ResourceAllocation:
         width): an empty network, the episode's device means, and the first request.
         Heterogeneous devices: each episode draws the parameters of every node's and link's
         fidelity distribution; the controller observes them, never the realisations."""
-        self.t[rows] = 0.0
-        self.steps[rows] = 0
-        self.ledger.clear(rows)
-        self.count[:, rows] = 0
+        self._clear(rows)
         self.utility[rows] = 0.0
         q, f, d = self.device_means(u)
         self.qubit_mean[rows], self.pair_mean[rows], self.det_mean[rows] = q, f, d
@@ -164,9 +155,7 @@ class ResourceAllocation:
         gap, src, dst, holding = arrivals(
             u[:, :ARRIVAL_UNIFORMS], net.n_nodes, net.arrival_rate, cfg.mean_holding
         )
-        self.t[rows] += gap
-        ledger.release_until(rows, self.t[rows])
-        self.counts["arrived"][rows] += 1
+        self._advance_clock(rows, gap)
         new = self.request_attributes(u)
         new.update(src=src, dst=dst, pair=self.pair_index[src, dst], holding=holding)
         free, p = ledger.capacity - ledger.used[rows], ledger.parts
@@ -178,35 +167,10 @@ class ResourceAllocation:
             self.nominal_rate[rows],
         )
         new.update(per_path)
-        if len(rows) == self.num_envs:  # rows are sorted: every env, so take the new arrays
-            self.req, self.mask = new, mask
-            return
-        if not self.req:
-            self.req = {k: np.zeros((self.num_envs, *v.shape[1:]), v.dtype) for k, v in new.items()}
-        for key, val in new.items():
-            self.req[key][rows] = val
-        self.mask[rows] = mask
+        self._store(rows, new, mask)
 
-    def step(self, rows: np.ndarray, actions: np.ndarray, u: np.ndarray):
-        """Decide the head request of envs ``rows`` with ``actions`` (in the action space),
-        then draw the next one; ``u`` (len(rows), width) are the step's uniforms: the
-        service's fidelity draw, then the next request. A masked-out action rejects and pays
-        ``invalid_action_penalty``. Returns (reward, success (-1: nothing allocated), invalid,
-        truncated), each (len(rows),)."""
-        cfg = self.config
-        valid = self.mask[rows, actions]
-        invalid = ~valid
-        allocate = valid & (actions > 0)
-        reward = np.where(invalid, -cfg.invalid_action_penalty, 0.0)
-        success = np.full(len(rows), NO_ALLOCATION, np.int8)
-        self.counts["rejected"][rows] += ~allocate
-        if allocate.any():
-            s = np.flatnonzero(allocate)
-            reward[s], success[s] = self._serve(rows[s], actions[s], u[s])
-        steps = self.steps[rows] + 1
-        self.steps[rows] = steps
-        self._arrive(rows, u)
-        return reward, success, invalid, steps >= cfg.horizon
+    def _valid(self, rows: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        return self.mask[rows, actions]
 
     def _serve(self, rows: np.ndarray, actions: np.ndarray, u: np.ndarray):
         """Allocate ``actions`` to the head requests of envs ``rows``, draw the outcomes from
@@ -219,19 +183,20 @@ class ResourceAllocation:
         self.counts["served"][rows] += ok
         self.counts["failed"][rows] += ~ok
         self.utility[rows] += np.where(ok, cfg.utility * holding / cfg.mean_holding, 0.0)
-        return service_reward(cfg, holding, ok, self._cost(rows, usage)), ok.astype(np.int8)
-
-    def check_invariants(self) -> None:
-        """Every request ends exactly once (arrived = served + failed + rejected + the one
-        awaiting a decision, in every env that has begun) and no resource goes beyond its
-        capacity or is released twice (the ledger's checks)."""
-        c = self.counts
-        begun = c["arrived"] > 0
-        pending = c["arrived"] - c["served"] - c["failed"] - c["rejected"]
-        assert np.all(pending[begun] == 1), f"requests lost or ended twice: {c}"
-        self.ledger.check()
+        reward = service_reward(cfg, holding, ok, self._cost(rows, usage))
+        return reward, {"success": ok.astype(np.int8)}
 
     # --- what the fronts show ---------------------------------------------------------------
+
+    @property
+    def observation_size(self) -> int:
+        """Length of the observation (without the scalar env's optional candidate block)."""
+        return self.template.shape[1]
+
+    def flat_masks(self) -> np.ndarray:
+        """(N, A) validity of every action in each env's head request."""
+        return self.mask
+
     def observations(self) -> np.ndarray:
         """(N, D) observation of every env's head request (layout in the env docstring)."""
         ledger, rows = self.ledger, np.arange(self.num_envs)
@@ -264,19 +229,10 @@ class ResourceAllocation:
         return out
 
     def head(self, i: int = 0) -> dict:
-        """Env ``i``'s head request as Python scalars and per-path arrays (with its ``links``)."""
-        req = {k: v[i] for k, v in self.req.items()}
-        out = {k: req[k].item() for k in ("src", "dst", "pair", "kind", "holding", "demand")}
-        out.update(qubits=int(req["qubits"]), gates=int(req["gates"]))
-        out.update(required=float(req["required"]), split=tuple(int(x) for x in req["split"]))
-        out.update({k: req[k] for k in ("exists", "hops", "free_channels", "free_pairs")})
-        out.update(channels=req["channels"], links=self.pair_paths[out["pair"]])
+        """Env ``i``'s head request: Python scalars and per-path arrays, with its ``links``."""
+        out = super().head(i)
+        out["links"] = self.pair_paths[out["pair"]]
         return out
-
-    @property
-    def request(self) -> dict:
-        """The head request of env 0 (the scalar env's), see :meth:`head`."""
-        return self.head(0)
 
     # --- the action layout (one codec: env, masks and baselines read it) -------------------
     def encode(self, path: int, level: int, depth: int) -> int:

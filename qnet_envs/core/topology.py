@@ -78,7 +78,7 @@ def pair_k_shortest_paths(g: nx.Graph, s, t, k: int, eidx=None) -> list[list[int
 
 def k_shortest_paths(g: nx.Graph, k: int) -> dict[tuple[int, int], list[list[int]]]:
     """For every ordered pair of distinct nodes, :func:`pair_k_shortest_paths` (n(n-1) runs of
-    Yen's algorithm: about n^3 in time; see ``RequestStream``'s on-demand table for large n)."""
+    Yen's algorithm: about n^3 in time; see ``PathNetwork``'s on-demand table for large n)."""
     eidx = edge_index(g)
     return {
         (s, t): pair_k_shortest_paths(g, s, t, k, eidx) for s in g.nodes for t in g.nodes if s != t

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..config import merge_config
 from ..rendering import check_render_mode
+from ._actions import discrete_action
 
 
 class QnetEnv(gym.Env):
@@ -80,3 +81,45 @@ class QnetEnv(gym.Env):
             ):
                 base = self.defaults_for(new)  # a different preset starts from its defaults
             self._configure(merge_config(base, new))
+
+
+ROW = np.zeros(1, dtype=np.int64)  # a scalar env is env 0 of a batch of one
+
+
+class RequestCoreEnv(QnetEnv):
+    """A front over a batch-first request core (``self.sim``, one env): resets and steps it
+    with one ``random(width)`` call of ``np_random`` each, shows row 0 of its observations,
+    masks and metrics. The batched env (:class:`qnet_envs.vector.base.BatchedEnv`) runs the
+    same core with N rows. The core provides ``width``, ``reset_rows``, ``step`` (reward,
+    invalid, truncated, extras), ``observations``, ``flat_masks``, ``metrics`` and
+    ``STEP_DEFAULTS`` (each extra's value when nothing was decided)."""
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self._begin_reset(seed, options)
+        self.sim.reset_rows(ROW, self._uniforms())
+        return self._observation(), self._info(False, self._idle_extras())
+
+    def _idle_extras(self) -> dict:
+        """The step extras of a moment when nothing was decided (after a reset)."""
+        return {k: np.asarray(v).item() for k, v in self.sim.STEP_DEFAULTS.items()}
+
+    def _uniforms(self) -> np.ndarray:
+        """This reset's or step's ``width`` uniforms (one ``random(width)`` call)."""
+        return self.np_random.random(self.sim.width)[None]
+
+    def step(self, action):
+        a = discrete_action(action, self.action_space.n)
+        reward, invalid, truncated, extras = self.sim.step(ROW, np.array([a]), self._uniforms())
+        info = self._info(bool(invalid[0]), {k: v[0].item() for k, v in extras.items()})
+        return self._observation(), float(reward[0]), False, bool(truncated[0]), info
+
+    def _observation(self) -> np.ndarray:
+        return self.sim.observations()[0]
+
+    def action_mask(self) -> np.ndarray:
+        return self.sim.flat_masks()[0].astype(np.int8)
+
+    def _info(self, invalid: bool, extras: dict) -> dict:
+        info = {"action_mask": self.action_mask(), "invalid_action": invalid, **extras}
+        info.update((key, value[0].item()) for key, value in self.sim.metrics().items())
+        return info

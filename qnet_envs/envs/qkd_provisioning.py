@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from gymnasium import spaces
 
 from ..core.qkd_provisioning import QKDProvisioning, QKDProvisioningConfig
-from ._actions import discrete_action
-from .base import QnetEnv
+from .base import RequestCoreEnv
 from .network_render import render_network
 
 
-class QKDProvisioningEnv(QnetEnv):
+class QKDProvisioningEnv(RequestCoreEnv):
     """
     ## Description
 
@@ -95,84 +92,22 @@ class QKDProvisioningEnv(QnetEnv):
 
     def _configure(self, config: QKDProvisioningConfig) -> None:
         self.config = config
-        self.sim = QKDProvisioning(config)
-        net = self.sim.net
-        k = config.k_paths
+        self.sim = QKDProvisioning(config)  # a batch of one
         self.action_space = spaces.Discrete(self.sim.n_actions)
-        size = 2 * net.n_nodes + 2 + 4 * k + net.n_links
+        size = self.sim.observation_size
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
 
     def decode(self, action: int) -> tuple[int, int] | None:
         """(path index, channels per hop) of an action, or None for reject (the core's codec)."""
         return self.sim.decode(action)
 
-    def action_mask(self) -> np.ndarray:
-        return self.sim.action_mask().astype(np.int8)
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
-        self._steps = 0
-        return self._observation(), self._info(False, 0.0)
-
-    def step(self, action):
-        a = discrete_action(action, self.action_space.n)
-        sim, cfg = self.sim, self.config
-        choice = sim.decode(a)
-        invalid = choice is not None and not sim.mask[choice[0], choice[1] - 1]
-        rate = 0.0
-        if choice is None or invalid:
-            sim.reject()
-            reward = -cfg.invalid_action_penalty if invalid else 0.0
-        else:
-            reward = sim.serve(*choice)
-            rate = choice[1] * sim.request["rate"][choice[0]]
-        self._steps += 1
-        sim.advance()
-        truncated = self._steps >= cfg.horizon
-        return self._observation(), float(reward), False, truncated, self._info(invalid, rate)
-
-    def _observation(self) -> np.ndarray:
-        sim, cfg = self.sim, self.config
-        net, req = sim.net, sim.request
-        n, c = net.n_nodes, cfg.max_channels_per_hop
-        src = np.zeros(n)
-        src[req["src"]] = 1.0
-        dst = np.zeros(n)
-        dst[req["dst"]] = 1.0
-        per_path = np.stack(
-            [
-                req["exists"].astype(float),
-                req["hops"] / net.max_hops,
-                req["free"] / cfg.channels_per_link,
-                np.minimum(req["needed"], c + 1) / (c + 1),
-            ],
-            axis=1,
-        ).reshape(-1)
-        head = [req["demand"] / sim.demand_high, min(req["holding"] / (10 * cfg.mean_holding), 1)]
-        free = net.ledger.free("channels")[0] / cfg.channels_per_link
-        return np.concatenate([src, dst, head, per_path, free]).astype(np.float32)
-
-    def _info(self, invalid: bool, rate: float) -> dict:
-        counts = self.sim.net.counts
-        return {
-            "action_mask": self.action_mask(),
-            "invalid_action": invalid,
-            "blocking_probability": self.sim.blocking_probability(),
-            "served": counts["served"],
-            "rejected": counts["rejected"],
-            "arrived": counts["arrived"],
-            "channel_utilisation": float(self.sim.net.ledger.utilisation("channels")[0]),
-            "key_rate_kbps": float(rate),
-        }
-
     def render(self):
         if self.render_mode is None:
             return None
-        ledger = self.sim.net.ledger
+        ledger = self.sim.ledger
         load = ledger.used_of("channels")[0] / ledger.capacity
         title = (
-            f"t={self.sim.net.t:.1f} blocking={self.sim.blocking_probability():.3f} "
+            f"t={self.sim.t[0]:.1f} blocking={self.sim.blocking_probability():.3f} "
             f"active={ledger.active()[0]}"
         )
         return render_network(self.sim.net.graph, load, None, title, self.render_mode)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from gymnasium import spaces
 
 from ..core.resource_allocation import ResourceAllocation, ResourceAllocationConfig
-from ..core.resource_allocation_layout import NO_ALLOCATION
-from ._actions import discrete_action
-from .base import QnetEnv
+from .base import RequestCoreEnv
 from .network_render import render_network
 
 CANDIDATE_SCENARIOS = 32  # fidelity scenarios behind the optional candidate block
 CANDIDATE_SEED = 0
-ROW = np.zeros(1, dtype=np.int64)  # the scalar env is env 0 of a batch of one
 
 
-class QuantumResourceAllocationEnv(QnetEnv):
+class QuantumResourceAllocationEnv(RequestCoreEnv):
     """
     ## Description
 
@@ -119,7 +114,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
         self.config = config
         self.sim = ResourceAllocation(config)  # a batch of one
         self.action_space = spaces.Discrete(self.sim.n_actions)
-        size = self.sim.template.shape[1]
+        size = self.sim.observation_size
         if config.observe_candidates:
             size += 2 * (self.sim.n_actions - 1)
             # one fixed sample, common to every step: the env's own stream is not touched
@@ -136,23 +131,8 @@ class QuantumResourceAllocationEnv(QnetEnv):
         """The action that serves on (path, level, depth); see :meth:`decode`."""
         return self.sim.encode(path, level, depth)
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._begin_reset(seed, options)
-        self.sim.reset_rows(ROW, self._uniforms())
-        return self._observation(), self._info(False, NO_ALLOCATION)
-
-    def _uniforms(self) -> np.ndarray:
-        """This reset's or step's ``width`` uniforms (one ``random(width)`` call)."""
-        return self.np_random.random(self.sim.width)[None]
-
-    def step(self, action):
-        a = discrete_action(action, self.action_space.n)
-        reward, success, invalid, truncated = self.sim.step(ROW, np.array([a]), self._uniforms())
-        info = self._info(bool(invalid[0]), int(success[0]))
-        return self._observation(), float(reward[0]), False, bool(truncated[0]), info
-
     def _observation(self) -> np.ndarray:
-        obs = self.sim.observations()[0]
+        obs = super()._observation()
         if not self.config.observe_candidates:
             return obs
         return np.concatenate([obs, self._candidate_block().astype(np.float32)])
@@ -172,14 +152,6 @@ class QuantumResourceAllocationEnv(QnetEnv):
             block[1, actions - 1] = np.clip(0.5 + value / (2.0 * max(span, 1e-12)), 0.0, 1.0)
         return block.T.ravel()
 
-    def action_mask(self) -> np.ndarray:
-        return self.sim.mask[0].astype(np.int8)
-
-    def _info(self, invalid: bool, success: int) -> dict:
-        info = {"action_mask": self.action_mask(), "invalid_action": invalid, "success": success}
-        info.update((key, value[0].item()) for key, value in self.sim.metrics().items())
-        return info
-
     def render(self):
         if self.render_mode is None:
             return None
@@ -189,7 +161,7 @@ class QuantumResourceAllocationEnv(QnetEnv):
             + ledger.used_of("pairs")[0] / ledger.capacity[ledger.parts["pairs"]]
         )
         node_load = ledger.used_of("qubits")[0] / ledger.capacity[ledger.parts["qubits"]]
-        info = self._info(False, NO_ALLOCATION)
+        info = self._info(False, self._idle_extras())
         title = (
             f"t={self.sim.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
             f"success={info['success_ratio']:.2f} utility={info['utility']:.1f}"

@@ -6,6 +6,7 @@ They keep each env's state as arrays with the env axis first and never loop over
 blocks, so env i of a batch reproduces the scalar env seeded ``seed + i`` step for step.
 """
 
+from .qkd_provisioning import QKDProvisioningVectorEnv
 from .quantum_resource_allocation import QuantumResourceAllocationVectorEnv
 
-__all__ = ["QuantumResourceAllocationVectorEnv"]
+__all__ = ["QKDProvisioningVectorEnv", "QuantumResourceAllocationVectorEnv"]

@@ -1,8 +1,13 @@
-"""What the batched envs share: argument checks, per-env seeding and action validation."""
+"""What the batched request envs share: argument checks, per-env seeding, action validation,
+and reset/step over a batch-first request core (the core the scalar env runs as a batch of
+one: :class:`qnet_envs.envs.base.RequestCoreEnv`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
@@ -14,25 +19,34 @@ def check_num_envs(num_envs) -> None:
         raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
 
 
+def check_slots(slots) -> None:
+    if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
+        raise ValueError(f"slots={slots!r} must be an integer >= 1")
+
+
 class BatchedEnv(VectorEnv):
-    """A numpy-batched vector env over a batch-first core: one env's spaces given,
-    env i seeded ``seed + i`` through :class:`BlockStreams` of ``width`` uniforms per call,
-    NEXT_STEP autoreset (the step after an env's episode ends resets it)."""
+    """A numpy-batched vector env over a batch-first request core ``self.core`` (N rows):
+    env i seeded ``seed + i`` through :class:`BlockStreams` of the core's ``width`` uniforms
+    per call (so env i reproduces the scalar env seeded alike), NEXT_STEP autoreset (the step
+    after an env's episode ends resets it, ignoring its action, with reward 0). ``infos``
+    holds the scalar env's info keys as arrays."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def _setup(self, num_envs, spaces: tuple, width: int, render_mode, kw) -> None:
-        """``spaces``: one env's (action space, observation space)."""
+    def _setup(self, core, render_mode, kw) -> None:
         if render_mode is not None:
             raise ValueError(f"render_mode={render_mode!r}: the batched env does not render")
         if kw:
             raise ValueError(f"unknown arguments {sorted(kw)}")
-        check_num_envs(num_envs)
-        self.num_envs = num_envs
-        self.single_action_space, self.single_observation_space = spaces
+        self.core = core
+        self.num_envs = num_envs = core.num_envs
+        self.single_action_space = spaces.Discrete(core.n_actions)
+        self.single_observation_space = spaces.Box(
+            0.0, 1.0, shape=(core.observation_size,), dtype=np.float32
+        )
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.streams = BlockStreams(width)
+        self.streams = BlockStreams(core.width)
         self._rows = np.arange(num_envs)
         self._seeded = False
         self._pending = np.zeros(num_envs, dtype=bool)
@@ -49,6 +63,8 @@ class BatchedEnv(VectorEnv):
                 seeds = [seed + i for i in range(self.num_envs)]
             else:
                 seeds = list(seed)
+                if len(seeds) != self.num_envs:
+                    raise ValueError(f"seed list has {len(seeds)} seeds for {self.num_envs} envs")
             self.streams.seed(seeds)
             self._seeded = True
         self._pending[:] = False
@@ -64,3 +80,50 @@ class BatchedEnv(VectorEnv):
         if actions.min() < 0 or actions.max() >= n:
             raise ValueError(f"actions must lie in Discrete({n}): allowed 0 <= action < {n}")
         return actions
+
+    # -- episodes -------------------------------------------------------------------------------
+    def reset(self, *, seed: int | list | None = None, options: dict[str, Any] | None = None):
+        self._seed(seed, options)
+        self.core.reset_rows(self._rows, self.streams.next())
+        none = np.zeros(self.num_envs, dtype=bool)
+        return self.core.observations(), self._infos(none, self._idle_extras())
+
+    def _idle_extras(self) -> dict[str, np.ndarray]:
+        return {k: np.full(self.num_envs, v) for k, v in self.core.STEP_DEFAULTS.items()}
+
+    def action_masks(self) -> np.ndarray:
+        """(N, A) validity of every action in each env's current request."""
+        return self.core.flat_masks()
+
+    def step(self, actions):
+        actions = self._check_actions(actions)
+        N = self.num_envs
+        u = self.streams.next()
+        resetting = self._pending.copy()
+        act = np.flatnonzero(~resetting)
+        reward = np.zeros(N)
+        invalid = np.zeros(N, dtype=bool)
+        truncated = np.zeros(N, dtype=bool)
+        extras = self._idle_extras()
+        if act.size:
+            reward[act], invalid[act], truncated[act], out = self.core.step(
+                act, actions[act], u[act]
+            )
+            for key, value in out.items():
+                extras[key][act] = value
+        if resetting.any():  # NEXT_STEP autoreset: these envs start over instead
+            rows = np.flatnonzero(resetting)
+            self.core.reset_rows(rows, u[rows])
+        self._pending = truncated.copy()
+        terminated = np.zeros(N, dtype=bool)
+        obs = self.core.observations()
+        return obs, reward, terminated, truncated, self._infos(invalid, extras)
+
+    def _infos(self, invalid: np.ndarray, extras: dict) -> dict:
+        info = {
+            "action_mask": self.core.flat_masks().astype(np.int8),
+            "invalid_action": invalid,
+            **extras,
+        }
+        info.update(self.core.metrics())
+        return info
