@@ -64,16 +64,15 @@ class OffloadingViews:
         """Current backlog (s) of every edge and of the cloud."""
         return self.sim.backlogs()[self.sim.n_mobile :]
 
-    def mobile_block(self, stale: bool = True, backlogs: np.ndarray | None = None) -> np.ndarray:
+    def mobile_block(self, backlogs: np.ndarray, stale: bool = True) -> np.ndarray:
         """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
         the previous slot (what a mobile can know), otherwise the current ones (the state);
-        ``backlogs``: every node's current backlog where the caller has it.
+        ``backlogs``: every node's current backlog (``sim.backlogs()``, computed once per view).
 
         Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
         edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
         sim, cfg = self.sim, self.sim.config
         m, e = sim.n_mobile, sim.n_edge
-        backlogs = sim.backlogs() if backlogs is None else backlogs
         obs = np.zeros((m, self.mobile_obs_size), dtype=np.float32)
         heads = [(i, q[0]) for i, q in enumerate(sim.queues) if q]
         if heads:
@@ -99,12 +98,11 @@ class OffloadingViews:
             self._gain_feat = np.clip((10 * np.log10(gain) + 140.0) / 60.0, 0.0, 1.0)
         return self._gain_feat
 
-    def edge_block(self, backlogs: np.ndarray | None = None) -> np.ndarray:
+    def edge_block(self, backlogs: np.ndarray) -> np.ndarray:
         """Every edge's observation as rows: own backlog, processor-queue fill, share of the
         mobiles that sent it work last slot, the cloud's broadcast backlog."""
         sim, cfg = self.sim, self.sim.config
         m, e = sim.n_mobile, sim.n_edge
-        backlogs = sim.backlogs() if backlogs is None else backlogs
         block = np.empty((e, self.edge_obs_size))
         block[:, 0] = backlogs[m : m + e] / BACKLOG_SCALE_S
         block[:, 1] = [sim.queue_length(m + j) / cfg.processor_queue_limit for j in range(e)]
@@ -114,7 +112,7 @@ class OffloadingViews:
 
     def observations(self) -> dict[str, np.ndarray]:
         backlogs = self.sim.backlogs()
-        block = self.mobile_block(backlogs=backlogs)
+        block = self.mobile_block(backlogs)
         obs = {a: block[i] for i, a in enumerate(self.mobile_agents)}
         obs.update(zip(self.edge_agents, self.edge_block(backlogs), strict=True))
         return obs
@@ -123,7 +121,7 @@ class OffloadingViews:
         backlogs = self.sim.backlogs()
         return np.concatenate(
             [
-                self.mobile_block(False, backlogs).reshape(-1),
+                self.mobile_block(backlogs, stale=False).reshape(-1),
                 self.edge_block(backlogs).reshape(-1),
                 np.minimum(backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S, 1.0),
             ]

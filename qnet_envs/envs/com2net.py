@@ -109,6 +109,7 @@ class Com2NetEnv(QnetEnv):
     def _configure(self, config: Com2NetConfig) -> None:
         self.config = config
         self.sim = Com2Net(config)
+        self._layout = self._pool_layout(self.sim)
         self.joint = config.action_mode == "joint"
         if self.joint:
             self.nvec = np.array([self.sim.n_centres, 3, len(UNIT_LEVELS)])
@@ -214,7 +215,7 @@ class Com2NetEnv(QnetEnv):
         and price (scaled), time until the earliest unit frees (0 if one is free), over all
         pools at once (segment reductions over the pools' free times laid end to end)."""
         sim, cfg = self.sim, self.config
-        template, filled, starts, sizes = self._pool_layout()
+        template, filled, starts, sizes = self._layout
         pools = template.copy()
         if starts.size:
             times = np.concatenate([pool for row in sim.free_at for pool in row])
@@ -225,20 +226,18 @@ class Com2NetEnv(QnetEnv):
             flat[filled, 4] = np.where(first > sim.now, wait, 0.0)
         return pools
 
-    def _pool_layout(self):
-        """What the pool block keeps between steps (the units and device types are fixed):
-        the block with the types' columns filled, which pools have units, where each one's
-        free times start when laid end to end, and their sizes."""
-        if getattr(self, "_layout_of", None) is not self.sim:
-            sim = self.sim
-            template = np.zeros((sim.n_centres, 3, POOL_FEATURES))
-            prof = [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
-            template[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
-            sizes = sim.units.reshape(-1)
-            filled = sizes > 0
-            starts = (np.cumsum(sizes) - sizes)[filled]
-            self._layout_of, self._layout = sim, (template, filled, starts, sizes[filled])
-        return self._layout
+    @staticmethod
+    def _pool_layout(sim: Com2Net):
+        """What the pool block keeps between steps (the units and device types are fixed for
+        a config): the block with the types' columns filled, which pools have units, where
+        each one's free times start when laid end to end, and their sizes."""
+        template = np.zeros((sim.n_centres, 3, POOL_FEATURES))
+        prof = [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
+        template[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
+        sizes = sim.units.reshape(-1)
+        filled = sizes > 0
+        starts = (np.cumsum(sizes) - sizes)[filled]
+        return template, filled, starts, sizes[filled]
 
     def _task_features(self, task) -> np.ndarray:
         cfg, sim = self.config, self.sim
