@@ -9,10 +9,11 @@ an MLP by default; :mod:`qnet_agents.vqc_qlearning` passes a variational quantum
 Presets (``hyperparams/ddqn.yml``): ``com2net`` is seed 000's DDQN ([|S|, 1000, 500, |A|],
 lr 1e-4); ``cartpole`` the settings validated on CartPole-v1; the default ([128, 128], lr 5e-4).
 
-``train`` is one function on purpose, CleanRL style (about 140 lines): act, store, learn,
-update the target, evaluate, checkpoint, in the order they happen, reads better whole than
-spread over helpers; the update itself is :func:`learn`, and the logging, progress bar and
-Ctrl-C handling are :class:`qnet_agents.common.TrainingRun`, shared by every loop.
+``train`` is the loop, in the order things happen: act and store, learn, update the target,
+evaluate, checkpoint. What a run holds (env, networks, buffer, counters, the episode in
+progress) and how it is checkpointed is ``_Run``; the update itself is :func:`learn`, and the
+logging, progress bar and Ctrl-C handling are :class:`qnet_agents.common.TrainingRun`, shared
+by every loop.
 """
 
 from __future__ import annotations
@@ -133,6 +134,133 @@ def update_target(q_net, target_net, cfg: DDQNConfig, step: int) -> None:
         target_net.load_state_dict(q_net.state_dict())
 
 
+class _Run:
+    """One training run: the env, the networks, optimiser, replay buffer, counters, RNG and the
+    episode in progress; what a checkpoint saves and restores."""
+
+    def __init__(self, env_id_or_env, cfg: DDQNConfig, make_network, algo: str):
+        self.cfg, self.algo, self.source = cfg, algo, env_id_or_env
+        self.env = env = make_env(env_id_or_env, cfg.env_config)
+        named = isinstance(env_id_or_env, str)
+        self.env_id = env_id_or_env if named else env.spec.id if env.spec else None
+        self.obs_dim = int(np.prod(env.observation_space.shape))
+        self.n_actions = int(env.action_space.n)
+        build = make_network or (lambda d, a: mlp(d, a, cfg.hidden))
+        self.q_net = build(self.obs_dim, self.n_actions)
+        self.target_net = build(self.obs_dim, self.n_actions)
+        self.optimiser = torch.optim.Adam(self.q_net.parameters(), lr=cfg.lr)
+        self.rb = ReplayBuffer(cfg.buffer_size, self.obs_dim, self.n_actions)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.start, self.episodes, self.curve, self.evals, self.ep_actions = 0, 0, [], [], []
+        self.run_dir = Path(cfg.run_dir)
+        self.ckpt_path = self.run_dir / "checkpoint.pt"
+
+    def restore(self, path: str) -> None:
+        state = load_checkpoint(path)
+        with checkpoint_contents(path):
+            self.q_net.load_state_dict(state["q"])
+            self.target_net.load_state_dict(state["target"])
+            self.optimiser.load_state_dict(state["optim"])
+            self.rb.load_state_dict(state["buffer"])
+            self.rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])
+            self.start, self.episodes = int(state["global_step"]), int(state["episodes"])
+            self.curve = [tuple(x) for x in state["curve"]]
+            self.evals = [tuple(x) for x in state["evals"]]
+            self.ep_actions = [int(a) for a in state["episode_actions"]]
+
+    def policy_payload(self, step: int) -> dict:
+        """What a policy needs: weights, config and shapes (``best.pt`` holds only this)."""
+        return {
+            "algo": self.algo,
+            "env_id": self.env_id,
+            "config": plain(asdict(self.cfg)),
+            "obs_dim": self.obs_dim,
+            "n_actions": self.n_actions,
+            "q": self.q_net.state_dict(),
+            "global_step": step,
+        }
+
+    def checkpoint(self, step: int) -> None:
+        save_checkpoint(
+            self.ckpt_path,
+            {
+                **self.policy_payload(step),
+                "target": self.target_net.state_dict(),
+                "optim": self.optimiser.state_dict(),
+                "buffer": self.rb.state_dict(),
+                "rng": self.rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "episodes": self.episodes,
+                "episode_actions": list(self.ep_actions),
+                "curve": [list(x) for x in self.curve],
+                "evals": [list(x) for x in self.evals],
+            },
+        )
+
+    def greedy(self, obs, mask) -> int:
+        with torch.no_grad():
+            q = self.q_net(torch.from_numpy(obs)[None])[0]
+        return int(masked_argmax(q, torch.from_numpy(mask)))
+
+    def new_episode(self, replay: bool = False) -> None:
+        """Start the next episode (seeded ``seed + episodes``); with ``replay``, replay the
+        recorded actions of the one a checkpoint interrupted."""
+        if replay:
+            obs, info, self.ep_return = replay_episode(
+                self.env, self.cfg.seed + self.episodes, self.ep_actions
+            )
+        else:
+            obs, info = self.env.reset(seed=self.cfg.seed + self.episodes)
+            self.ep_return, self.ep_actions = 0.0, []
+        self.obs, self.mask = flat_obs(obs), action_mask(info, self.n_actions)
+
+    def act(self, step: int, run: TrainingRun) -> None:
+        """One epsilon-greedy step, stored in the replay buffer; ends the episode if done."""
+        cfg, mask = self.cfg, self.mask
+        if self.rng.random() < epsilon(cfg, step):
+            action = int(self.rng.choice(np.flatnonzero(mask)))
+        else:
+            action = self.greedy(self.obs, mask)
+        next_obs, reward, terminated, truncated, info = self.env.step(action)
+        self.ep_actions.append(action)
+        next_obs, next_mask = flat_obs(next_obs), action_mask(info, self.n_actions)
+        self.rb.add(self.obs, action, reward, next_obs, float(terminated), next_mask)
+        self.obs, self.mask = next_obs, next_mask
+        self.ep_return += float(reward)
+        if terminated or truncated:
+            self.episodes += 1
+            self.curve.append((step, self.ep_return))
+            run.scalar("charts/episodic_return", self.ep_return, step)
+            run.postfix(ret=f"{self.ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
+            self.new_episode()
+
+    def evaluate(self, step: int, run: TrainingRun) -> None:
+        """The greedy policy's mean return on the eval seeds; a new best is saved as best.pt
+        (weights and config, no replay buffer)."""
+        from .common import evaluate_greedy
+
+        cfg, named = self.cfg, isinstance(self.source, str)
+        returns = evaluate_greedy(
+            self.greedy, self.source if named else self.env, cfg.eval_episodes,
+            10_000 + cfg.seed, cfg.env_config,
+        )  # fmt: skip
+        score = float(np.mean(returns))
+        if not self.evals or score > max(e for _, e in self.evals):
+            save_checkpoint(self.run_dir / "best.pt", self.policy_payload(step))
+        self.evals.append((step, score))
+        run.scalar("charts/eval_return", score, step)
+        if not named:  # the eval reused our env: restart it
+            self.new_episode()
+
+    def result(self, step: int, interrupted: bool) -> TrainResult:
+        best = self.run_dir / "best.pt"
+        return TrainResult(
+            str(self.run_dir), step, self.curve, self.evals, str(self.ckpt_path), interrupted,
+            count_parameters(self.q_net), str(best) if best.exists() else "",
+        )  # fmt: skip
+
+
 def train(
     env_id_or_env,
     config: DDQNConfig | None = None,
@@ -149,135 +277,31 @@ def train(
     cfg.validate()
     seed_everything(cfg.seed)  # before the networks are built: their initial weights too
     torch.set_num_threads(cfg.torch_threads)
-    env = make_env(env_id_or_env, cfg.env_config)
-    env_id = env_id_or_env if isinstance(env_id_or_env, str) else env.spec.id if env.spec else None
-    obs_dim = int(np.prod(env.observation_space.shape))
-    n_actions = int(env.action_space.n)
-    build = make_network or (lambda d, a: mlp(d, a, cfg.hidden))
-    q_net, target_net = build(obs_dim, n_actions), build(obs_dim, n_actions)
-    optimiser = torch.optim.Adam(q_net.parameters(), lr=cfg.lr)
-    rb = ReplayBuffer(cfg.buffer_size, obs_dim, n_actions)
-    rng = np.random.default_rng(cfg.seed)
-    start, episodes, curve, evals, ep_actions = 0, 0, [], [], []
-    run_dir = Path(cfg.run_dir)
-    ckpt_path = run_dir / "checkpoint.pt"
+    r = _Run(env_id_or_env, cfg, make_network, algo)
     if resume:
-        state = load_checkpoint(resume)
-        with checkpoint_contents(resume):
-            q_net.load_state_dict(state["q"])
-            target_net.load_state_dict(state["target"])
-            optimiser.load_state_dict(state["optim"])
-            rb.load_state_dict(state["buffer"])
-            rng.bit_generator.state = state["rng"]
-            torch.set_rng_state(state["torch_rng"])
-            start, episodes = int(state["global_step"]), int(state["episodes"])
-            curve, evals = [tuple(x) for x in state["curve"]], [tuple(x) for x in state["evals"]]
-            ep_actions = [int(a) for a in state["episode_actions"]]
+        r.restore(resume)
     else:
-        target_net.load_state_dict(q_net.state_dict())
-
-    def policy_payload(step: int) -> dict:
-        """What a policy needs: weights, config and shapes (``best.pt`` holds only this)."""
-        return {
-            "algo": algo,
-            "env_id": env_id,
-            "config": plain(asdict(cfg)),
-            "obs_dim": obs_dim,
-            "n_actions": n_actions,
-            "q": q_net.state_dict(),
-            "global_step": step,
-        }
-
-    def checkpoint(step: int, path: Path = ckpt_path) -> None:
-        save_checkpoint(
-            path,
-            {
-                **policy_payload(step),
-                "target": target_net.state_dict(),
-                "optim": optimiser.state_dict(),
-                "buffer": rb.state_dict(),
-                "rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(),
-                "episodes": episodes,
-                "episode_actions": list(ep_actions),
-                "curve": [list(x) for x in curve],
-                "evals": [list(x) for x in evals],
-            },
-        )
-
-    def greedy(obs, mask) -> int:
-        with torch.no_grad():
-            q = q_net(torch.from_numpy(obs)[None])[0]
-        return int(masked_argmax(q, torch.from_numpy(mask)))
-
-    obs, info, ep_return = replay_episode(env, cfg.seed + episodes, ep_actions)
-    obs, mask = flat_obs(obs), action_mask(info, n_actions)
-    step, t0 = start, time.perf_counter()
-    with TrainingRun(run_dir, cfg.tensorboard, cfg.progress, cfg.total_steps, start) as run:
-        for step in range(start + 1, cfg.total_steps + 1):
-            if rng.random() < epsilon(cfg, step):
-                action = int(rng.choice(np.flatnonzero(mask)))
-            else:
-                action = greedy(obs, mask)
-            next_obs, reward, terminated, truncated, info = env.step(action)
-            ep_actions.append(action)
-            next_obs, next_mask = flat_obs(next_obs), action_mask(info, n_actions)
-            rb.add(obs, action, reward, next_obs, float(terminated), next_mask)
-            obs, mask, ep_return = next_obs, next_mask, ep_return + float(reward)
-            if terminated or truncated:
-                episodes += 1
-                curve.append((step, ep_return))
-                run.scalar("charts/episodic_return", ep_return, step)
-                run.postfix(ret=f"{ep_return:.2f}", eps=f"{epsilon(cfg, step):.2f}")
-                obs, info = env.reset(seed=cfg.seed + episodes)
-                obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
-                ep_actions = []
+        r.target_net.load_state_dict(r.q_net.state_dict())
+    r.new_episode(replay=True)
+    step, t0 = r.start, time.perf_counter()
+    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.total_steps, r.start) as run:
+        for step in range(r.start + 1, cfg.total_steps + 1):
+            r.act(step, run)
             if step > cfg.learning_starts and step % cfg.train_freq == 0:
-                loss = learn(q_net, target_net, optimiser, rb, rng, cfg)
+                loss = learn(r.q_net, r.target_net, r.optimiser, r.rb, r.rng, cfg)
                 if step % 1000 == 0:
                     run.scalar("losses/td_loss", loss, step)
-                    run.scalar("charts/sps", (step - start) / (time.perf_counter() - t0), step)
+                    run.scalar("charts/sps", (step - r.start) / (time.perf_counter() - t0), step)
             if step > cfg.learning_starts:
-                update_target(q_net, target_net, cfg, step)
+                update_target(r.q_net, r.target_net, cfg, step)
             if cfg.eval_every and step % cfg.eval_every == 0:
-                from .common import evaluate_greedy
-
-                score = float(
-                    np.mean(
-                        evaluate_greedy(
-                            greedy,
-                            env_id_or_env if isinstance(env_id_or_env, str) else env,
-                            cfg.eval_episodes,
-                            10_000 + cfg.seed,
-                            cfg.env_config,
-                        )
-                    )
-                )
-                if not evals or score > max(e for _, e in evals):
-                    # the best greedy policy so far: weights and config, no replay buffer
-                    save_checkpoint(run_dir / "best.pt", policy_payload(step))
-                evals.append((step, score))
-                run.scalar("charts/eval_return", score, step)
-                if not isinstance(env_id_or_env, str):  # the eval reused our env: restart it
-                    obs, info = env.reset(seed=cfg.seed + episodes)
-                    obs, mask, ep_return = flat_obs(obs), action_mask(info, n_actions), 0.0
-                    ep_actions = []
+                r.evaluate(step, run)
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-                checkpoint(step)
+                r.checkpoint(step)
             if run.tick():
                 break
-    checkpoint(step)
-    best = run_dir / "best.pt"
-    return TrainResult(
-        str(run_dir),
-        step,
-        curve,
-        evals,
-        str(ckpt_path),
-        run.interrupted,
-        count_parameters(q_net),
-        str(best) if best.exists() else "",
-    )
+    r.checkpoint(step)
+    return r.result(step, run.interrupted)
 
 
 def config_from(preset: str = "default", **overrides) -> DDQNConfig:
