@@ -297,111 +297,135 @@ def values(model, agents, obs_x, state, independent):
         return np.repeat(v, agents.n)
 
 
+class _Run:
+    """One training run: the env, model, optimiser, value normaliser, counters, RNGs and the
+    episode in progress (``live``); what a checkpoint saves and restores."""
+
+    def __init__(self, cfg: MAPPOConfig):
+        self.cfg = cfg
+        self.env = env = make_parallel_env(cfg)
+        self.agents = agents = Agents(env)
+        self.state_dim = env.state_space.shape[0]
+        self.model = build_model(cfg, agents, agents.obs_dim, agents.n, self.state_dim)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=cfg.lr, eps=1e-5)
+        self.norm = RunningNorm()
+        self.shuffle_rng = np.random.default_rng(cfg.seed)
+        self.run_dir = Path(cfg.run_dir)
+        self.start_update, self.curve, self.evals, self.best_cost = 0, [], [], float("inf")
+        # the current episode: the env generator's state at its start and the actions since
+        self.live = SimpleNamespace(
+            step=0, episode={"rng": env.seeded_rng_state(cfg.seed), "actions": []}
+        )
+
+    def restore(self, path: str) -> None:
+        state = load_checkpoint(path)
+        with checkpoint_contents(path):
+            self.model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optim"])
+            self.norm.mean, self.norm.var, self.norm.count = state["norm"]
+            self.start_update = int(state["update"])
+            self.live.step = int(state["global_step"])
+            self.curve = [tuple(x) for x in state["curve"]]
+            self.evals = [tuple(x) for x in state.get("evals", [])]
+            self.shuffle_rng.bit_generator.state = state["shuffle_rng"]
+            torch.set_rng_state(state["torch_rng"])
+            self.live.episode = {
+                "rng": state["episode_rng"],
+                "actions": list(state["episode_actions"]),
+            }
+        self.best_cost = min((c for _, c in self.evals), default=float("inf"))
+
+    def checkpoint(self, update: int, name: str = "checkpoint.pt") -> None:
+        """``checkpoint.pt`` resumes the run bit for bit; ``best.pt`` holds weights and config."""
+        policy = {
+            "algo": "mappo",
+            "config": plain(asdict(self.cfg)),
+            "model": self.model.state_dict(),
+            "norm": [self.norm.mean, self.norm.var, self.norm.count],
+            "update": update,
+            "global_step": self.live.step,
+            "curve": [list(c) for c in self.curve],
+            "evals": [list(e) for e in self.evals],
+            "dims": [self.agents.obs_dim, self.agents.n, self.state_dim],
+        }
+        if name == "best.pt":
+            return save_checkpoint(self.run_dir / name, policy)
+        resume_state = {
+            "optim": self.opt.state_dict(),
+            "shuffle_rng": self.shuffle_rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "episode_rng": self.live.episode["rng"],
+            "episode_actions": self.live.episode["actions"],
+        }
+        save_checkpoint(self.run_dir / name, {**policy, **resume_state})
+
+    def update(self, update: int, n_updates: int, run: TrainingRun, t0: float) -> None:
+        """Collect one rollout and run the PPO epochs on it."""
+        cfg, live, agents, norm = self.cfg, self.live, self.agents, self.norm
+        if cfg.anneal_lr:
+            for group in self.opt.param_groups:
+                group["lr"] = cfg.lr * (1.0 - (update - 1) / n_updates)
+        buf = _collect_rollout(self.env, self.model, agents, norm, cfg, live, self.curve, run)
+        inputs = agents.inputs(live.obs)
+        v = values(self.model, agents, inputs, self.env.state(), cfg.independent)
+        last_v = v * norm.std + norm.mean
+        loss_info = _ppo_update(
+            self.model, self.opt, norm, agents, buf, last_v, cfg, update / n_updates,
+            self.shuffle_rng,
+        )  # fmt: skip
+        for k, val in loss_info.items():
+            run.scalar(f"losses/{k}", val, live.step)
+        run.scalar("charts/sps", live.step / (time.perf_counter() - t0), live.step)
+
+    def evaluate(self, update: int, run: TrainingRun) -> None:
+        """The greedy policy's mean episode cost on selection seeds (apart from any later test
+        seeds); a new best is saved as best.pt."""
+        cfg = self.cfg
+        policy = greedy_policy(self.model, self.agents)
+        cost = float(np.mean(evaluate(policy, cfg.env_id, cfg.env_config,
+                                      cfg.eval_episodes, cfg.seed + 50_000)))  # fmt: skip
+        self.evals.append((self.live.step, cost))
+        run.scalar("eval/episode_cost", cost, self.live.step)
+        if cost < self.best_cost:
+            self.best_cost = cost
+            self.checkpoint(update, "best.pt")
+
+    def result(self, interrupted: bool) -> TrainResult:
+        best = self.run_dir / "best.pt"
+        return TrainResult(
+            str(self.run_dir), self.live.step, [(s, r) for s, r, _ in self.curve], self.evals,
+            str(self.run_dir / "checkpoint.pt"), interrupted, count_parameters(self.model),
+            str(best) if best.exists() and self.evals else "",
+        )  # fmt: skip
+
+
 def train(config: MAPPOConfig | None = None, resume: str | None = None) -> TrainResult:
+    """Train; ``resume`` continues bit for bit from a checkpoint (model, optimiser, value
+    normaliser, RNG states and the episode in progress, replayed from its generator state and
+    recorded actions). Ctrl-C stops after the current update and saves a checkpoint."""
     cfg = config or MAPPOConfig()
     seed_everything(cfg.seed)
     torch.set_num_threads(cfg.torch_threads)
-    env = make_parallel_env(cfg)
-    agents = Agents(env)
-    state_dim = env.state_space.shape[0]
-    model = build_model(cfg, agents, agents.obs_dim, agents.n, state_dim)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, eps=1e-5)
-    norm = RunningNorm()
-    shuffle_rng = np.random.default_rng(cfg.seed)
-    run_dir = Path(cfg.run_dir)
-    start_update, step, curve = 0, 0, []
-    evals, best_cost = [], float("inf")
-    # the current episode: the env generator's state at its start and the actions since
-    episode = {"rng": env.seeded_rng_state(cfg.seed), "actions": []}
+    r = _Run(cfg)
     if resume:
-        state = load_checkpoint(resume)
-        with checkpoint_contents(resume):
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optim"])
-            norm.mean, norm.var, norm.count = state["norm"]
-            start_update, step, curve = (
-                int(state["update"]),
-                int(state["global_step"]),
-                [tuple(x) for x in state["curve"]],
-            )
-            evals = [tuple(x) for x in state.get("evals", [])]
-            shuffle_rng.bit_generator.state = state["shuffle_rng"]
-            torch.set_rng_state(state["torch_rng"])
-            episode = {"rng": state["episode_rng"], "actions": list(state["episode_actions"])}
-        best_cost = min((c for _, c in evals), default=float("inf"))
+        r.restore(resume)
+    live = r.live
+    live.obs, live.infos, live.ep_ret = _restore_episode(r.env, r.agents, live.episode)
     n_updates = max(1, cfg.total_steps // cfg.rollout)
-
-    def checkpoint(update, name="checkpoint.pt"):
-        policy = {
-            "algo": "mappo",
-            "config": plain(asdict(cfg)),
-            "model": model.state_dict(),
-            "norm": [norm.mean, norm.var, norm.count],
-            "update": update,
-            "global_step": live.step,
-            "curve": [list(c) for c in curve],
-            "evals": [list(e) for e in evals],
-            "dims": [agents.obs_dim, agents.n, state_dim],
-        }
-        if name == "best.pt":  # weights and config only
-            return save_checkpoint(run_dir / name, policy)
-        resume_state = {
-            "optim": opt.state_dict(),
-            "shuffle_rng": shuffle_rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
-            "episode_rng": live.episode["rng"],
-            "episode_actions": live.episode["actions"],
-        }
-        save_checkpoint(run_dir / name, {**policy, **resume_state})
-
-    obs, infos, ep_ret = _restore_episode(env, agents, episode)
-    live = SimpleNamespace(obs=obs, infos=infos, ep_ret=ep_ret, step=step, episode=episode)
-    t0, update = time.perf_counter(), start_update
+    t0, update = time.perf_counter(), r.start_update
     with TrainingRun(
-        run_dir, cfg.tensorboard, cfg.progress, n_updates, start_update, "update"
+        r.run_dir, cfg.tensorboard, cfg.progress, n_updates, r.start_update, "update"
     ) as run:
-        for update in range(start_update + 1, n_updates + 1):
-            if cfg.anneal_lr:
-                for group in opt.param_groups:
-                    group["lr"] = cfg.lr * (1.0 - (update - 1) / n_updates)
-            buf = _collect_rollout(env, model, agents, norm, cfg, live, curve, run)
-            last_v = (
-                values(model, agents, agents.inputs(live.obs), env.state(), cfg.independent)
-                * norm.std
-                + norm.mean
-            )
-            loss_info = _ppo_update(
-                model, opt, norm, agents, buf, last_v, cfg, update / n_updates, shuffle_rng
-            )
-            for k, val in loss_info.items():
-                run.scalar(f"losses/{k}", val, live.step)
-            run.scalar("charts/sps", live.step / (time.perf_counter() - t0), live.step)
+        for update in range(r.start_update + 1, n_updates + 1):
+            r.update(update, n_updates, run, t0)
             if cfg.checkpoint_every and update % cfg.checkpoint_every == 0:
-                checkpoint(update)
+                r.checkpoint(update)
             if cfg.eval_every and update % cfg.eval_every == 0:
-                # selection episodes use their own seeds, apart from any later test seeds
-                policy = greedy_policy(model, agents)
-                cost = float(np.mean(evaluate(policy, cfg.env_id, cfg.env_config,
-                                              cfg.eval_episodes, cfg.seed + 50_000)))  # fmt: skip
-                evals.append((live.step, cost))
-                run.scalar("eval/episode_cost", cost, live.step)
-                if cost < best_cost:
-                    best_cost = cost
-                    checkpoint(update, "best.pt")
+                r.evaluate(update, run)
             if run.tick():  # Ctrl-C: stop after this update, every state consistent
                 break
-    checkpoint(update)
-    best = run_dir / "best.pt"
-    return TrainResult(
-        str(run_dir),
-        live.step,
-        [(s, r) for s, r, _ in curve],
-        evals,
-        str(run_dir / "checkpoint.pt"),
-        run.interrupted,
-        count_parameters(model),
-        str(best) if best.exists() and evals else "",
-    )
+    r.checkpoint(update)
+    return r.result(run.interrupted)
 
 
 BUFFER_KEYS = ("x", "state", "choice", "frac", "logp", "value", "reward", "done", "masks", "active")
