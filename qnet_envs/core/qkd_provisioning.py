@@ -94,12 +94,16 @@ class QKDProvisioning(RequestCore):
         self.demand_low, self.demand_high = (float(x) for x in config.demand_kbps)
         self.mean_demand = 0.5 * (self.demand_low + self.demand_high)
         self.width = ARRIVAL_UNIFORMS + 1
-        self._stacked = None  # (n, n, k, H) paths of every ordered pair with the all-pairs table
+        # What each (src, dst) pair's paths imply before any request (see ``_pair_tables``):
+        # every ordered pair's at once with the all-pairs table, else each pair's on first use.
+        self._pairs: dict | None = None
+        self._lazy: dict = {}
         if config.path_table == "all-pairs":
             n, paths = net.n_nodes, net.padded_paths
-            self._stacked = np.full((n, n, *next(iter(paths.values())).shape), -1, np.int64)
-            for (a, b), links in paths.items():
-                self._stacked[a, b] = links
+            links = np.full((n, n, *next(iter(paths.values())).shape), -1, np.int64)
+            for (a, b), table in paths.items():
+                links[a, b] = table
+            self._pairs = self._pair_tables(links)
         caps = {"channels": np.full(net.n_links, float(config.channels_per_link))}
         C = config.max_channels_per_hop
         self._init_state(num_envs, caps, slots, (self.n_actions,))
@@ -112,14 +116,29 @@ class QKDProvisioning(RequestCore):
         self._clear(rows)
         self._arrive(rows, u)
 
-    def _paths(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        """(B, k, H) padded link indices of each (src, dst) pair's k shortest paths (looked
-        up, or computed on first use with the on-demand table)."""
-        if self._stacked is not None:
-            return self._stacked[src, dst]
-        return np.stack(
-            [self.net.pair_paths((int(a), int(b))) for a, b in zip(src, dst, strict=True)]
-        )
+    def _pair_tables(self, links: np.ndarray) -> dict:
+        """For padded paths ``links`` (..., k, H): the gather indices (pads -> link 0) and the
+        +inf pads added before a min, which paths exist, their hops, and each path's rate per
+        channel (the slowest hop's; +inf for a missing path, ``shown_rate`` 0 there)."""
+        valid = links >= 0
+        gather, pad = np.maximum(links, 0), np.where(valid, 0.0, np.inf)
+        rate = (self.link_rate_kbps[gather] + pad).min(axis=-1)
+        exists = valid.any(axis=-1)
+        return {
+            "links": links, "gather": gather, "pad": pad, "exists": exists,
+            "hops": valid.sum(axis=-1), "rate": rate, "shown_rate": np.where(exists, rate, 0.0),
+        }  # fmt: skip
+
+    def _pairs_of(self, src: np.ndarray, dst: np.ndarray) -> dict:
+        """:meth:`_pair_tables` of each request's (src, dst), (B, k[, H]) (with the on-demand
+        table, a pair's paths are computed the first time a request needs them)."""
+        if self._pairs is not None:
+            return {k: v[src, dst] for k, v in self._pairs.items()}
+        keys = [(int(a), int(b)) for a, b in zip(src, dst, strict=True)]
+        for key in keys:
+            if key not in self._lazy:
+                self._lazy[key] = self._pair_tables(self.net.pair_paths(key))
+        return {k: np.stack([self._lazy[key][k] for key in keys]) for k in self._lazy[keys[0]]}
 
     def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
         """The next request in envs ``rows``: advance the clock, release what departed, draw
@@ -130,13 +149,11 @@ class QKDProvisioning(RequestCore):
         )
         demand = uniforms.uniform(u[:, ARRIVAL_UNIFORMS], self.demand_low, self.demand_high)
         self._advance_clock(rows, gap)
-        links = self._paths(src, dst)
-        valid = links >= 0
-        exists = valid.any(axis=2)
-        gather, pad = np.maximum(links, 0), np.where(valid, 0.0, np.inf)
-        rate = (self.link_rate_kbps[gather] + pad).min(axis=2)
+        pair = self._pairs_of(src, dst)
+        exists, rate = pair["exists"], pair["rate"]
         free_links = self.ledger.free("channels")[rows]
-        free = (free_links[np.arange(len(rows))[:, None, None], gather] + pad).min(axis=2)
+        gathered = free_links[np.arange(len(rows))[:, None, None], pair["gather"]]
+        free = np.where(exists, (gathered + pair["pad"]).min(axis=2), 0.0)
         with np.errstate(divide="ignore"):
             needed = np.where(exists & (rate > 0), np.ceil(demand[:, None] / rate), np.inf)
         new = {
@@ -144,11 +161,11 @@ class QKDProvisioning(RequestCore):
             "dst": dst,
             "holding": holding,
             "demand": demand,
-            "links": links,
+            "links": pair["links"],
             "exists": exists,
-            "hops": valid.sum(axis=2),
-            "rate": np.where(exists, rate, 0.0),
-            "free": np.where(exists, free, 0.0),
+            "hops": pair["hops"],
+            "rate": pair["shown_rate"],
+            "free": free,
             "needed": needed,
         }
         c = self._channels
