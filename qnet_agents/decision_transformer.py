@@ -209,90 +209,115 @@ def sample_batch(episodes, cfg: DTConfig, rng, discrete):
     return [torch.from_numpy(x) for x in (R, S, A, T, V)]
 
 
-def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
-    cfg = config or DTConfig()
-    seed_everything(cfg.seed)
-    torch.set_num_threads(cfg.torch_threads)
-    ds, episodes = load_episodes(cfg)
-    discrete = hasattr(ds.action_space, "n")
-    n_actions = int(ds.action_space.n) if discrete else int(np.prod(ds.action_space.shape))
-    obs_dim = episodes[0]["obs"].shape[1]
-    max_len = int(max(len(e["actions"]) for e in episodes))
-    model = DecisionTransformer(obs_dim, n_actions, discrete, max_len, cfg)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps))
-    rng = np.random.default_rng(cfg.seed)
-    start, losses = 0, []
-    run_dir = Path(cfg.run_dir)
-    if resume:
-        state = load_checkpoint(resume)
-        with checkpoint_contents(resume):
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optim"])
-            sched.load_state_dict(state["sched"])
-            rng.bit_generator.state = state["rng"]
-            torch.set_rng_state(state["torch_rng"])  # dropout draws from it
-            start, losses = int(state["step"]), list(state["losses"])
-    meta = {
-        "obs_dim": obs_dim,
-        "n_actions": n_actions,
-        "discrete": discrete,
-        "max_len": max_len,
-        "env_id": ds.spec.env_spec.id if ds.spec.env_spec else "",
-        "returns": [e["return"] for e in episodes],
-        "policy_returns": policy_means(episodes),
-    }
+class _Run:
+    """One training run: the episodes, model, optimiser, schedule, counters and RNG; what a
+    checkpoint saves and restores."""
 
-    def checkpoint(step):
+    def __init__(self, cfg: DTConfig):
+        self.cfg = cfg
+        ds, self.episodes = load_episodes(cfg)
+        self.discrete = discrete = hasattr(ds.action_space, "n")
+        space = ds.action_space
+        n_actions = int(space.n) if discrete else int(np.prod(space.shape))
+        obs_dim = self.episodes[0]["obs"].shape[1]
+        max_len = int(max(len(e["actions"]) for e in self.episodes))
+        self.model = DecisionTransformer(obs_dim, n_actions, discrete, max_len, cfg)
+        self.opt = torch.optim.AdamW(
+            self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
+        )
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps)
+        )
+        self.rng = np.random.default_rng(cfg.seed)
+        self.start, self.losses = 0, []
+        self.run_dir = Path(cfg.run_dir)
+        self.meta = {
+            "obs_dim": obs_dim,
+            "n_actions": n_actions,
+            "discrete": discrete,
+            "max_len": max_len,
+            "env_id": ds.spec.env_spec.id if ds.spec.env_spec else "",
+            "returns": [e["return"] for e in self.episodes],
+            "policy_returns": policy_means(self.episodes),
+        }
+
+    def restore(self, path: str) -> None:
+        state = load_checkpoint(path)
+        with checkpoint_contents(path):
+            self.model.load_state_dict(state["model"])
+            self.opt.load_state_dict(state["optim"])
+            self.sched.load_state_dict(state["sched"])
+            self.rng.bit_generator.state = state["rng"]
+            torch.set_rng_state(state["torch_rng"])  # dropout draws from it
+            self.start, self.losses = int(state["step"]), list(state["losses"])
+
+    def checkpoint(self, step: int) -> None:
         save_checkpoint(
-            run_dir / "checkpoint.pt",
+            self.run_dir / "checkpoint.pt",
             {
                 "algo": "dt",
-                "config": asdict(cfg),
-                "meta": meta,
-                "model": model.state_dict(),
-                "optim": opt.state_dict(),
-                "sched": sched.state_dict(),
-                "rng": rng.bit_generator.state,
+                "config": asdict(self.cfg),
+                "meta": self.meta,
+                "model": self.model.state_dict(),
+                "optim": self.opt.state_dict(),
+                "sched": self.sched.state_dict(),
+                "rng": self.rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "step": step,
-                "losses": losses,
+                "losses": self.losses,
             },
         )
 
-    model.train()
-    step, t0 = start, time.perf_counter()
-    with TrainingRun(run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, start) as run:
-        for step in range(start + 1, cfg.train_steps + 1):
-            R, S, A, T, V = sample_batch(episodes, cfg, rng, discrete)
-            pred = model(R, S, A, T, V)
-            if discrete:
-                loss = nn.functional.cross_entropy(pred[V], A[V])
-            else:
-                loss = ((pred - A) ** 2)[V].mean()
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            losses.append(loss.item())
+    def learn(self) -> None:
+        """One gradient step on a sampled batch of context windows: cross-entropy on the
+        actions (discrete) or their squared error (continuous), at every valid position."""
+        R, S, A, T, V = sample_batch(self.episodes, self.cfg, self.rng, self.discrete)
+        pred = self.model(R, S, A, T, V)
+        if self.discrete:
+            loss = nn.functional.cross_entropy(pred[V], A[V])
+        else:
+            loss = ((pred - A) ** 2)[V].mean()
+        self.opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.opt.step()
+        self.sched.step()
+        self.losses.append(loss.item())
+
+
+def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
+    """Train on the config's Minari dataset; ``resume`` continues bit for bit from a
+    checkpoint. Ctrl-C stops between two steps and saves a checkpoint."""
+    cfg = config or DTConfig()
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.torch_threads)
+    r = _Run(cfg)
+    if resume:
+        r.restore(resume)
+    r.model.train()
+    step, t0 = r.start, time.perf_counter()
+    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start) as run:
+        for step in range(r.start + 1, cfg.train_steps + 1):
+            r.learn()
             if step % 100 == 0:
-                run.scalar("losses/action", losses[-1], step)
-                run.scalar("charts/steps_per_s", (step - start) / (time.perf_counter() - t0), step)
+                run.scalar("losses/action", r.losses[-1], step)
+                run.scalar(
+                    "charts/steps_per_s", (step - r.start) / (time.perf_counter() - t0), step
+                )
             if step % 50 == 0:
-                run.postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+                run.postfix(loss=f"{np.mean(r.losses[-50:]):.3f}")
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-                checkpoint(step)
+                r.checkpoint(step)
             if run.tick():  # Ctrl-C: stop between steps, every state consistent
                 break
-    checkpoint(step)
+    r.checkpoint(step)
     return {
-        "checkpoint": str(run_dir / "checkpoint.pt"),
+        "checkpoint": str(r.run_dir / "checkpoint.pt"),
         "step": step,
-        "losses": losses,
+        "losses": r.losses,
         "interrupted": run.interrupted,
-        "parameters": count_parameters(model),
-        "meta": meta,
+        "parameters": count_parameters(r.model),
+        "meta": r.meta,
     }
 
 
