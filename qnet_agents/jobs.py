@@ -7,6 +7,7 @@ import shutil
 import time
 from dataclasses import fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -238,8 +239,6 @@ def mappo_job(
 ) -> dict:
     """Train MAPPO on a PettingZoo id, then compare its episode cost (mean cost per task on the
     offloading env, minus the return elsewhere) with the offloading baselines on the same seeds."""
-    from qnet_envs.baselines.mobile_edge_cloud import DECIDERS
-    from qnet_envs.registration import offloading_env_ids
     from qnet_envs.stats import format_ci
 
     from . import mappo
@@ -253,27 +252,10 @@ def mappo_job(
     t0 = time.perf_counter()
     result = mappo.train(cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
+    summary = run_summary(name, result, seconds)
     if result.interrupted:
-        return {
-            "run_dir": name,
-            "steps": result.global_step,
-            "seconds": seconds,
-            "interrupted": True,
-            "message": f"interrupted at step {result.global_step}; resume with --resume",
-        }
-    policy, _ = mappo.load_policy(result.checkpoint)
-    rows = [
-        (
-            "**mappo**" + (" (IPPO)" if cfg.independent else ""),
-            mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000),
-        )
-    ]
-    if env_id in offloading_env_ids():  # the heuristics act through the native hybrid actions
-        native = {k: v for k, v in cfg.env_config.items() if k != "flat_actions"}
-        for dname, cls in DECIDERS.items():
-            rows.append(
-                (dname, mappo.evaluate(decider_policy(cls), env_id, native, episodes, 100_000))
-            )
+        return summary
+    rows = _mappo_rows(result.checkpoint, env_id, cfg, episodes)
     table = "| policy | episode cost ± 95% CI |\n|---|---|\n" + "\n".join(
         f"| {n} | {format_ci(v)} |" for n, v in rows
     )
@@ -281,15 +263,28 @@ def mappo_job(
     (Path(name) / "results.md").write_text(
         f"# mappo on {env_id}\n\n{result.global_step:,} env steps in {seconds:.0f} s\n\n{table}\n"
     )
-    return {
-        "run_dir": name,
-        "steps": result.global_step,
-        "seconds": seconds,
-        "parameters": result.parameters,
-        "interrupted": False,
-        "table": table,
-        "costs": {n: float(np.mean(v)) for n, v in rows},
-    }
+    summary.update(table=table, costs={n: float(np.mean(v)) for n, v in rows})
+    return summary
+
+
+def _mappo_rows(checkpoint: str, env_id: str, cfg, episodes: int) -> list:
+    """(name, episode costs) of the trained policy and, on the offloading env, of every
+    baseline decider (acting through the native hybrid actions), on seeds 100000, ..."""
+    from qnet_envs.baselines.mobile_edge_cloud import DECIDERS
+    from qnet_envs.registration import offloading_env_ids
+
+    from . import mappo
+
+    policy, _ = mappo.load_policy(checkpoint)
+    name = "**mappo**" + (" (IPPO)" if cfg.independent else "")
+    rows = [(name, mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000))]
+    if env_id in offloading_env_ids():
+        native = {k: v for k, v in cfg.env_config.items() if k != "flat_actions"}
+        for dname, cls in DECIDERS.items():
+            rows.append(
+                (dname, mappo.evaluate(decider_policy(cls), env_id, native, episodes, 100_000))
+            )
+    return rows
 
 
 def decider_policy(cls):
@@ -373,30 +368,22 @@ def dt_job(
     t0 = time.perf_counter()
     result = dt.train(cfg, resume=resume_from)
     seconds = time.perf_counter() - t0
-    if result["interrupted"]:
-        return {
-            "run_dir": name,
-            "steps": result["step"],
-            "seconds": seconds,
-            "interrupted": True,
-            "message": f"interrupted at step {result['step']}; resume with --resume",
-        }
-    labels = _json.loads((Path(cfg.root) / dataset_id / "policies.json").read_text())[
-        "mean_by_policy"
-    ]
-    best = max(labels.values())
+    run = SimpleNamespace(global_step=result["step"], parameters=result["parameters"],
+                          interrupted=result["interrupted"])  # fmt: skip
+    summary = run_summary(name, run, seconds)
+    if run.interrupted:
+        return summary
+    labels = _json.loads((Path(cfg.root) / dataset_id / "policies.json").read_text())
+    labels = labels["mean_by_policy"]
     table, rows, same_seeds = _dt_report(result["checkpoint"], labels, episodes)
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"
         f" ({seconds:.0f} s in this invocation{', resumed' if resumed else ''})\n\n{table}\n"
     )
-    return {
-        "run_dir": name,
-        "steps": result["step"],
-        "seconds": seconds,
-        "interrupted": False,
-        "table": table,
-        "best_behaviour": best,
-        "behaviour_on_eval_seeds": {k: float(np.mean(v)) for k, v in same_seeds.items()},
-        "by_target": {t: float(np.mean(v)) for t, v in rows},
-    }
+    summary.update(
+        table=table,
+        best_behaviour=max(labels.values()),
+        behaviour_on_eval_seeds={k: float(np.mean(v)) for k, v in same_seeds.items()},
+        by_target={t: float(np.mean(v)) for t, v in rows},
+    )
+    return summary
