@@ -53,8 +53,23 @@ def check_schedule(instance, schedule: Schedule) -> int:
     fragments start after every fragment of each of its measure subcircuits ends plus the
     classical latency between their QPUs' sites.
     """
-    inst = instance
-    errors: list[str] = []
+    errors = _ending_errors(instance, schedule)
+    by_sub, by_qpu = _fragment_errors(instance, schedule, errors)
+    _shot_errors(instance, schedule, by_sub, errors)
+    for q, frags in by_qpu.items():
+        frags = sorted(frags, key=lambda f: f.start)
+        for a, b in pairwise(frags):
+            if b.start < a.end - TOL:
+                errors.append(f"QPU {q}: {a} and {b} overlap")
+    _precedence_errors(instance, by_sub, errors)
+    if errors:
+        raise InfeasibleSchedule(f"{len(errors)} violations:\n" + "\n".join(errors[:20]))
+    return len(schedule.served)
+
+
+def _ending_errors(inst, schedule: Schedule) -> list[str]:
+    """Every job ends exactly once (served, dropped or late), and only known jobs do."""
+    errors = []
     groups = (schedule.served, schedule.dropped, schedule.late)
     for j in range(inst.n_jobs):
         n = sum(j in g for g in groups)
@@ -63,6 +78,11 @@ def check_schedule(instance, schedule: Schedule) -> int:
     extra = set().union(*groups) - set(range(inst.n_jobs))
     if extra:
         errors.append(f"unknown jobs {sorted(extra)}")
+    return errors
+
+
+def _fragment_errors(inst, schedule: Schedule, errors: list[str]):
+    """Each fragment on its own; returns the valid fragments by subcircuit and by QPU."""
     by_sub: dict[int, list[Fragment]] = {}
     by_qpu: dict[int, list[Fragment]] = {}
     for f in schedule.fragments:
@@ -84,6 +104,11 @@ def check_schedule(instance, schedule: Schedule) -> int:
             errors.append(f"{where}: duration {f.end - f.start} != setup + shots x tau {expected}")
         by_sub.setdefault(f.sub, []).append(f)
         by_qpu.setdefault(f.qpu, []).append(f)
+    return by_sub, by_qpu
+
+
+def _shot_errors(inst, schedule: Schedule, by_sub: dict, errors: list[str]) -> None:
+    """Served jobs get exactly their shots and end by the deadline; late ones at most."""
     for j in range(inst.n_jobs):
         for s in inst.job_subs[j]:
             got = sum(f.shots for f in by_sub.get(s, []))
@@ -95,11 +120,11 @@ def check_schedule(instance, schedule: Schedule) -> int:
             ends = [f.end for s in inst.job_subs[j] for f in by_sub.get(s, [])]
             if not ends or max(ends) > inst.deadline[j] + TOL:
                 errors.append(f"job {j} claimed on time but ends at {max(ends, default=None)}")
-    for q, frags in by_qpu.items():
-        frags = sorted(frags, key=lambda f: f.start)
-        for a, b in pairwise(frags):
-            if b.start < a.end - TOL:
-                errors.append(f"QPU {q}: {a} and {b} overlap")
+
+
+def _precedence_errors(inst, by_sub: dict, errors: list[str]) -> None:
+    """A prepare subcircuit's fragments start after every fragment of each of its measure
+    subcircuits ends plus the classical latency between their QPUs' sites."""
     for s, frags in by_sub.items():
         for p in inst.preds[s]:
             for g in by_sub.get(p, []):
@@ -109,6 +134,3 @@ def check_schedule(instance, schedule: Schedule) -> int:
                         errors.append(f"{f} starts before measure fragment {g} + latency")
             if not by_sub.get(p) and frags:
                 errors.append(f"subcircuit {s} runs but its measure subcircuit {p} never ran")
-    if errors:
-        raise InfeasibleSchedule(f"{len(errors)} violations:\n" + "\n".join(errors[:20]))
-    return len(schedule.served)

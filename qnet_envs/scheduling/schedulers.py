@@ -73,6 +73,48 @@ def score(inst, sched: Schedule) -> float:
     return len(served) + 0.5 * float(slack.mean())
 
 
+def _propose(inst, rng, order, admitted, allowed, served, splittable):
+    """One neighbour of the QB-scheduler's state (seed 001's four moves): admit a dropped job
+    at a random position, swap an admitted and a dropped job, toggle one QPU of a subcircuit's
+    shot split, or move one job to another position. Returns (order, admitted, allowed, the
+    first position whose decoding changes), or None when the move would leave a subcircuit
+    without any QPU."""
+    n = inst.n_jobs
+    new_order, new_admitted, new_allowed = list(order), admitted.copy(), allowed
+    not_served = [j for j in range(n) if j not in served]
+    move = rng.integers(4)
+    if move == 0 and not_served:  # admit a dropped job, at a random position
+        j = int(rng.choice(not_served))
+        new_admitted[j] = True
+        old = new_order.index(j)
+        new_order.remove(j)
+        new = int(rng.integers(n))
+        new_order.insert(new, j)
+        first = min(old, new)
+    elif move == 1 and not_served and served:  # swap an admitted and a dropped job
+        a = int(rng.choice(sorted(served)))
+        d = int(rng.choice(not_served))
+        new_admitted[a], new_admitted[d] = False, True
+        ia, id_ = new_order.index(a), new_order.index(d)
+        new_order[ia], new_order[id_] = d, a
+        first = min(ia, id_)
+    elif move == 2 and len(splittable):  # shift a shot split: toggle one QPU
+        s = int(rng.choice(splittable))
+        q = int(rng.choice(np.flatnonzero(inst.eligible[s])))
+        new_allowed = allowed.copy()
+        new_allowed[s, q] = not new_allowed[s, q]
+        if not new_allowed[s].any():
+            return None
+        first = new_order.index(int(inst.sub_job[s]))
+    else:  # shift a start time: move one job to another position
+        old = int(rng.integers(n))
+        j = new_order.pop(old)
+        new = int(rng.integers(n))
+        new_order.insert(new, j)
+        first = min(old, new)
+    return new_order, new_admitted, new_allowed, first
+
+
 def qb_scheduler(
     inst,
     rng: np.random.Generator,
@@ -96,38 +138,10 @@ def qb_scheduler(
         if stop is not None and time.perf_counter() > stop:
             break
         temp = t0 * (t_end / t0) ** (k / max(iterations - 1, 1))
-        new_order, new_admitted, new_allowed = list(order), admitted.copy(), allowed
-        not_served = [j for j in range(n) if j not in current.served]
-        move = rng.integers(4)
-        if move == 0 and not_served:  # admit a dropped job, at a random position
-            j = int(rng.choice(not_served))
-            new_admitted[j] = True
-            old = new_order.index(j)
-            new_order.remove(j)
-            new = int(rng.integers(n))
-            new_order.insert(new, j)
-            first = min(old, new)
-        elif move == 1 and not_served and current.served:  # swap an admitted and a dropped job
-            a = int(rng.choice(sorted(current.served)))
-            d = int(rng.choice(not_served))
-            new_admitted[a], new_admitted[d] = False, True
-            ia, id_ = new_order.index(a), new_order.index(d)
-            new_order[ia], new_order[id_] = d, a
-            first = min(ia, id_)
-        elif move == 2 and len(splittable):  # shift a shot split: toggle one QPU
-            s = int(rng.choice(splittable))
-            q = int(rng.choice(np.flatnonzero(inst.eligible[s])))
-            new_allowed = allowed.copy()
-            new_allowed[s, q] = not new_allowed[s, q]
-            if not new_allowed[s].any():
-                continue
-            first = new_order.index(int(inst.sub_job[s]))
-        else:  # shift a start time: move one job to another position
-            old = int(rng.integers(n))
-            j = new_order.pop(old)
-            new = int(rng.integers(n))
-            new_order.insert(new, j)
-            first = min(old, new)
+        proposal = _propose(inst, rng, order, admitted, allowed, current.served, splittable)
+        if proposal is None:
+            continue
+        new_order, new_admitted, new_allowed, first = proposal
         cand, cand_states = decode(
             inst, new_order, new_admitted, new_allowed, split, prefix=states, start=first
         )
