@@ -108,7 +108,7 @@ def test_vector_spaces_and_bad_actions(env_id):
         gym.make_vec(env_id, num_envs=2, config={"horizon": 0})
 
 
-@pytest.mark.parametrize("env_id", [QRA])
+@pytest.mark.parametrize("env_id", [QRA, QKD])
 def test_different_seeds_differ_and_same_seed_repeats(env_id):
     def trace(seed):
         vec = gym.make_vec(env_id, num_envs=3)
