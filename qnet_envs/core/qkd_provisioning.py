@@ -154,8 +154,11 @@ class QKDProvisioning(RequestCore):
         free_links = self.ledger.free("channels")[rows]
         gathered = free_links[np.arange(len(rows))[:, None, None], pair["gather"]]
         free = np.where(exists, (gathered + pair["pad"]).min(axis=2), 0.0)
-        with np.errstate(divide="ignore"):
-            needed = np.where(exists & (rate > 0), np.ceil(demand[:, None] / rate), np.inf)
+        serves = exists & (rate > 0)
+        per_channel = np.divide(
+            demand[:, None], rate, out=np.full(rate.shape, np.inf), where=serves
+        )
+        needed = np.ceil(per_channel)  # channels per hop the demand needs (+inf: none serve)
         new = {
             "src": src,
             "dst": dst,
@@ -168,11 +171,10 @@ class QKDProvisioning(RequestCore):
             "free": free,
             "needed": needed,
         }
-        c = self._channels
+        c = self._channels  # 1..C: a missing path has free = 0, so it never fits
         mask = np.ones((len(rows), self.n_actions), dtype=bool)  # reject is always allowed
-        mask[:, 1:] = (
-            exists[..., None] & (c <= new["free"][..., None]) & (c >= needed[..., None])
-        ).reshape(len(rows), -1)
+        fits = (c <= free[..., None]) & (c >= needed[..., None])
+        mask[:, 1:] = fits.reshape(len(rows), -1)
         self._store(rows, new, mask)
 
     def _valid(self, rows: np.ndarray, actions: np.ndarray) -> np.ndarray:
@@ -210,18 +212,13 @@ class QKDProvisioning(RequestCore):
         obs[rows, n + req["dst"]] = 1.0
         obs[:, 2 * n] = req["demand"] / self.demand_high
         obs[:, 2 * n + 1] = np.minimum(req["holding"] / (10 * cfg.mean_holding), 1)
-        per_path = np.stack(
-            [
-                req["exists"].astype(float),
-                req["hops"] / net.max_hops,
-                req["free"] / cfg.channels_per_link,
-                np.minimum(req["needed"], c + 1) / (c + 1),
-            ],
-            axis=2,
-        )
-        i = 2 * n + 2
-        obs[:, i : i + per_path[0].size] = per_path.reshape(N, -1)
-        obs[:, i + per_path[0].size :] = self.ledger.free("channels") / cfg.channels_per_link
+        i, k = 2 * n + 2, cfg.k_paths
+        per_path = obs[:, i : i + 4 * k].reshape(N, k, 4)  # a view: filled in place
+        per_path[..., 0] = req["exists"]
+        per_path[..., 1] = req["hops"] / net.max_hops
+        per_path[..., 2] = req["free"] / cfg.channels_per_link
+        per_path[..., 3] = np.minimum(req["needed"], c + 1) / (c + 1)
+        obs[:, i + 4 * k :] = self.ledger.free("channels") / cfg.channels_per_link
         return obs.astype(np.float32)
 
     def metrics(self) -> dict[str, np.ndarray]:

@@ -24,11 +24,13 @@ def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
     leading axes): exponential gaps at ``arrival_rate``, src uniform, dst uniform among the
     other nodes, exponential holding times of mean ``mean_holding``."""
     u = np.asarray(u, dtype=float)
-    gap = uniforms.exponential(u[..., 0], 1.0 / arrival_rate)
-    src = uniforms.integers(u[..., 1], 0, n_nodes)
-    dst = uniforms.integers(u[..., 2], 0, n_nodes - 1)
+    # both exponentials in one call, both integer draws in another (elementwise the same
+    # arithmetic as uniforms.exponential / uniforms.integers, so the same numbers)
+    times = uniforms.exponential(u[..., 0:4:3], np.array([1.0 / arrival_rate, mean_holding]))
+    ends = uniforms.integers(u[..., 1:3], 0, np.array([n_nodes, n_nodes - 1]))
+    src, dst = ends[..., 0], ends[..., 1]
     dst = dst + (dst >= src)
-    return gap, src, dst, uniforms.exponential(u[..., 3], mean_holding)
+    return times[..., 0], src, dst, times[..., 1]
 
 
 class PathNetwork:
