@@ -87,28 +87,36 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200_000, help="steps per env")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(ROOT / "docs" / "soak.md"))
+    parser.add_argument("--only", nargs="+", metavar="ID",
+                        help="soak these ids only; the other rows of --out are kept")  # fmt: skip
     args = parser.parse_args()
-    rows = ["| env | kind | steps | episodes | violations | seconds |", "|---|---|---|---|---|---|"]
-    total = 0
     runs = [(spec.id, "Gymnasium", soak_gym) for spec in qnet_envs.ENVS]
     runs += [(i, "PettingZoo", soak_parallel) for i in qnet_envs.parallel_env_ids()]
+    if args.only and (unknown := set(args.only) - {r[0] for r in runs}):
+        parser.error(f"unknown ids {sorted(unknown)}")
+    kept = previous_rows(Path(args.out)) if args.only else {}
+    rows = ["| env | kind | steps | episodes | violations | seconds |", "|---|---|---|---|---|---|"]
     for env_id, kind, soak in runs:
+        if args.only and env_id not in args.only and (env_id, kind) in kept:
+            rows.append(kept[env_id, kind])
+            continue
         t = time.perf_counter()
         out = soak(env_id, args.steps, args.seed)
         sec = time.perf_counter() - t
-        total += len(out["errors"])
         rows.append(f"| {env_id} | {kind} | {args.steps:,} | {out['resets']:,} | "
                     f"{len(out['errors'])} | {sec:.0f} |")  # fmt: skip
         print(rows[-1], flush=True)
         for e in sorted(set(out["errors"]))[:5]:
             print(f"    {e}")
+    total = sum(int(r.split("|")[5]) for r in rows[2:])
     text = "\n".join(
         [
             "# Soak",
             "",
             f"`python scripts/soak.py --steps {args.steps}` "
-            f"({time.strftime('%Y-%m-%d', time.gmtime())}): random actions (5% masked-out), "
-            "every model's invariants checked after every step.",
+            f"({time.strftime('%Y-%m-%d', time.gmtime())}"
+            f"{'; rows of ' + ', '.join(args.only) + ' rerun, the others kept' if args.only else ''}"
+            "): random actions (5% masked-out), every model's invariants checked after every step.",
             "",
             *rows,
             "",
@@ -118,6 +126,14 @@ def main() -> None:
     Path(args.out).write_text(text + "\n")
     print(text)
     raise SystemExit(1 if total else 0)
+
+
+def previous_rows(path: Path) -> dict:
+    """The table rows of an earlier report, by (env id, kind)."""
+    if not path.exists():
+        return {}
+    rows = [r for r in path.read_text().splitlines() if r.startswith("| qnet/")]
+    return {(r.split("|")[1].strip(), r.split("|")[2].strip()): r for r in rows}
 
 
 if __name__ == "__main__":
