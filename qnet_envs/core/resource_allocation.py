@@ -216,8 +216,9 @@ class ResourceAllocation(RequestCore):
         decision), utility, the utilisation of each resource and the request counts (copies)."""
         c = self.count.copy()
         allocated = c[1] + c[2]  # served + failed
-        num = np.stack((allocated, c[1]))
-        den = np.stack((allocated + c[3], allocated))  # decided, allocated
+        num, den = np.empty((2, self.num_envs), np.int64), np.empty((2, self.num_envs), np.int64)
+        num[0], num[1] = allocated, c[1]
+        den[0], den[1] = allocated + c[3], allocated  # decided, allocated
         ratio = np.divide(num, den, out=np.zeros(num.shape), where=den > 0)
         out = {
             "acceptance_ratio": ratio[0],
@@ -364,7 +365,7 @@ class ResourceAllocation(RequestCore):
                 u[..., a + 2], cfg.dqc_remote_gates[0], cfg.dqc_remote_gates[1] + 1
             ),
             "required": uniforms.uniform(u[..., a + 3], *cfg.dqc_required_fidelity),
-            "split": np.stack([(q + 1) // 2, q // 2], axis=-1),
+            "split": halves(q),
         }
 
     # --- physics of one allocation, vectorised over a batch --------------------------------
@@ -426,7 +427,8 @@ class ResourceAllocation(RequestCore):
             np.maximum(pair_mean[rows, g] + cfg.pair_fidelity_spread * z[:, 2 : 2 + h], 0.25), 1.0
         )
         f_pair = self.path_pair_fidelity(links, depth, f_link)
-        ends = np.stack([req["src"], req["dst"]], axis=1)
+        ends = np.empty((len(g), 2), np.int64)
+        ends[:, 0], ends[:, 1] = req["src"], req["dst"]
         f_qubit = qubit_mean[rows, ends] + cfg.qubit_fidelity_spread * z[:, :2]
         p_flip = 1.0 - np.minimum(np.maximum(f_qubit, 0.5), 1.0)
         p_logical = np.zeros_like(p_flip)
@@ -490,6 +492,13 @@ class ResourceAllocation(RequestCore):
             "channels": need,
         }
         return mask, per_path
+
+
+def halves(q: np.ndarray) -> np.ndarray:
+    """(..., 2) split of q logical qubits over the two ends: ceil(q / 2) at the source."""
+    out = np.empty((*q.shape, 2), np.int64)
+    out[..., 0], out[..., 1] = (q + 1) // 2, q // 2
+    return out
 
 
 def service_normals(u, max_hops: int) -> np.ndarray:

@@ -22,6 +22,8 @@ TOLERANCE = 1e-9
 class SlotLedger:
     def __init__(self, capacities: dict[str, np.ndarray], num_envs: int = 1, slots: int = 32):
         sizes = {k: np.asarray(v, dtype=float).ravel() for k, v in capacities.items()}
+        if not sizes or any(v.size == 0 for v in sizes.values()):
+            raise ValueError(f"every resource needs at least one element: {list(sizes)}")
         self.parts: dict[str, slice] = {}
         start = 0
         for name, cap in sizes.items():
@@ -29,11 +31,8 @@ class SlotLedger:
             start += cap.size
         self.capacity = np.concatenate(list(sizes.values()))  # (R,)
         self.totals = {k: float(self.capacity[s].sum()) for k, s in self.parts.items()}
-        # (R, parts) indicator: used @ it sums each part
-        self._per_part = np.zeros((start, len(self.parts)))
-        for j, s in enumerate(self.parts.values()):
-            self._per_part[s, j] = 1.0
         self._totals = np.array(list(self.totals.values()))
+        self._starts = np.array([s.start for s in self.parts.values()])
         self.num_envs = num_envs
         self.used = np.zeros((num_envs, start))
         self.dep = np.full((num_envs, slots), np.inf)
@@ -114,7 +113,7 @@ class SlotLedger:
     def utilisations(self) -> np.ndarray:
         """(N, parts) used / total capacity of every part in each env (0 for an empty part)."""
         return np.divide(
-            self.used @ self._per_part,
+            np.add.reduceat(self.used, self._starts, axis=1),
             self._totals,
             out=np.zeros((self.num_envs, len(self.parts))),
             where=self._totals > 0,
