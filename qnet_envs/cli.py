@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -108,16 +109,24 @@ def _check_discrete(env_id: str, agent: str) -> None:
         )
 
 
-def _cmd_train(args) -> int:
+def _agents_module(name: str, command: str):
+    """``qnet_agents.<name>``, or None after saying which extra ``qnet <command>`` needs (torch
+    and friends live in the agents extra)."""
     try:
-        from qnet_agents.jobs import DEFAULT_JOB
-    except ImportError as exc:  # torch and friends live in the agents extra
+        return importlib.import_module(f"qnet_agents.{name}")
+    except ImportError as exc:
         print(
-            f"qnet train needs the agents extra: pip install -e '.[agents]' ({exc})",
+            f"qnet {command} needs the agents extra: pip install -e '.[agents]' ({exc})",
             file=sys.stderr,
         )
+        return None
+
+
+def _cmd_train(args) -> int:
+    jobs = _agents_module("jobs", "train")
+    if jobs is None:
         return 2
-    agent = args.agent or DEFAULT_JOB["agent"]
+    agent = args.agent or jobs.DEFAULT_JOB["agent"]
     env_id, summary = _run_job(agent, args)
     if summary.get("interrupted"):
         print(summary["message"])
@@ -170,30 +179,22 @@ def _run_job(agent: str, args) -> tuple[str, dict]:
 
 
 def _cmd_collect(args) -> int:
-    try:
-        from qnet_agents.datasets import collect
-    except ImportError as exc:
-        print(
-            f"qnet collect needs the agents extra: pip install -e '.[agents]' ({exc})",
-            file=sys.stderr,
-        )
+    datasets = _agents_module("datasets", "collect")
+    if datasets is None:
         return 2
     _check_qnet_env(args.env, "collect")
-    out = collect(args.env, args.mixture.split(","), args.episodes, args.root, args.name, args.ddqn)
+    out = datasets.collect(
+        args.env, args.mixture.split(","), args.episodes, args.root, args.name, args.ddqn
+    )
     print(json.dumps(out, indent=1))
     return 0
 
 
 def _cmd_evaluate(args) -> int:
-    try:
-        from qnet_agents.jobs import evaluate_job
-    except ImportError as exc:
-        print(
-            f"qnet evaluate needs the agents extra: pip install -e '.[agents]' ({exc})",
-            file=sys.stderr,
-        )
+    jobs = _agents_module("jobs", "evaluate")
+    if jobs is None:
         return 2
-    out = evaluate_job(args.checkpoint, args.episodes)
+    out = jobs.evaluate_job(args.checkpoint, args.episodes)
     print(f"{out['agent']} on {out['env_id']}, {args.episodes} episodes:\n")
     print(out["table"])
     return 0
