@@ -45,6 +45,18 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def begin_run(cfg, build, resume: str | None):
+    """Seed everything, then ``build()`` the run (so its networks' initial weights come from
+    the seeded generators) and restore it from the checkpoint ``resume`` if given: the
+    prologue every training loop shares."""
+    seed_everything(cfg.seed)
+    torch.set_num_threads(cfg.torch_threads)
+    run = build()
+    if resume:
+        run.restore(resume)
+    return run
+
+
 def action_mask(info: dict, n_actions: int) -> np.ndarray:
     """The env's ``info["action_mask"]`` as bool, or all-True for envs without masks."""
     mask = info.get("action_mask") if isinstance(info, dict) else None

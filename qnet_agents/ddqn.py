@@ -32,6 +32,7 @@ from .common import (
     TrainingRun,
     TrainResult,
     action_mask,
+    begin_run,
     checkpoint_contents,
     count_parameters,
     flat_obs,
@@ -41,7 +42,6 @@ from .common import (
     preset_values,
     replay_episode,
     save_checkpoint,
-    seed_everything,
 )
 
 
@@ -275,12 +275,8 @@ def train(
     stops between two steps, saves a checkpoint and returns with ``interrupted=True``."""
     cfg = config or DDQNConfig()
     cfg.validate()
-    seed_everything(cfg.seed)  # before the networks are built: their initial weights too
-    torch.set_num_threads(cfg.torch_threads)
-    r = _Run(env_id_or_env, cfg, make_network, algo)
-    if resume:
-        r.restore(resume)
-    else:
+    r = begin_run(cfg, lambda: _Run(env_id_or_env, cfg, make_network, algo), resume)
+    if not resume:
         r.target_net.load_state_dict(r.q_net.state_dict())
     r.new_episode(replay=True)
     step, t0 = r.start, time.perf_counter()

@@ -27,12 +27,12 @@ from torch import nn
 
 from .common import (
     TrainingRun,
+    begin_run,
     checkpoint_contents,
     count_parameters,
     load_checkpoint,
     registered_env_id,
     save_checkpoint,
-    seed_everything,
 )
 from .datasets import check_dataset
 
@@ -289,11 +289,7 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
     """Train on the config's Minari dataset; ``resume`` continues bit for bit from a
     checkpoint. Ctrl-C stops between two steps and saves a checkpoint."""
     cfg = config or DTConfig()
-    seed_everything(cfg.seed)
-    torch.set_num_threads(cfg.torch_threads)
-    r = _Run(cfg)
-    if resume:
-        r.restore(resume)
+    r = begin_run(cfg, lambda: _Run(cfg), resume)
     r.model.train()
     step, t0 = r.start, time.perf_counter()
     with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start) as run:

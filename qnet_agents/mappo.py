@@ -47,12 +47,12 @@ from torch.distributions import Beta, Categorical
 from .common import (
     TrainingRun,
     TrainResult,
+    begin_run,
     checkpoint_contents,
     count_parameters,
     load_checkpoint,
     plain,
     save_checkpoint,
-    seed_everything,
 )
 
 
@@ -404,11 +404,7 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     normaliser, RNG states and the episode in progress, replayed from its generator state and
     recorded actions). Ctrl-C stops after the current update and saves a checkpoint."""
     cfg = config or MAPPOConfig()
-    seed_everything(cfg.seed)
-    torch.set_num_threads(cfg.torch_threads)
-    r = _Run(cfg)
-    if resume:
-        r.restore(resume)
+    r = begin_run(cfg, lambda: _Run(cfg), resume)
     live = r.live
     live.obs, live.infos, live.ep_ret = _restore_episode(r.env, r.agents, live.episode)
     n_updates = max(1, cfg.total_steps // cfg.rollout)
