@@ -25,7 +25,7 @@ from .. import physics
 from ..config import check_choice, check_interval, check_range
 from . import uniforms
 from .request_core import RequestCore
-from .request_stream import ARRIVAL_UNIFORMS, PATH_TABLES, PathNetwork, arrivals
+from .request_stream import ARRIVAL_UNIFORMS, PATH_TABLES, PathNetwork, draw_arrivals
 
 
 @dataclass(frozen=True)
@@ -143,10 +143,7 @@ class QKDProvisioning(RequestCore):
     def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
         """The next request in envs ``rows``: advance the clock, release what departed, draw
         it from ``u`` and compute its mask."""
-        net = self.net
-        gap, src, dst, holding = arrivals(
-            u[:, :ARRIVAL_UNIFORMS], net.n_nodes, net.arrival_rate, net.mean_holding
-        )
+        gap, src, dst, holding = draw_arrivals(u, *self.net.arrival_constants)
         demand = uniforms.uniform(u[:, ARRIVAL_UNIFORMS], self.demand_low, self.demand_high)
         self._advance_clock(rows, gap)
         pair = self._pairs_of(src, dst)
@@ -207,7 +204,7 @@ class QKDProvisioning(RequestCore):
         cfg, net, req = self.config, self.net, self.req
         n, c, N = net.n_nodes, cfg.max_channels_per_hop, self.num_envs
         rows = np.arange(N)
-        obs = np.zeros((N, self.observation_size))
+        obs = np.zeros((N, self.observation_size), np.float32)  # float64 values cast on write
         obs[rows, req["src"]] = 1.0
         obs[rows, n + req["dst"]] = 1.0
         obs[:, 2 * n] = req["demand"] / self.demand_high
@@ -219,7 +216,7 @@ class QKDProvisioning(RequestCore):
         per_path[..., 2] = req["free"] / cfg.channels_per_link
         per_path[..., 3] = np.minimum(req["needed"], c + 1) / (c + 1)
         obs[:, i + 4 * k :] = self.ledger.free("channels") / cfg.channels_per_link
-        return obs.astype(np.float32)
+        return obs
 
     def metrics(self) -> dict[str, np.ndarray]:
         """(N,) running metrics: blocking probability (rejected / decided, 0 before any

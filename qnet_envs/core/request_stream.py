@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import uniforms
 from .topology import build_graph, edge_index, k_shortest_paths, pair_k_shortest_paths
 
 ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
@@ -23,14 +22,24 @@ def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
     """(inter-arrival time, src, dst, holding time) from uniforms ``u[..., :4]`` (vectorised over
     leading axes): exponential gaps at ``arrival_rate``, src uniform, dst uniform among the
     other nodes, exponential holding times of mean ``mean_holding``."""
-    u = np.asarray(u, dtype=float)
-    # both exponentials in one call, both integer draws in another (elementwise the same
-    # arithmetic as uniforms.exponential / uniforms.integers, so the same numbers)
-    times = uniforms.exponential(u[..., 0:4:3], np.array([1.0 / arrival_rate, mean_holding]))
-    ends = uniforms.integers(u[..., 1:3], 0, np.array([n_nodes, n_nodes - 1]))
+    return draw_arrivals(np.asarray(u, dtype=float), *arrival_constants(
+        n_nodes, arrival_rate, mean_holding))  # fmt: skip
+
+
+def arrival_constants(n_nodes: int, arrival_rate: float, mean_holding: float):
+    """The constants of :func:`draw_arrivals`: the two exponentials' means and the two node
+    draws' ranges (the cores compute them once)."""
+    return np.array([1.0 / arrival_rate, mean_holding]), np.array([n_nodes, n_nodes - 1])
+
+
+def draw_arrivals(u: np.ndarray, means: np.ndarray, spans: np.ndarray):
+    """:func:`arrivals` with its constants given: both exponentials (inverse CDF, -mean ln(1 -
+    u), as :func:`qnet_envs.core.uniforms.exponential`) and both node draws (floor(u x range),
+    as :func:`qnet_envs.core.uniforms.integers`) in one call each."""
+    times = -means * np.log1p(-u[..., 0:4:3])
+    ends = np.floor(u[..., 1:3] * spans).astype(np.int64)
     src, dst = ends[..., 0], ends[..., 1]
-    dst = dst + (dst >= src)
-    return times[..., 0], src, dst, times[..., 1]
+    return times[..., 0], src, dst + (dst >= src), times[..., 1]
 
 
 class PathNetwork:
@@ -69,6 +78,7 @@ class PathNetwork:
             self.max_hops = self.n_nodes - 1
         self.arrival_rate = arrival_rate
         self.mean_holding = mean_holding
+        self.arrival_constants = arrival_constants(self.n_nodes, arrival_rate, mean_holding)
 
     def _store(self, key: tuple[int, int], paths: list[list[int]]) -> None:
         links = np.full((self.k_paths, self.max_hops), -1, dtype=np.int64)

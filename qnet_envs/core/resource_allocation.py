@@ -44,7 +44,7 @@ import numpy as np
 from .. import physics
 from . import uniforms
 from .request_core import RequestCore
-from .request_stream import ARRIVAL_UNIFORMS, PathNetwork, arrivals
+from .request_stream import ARRIVAL_UNIFORMS, PathNetwork, draw_arrivals
 from .resource_allocation_config import ResourceAllocationConfig
 from .resource_allocation_layout import (
     COUNTS,
@@ -151,10 +151,8 @@ class ResourceAllocation(RequestCore):
     def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
         """The next request in envs ``rows``: advance the clock, release what departed, draw
         it from ``u`` (len(rows), width) and compute its mask."""
-        cfg, net, ledger = self.config, self.net, self.ledger
-        gap, src, dst, holding = arrivals(
-            u[:, :ARRIVAL_UNIFORMS], net.n_nodes, net.arrival_rate, cfg.mean_holding
-        )
+        ledger = self.ledger
+        gap, src, dst, holding = draw_arrivals(u, *self.net.arrival_constants)
         self._advance_clock(rows, gap)
         new = self.request_attributes(u)
         new.update(src=src, dst=dst, pair=self.pair_index[src, dst], holding=holding)
