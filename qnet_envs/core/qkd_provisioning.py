@@ -25,7 +25,13 @@ from .. import physics
 from ..config import check_choice, check_interval, check_range
 from . import uniforms
 from .request_core import RequestCore
-from .request_stream import ARRIVAL_UNIFORMS, PATH_TABLES, PathNetwork, draw_arrivals
+from .request_stream import (
+    ARRIVAL_UNIFORMS,
+    PATH_TABLES,
+    PathNetwork,
+    draw_arrivals,
+    padded_path_tables,
+)
 
 
 @dataclass(frozen=True)
@@ -117,17 +123,12 @@ class QKDProvisioning(RequestCore):
         self._arrive(rows, u)
 
     def _pair_tables(self, links: np.ndarray) -> dict:
-        """For padded paths ``links`` (..., k, H): the gather indices (pads -> link 0) and the
-        +inf pads added before a min, which paths exist, their hops, and each path's rate per
-        channel (the slowest hop's; +inf for a missing path, ``shown_rate`` 0 there)."""
-        valid = links >= 0
-        gather, pad = np.maximum(links, 0), np.where(valid, 0.0, np.inf)
-        rate = (self.link_rate_kbps[gather] + pad).min(axis=-1)
-        exists = valid.any(axis=-1)
-        return {
-            "links": links, "gather": gather, "pad": pad, "exists": exists,
-            "hops": valid.sum(axis=-1), "rate": rate, "shown_rate": np.where(exists, rate, 0.0),
-        }  # fmt: skip
+        """:func:`padded_path_tables` of ``links`` (..., k, H) plus each path's rate per channel
+        (the slowest hop's; +inf for a missing path, ``shown_rate`` 0 there)."""
+        out = padded_path_tables(links)
+        out["rate"] = rate = (self.link_rate_kbps[out["gather"]] + out["pad"]).min(axis=-1)
+        out["shown_rate"] = np.where(out["exists"], rate, 0.0)
+        return out
 
     def _pairs_of(self, src: np.ndarray, dst: np.ndarray) -> dict:
         """:meth:`_pair_tables` of each request's (src, dst), (B, k[, H]) (with the on-demand

@@ -42,6 +42,20 @@ def draw_arrivals(u: np.ndarray, means: np.ndarray, spans: np.ndarray):
     return times[..., 0], src, dst + (dst >= src), times[..., 1]
 
 
+def padded_path_tables(links: np.ndarray) -> dict[str, np.ndarray]:
+    """What padded paths ``links`` (..., k, H; -1 pads) imply before any request: ``gather``
+    (pads pointing at link 0) and ``pad`` (+inf there, added before a min over hops, so a
+    missing path's minimum is +inf), which paths ``exists`` and their ``hops``."""
+    valid = links >= 0
+    return {
+        "links": links,
+        "gather": np.maximum(links, 0),
+        "pad": np.where(valid, 0.0, np.inf),
+        "exists": valid.any(axis=-1),
+        "hops": valid.sum(axis=-1),
+    }
+
+
 class PathNetwork:
     """The graph and its k-shortest-path tables, what every episode of a provisioning core
     shares (the cores keep each env's clock, ledger and request counts themselves).
@@ -66,9 +80,8 @@ class PathNetwork:
         for u, v, data in self.graph.edges(data=True):
             self.link_length[self._eidx[(u, v)]] = data["length_km"]
         # Per (src, dst): a (k, max_hops) array of link indices padded with -1, so that per-path
-        # quantities are computed without Python loops in the hot path; ``_gather`` holds the
-        # same indices with padding pointing at link 0 and ``_pad`` adds +inf there.
-        self.padded_paths, self._gather, self._pad = {}, {}, {}
+        # quantities are computed without Python loops in the hot path (padded_path_tables).
+        self.padded_paths = {}
         if path_table == "all-pairs":
             table = k_shortest_paths(self.graph, k_paths)
             self.max_hops = max(len(p) for ps in table.values() for p in ps)
@@ -85,8 +98,6 @@ class PathNetwork:
         for i, p in enumerate(paths):
             links[i, : len(p)] = p
         self.padded_paths[key] = links
-        self._gather[key] = np.maximum(links, 0)
-        self._pad[key] = np.where(links >= 0, 0.0, np.inf)
 
     def pair_paths(self, key: tuple[int, int]) -> np.ndarray:
         """The (k, max_hops) padded link indices of the (src, dst) = ``key`` paths (computed
@@ -96,9 +107,3 @@ class PathNetwork:
             self._store(key, pair_k_shortest_paths(self.graph, *key, self.k_paths, self._eidx))
             found = self.padded_paths[key]
         return found
-
-    def path_min(self, values: np.ndarray, key: tuple[int, int]) -> np.ndarray:
-        """Minimum of per-link ``values`` along each of the (src, dst) = ``key`` paths
-        (+inf for a path that does not exist)."""
-        self.pair_paths(key)
-        return (values[self._gather[key]] + self._pad[key]).min(axis=1)

@@ -44,7 +44,7 @@ import numpy as np
 from .. import physics
 from . import uniforms
 from .request_core import RequestCore
-from .request_stream import ARRIVAL_UNIFORMS, PathNetwork, draw_arrivals
+from .request_stream import ARRIVAL_UNIFORMS, PathNetwork, draw_arrivals, padded_path_tables
 from .resource_allocation_config import ResourceAllocationConfig
 from .resource_allocation_layout import (
     COUNTS,
@@ -119,11 +119,9 @@ class ResourceAllocation(RequestCore):
         for i, key in enumerate(keys):
             self.pair_index[key] = i
         self.pair_paths = np.stack([net.padded_paths[key] for key in keys])  # (P, k, H)
-        self.path_exists = (self.pair_paths >= 0).any(axis=2)
-        self.path_hops = (self.pair_paths >= 0).sum(axis=2)
-        # gather indices with pads pointing at link 0, and +inf added there before a min
-        self._pair_gather = np.maximum(self.pair_paths, 0)
-        self._pair_pad = np.where(self.pair_paths >= 0, 0.0, np.inf)
+        tables = padded_path_tables(self.pair_paths)
+        self.path_exists, self.path_hops = tables["exists"], tables["hops"]
+        self._pair_gather, self._pair_pad = tables["gather"], tables["pad"]
         # ledger columns of each path's hops: channels (QKD) and pairs (DQC); pads -> last + 1
         n_res = n + 2 * net.n_links
         self._hop_cols = [
