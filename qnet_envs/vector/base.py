@@ -11,17 +11,14 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from ..config import merge_config
 from .streams import BlockStreams
 
 
-def check_num_envs(num_envs) -> None:
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-        raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
-
-
-def check_slots(slots) -> None:
-    if isinstance(slots, bool) or not isinstance(slots, int) or slots < 1:
-        raise ValueError(f"slots={slots!r} must be an integer >= 1")
+def check_count(name: str, value) -> None:
+    """``value`` must be an integer >= 1 (``num_envs``, ``slots``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}={value!r} must be an integer >= 1")
 
 
 class BatchedEnv(VectorEnv):
@@ -32,12 +29,26 @@ class BatchedEnv(VectorEnv):
     holds the scalar env's info keys as arrays."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
+    CORE: type  # the batch-first request core class; its config class is CONFIG
+    CONFIG: type
 
-    def _setup(self, core, render_mode, kw) -> None:
+    def __init__(
+        self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32, **kw
+    ):
         if render_mode is not None:
             raise ValueError(f"render_mode={render_mode!r}: the batched env does not render")
         if kw:
             raise ValueError(f"unknown arguments {sorted(kw)}")
+        check_count("num_envs", num_envs)
+        check_count("slots", slots)
+        self.config = merge_config(self.CONFIG(), config)
+        self._check_config(self.config)
+        self._setup(self.CORE(self.config, num_envs, slots=slots))
+
+    def _check_config(self, config) -> None:
+        """Refuse what the batched env does not support (nothing by default)."""
+
+    def _setup(self, core) -> None:
         self.core = core
         self.num_envs = num_envs = core.num_envs
         self.single_action_space = spaces.Discrete(core.n_actions)

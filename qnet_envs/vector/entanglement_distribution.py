@@ -18,6 +18,7 @@ from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..core.repeater_chain_layout import N_FEATURES, STAT_KEYS
+from .base import check_count
 
 
 class EntanglementDistributionVectorEnv(VectorEnv):
@@ -31,8 +32,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
             raise ValueError(f"render_mode={render_mode!r}: the vector env does not render")
         if kw:
             raise ValueError(f"unknown arguments {sorted(kw)}")
-        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
-            raise ValueError(f"num_envs={num_envs!r} must be an integer >= 1")
+        check_count("num_envs", num_envs)
         preset = config.get("preset") if isinstance(config, dict) else None
         self.config = cfg = merge_config(preset_defaults(preset), config)
         self.num_envs = num_envs

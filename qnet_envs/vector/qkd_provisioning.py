@@ -10,17 +10,9 @@ in Python when a request first needs them, in any env (then shared by all).
 
 from __future__ import annotations
 
-from ..config import merge_config
 from ..core.qkd_provisioning import QKDProvisioning, QKDProvisioningConfig
-from .base import BatchedEnv, check_num_envs, check_slots
+from .base import BatchedEnv
 
 
 class QKDProvisioningVectorEnv(BatchedEnv):
-    def __init__(
-        self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32, **kw
-    ):
-        cfg = merge_config(QKDProvisioningConfig(), config)
-        check_num_envs(num_envs)
-        check_slots(slots)
-        self.config = cfg
-        self._setup(QKDProvisioning(cfg, num_envs, slots=slots), render_mode, kw)
+    CORE, CONFIG = QKDProvisioning, QKDProvisioningConfig

@@ -9,22 +9,16 @@ through autoresets). ``success`` is -1 where the step made no allocation, else 0
 
 from __future__ import annotations
 
-from ..config import merge_config
 from ..core.resource_allocation import ResourceAllocation, ResourceAllocationConfig
-from .base import BatchedEnv, check_num_envs, check_slots
+from .base import BatchedEnv
 
 
 class QuantumResourceAllocationVectorEnv(BatchedEnv):
-    def __init__(
-        self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32, **kw
-    ):
-        cfg = merge_config(ResourceAllocationConfig(), config)
-        if cfg.observe_candidates:
+    CORE, CONFIG = ResourceAllocation, ResourceAllocationConfig
+
+    def _check_config(self, config: ResourceAllocationConfig) -> None:
+        if config.observe_candidates:
             raise ValueError(
                 "observe_candidates=True: the batched env does not compute the candidate block; "
                 "allowed: False (use gym.make_vec(..., vectorization_mode='sync') for the block)"
             )
-        check_num_envs(num_envs)
-        check_slots(slots)
-        self.config = cfg
-        self._setup(ResourceAllocation(cfg, num_envs, slots=slots), render_mode, kw)
