@@ -230,7 +230,7 @@ class QKDProvisioning(RequestCore):
             "served": served,
             "rejected": rejected,
             "arrived": arrived,
-            "channel_utilisation": self.ledger.utilisation("channels"),
+            "channel_utilisation": self.ledger.utilisations()[:, 0],
         }
 
     def blocking_probability(self) -> float:

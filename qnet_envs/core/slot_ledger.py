@@ -30,8 +30,7 @@ class SlotLedger:
             self.parts[name] = slice(start, start + cap.size)
             start += cap.size
         self.capacity = np.concatenate(list(sizes.values()))  # (R,)
-        self.totals = {k: float(self.capacity[s].sum()) for k, s in self.parts.items()}
-        self._totals = np.array(list(self.totals.values()))
+        self._totals = np.array([self.capacity[s].sum() for s in self.parts.values()])
         self._starts = np.array([s.start for s in self.parts.values()])
         self.num_envs = num_envs
         self.used = np.zeros((num_envs, start))
@@ -105,10 +104,9 @@ class SlotLedger:
         """(N,) allocations held in each env."""
         return np.isfinite(self.dep).sum(axis=1)
 
-    def utilisation(self, part: str) -> np.ndarray:
-        """(N,) used / total capacity of ``part`` in each env (0 for an empty part)."""
-        total = self.totals[part]
-        return self.used_of(part).sum(axis=1) / total if total > 0 else np.zeros(self.num_envs)
+    def load(self, part: str) -> np.ndarray:
+        """(N, size) used / capacity of each element of ``part`` (what the pictures colour)."""
+        return self.used_of(part) / self.capacity[self.parts[part]]
 
     def utilisations(self) -> np.ndarray:
         """(N, parts) used / total capacity of every part in each env (0 for an empty part)."""

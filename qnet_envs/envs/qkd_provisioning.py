@@ -105,7 +105,7 @@ class QKDProvisioningEnv(RequestCoreEnv):
         if self.render_mode is None:
             return None
         ledger = self.sim.ledger
-        load = ledger.used_of("channels")[0] / ledger.capacity
+        load = ledger.load("channels")[0]
         title = (
             f"t={self.sim.t[0]:.1f} blocking={self.sim.blocking_probability():.3f} "
             f"active={ledger.active()[0]}"

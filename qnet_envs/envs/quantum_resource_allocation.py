@@ -156,11 +156,8 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
         if self.render_mode is None:
             return None
         ledger = self.sim.ledger
-        link_load = 0.5 * (
-            ledger.used_of("channels")[0] / ledger.capacity[ledger.parts["channels"]]
-            + ledger.used_of("pairs")[0] / ledger.capacity[ledger.parts["pairs"]]
-        )
-        node_load = ledger.used_of("qubits")[0] / ledger.capacity[ledger.parts["qubits"]]
+        link_load = 0.5 * (ledger.load("channels")[0] + ledger.load("pairs")[0])
+        node_load = ledger.load("qubits")[0]
         info = self._info(False, self._idle_extras())
         title = (
             f"t={self.sim.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
