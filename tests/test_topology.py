@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 import qnet_envs  # noqa: F401
-from qnet_envs.core.topology import build_graph, edge_index, k_shortest_paths, random_backbone
+from qnet_envs.core.topology import (
+    build_graph,
+    edge_index,
+    k_shortest_paths,
+    pair_k_shortest_paths,
+    random_backbone,
+    zoo_backbone,
+    zoo_coordinates,
+)
 
 
 def all_simple_path_lengths(g, s, t):
@@ -91,3 +99,97 @@ def test_a_100_node_backbone_builds_without_yen_and_runs_an_episode():
     env.unwrapped.check_invariants()
     assert steps == 1000 and info["served"] > 0
     assert len(env.unwrapped.sim.net.padded_paths) <= 1000
+
+
+# --- the real backbones (Internet Topology Zoo, data/topologies.json) ---------------------------
+
+
+def law_of_cosines_km(a, b):
+    """Great-circle distance by the spherical law of cosines (not the haversine of the code)."""
+    (p1, l1), (p2, l2) = np.radians(a), np.radians(b)
+    c = np.sin(p1) * np.sin(p2) + np.cos(p1) * np.cos(p2) * np.cos(l2 - l1)
+    return 6371.0088 * np.arccos(np.clip(c, -1.0, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("name", "nodes", "links", "span_km"),
+    [("surfnet", 50, 68, (2.0, 120.0)), ("geant2012", 40, 61, (50.0, 3300.0))],
+)
+def test_zoo_backbones_have_the_zoo_graph_and_great_circle_lengths(name, nodes, links, span_km):
+    edges = zoo_backbone(name)
+    g = build_graph(name)
+    assert g.number_of_nodes() == nodes and g.number_of_edges() == links
+    assert nx.is_connected(g)
+    coords = zoo_coordinates(name)
+    assert len(coords) == nodes and len({(lat, lon) for _, lat, lon in coords.values()}) == nodes
+    for u, v, length in edges:
+        assert length == pytest.approx(law_of_cosines_km(coords[u][1:], coords[v][1:]), rel=1e-6)
+        assert span_km[0] <= length <= span_km[1]
+    # the same k-shortest-path contract as the presets: Yen's k paths are the k shortest
+    lengths = np.zeros(g.number_of_edges())
+    for (a, b), i in edge_index(g).items():
+        lengths[i] = g.edges[a, b]["length_km"]
+    s, t = 0, nodes - 1
+    got = pair_k_shortest_paths(g, s, t, 3)
+    assert len(got) == 3 and all(len(set(p)) == len(p) for p in got)
+    shortest = nx.shortest_path_length(g, s, t, weight="length_km")  # Dijkstra, not Yen
+    got_lengths = [float(lengths[p].sum()) for p in got]
+    assert got_lengths[0] == pytest.approx(shortest) and got_lengths == sorted(got_lengths)
+
+
+def test_zoo_distances_match_published_city_distances():
+    """London-Paris great-circle 344 km and Amsterdam-Utrecht 35 km (GEANT's UK-FR link;
+    SURFnet's Amsterdam-Utrecht link)."""
+    geant = {(u, v): d for u, v, d in zoo_backbone("geant2012")}
+    surf = {(u, v): d for u, v, d in zoo_backbone("surfnet")}
+    labels = {lab: i for i, (lab, _, _) in zoo_coordinates("geant2012").items()}
+    assert geant[tuple(sorted((labels["UK"], labels["FR"])))] == pytest.approx(344, abs=1.5)
+    labels = {lab: i for i, (lab, _, _) in zoo_coordinates("surfnet").items()}
+    pair = tuple(sorted((labels["Amsterdam"], labels["Utrecht"])))
+    assert surf[pair] == pytest.approx(35, abs=1.5)
+
+
+@pytest.mark.parametrize("name", ["surfnet", "geant2012"])
+@pytest.mark.parametrize("env_id", ["qnet/QKDProvisioning-v0", "qnet/QuantumResourceAllocation-v0"])
+def test_zoo_backbones_run_an_episode_with_invariants(name, env_id):
+    config = {"topology": name, "horizon": 60}
+    if env_id.endswith("QKDProvisioning-v0"):
+        config["path_table"] = "on-demand"
+    env = gym.make(env_id, config=config)
+    _, info = env.reset(seed=0)
+    done = False
+    while not done:
+        valid = np.flatnonzero(info["action_mask"])
+        _, _, te, tr, info = env.step(int(valid[-1]))
+        env.unwrapped.check_invariants()
+        done = te or tr
+    with pytest.raises(ValueError, match="surfnet"):
+        build_graph("atlantis")
+
+
+def test_extract_topologyzoo_keeps_nodes_links_and_supplements(tmp_path):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "extract_topologyzoo.py"
+    spec = importlib.util.spec_from_file_location("extract_topologyzoo", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    g = nx.MultiGraph(Network="GEANT")
+    g.add_node("0", label="NL", Latitude=52.37403, Longitude=4.88969)
+    g.add_node("1", label="MD")  # no coordinates in the Zoo: supplemented
+    g.add_node("2", label="BE", Latitude=50.85045, Longitude=4.34878)
+    g.add_edges_from([("0", "1"), ("1", "0"), ("0", "2"), ("2", "2")])  # parallel + self-loop
+    nx.write_graphml(g, tmp_path / "Geant2012.graphml")
+    name, entry = mod.extract(tmp_path / "Geant2012.graphml")
+    assert name == "geant2012"
+    assert entry["edges"] == [[0, 1], [0, 2]]
+    assert entry["nodes"][1] == ["MD", *mod.SUPPLEMENTS[("GEANT", "MD")][:2]]
+    assert [s["label"] for s in entry["supplemented_coordinates"]] == ["MD"]
+    g.nodes["1"]["label"] = "XX"
+    nx.write_graphml(g, tmp_path / "Bad.graphml")
+    with pytest.raises(SystemExit, match="no coordinates"):
+        mod.extract(tmp_path / "Bad.graphml")
+    shipped = json.loads((path.parents[1] / "qnet_envs/data/topologies.json").read_text())
+    assert set(shipped["topologies"]) == {"surfnet", "geant2012"}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib import resources
 from itertools import islice, pairwise
 
 import networkx as nx
+import numpy as np
 
 # NSFNET, 14 nodes and 21 links, lengths in km as distributed with the open-source RSA
 # simulators of the optical-networking literature (e.g. the rsarl "NSF" topology; the same
@@ -25,14 +29,63 @@ METRO6_EDGES = (
 
 TOPOLOGIES = {"nsfnet": NSFNET_EDGES, "metro6": METRO6_EDGES}
 
+# Mean Earth radius R1 of the Geodetic Reference System 1980 (H. Moritz, J. Geodesy 74, 128
+# (2000)): the sphere that best fits the ellipsoid for great-circle distances.
+EARTH_RADIUS_KM = 6371.0088
+
+
+def great_circle_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between points given in degrees (the haversine formula,
+    R. W. Sinnott, Sky and Telescope 68(2), 159 (1984)); arrays broadcast."""
+    p1, p2, dl = np.radians(lat1), np.radians(lat2), np.radians(np.subtract(lon2, lon1))
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
+
+
+@cache
+def _zoo() -> dict:
+    """The shipped Topology Zoo backbones (``data/topologies.json``, written by
+    ``scripts/extract_topologyzoo.py``)."""
+    text = resources.files("qnet_envs.data").joinpath("topologies.json").read_text()
+    return json.loads(text)["topologies"]
+
+
+def zoo_names() -> tuple[str, ...]:
+    """The real backbones shipped: ``surfnet`` (SURFnet, the Dutch research network, 2010: 50
+    nodes, 68 links, 3-60 km spans) and ``geant2012`` (GEANT, the pan-European research
+    backbone, 2012: 40 nodes, 61 links, up to about 2,000 km)."""
+    return tuple(_zoo())
+
+
+def zoo_backbone(name: str) -> tuple[tuple[int, int, float], ...]:
+    """A shipped real backbone as edges ``(u, v, length_km)``: nodes and links from the Internet
+    Topology Zoo (Knight et al., IEEE JSAC 29(9), 1765-1775 (2011)); the Zoo has no fibre
+    lengths, so each is the great-circle distance between the PoPs' coordinates (a lower
+    bound: deployed routes run about 1.2-1.5x longer)."""
+    if name not in _zoo():
+        raise ValueError(f"backbone={name!r} is unknown; shipped: {sorted(_zoo())}")
+    entry = _zoo()[name]
+    lat, lon = np.array([n[1:] for n in entry["nodes"]], dtype=float).T
+    u, v = np.array(entry["edges"], dtype=np.int64).T
+    lengths = great_circle_km(lat[u], lon[u], lat[v], lon[v])
+    return tuple((int(a), int(b), float(d)) for a, b, d in zip(u, v, lengths, strict=True))
+
+
+def zoo_coordinates(name: str) -> dict[int, tuple[str, float, float]]:
+    """Node -> (label, latitude, longitude) of a shipped backbone (for maps and pictures)."""
+    zoo_backbone(name)  # the name check
+    return {i: (label, lat, lon) for i, (label, lat, lon) in enumerate(_zoo()[name]["nodes"])}
+
 
 def build_graph(topology) -> nx.Graph:
-    """A graph from a preset name, an edge list of (u, v, length_km), or a networkx graph whose
+    """A graph from a preset name (``nsfnet``, ``metro6`` or a real backbone of
+    :func:`zoo_names`), an edge list of (u, v, length_km), or a networkx graph whose
     edges carry ``length_km``. Nodes are relabelled 0..N-1 in sorted order."""
     if isinstance(topology, str):
-        if topology not in TOPOLOGIES:
-            raise ValueError(f"topology={topology!r} is unknown; presets: {sorted(TOPOLOGIES)}")
-        topology = TOPOLOGIES[topology]
+        presets = sorted(TOPOLOGIES) + sorted(zoo_names())
+        if topology not in presets:
+            raise ValueError(f"topology={topology!r} is unknown; presets: {presets}")
+        topology = TOPOLOGIES.get(topology) or zoo_backbone(topology)
     if isinstance(topology, nx.Graph):
         g = nx.Graph()
         for u, v, data in topology.edges(data=True):
@@ -104,8 +157,6 @@ def random_backbone(
     3 is NSFNET's (3.0) and typical of national backbones. Fibre length is the straight-line
     distance (a lower bound: real routes run 1.2-1.5x longer).
     """
-    import numpy as np
-
     if not (isinstance(n_nodes, int) and n_nodes >= 2):
         raise ValueError(f"n_nodes={n_nodes!r} must be an integer >= 2")
     rng = np.random.default_rng(seed)

@@ -61,7 +61,7 @@ class QKDProvisioningEnv(RequestCoreEnv):
 
     | Field | Default | Allowed | Source |
     |-------|---------|---------|--------|
-    | topology | "nsfnet" | "nsfnet", "metro6", edge list (u, v, km), networkx graph | NSFNET 14 nodes / 21 links |
+    | topology | "nsfnet" | "nsfnet", "metro6", "surfnet", "geant2012", edge list (u, v, km), networkx graph, ``random_backbone(n, seed)`` | NSFNET 14 nodes / 21 links; surfnet (50 nodes) and geant2012 (40) are Internet Topology Zoo maps with great-circle fibre lengths (``core/topology.zoo_backbone``) |
     | channels_per_link | 16 | 1-1024 | W wavelengths/time slots |
     | k_paths | 3 | 1-8 | |
     | max_channels_per_hop | 4 | 1-64 | |
