@@ -11,7 +11,8 @@ backbones are ``qnet_envs.core.topology.random_backbone`` graphs (mean degree ab
 the all-pairs path table (Yen's algorithm for every ordered pair at construction, the default)
 and the on-demand one (a pair's paths computed when a request first needs them: its step times
 include those first computations, amortised over the measured window). The topology itself is
-generated before the clock starts.
+generated before the clock starts. The real backbones (``"surfnet"``, ``"geant2012"``, Internet
+Topology Zoo maps) are swept by their node counts next to NSFNET.
 """
 
 from __future__ import annotations
@@ -51,10 +52,13 @@ def measure(env_id: str, config: dict, seconds: float) -> tuple[float, float]:
 
 
 QKD = "qnet/QKDProvisioning-v0"
+REAL = {14: "nsfnet", 40: "geant2012", 50: "surfnet"}  # the real backbones, by their node count
 # (env id, size label, sizes, config of a size)
 SWEEPS = [
     (QKD, "backbone nodes (all-pairs paths)", [14, 28, 56],
      lambda n: {"topology": random_backbone(n, seed=0)}),
+    (QKD, "real backbones: NSFNET, GEANT 2012, SURFnet (all-pairs paths)", [14, 40, 50],
+     lambda n: {"topology": REAL[n]}),
     (QKD, "backbone nodes (on-demand paths)", [14, 56, 100, 200],
      lambda n: {"topology": random_backbone(n, seed=0), "path_table": "on-demand"}),
     ("qnet/MobileEdgeCloud-v0", "mobiles (5 edges)", [10, 100, 1000, 10000],
