@@ -4,13 +4,18 @@
     python scripts/benchmark_envs.py [--seconds 3] [--repeats 3]
 
 Unwrapped envs, random actions drawn from the action space up front (the same protocol as
-shared/tools/check_suite.py), the best of ``--repeats`` timed windows per env. Prints a markdown
-table for the README's performance section. Never asserted in tests: these machines are shared.
+shared/tools/check_suite.py), resets included. Each env's windows are interleaved with
+CartPole-v1's (CartPole, env, CartPole, env, ...) and the ratio reported is the median over
+those pairs, with its range: a window of each measured moments apart, so a slow drift of a
+shared machine's speed cancels out of the ratio instead of landing in it (best-of windows
+measured minutes apart moved the ratios 10-25% between two runs). Prints a markdown table for
+the README's performance section. Never asserted in tests: these machines are shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import gymnasium as gym
@@ -32,8 +37,47 @@ def steps_per_second(env, seconds: float) -> float:
     return n / (time.perf_counter() - start)
 
 
-def best_rate(env_id: str, seconds: float, repeats: int) -> float:
-    return max(steps_per_second(gym.make(env_id).unwrapped, seconds) for _ in range(repeats))
+def cartpole_rate(seconds: float) -> float:
+    return steps_per_second(gym.make("CartPole-v1").unwrapped, seconds)
+
+
+def paired_rates(measure, seconds: float, repeats: int) -> dict:
+    """``measure(seconds)`` (a rate) in ``repeats`` windows, each right after a CartPole-v1
+    window: the medians of both rates and of their ratios, and the ratios' range."""
+    pairs = [(cartpole_rate(seconds), measure(seconds)) for _ in range(repeats)]
+    ratios = [rate / cart for cart, rate in pairs]
+    return {
+        "rate": statistics.median(rate for _, rate in pairs),
+        "cartpole": statistics.median(cart for cart, _ in pairs),
+        "ratio": statistics.median(ratios),
+        "low": min(ratios),
+        "high": max(ratios),
+    }
+
+
+def scalar_rows(seconds: float, repeats: int) -> list[str]:
+    """The markdown table of every Gymnasium id's paired rates."""
+    rows = ["| env | steps/s | CartPole-v1 steps/s | ratio to CartPole-v1 (median) | range |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for spec in qnet_envs.ENVS:
+        r = paired_rates(lambda s, i=spec.id: steps_per_second(gym.make(i).unwrapped, s),
+                         seconds, repeats)  # fmt: skip
+        rows.append(f"| {spec.id} | {r['rate']:,.0f} | {r['cartpole']:,.0f} | {r['ratio']:.3f} "
+                    f"| {r['low']:.3f}-{r['high']:.3f} |")  # fmt: skip
+        print(rows[-1], flush=True)
+    return rows
+
+
+def parallel_rows(seconds: float, repeats: int) -> list[str]:
+    """The markdown table of every PettingZoo id's paired rates (env-steps and agent-steps)."""
+    rows = ["| PettingZoo env | env-steps/s | agent-steps/s | CartPole-v1 steps/s | "
+            "env-steps ratio to CartPole-v1 (median) |", "|---|---|---|---|---|"]  # fmt: skip
+    for env_id in qnet_envs.parallel_env_ids():
+        agents = len(qnet_envs.make_parallel(env_id).possible_agents)
+        r = paired_rates(lambda s, i=env_id: parallel_steps_per_second(i, s)[0], seconds, repeats)
+        rows.append(f"| {env_id} | {r['rate']:,.0f} | {r['rate'] * agents:,.0f} | "
+                    f"{r['cartpole']:,.0f} | {r['ratio']:.4f} |")  # fmt: skip
+    return rows
 
 
 def parallel_steps_per_second(env_id: str, seconds: float) -> tuple[float, int]:
@@ -54,23 +98,11 @@ def parallel_steps_per_second(env_id: str, seconds: float) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    ref = best_rate("CartPole-v1", args.seconds, args.repeats)
-    print(f"reference CartPole-v1: {ref:,.0f} steps/s\n")
-    print("| env | steps/s | ratio to CartPole-v1 |\n|---|---|---|")
-    for spec in qnet_envs.ENVS:
-        rate = best_rate(spec.id, args.seconds, args.repeats)
-        print(f"| {spec.id} | {rate:,.0f} | {rate / ref:.3f} |")
-    print(
-        "\n| PettingZoo env | env-steps/s | agent-steps/s | env-steps ratio to CartPole-v1 |\n|---|---|---|---|"
-    )
-    for env_id in qnet_envs.parallel_env_ids():
-        rate, agents = max(
-            parallel_steps_per_second(env_id, args.seconds) for _ in range(args.repeats)
-        )
-        print(f"| {env_id} | {rate:,.0f} | {rate * agents:,.0f} | {rate / ref:.4f} |")
+    rows = scalar_rows(args.seconds, args.repeats)
+    print("\n" + "\n".join(rows + [""] + parallel_rows(args.seconds, args.repeats)))
 
 
 if __name__ == "__main__":
