@@ -109,7 +109,8 @@ class QKDProvisioning(RequestCore):
             links = np.full((n, n, *next(iter(paths.values())).shape), -1, np.int64)
             for (a, b), table in paths.items():
                 links[a, b] = table
-            self._pairs = self._pair_tables(links)
+            tables = self._pair_tables(links)
+            self._pairs = {k: v.reshape(n * n, *v.shape[2:]) for k, v in tables.items()}
         caps = {"channels": np.full(net.n_links, float(config.channels_per_link))}
         C = config.max_channels_per_hop
         self._init_state(num_envs, caps, slots, (self.n_actions,))
@@ -124,17 +125,20 @@ class QKDProvisioning(RequestCore):
 
     def _pair_tables(self, links: np.ndarray) -> dict:
         """:func:`padded_path_tables` of ``links`` (..., k, H) plus each path's rate per channel
-        (the slowest hop's; +inf for a missing path, ``shown_rate`` 0 there)."""
+        (the slowest hop's; +inf for a missing path, ``shown_rate`` 0 there) and whether it
+        ``serves`` (exists with a positive rate)."""
         out = padded_path_tables(links)
         out["rate"] = rate = (self.link_rate_kbps[out["gather"]] + out["pad"]).min(axis=-1)
         out["shown_rate"] = np.where(out["exists"], rate, 0.0)
+        out["serves"] = out["exists"] & (rate > 0)
         return out
 
     def _pairs_of(self, src: np.ndarray, dst: np.ndarray) -> dict:
         """:meth:`_pair_tables` of each request's (src, dst), (B, k[, H]) (with the on-demand
         table, a pair's paths are computed the first time a request needs them)."""
-        if self._pairs is not None:
-            return {k: v[src, dst] for k, v in self._pairs.items()}
+        if self._pairs is not None:  # flat (n * n, ...) tables: one index array per gather
+            pair = src * self.net.n_nodes + dst
+            return {k: v[pair] for k, v in self._pairs.items()}
         keys = [(int(a), int(b)) for a, b in zip(src, dst, strict=True)]
         for key in keys:
             if key not in self._lazy:
@@ -149,12 +153,13 @@ class QKDProvisioning(RequestCore):
         self._advance_clock(rows, gap)
         pair = self._pairs_of(src, dst)
         exists, rate = pair["exists"], pair["rate"]
-        free_links = self.ledger.free("channels")[rows]
-        gathered = free_links[np.arange(len(rows))[:, None, None], pair["gather"]]
+        free_links = self.ledger.free("channels")
+        if len(rows) < self.num_envs:
+            free_links = free_links[rows]
+        gathered = free_links[self._batch_index(len(rows)), pair["gather"]]
         free = np.where(exists, (gathered + pair["pad"]).min(axis=2), 0.0)
-        serves = exists & (rate > 0)
         per_channel = np.divide(
-            demand[:, None], rate, out=np.full(rate.shape, np.inf), where=serves
+            demand[:, None], rate, out=np.full(rate.shape, np.inf), where=pair["serves"]
         )
         needed = np.ceil(per_channel)  # channels per hop the demand needs (+inf: none serve)
         new = {

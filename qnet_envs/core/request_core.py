@@ -33,6 +33,15 @@ class RequestCore:
         self.counts = dict(zip(self.COUNTS, self.count, strict=True))  # named views of its rows
         self.req: dict[str, np.ndarray] = {}
         self.mask = np.zeros((N, *mask_shape), dtype=bool)
+        self._aranges: dict[int, np.ndarray] = {}
+
+    def _batch_index(self, b: int) -> np.ndarray:
+        """(b, 1, 1) row numbers 0..b-1, for gathers over a batch of b head requests (kept
+        per size: the scalar env asks for b = 1 on every step)."""
+        found = self._aranges.get(b)
+        if found is None:
+            found = self._aranges[b] = np.arange(b)[:, None, None]
+        return found
 
     def _clear(self, rows: np.ndarray) -> None:
         """Empty the networks of envs ``rows`` for a new episode."""
@@ -43,8 +52,9 @@ class RequestCore:
 
     def _advance_clock(self, rows: np.ndarray, gap: np.ndarray) -> None:
         """Time jumps to the next arrival in envs ``rows``, releasing what departed."""
+        every = len(rows) == self.num_envs  # rows are sorted and distinct: all of them
         self.t[rows] += gap
-        self.ledger.release_until(rows, self.t[rows])
+        self.ledger.release_until(rows, self.t if every else self.t[rows], every)
         self.counts["arrived"][rows] += 1
 
     def _store(self, rows: np.ndarray, new: dict, mask: np.ndarray) -> None:

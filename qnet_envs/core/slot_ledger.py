@@ -68,10 +68,11 @@ class SlotLedger:
             out[self.parts[k]] = u
         return out
 
-    def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
+    def release_until(self, rows: np.ndarray, t: np.ndarray, every: bool = False) -> int:
         """Release, in envs ``rows``, every allocation whose departure time is <= that env's
-        ``t``; returns how many."""
-        dep = self.dep[rows]
+        ``t``; returns how many. ``every``: ``rows`` are all the envs in order (read the table
+        without a gather)."""
+        dep = self.dep if every else self.dep[rows]
         due = dep <= np.asarray(t)[:, None]
         if not due.any():
             return 0
