@@ -58,6 +58,12 @@ class OffloadingViews:
         self._full_share = np.ones((1, self.n_targets, LEVELS), dtype=bool)
         self._full_share[0, 1:, :] = ~(np.array(FRACTION_LEVELS) < 1.0)
         self._edge_ones = np.ones(e * (2 * LEVELS if flat else 2), dtype=bool)
+        # (mobiles, targets) qubits of each mobile's targets: its own processor, the edges, the
+        # cloud (the processors are fixed for the sim's lifetime; the views are built with it)
+        cap = sim.node_qubits
+        self._target_qubits = np.concatenate(
+            [cap[:m, None], np.broadcast_to(cap[None, m:], (m, cap.size - m))], axis=1
+        )
 
     # --- observations ---------------------------------------------------------------------------
     def remote_backlogs(self) -> np.ndarray:
@@ -95,7 +101,9 @@ class OffloadingViews:
         gain = self.sim.gain
         if getattr(self, "_gain_of", None) is not gain:
             self._gain_of = gain
-            self._gain_feat = np.clip((10 * np.log10(gain) + 140.0) / 60.0, 0.0, 1.0)
+            # minimum(maximum(.)) is np.clip's result (gains are positive, so no NaN) without
+            # its dispatch cost, paid every slot
+            self._gain_feat = np.minimum(np.maximum((10 * np.log10(gain) + 140.0) / 60.0, 0.0), 1.0)
         return self._gain_feat
 
     def edge_block(self, backlogs: np.ndarray) -> np.ndarray:
@@ -131,11 +139,7 @@ class OffloadingViews:
     def target_fits(self) -> np.ndarray:
         """(mobiles, targets) bool: whether each target's processor (local, edges, cloud) holds
         the mobile's head task; all True where a mobile has none."""
-        sim = self.sim
-        m = sim.n_mobile
-        need = sim.head_qubits()[:, None]
-        local = need <= sim.node_qubits[:m, None]
-        return np.concatenate([local, need <= sim.node_qubits[None, m:]], axis=1)
+        return self.sim.head_qubits()[:, None] <= self._target_qubits
 
     def mobile_masks(self) -> np.ndarray:
         """Every mobile's mask as rows (int8): per target, or per (target, level) when flat."""

@@ -179,6 +179,7 @@ class Offloading:
         servers = np.array([q.servers for q in self.qpus])
         self.real_servers = np.arange(servers.max())[None, :] < servers[:, None]
         self.node_qubits = np.array([q.qubits for q in self.qpus])
+        self._node_qubit_list = self.node_qubits.tolist()  # per-task checks read Python ints
         self._nk_bounds = (
             np.array([config.n_range[0], config.k_range[0]]),
             np.array([config.n_range[1] + 1, config.k_range[1] + 1]),
@@ -216,21 +217,21 @@ class Offloading:
     def _arrivals(self) -> list[float]:
         cfg = self.config
         costs = []
-        counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile)
-        total = int(counts.sum())
+        counts = self.rng.poisson(cfg.task_rate, size=self.n_mobile).tolist()
+        total = sum(counts)
         if not total:  # a slot without arrivals draws nothing more
             return costs
         # (n, k) of every task in one call: numpy draws bounded integers element by element
         # (row-major), so this is the stream of the per-task scalar draws n, k, n, k, ...
         nk = iter(self.rng.integers(*self._nk_bounds, size=(total, 2)).ravel().tolist())
-        for i in np.flatnonzero(counts).tolist():
-            for _ in range(int(counts[i])):
+        for i, count in enumerate(counts):
+            for _ in range(count):
                 n, k = next(nk), next(nk)
                 self.counts["arrived"] += 1
                 if len(self.queues[i]) >= cfg.decision_queue_limit:
                     costs.append(self._end_unserved("dropped"))
                     continue
-                self.queues[i].append(Task(self.next_id, int(i), n, k, self.now))
+                self.queues[i].append(Task(self.next_id, i, n, k, self.now))
                 self.next_id += 1
         return costs
 
@@ -258,7 +259,10 @@ class Offloading:
         return np.array([self.qubits(q[0]) if q else 0 for q in self.queues], dtype=np.int64)
 
     def queue_length(self, node: int) -> int:
-        return sum(f > self.now for f in self.in_flight_parts[node])
+        """Shares queued or running on ``node``: its in-flight list holds only unfinished ones
+        (a share finishes after it is dispatched, and each slot drops the finished ones;
+        ``check_invariants`` asserts it)."""
+        return len(self.in_flight_parts[node])
 
     def uplink_rate(self, mobile: int, edge: int) -> float:
         """Shannon rate B log2(1 + P g / (N0 B)) of the mobile's link to an edge (bit/s).
@@ -306,7 +310,8 @@ class Offloading:
         availability ``server_free`` (updated in place if ``commit``). Returns None if a share
         needs more qubits than its node has."""
         cfg = self.config
-        if any(not self.fits(task, node) for node, _ in shares):
+        need = self.qubits(task)
+        if any(need > self._node_qubit_list[node] for node, _ in shares):
             return None
         nk = (task.n, task.k)
         circuit = self.circuits[nk]
@@ -329,7 +334,7 @@ class Offloading:
                 + (t_back if node == self.cloud else 0.0)
             )
             free = server_free[node]
-            s = int(np.argmin(free))
+            s = int(free.argmin())
             start = max(ready, float(free[s]))
             finish = start + busy
             if commit:
@@ -353,14 +358,15 @@ class Offloading:
         slot_cost, invalid = 0.0, np.zeros(self.n_mobile, dtype=bool)
         self.received_last[:] = 0
         self.last_dispatch = []
-        for i in range(self.n_mobile):
-            task = self.head(i)
-            if task is None:
+        capacity = self._node_qubit_list
+        for i, queue in enumerate(self.queues):
+            if not queue:
                 continue
-            self.queues[i].popleft()
+            task = queue.popleft()
             target, fraction = mobile_actions[i]
             shares = self.plan(task, target, fraction, edge_rules)
-            if any(not self.fits(task, node) for node, _ in shares):  # what the mask knows
+            need = self.qubits(task)
+            if any(need > capacity[node] for node, _ in shares):  # what the mask knows
                 invalid[i] = True
                 slot_cost += self._end_unserved("failed")
                 continue
@@ -412,6 +418,7 @@ class Offloading:
         assert c["arrived"] == ended + len(self.in_flight_tasks) + self.waiting(), c
         assert all(len(q) <= cfg.decision_queue_limit for q in self.queues), "decision queue"
         assert all(len(p) <= cfg.processor_queue_limit for p in self.in_flight_parts)
+        assert all(f > self.now for p in self.in_flight_parts for f in p), "finished share kept"
         free = self.server_free
         assert np.array_equal(np.isfinite(free), self.real_servers), "processor table"
         assert np.all(free[self.real_servers] >= 0), "processor free times"
