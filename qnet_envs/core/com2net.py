@@ -196,6 +196,7 @@ class Com2Net:
         self._latency = self.latency.tolist()  # the same doubles, for scalar lookups
         self._level_units = np.array(UNIT_LEVELS)  # units a task needs per compact level
         self._one_unit = np.ones(len(UNIT_LEVELS), dtype=np.int64)  # a general task needs one
+        self._most_of: np.ndarray | None = None  # the link draw _most_up was computed for
 
     def reset(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -445,9 +446,12 @@ class Com2Net:
     def level_feasible(self, task: Task) -> np.ndarray:
         """Per compact level: some pool has the units with its link up (B only delays)."""
         need = self._one_unit if task.kind == GENERAL else self._level_units
-        # the largest pool with its link up decides every level at once
-        most = int(self.units[self.link_up].max(initial=0))
-        return need <= most
+        # the largest pool with its link up decides every level at once; kept until the next
+        # epoch draws the links (a new array each epoch)
+        if self._most_of is not self.link_up:
+            self._most_of = self.link_up
+            self._most_up = int(self.units[self.link_up].max(initial=0))
+        return need <= self._most_up
 
     def tcr(self) -> float:
         c = self.counts

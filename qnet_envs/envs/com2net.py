@@ -204,7 +204,8 @@ class Com2NetEnv(QnetEnv):
             min(sim.epoch / cfg.horizon, 1.0),
             min(cfg.bandwidth_gbps, 1.0),
             sim.tcr(),
-            float(np.mean(sim.bw_free_at <= sim.now)),
+            # np.mean of the bools, exactly: an integer count over the slot count
+            np.count_nonzero(sim.bw_free_at <= sim.now) / sim.bw_free_at.size,
             min(len(sim.pending) / (1 + cfg.lookahead), 1.0),
             self._last_fl[0],
         )
