@@ -84,7 +84,10 @@ def qra_memory_and_reset_rows(n_envs: int = 4096) -> list[str]:
         f"{buffers / n_envs:,.0f} B per env (target <= 3 KB beyond the physical state), "
         f"per-env state arrays {state / n_envs:,.0f} B; seeded reset {min(times['qra']) * 1e3:.1f} ms "
         f"against CartPoleVectorEnv's {min(times['cart']) * 1e3:.1f} ms (best of 5; target "
-        "< 50 ms: the per-env generators, seeded as the scalar env's, are most of it).",
+        "< 50 ms). Each env's generator is seeded as the scalar env's; their PCG64 states are "
+        "computed for all envs at once (`qnet_envs/vector/pcg_seeding.py`) and assigned to "
+        "generators built with the env; the episode's first draws (device means, every path's "
+        "nominal fidelity) are the rest.",
     ]
 
 

@@ -57,7 +57,7 @@ class BatchedEnv(VectorEnv):
         )
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.streams = BlockStreams(core.width)
+        self.streams = BlockStreams(core.width, num_envs)
         self._rows = np.arange(num_envs)
         self._seeded = False
         self._pending = np.zeros(num_envs, dtype=bool)

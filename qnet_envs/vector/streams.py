@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from gymnasium.utils import seeding
 
+from .pcg_seeding import fast_seedable, pcg64_states
+
 BUFFER_BYTES = 3072  # per env: the issue's budget beyond the physical state
 
 
@@ -14,25 +16,35 @@ class BlockStreams:
     refills the buffer; ``Generator.random`` is sequential, so this equals ``block`` separate
     ``random(width)`` calls on each generator (the scalar env's pattern) for any block size.
     The default block keeps each env's buffer within ``BUFFER_BYTES`` (a refill loops over
-    the generators once per block: the price of the small buffer, paid every few steps)."""
+    the generators once per block: the price of the small buffer, paid every few steps).
 
-    def __init__(self, width: int, block: int | None = None):
+    The N generator objects are built once (``num_envs``); seeding assigns them the states
+    :func:`qnet_envs.vector.pcg_seeding.pcg64_states` computes for all seeds at once, the
+    states ``seeding.np_random(seed)`` would give (seeds it does not cover, and ``None``, go
+    through ``seeding.np_random`` itself)."""
+
+    def __init__(self, width: int, num_envs: int = 0, block: int | None = None):
         block = max(1, BUFFER_BYTES // (8 * width)) if block is None else block
         self.width, self.block = width, block
-        self.gens: list[np.random.Generator] = []
-        self.buf = np.zeros((0, block, width))
+        self.gens = [np.random.Generator(np.random.PCG64(0)) for _ in range(num_envs)]
+        self.buf = np.zeros((num_envs, block, width))
         self.pos = block
 
     def seed(self, seeds) -> None:
-        self.gens = [seeding.np_random(s)[0] for s in seeds]
+        seeds = list(seeds)
+        if len(self.gens) == len(seeds) and fast_seedable(seeds):
+            for gen, state in zip(self.gens, pcg64_states(seeds), strict=True):
+                gen.bit_generator.state = state
+        else:
+            self.gens = [seeding.np_random(s)[0] for s in seeds]
         self.buf = np.empty((len(self.gens), self.block, self.width))
         self.pos = self.block
 
     def next(self) -> np.ndarray:
         """(N, width) uniforms: every env's next ``width`` draws."""
         if self.pos == self.block:
-            for i, g in enumerate(self.gens):
-                self.buf[i] = g.random(self.block * self.width).reshape(self.block, self.width)
+            for g, rows in zip(self.gens, self.buf, strict=True):
+                g.random(out=rows)  # fills (block, width) in C order: the same draws, no copy
             self.pos = 0
         out = self.buf[:, self.pos]
         self.pos += 1
