@@ -12,7 +12,8 @@ the all-pairs path table (Yen's algorithm for every ordered pair at construction
 and the on-demand one (a pair's paths computed when a request first needs them: its step times
 include those first computations, amortised over the measured window). The topology itself is
 generated before the clock starts. The real backbones (``"surfnet"``, ``"geant2012"``, Internet
-Topology Zoo maps) are swept by their node counts next to NSFNET.
+Topology Zoo maps) are swept by their node counts next to NSFNET. The offloading env's
+PettingZoo front (one agent per mobile and per edge) is swept to 1,005 agents.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 import gymnasium as gym
 import numpy as np
 
-import qnet_envs  # noqa: F401
+import qnet_envs
 from qnet_envs.baselines.base import RandomValid
 from qnet_envs.core.topology import random_backbone
 
@@ -71,6 +72,37 @@ SWEEPS = [
 ]  # fmt: skip
 
 
+def parallel_row(mobiles, seconds: float, ref: float) -> str:
+    """The offloading env's PettingZoo front (one agent per mobile and per edge) against its
+    size: build, env-step time (pre-sampled actions of every agent, resets included) and the
+    agent-steps it makes per second."""
+    builds, steps, agents = [], [], []
+    for n in mobiles:
+        t = time.perf_counter()
+        env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-v0", config={"n_mobile": n})
+        env.reset(seed=0)
+        builds.append(time.perf_counter() - t)
+        for k, a in enumerate(env.possible_agents):
+            env.action_space(a).seed(k)
+        acts = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(8)]
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            env.step(acts[count % 8])
+            count += 1
+            if not env.agents:
+                env.reset()
+        steps.append((time.perf_counter() - start) / count)
+        agents.append(len(env.possible_agents))
+    rate = ", ".join(f"{a / s:,.0f}" for a, s in zip(agents, steps, strict=True))
+    return (
+        f"| qnet/MobileEdgeCloud-v0 (PettingZoo, agent-steps/s: {rate}) | agents (5 edges) | "
+        f"{', '.join(map(str, agents))} | {', '.join(f'{b:.2f}' for b in builds)} | "
+        f"{', '.join(f'{s * 1e6:.0f}' for s in steps)} | "
+        f"{', '.join(f'{s / ref:.0f}x' for s in steps)} | "
+        f"{exponent(agents, builds):.2f} | {exponent(agents, steps):.2f} |"
+    )
+
+
 def exponent(sizes, times) -> float:
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
@@ -102,6 +134,8 @@ def report(quick: bool) -> list[str]:
             f"{exponent(sizes, builds):.2f} | {exponent(sizes, steps):.2f} |"
         )
         print(rows[-1], flush=True)
+    rows.append(parallel_row([10, 100] if quick else [10, 100, 1000], seconds, ref))
+    print(rows[-1], flush=True)
     return rows
 
 
