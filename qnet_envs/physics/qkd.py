@@ -50,14 +50,10 @@ def entanglement_key_fraction(f):
 
 def decoy_bb84_key_rate(
     length_km,
-    mu=0.48,
-    nu=0.05,
-    alpha_db_per_km=GYS_ALPHA_DB_PER_KM,
-    eta_bob=GYS_ETA_BOB,
-    dark_yield=GYS_DARK_YIELD,
     e_detector=GYS_DETECTOR_ERROR,
     ec_efficiency=GYS_EC_EFFICIENCY,
     sift_factor=0.5,
+    **channel,
 ):
     """Secret key bits per pulse of weak+vacuum decoy-state BB84 over ``length_km`` of fibre.
 
@@ -71,11 +67,12 @@ def decoy_bb84_key_rate(
 
     Defaults are the GYS device parameters used in Ma et al. 2005 (module constants), signal
     mean photon number mu = 0.48 (near-optimal there) and decoy nu = 0.05; q = 1/2 is BB84 basis
-    sifting. Multiply by the source repetition rate for bits/s. Never negative. Arrays broadcast;
-    to evaluate many detector errors on fixed links, compute :func:`decoy_bb84_terms` once and
-    call :func:`decoy_bb84_rate_from_terms`.
+    sifting. ``channel``: the keywords of :func:`decoy_bb84_terms` (mu, nu, alpha_db_per_km,
+    eta_bob, dark_yield). Multiply by the source repetition rate for bits/s. Never negative.
+    Arrays broadcast; to evaluate many detector errors on fixed links, compute
+    :func:`decoy_bb84_terms` once and call :func:`decoy_bb84_rate_from_terms`.
     """
-    terms = decoy_bb84_terms(length_km, mu, nu, alpha_db_per_km, eta_bob, dark_yield)
+    terms = decoy_bb84_terms(length_km, **channel)
     return decoy_bb84_rate_from_terms(terms, e_detector, ec_efficiency, sift_factor)
 
 
