@@ -3,8 +3,10 @@
 
     python scripts/benchmark_envs.py [--seconds 3] [--repeats 3]
 
-Unwrapped envs, random actions drawn from the action space up front (the same protocol as
-shared/tools/check_suite.py), resets included. Each env's windows are interleaved with
+Unwrapped envs, resets included, under two protocols: random actions drawn from the action space
+up front (shared/tools/check_suite.py's; a masked-out action is a cheap penalised no-op in most
+envs) and uniformly random valid actions (issue 20's; drawn each step from
+``info["action_mask"]`` by a sampler of a few microseconds, counted against the env). Each env's windows are interleaved with
 CartPole-v1's (CartPole, env, CartPole, env, ...) and the ratio reported is the median over
 those pairs, with its range: a window of each measured moments apart, so a slow drift of a
 shared machine's speed cancels out of the ratio instead of landing in it (best-of windows
@@ -19,6 +21,7 @@ import statistics
 import time
 
 import gymnasium as gym
+import numpy as np
 
 import qnet_envs
 
@@ -34,6 +37,44 @@ def steps_per_second(env, seconds: float) -> float:
             n += 1
             if terminated or truncated:
                 env.reset()
+    return n / (time.perf_counter() - start)
+
+
+class ValidSampler:
+    """Uniformly random valid actions at a few microseconds each, so that the env's cost, not
+    the sampler's, dominates the valid-action rate: each allowed option scores 1 + u, each
+    masked-out one u (u uniform), and the best score of each component is taken (uniform over
+    the allowed ones). A ``MultiDiscrete`` env's flat mask is scattered into a padded
+    (component, option) table first."""
+
+    def __init__(self, space, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        nvec = np.asarray(space.nvec if hasattr(space, "nvec") else [space.n]).ravel()
+        self.multi = hasattr(space, "nvec")
+        self.rows = np.repeat(np.arange(nvec.size), nvec)
+        self.cols = np.concatenate([np.arange(n) for n in nvec])
+        self.table = np.full((nvec.size, int(nvec.max())), -1.0)  # padding never wins
+
+    def __call__(self, mask) -> np.ndarray | int:
+        score = self.rng.random(self.rows.size) + np.asarray(mask, dtype=bool)
+        if not self.multi:
+            return int(score.argmax())
+        self.table[self.rows, self.cols] = score
+        return self.table.argmax(axis=1)
+
+
+def valid_steps_per_second(env, seconds: float) -> float:
+    """Steps/s under uniformly random valid actions (``info["action_mask"]``), resets included;
+    the sampler's few microseconds a step count against the env."""
+    _, info = env.reset(seed=0)
+    pick = ValidSampler(env.action_space)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(256):
+            _, _, terminated, truncated, info = env.step(pick(info["action_mask"]))
+            n += 1
+            if terminated or truncated:
+                _, info = env.reset()
     return n / (time.perf_counter() - start)
 
 
@@ -56,14 +97,17 @@ def paired_rates(measure, seconds: float, repeats: int) -> dict:
 
 
 def scalar_rows(seconds: float, repeats: int) -> list[str]:
-    """The markdown table of every Gymnasium id's paired rates."""
-    rows = ["| env | steps/s | CartPole-v1 steps/s | ratio to CartPole-v1 (median) | range |",
-            "|---|---|---|---|---|"]  # fmt: skip
+    """The markdown table of every Gymnasium id's paired rates, under random actions from the
+    space (check_suite's protocol) and under random valid actions (issue 20's)."""
+    rows = ["| env | steps/s (space) | ratio to CartPole-v1 (median, range) | steps/s (valid) | "
+            "ratio to CartPole-v1 (median, range) |", "|---|---|---|---|---|"]  # fmt: skip
     for spec in qnet_envs.ENVS:
-        r = paired_rates(lambda s, i=spec.id: steps_per_second(gym.make(i).unwrapped, s),
-                         seconds, repeats)  # fmt: skip
-        rows.append(f"| {spec.id} | {r['rate']:,.0f} | {r['cartpole']:,.0f} | {r['ratio']:.3f} "
-                    f"| {r['low']:.3f}-{r['high']:.3f} |")  # fmt: skip
+        cells = [spec.id]
+        for rate in (steps_per_second, valid_steps_per_second):
+            r = paired_rates(lambda s, i=spec.id, f=rate: f(gym.make(i).unwrapped, s),
+                             seconds, repeats)  # fmt: skip
+            cells += [f"{r['rate']:,.0f}", f"{r['ratio']:.3f} ({r['low']:.3f}-{r['high']:.3f})"]
+        rows.append("| " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
     return rows
 
