@@ -153,9 +153,7 @@ class QKDProvisioning(RequestCore):
         self._advance_clock(rows, gap)
         pair = self._pairs_of(src, dst)
         exists, rate = pair["exists"], pair["rate"]
-        free_links = self.ledger.free("channels")
-        if len(rows) < self.num_envs:
-            free_links = free_links[rows]
+        free_links = self._take(self.ledger.free("channels"), rows)
         gathered = free_links[self._batch_index(len(rows)), pair["gather"]]
         free = np.where(exists, (gathered + pair["pad"]).min(axis=2), 0.0)
         per_channel = np.divide(
@@ -191,12 +189,14 @@ class QKDProvisioning(RequestCore):
         links = req["links"][rows, path]  # (S, H), -1 padded
         usage = np.zeros((len(rows), self.net.n_links + 1))  # the last column absorbs pads
         cols = np.where(links >= 0, links, self.net.n_links)
-        usage[np.arange(len(rows))[:, None], cols] = channels[:, None]
-        holding = req["holding"][rows]
-        self.ledger.allocate(rows, usage[:, :-1], self.t[rows] + holding)
+        usage[self._batch_index(len(rows))[:, 0], cols] = channels[:, None]
+        holding = self._take(req["holding"], rows)
+        self.ledger.allocate(rows, usage[:, :-1], self._take(self.t, rows) + holding)
         self.counts["served"][rows] += 1
         hops = req["hops"][rows, path]
-        revenue = (req["demand"][rows] / self.mean_demand) * (holding / cfg.mean_holding)
+        revenue = (self._take(req["demand"], rows) / self.mean_demand) * (
+            holding / cfg.mean_holding
+        )
         reward = revenue - cfg.channel_cost * channels * hops
         return reward, {"key_rate_kbps": channels * req["rate"][rows, path]}
 

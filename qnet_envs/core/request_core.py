@@ -43,6 +43,11 @@ class RequestCore:
             found = self._aranges[b] = np.arange(b)[:, None, None]
         return found
 
+    def _take(self, arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``arr[rows]`` for reading, without the gather when ``rows`` are every env in order
+        (the scalar env's batch of one): then ``arr`` itself, so do not write to the result."""
+        return arr if len(rows) == self.num_envs else arr[rows]
+
     def _clear(self, rows: np.ndarray) -> None:
         """Empty the networks of envs ``rows`` for a new episode."""
         self.t[rows] = 0.0
@@ -54,7 +59,7 @@ class RequestCore:
         """Time jumps to the next arrival in envs ``rows``, releasing what departed."""
         every = len(rows) == self.num_envs  # rows are sorted and distinct: all of them
         self.t[rows] += gap
-        self.ledger.release_until(rows, self.t if every else self.t[rows], every)
+        self.ledger.release_until(rows, self._take(self.t, rows), every)
         self.counts["arrived"][rows] += 1
 
     def _store(self, rows: np.ndarray, new: dict, mask: np.ndarray) -> None:
@@ -86,7 +91,7 @@ class RequestCore:
             reward[s], out = self._serve(rows[s], actions[s], u[s])
             for key, value in out.items():
                 extras[key][s] = value
-        steps = self.steps[rows] + 1
+        steps = self._take(self.steps, rows) + 1
         self.steps[rows] = steps
         self._arrive(rows, u)
         return reward, invalid, steps >= cfg.horizon, extras

@@ -30,6 +30,7 @@ class SlotLedger:
             self.parts[name] = slice(start, start + cap.size)
             start += cap.size
         self.capacity = np.concatenate(list(sizes.values()))  # (R,)
+        self._limit = self.capacity + TOLERANCE  # what an allocation may fill up to
         self._totals = np.array([self.capacity[s].sum() for s in self.parts.values()])
         self._starts = np.array([s.start for s in self.parts.values()])
         self.num_envs = num_envs
@@ -88,9 +89,10 @@ class SlotLedger:
     def allocate(self, rows: np.ndarray, usage: np.ndarray, until: np.ndarray) -> None:
         """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct) until ``until``; raises
         RuntimeError if an allocation would exceed a capacity."""
-        if np.any(self.used[rows] + usage > self.capacity + TOLERANCE):
+        every = len(rows) == self.num_envs  # rows distinct and sorted: all of them, in order
+        if np.any((self.used if every else self.used[rows]) + usage > self._limit):
             raise RuntimeError(f"allocation {usage} exceeds free capacity")
-        slot = np.argmax(self.dep[rows], axis=1)  # the first free slot (+inf) if there is one
+        slot = np.argmax(self.dep if every else self.dep[rows], axis=1)  # first free (+inf) slot
         if np.isfinite(self.dep[rows, slot]).any():  # some env's table is full: double it
             grow = self.dep.shape[1]
             self.dep = np.concatenate([self.dep, np.full((self.num_envs, grow), np.inf)], axis=1)
@@ -98,7 +100,10 @@ class SlotLedger:
             slot = np.argmax(self.dep[rows], axis=1)
         self.dep[rows, slot] = until
         self.usage[rows, slot] = usage
-        self.used[rows] += usage
+        if every:
+            self.used += usage
+        else:
+            self.used[rows] += usage
         self.allocated[rows] += 1
 
     def active(self) -> np.ndarray:
