@@ -11,7 +11,8 @@ backbones are ``qnet_envs.core.topology.random_backbone`` graphs (mean degree ab
 the all-pairs path table (Yen's algorithm for every ordered pair at construction, the default)
 and the on-demand one (a pair's paths computed when a request first needs them: its step times
 include those first computations, amortised over the measured window). The topology itself is
-generated before the clock starts. The real backbones (``"surfnet"``, ``"geant2012"``, Internet
+generated before the clock starts; QuantumResourceAllocation is swept on the same generator
+(its per-pair path tables are all-pairs). The real backbones (``"surfnet"``, ``"geant2012"``, Internet
 Topology Zoo maps) are swept by their node counts next to NSFNET. The offloading env's
 PettingZoo front (one agent per mobile and per edge) is swept to 1,005 agents.
 """
@@ -62,6 +63,8 @@ SWEEPS = [
      lambda n: {"topology": REAL[n]}),
     (QKD, "backbone nodes (on-demand paths)", [14, 56, 100, 200],
      lambda n: {"topology": random_backbone(n, seed=0), "path_table": "on-demand"}),
+    ("qnet/QuantumResourceAllocation-v0", "backbone nodes (all-pairs paths)", [6, 14, 28, 50],
+     lambda n: {"topology": random_backbone(n, seed=0)}),
     ("qnet/MobileEdgeCloud-v0", "mobiles (5 edges)", [10, 100, 1000, 10000],
      lambda n: {"n_mobile": n}),
     ("qnet/MobileEdgeCloud-v0", "edges (1,000 mobiles)", [5, 50, 500],
