@@ -79,22 +79,15 @@ def parallel_row(mobiles, seconds: float, ref: float) -> str:
     """The offloading env's PettingZoo front (one agent per mobile and per edge) against its
     size: build, env-step time (pre-sampled actions of every agent, resets included) and the
     agent-steps it makes per second."""
+    from benchmark_envs import parallel_rate  # the PettingZoo table's protocol
+
     builds, steps, agents = [], [], []
     for n in mobiles:
         t = time.perf_counter()
         env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-v0", config={"n_mobile": n})
         env.reset(seed=0)
         builds.append(time.perf_counter() - t)
-        for k, a in enumerate(env.possible_agents):
-            env.action_space(a).seed(k)
-        acts = [{a: env.action_space(a).sample() for a in env.possible_agents} for _ in range(8)]
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            env.step(acts[count % 8])
-            count += 1
-            if not env.agents:
-                env.reset()
-        steps.append((time.perf_counter() - start) / count)
+        steps.append(1.0 / parallel_rate(env, seconds))
         agents.append(len(env.possible_agents))
     rate = ", ".join(f"{a / s:,.0f}" for a, s in zip(agents, steps, strict=True))
     return (
