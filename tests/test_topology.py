@@ -193,3 +193,22 @@ def test_extract_topologyzoo_keeps_nodes_links_and_supplements(tmp_path):
         mod.extract(tmp_path / "Bad.graphml")
     shipped = json.loads((path.parents[1] / "qnet_envs/data/topologies.json").read_text())
     assert set(shipped["topologies"]) == {"surfnet", "geant2012"}
+
+
+def test_zoo_backbones_are_drawn_on_their_map():
+    """The real backbones carry (longitude, latitude) per node and the pictures use them; a graph
+    without positions keeps the spring layout."""
+    from qnet_envs.envs.network_render import layout
+
+    g = build_graph("geant2012")
+    coords = zoo_coordinates("geant2012")
+    assert layout(g) == {i: (lon, lat) for i, (_, lat, lon) in coords.items()}
+    plain = build_graph(zoo_backbone("geant2012"))  # the same links as an edge list
+    assert not nx.get_node_attributes(plain, "pos")
+    assert not np.allclose(layout(plain)[0], layout(g)[0])  # the spring layout
+    env = gym.make(
+        "qnet/QKDProvisioning-v0", config={"topology": "surfnet"}, render_mode="rgb_array"
+    )
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.ndim == 3 and frame.shape[2] == 3 and frame.std() > 0

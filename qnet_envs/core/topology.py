@@ -79,13 +79,14 @@ def zoo_coordinates(name: str) -> dict[int, tuple[str, float, float]]:
 
 def build_graph(topology) -> nx.Graph:
     """A graph from a preset name (``nsfnet``, ``metro6`` or a real backbone of
-    :func:`zoo_names`), an edge list of (u, v, length_km), or a networkx graph whose
+    :func:`zoo_names`, whose nodes carry ``pos`` = (longitude, latitude)), an edge list of (u, v, length_km), or a networkx graph whose
     edges carry ``length_km``. Nodes are relabelled 0..N-1 in sorted order."""
-    if isinstance(topology, str):
+    name = topology if isinstance(topology, str) else None
+    if name is not None:
         presets = sorted(TOPOLOGIES) + sorted(zoo_names())
-        if topology not in presets:
-            raise ValueError(f"topology={topology!r} is unknown; presets: {presets}")
-        topology = TOPOLOGIES.get(topology) or zoo_backbone(topology)
+        if name not in presets:
+            raise ValueError(f"topology={name!r} is unknown; presets: {presets}")
+        topology = TOPOLOGIES.get(name) or zoo_backbone(name)
     if isinstance(topology, nx.Graph):
         g = nx.Graph()
         for u, v, data in topology.edges(data=True):
@@ -110,7 +111,11 @@ def build_graph(topology) -> nx.Graph:
         if not data["length_km"] > 0:
             raise ValueError(f"topology edge ({u}, {v}) length_km={data['length_km']} must be > 0")
     mapping = {n: i for i, n in enumerate(sorted(g.nodes))}
-    return nx.relabel_nodes(g, mapping)
+    g = nx.relabel_nodes(g, mapping)
+    if name in _zoo():  # the map's coordinates, for pictures: (longitude, latitude)
+        for node, (_, lat, lon) in zoo_coordinates(name).items():
+            g.nodes[node]["pos"] = (lon, lat)
+    return g
 
 
 def edge_index(g: nx.Graph) -> dict[tuple[int, int], int]:

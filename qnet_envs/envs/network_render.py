@@ -12,8 +12,12 @@ _LAYOUTS: dict = {}
 
 
 def layout(graph) -> dict:
-    """Node positions, computed once per topology (keyed by its edge list): networkx's spring
+    """Node positions: the map's (longitude, latitude) when every node carries ``pos`` (the real
+    backbones), else computed once per topology (keyed by its edge list): networkx's spring
     layout with a fixed seed, which needs numpy only (Kamada-Kawai needs scipy)."""
+    pos = nx.get_node_attributes(graph, "pos")
+    if len(pos) == graph.number_of_nodes():
+        return pos
     key = tuple(sorted(tuple(sorted(e)) for e in graph.edges))
     if key not in _LAYOUTS:
         _LAYOUTS[key] = nx.spring_layout(graph, seed=0, iterations=200)
