@@ -5,7 +5,8 @@
 
 The files are the Topology Zoo's (http://www.topology-zoo.org/files/<Name>.graphml; S. Knight,
 H. X. Nguyen, N. Falkner, R. Bowden, M. Roughan, "The Internet Topology Zoo", IEEE JSAC 29(9),
-1765-1775, 2011; data under CC BY-SA 3.0). Kept per network: each node's label, latitude and
+1765-1775, 2011; the site states a CC BY-SA 3.0 licence, not re-checked from this machine).
+Kept per network: each node's label, latitude and
 longitude (node ids 0..n-1 in the file's order), the links as unordered node pairs (parallel
 links and self-loops merged away: the envs model one fibre per node pair), and the map the Zoo
 traced it from. A node the Zoo gives no coordinates gets them from ``SUPPLEMENTS`` (named in the
@@ -73,8 +74,9 @@ def main() -> None:
     topologies = dict(extract(path) for path in args.files)
     doc = {
         "source": (
-            "The Internet Topology Zoo (Knight et al., IEEE JSAC 29(9), 1765-1775, 2011), "
-            "CC BY-SA 3.0; regenerate with scripts/extract_topologyzoo.py"
+            "The Internet Topology Zoo (Knight et al., IEEE JSAC 29(9), 1765-1775, 2011; "
+            "www.topology-zoo.org, CC BY-SA 3.0 as the site states); regenerate with "
+            "scripts/extract_topologyzoo.py"
         ),
         "topologies": topologies,
     }
