@@ -136,10 +136,13 @@ SHORTFALLS: dict[str, str] = {
     "mec": "One centralised PPO policy picks all 15 nodes' actions at once (MultiDiscrete over "
     "10 x 35 + 5 x 10 choices) from 500 episodes; one seed stayed at random's level, two reached "
     "about half of the way. The decentralised MAPPO on the same episodes (mec-marl) reaches 0.97.",
-    "mec-small": "Untuned, 100k steps (500 episodes); the three seeds agree (0.90-0.94).",
-    "mec-marl": "Within 3% of the best response on every seed; the runs' diagnosis (README, Agents "
-    "II) is that the kept checkpoints come from early updates and trained on the policies settle "
-    "on local and cloud execution.",
+    "mec-small": "Untuned. 100k steps gave 0.93 (0.90-0.94 per seed); 300k steps give 0.95 on "
+    "every seed with the training curve flat at the end: the three policies settle just below "
+    "all-local (0.97), which keeps every task on its own mobile. Tuning, or more of the edges' "
+    "state in the observation, is what is left to try.",
+    "mec-marl": "100k steps (30k gave 0.97): seed 0 beats the best response (1.01), seeds 1 and 2 "
+    "reach 0.97 and 0.96. The runs' diagnosis (README, Agents II) is that the kept checkpoints "
+    "come from early updates and, trained on, the policies settle on local and cloud execution.",
     "repeater-fidelity": "PPO delivered no pair above the target on any held-out episode: the "
     "random policy delivers none either, so exploration never sees a reward (a sparse-reward "
     "failure; shaping would change the env's reward contract). The decentralised MAPPO (30k "
