@@ -7,8 +7,8 @@ N SeedSequences and N PCG64s costs about 20 us each (80 ms for 4,096 envs), near
 seeded reset. Here the seed-sequence hash (M. E. O'Neill's ``seed_seq``, as numpy's
 ``bit_generator.pyx`` implements it: ``mix_entropy`` over a pool of 4 words, then
 ``generate_state``) runs vectorised over the seeds in uint32 arithmetic, and PCG64's set-seed
-(``pcg_setseq_128_srandom_r`` in numpy's ``pcg64.h``) on Python integers; the resulting states
-are assigned to generator objects built once. ``tests/test_vector_envs.py`` checks the states
+(``pcg_setseq_128_srandom_r`` in numpy's ``pcg64.h``) in 128-bit arithmetic on pairs of uint64
+words; the resulting states are assigned to generator objects built once. ``tests/test_vector_envs.py`` checks the states
 against numpy's for small, 32-bit-boundary and 128-bit seeds.
 """
 
@@ -32,9 +32,10 @@ def _u32(x: int) -> np.uint32:
     return np.uint32(x & MASK32)
 
 
-def _hash_constants(start: int, mult: int, count: int) -> list[np.uint32]:
-    """The multiplier each hash step uses: ``start * mult^(i+1)`` mod 2^32 (the same for every
-    seed, so computed once)."""
+def _hash_constants(start: int, mult: int, count: int) -> list[tuple[np.uint32, np.uint32]]:
+    """(xor, multiplier) of each hash step: the running hash constant before and after its
+    multiplication by ``mult`` (mod 2^32). It does not depend on the data, so it is the same for
+    every seed and computed once."""
     out, h = [], start
     for _ in range(count):
         out.append((h, (h * mult) & MASK32))
