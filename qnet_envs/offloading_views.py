@@ -103,7 +103,8 @@ class OffloadingViews:
             self._gain_of = gain
             # minimum(maximum(.)) is np.clip's result (gains are positive, so no NaN) without
             # its dispatch cost, paid every slot
-            self._gain_feat = np.minimum(np.maximum((10 * np.log10(gain) + 140.0) / 60.0, 0.0), 1.0)
+            scaled = (10 * np.log10(gain) + 140.0) / 60.0
+            self._gain_feat = np.minimum(np.maximum(scaled, 0.0), 1.0)
         return self._gain_feat
 
     def edge_block(self, backlogs: np.ndarray) -> np.ndarray:

@@ -244,7 +244,12 @@ class Offloading:
         return self.circuits[(task.n, task.k)]["qubits"]
 
     def fits(self, task: Task, node: int) -> bool:
-        return self.qubits(task) <= self.qpus[node].qubits
+        return self.qubits(task) <= self._node_qubit_list[node]
+
+    def shares_fit(self, task: Task, shares) -> bool:
+        """Whether every share's node holds the task's qubits (what the masks know)."""
+        need, capacity = self.qubits(task), self._node_qubit_list
+        return all(need <= capacity[node] for node, _ in shares)
 
     def backlog(self, node: int) -> float:
         """Seconds until the node's earliest processor is free."""
@@ -310,8 +315,7 @@ class Offloading:
         availability ``server_free`` (updated in place if ``commit``). Returns None if a share
         needs more qubits than its node has."""
         cfg = self.config
-        need = self.qubits(task)
-        if any(need > self._node_qubit_list[node] for node, _ in shares):
+        if not self.shares_fit(task, shares):
             return None
         nk = (task.n, task.k)
         circuit = self.circuits[nk]
@@ -358,15 +362,13 @@ class Offloading:
         slot_cost, invalid = 0.0, np.zeros(self.n_mobile, dtype=bool)
         self.received_last[:] = 0
         self.last_dispatch = []
-        capacity = self._node_qubit_list
         for i, queue in enumerate(self.queues):
             if not queue:
                 continue
             task = queue.popleft()
             target, fraction = mobile_actions[i]
             shares = self.plan(task, target, fraction, edge_rules)
-            need = self.qubits(task)
-            if any(need > capacity[node] for node, _ in shares):  # what the mask knows
+            if not self.shares_fit(task, shares):
                 invalid[i] = True
                 slot_cost += self._end_unserved("failed")
                 continue

@@ -69,11 +69,10 @@ class SlotLedger:
             out[self.parts[k]] = u
         return out
 
-    def release_until(self, rows: np.ndarray, t: np.ndarray, every: bool = False) -> int:
-        """Release, in envs ``rows``, every allocation whose departure time is <= that env's
-        ``t``; returns how many. ``every``: ``rows`` are all the envs in order (read the table
-        without a gather)."""
-        dep = self.dep if every else self.dep[rows]
+    def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
+        """Release, in envs ``rows`` (distinct, sorted), every allocation whose departure time
+        is <= that env's ``t``; returns how many."""
+        dep = self.dep if len(rows) == self.num_envs else self.dep[rows]  # all rows: no gather
         due = dep <= np.asarray(t)[:, None]
         if not due.any():
             return 0

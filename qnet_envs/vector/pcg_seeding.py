@@ -8,8 +8,9 @@ seeded reset. Here the seed-sequence hash (M. E. O'Neill's ``seed_seq``, as nump
 ``bit_generator.pyx`` implements it: ``mix_entropy`` over a pool of 4 words, then
 ``generate_state``) runs vectorised over the seeds in uint32 arithmetic, and PCG64's set-seed
 (``pcg_setseq_128_srandom_r`` in numpy's ``pcg64.h``) in 128-bit arithmetic on pairs of uint64
-words; the resulting states are assigned to generator objects built once. ``tests/test_vector_envs.py`` checks the states
-against numpy's for small, 32-bit-boundary and 128-bit seeds.
+words; the resulting states are assigned to generator objects built once.
+``tests/test_vector_envs.py`` checks the states against numpy's for small, 32-bit-boundary and
+128-bit seeds.
 """
 
 from __future__ import annotations
