@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +17,36 @@ AGENTS = ("ddqn", "vqc", "mappo", "dt")
 
 DEFAULT_JOB = {"agent": "ddqn", "env": "qnet/QuantumResourceAllocation-v0", "steps": 60_000}
 """What ``qnet train`` runs with no arguments: about 5 minutes on a 2-core CPU."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What every training job is asked: budget, seed, agent config, run folder, whether to
+    resume or replace a run already there, and the evaluation episodes afterwards."""
+
+    steps: int | None = None
+    seed: int = 0
+    config: dict | None = None
+    run_dir: str | None = None
+    resume: bool = False
+    episodes: int = 10
+    progress: bool = True
+    overwrite: bool = False
+
+    def folder(self, agent: str, target: str) -> str:
+        """The run folder: ``run_dir``, else ``runs/{agent}-{target}-s{seed}``."""
+        return self.run_dir or f"runs/{agent}-{target.replace('/', '_')}-s{self.seed}"
+
+    def start(self, name: str) -> str | None:
+        """The checkpoint to resume from, or None (:func:`prepare_run_dir`)."""
+        return prepare_run_dir(name, self.resume, self.overwrite)
+
+
+def _timed(train, *args, **kwargs):
+    """(result, seconds) of one training call."""
+    t0 = time.perf_counter()
+    result = train(*args, **kwargs)
+    return result, time.perf_counter() - t0
 
 
 def _module(agent: str):
@@ -76,57 +106,42 @@ def run_summary(name: str, result, seconds: float) -> dict:
     return summary
 
 
-def train_job(
-    agent: str,
-    env_id: str,
-    steps: int | None = None,
-    seed: int = 0,
-    config: dict | None = None,
-    run_dir: str | None = None,
-    resume: bool = False,
-    eval_episodes: int = 10,
-    progress: bool = True,
-    overwrite: bool = False,
-) -> dict:
+def train_job(agent: str, env_id: str, run: RunRequest = RunRequest()) -> dict:
     """Train, then evaluate the best greedy policy and the baselines on the same seeds; write
     ``results.md`` and ``learning_curve.png`` into the run folder. Returns a summary dict."""
     from .ddqn import DDQNConfig
 
     module = _module(agent)
-    config = dict(config or {})
+    config = dict(run.config or {})
     preset = config.pop("preset", "default")
     circuit = {k: config.pop(k) for k in ("n_qubits", "n_layers") if k in config}
     allowed = {f.name for f in fields(DDQNConfig)}
     unknown = set(config) - allowed
     if unknown:
         raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-    name = run_dir or f"runs/{agent}-{env_id.replace('/', '_')}-s{seed}"
-    cfg = module.config_from(preset, seed=seed, run_dir=name, progress=progress, **config)
-    if steps is not None:
-        cfg = replace(cfg, total_steps=steps)
-    resume_from = prepare_run_dir(name, resume, overwrite)
-    t0 = time.perf_counter()
-    if agent == "vqc":
-        result = module.train(env_id, cfg, resume=resume_from, **circuit)
-    else:
-        result = module.train(env_id, cfg, resume=resume_from)
-    seconds = time.perf_counter() - t0
+    name = run.folder(agent, env_id)
+    cfg = module.config_from(preset, seed=run.seed, run_dir=name, progress=run.progress, **config)
+    if run.steps is not None:
+        cfg = replace(cfg, total_steps=run.steps)
+    resume_from = run.start(name)
+    extra = circuit if agent == "vqc" else {}
+    result, seconds = _timed(module.train, env_id, cfg, resume=resume_from, **extra)
     summary = run_summary(name, result, seconds)
     if result.interrupted:
         return summary
     policy_ckpt = result.best_checkpoint or result.checkpoint
     act, _ = load_policy(agent, policy_ckpt, circuit)
     agent_returns = evaluate_greedy(
-        act, env_id, eval_episodes, 100_000, cfg.env_config, progress=progress
+        act, env_id, run.episodes, 100_000, cfg.env_config, progress=run.progress
     )
-    rows = baseline_rows(env_id, eval_episodes, 100_000, cfg.env_config)
+    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config)
     table = results_table(f"{agent} ({result.parameters:,} parameters)", agent_returns, rows)
     plot_learning_curve(
         result.curve, result.evals, Path(name) / "learning_curve.png", f"{agent} on {env_id}"
     )
     header = (
-        f"# {agent} on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s, seed {seed}; "
-        f"policy: {Path(policy_ckpt).name}. Greedy evaluation on seeds 100000..{100_000 + eval_episodes - 1}, "
+        f"# {agent} on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s, seed {run.seed}; "
+        f"policy: {Path(policy_ckpt).name}. Greedy evaluation on seeds 100000..{100_000 + run.episodes - 1}, "
         f"the same seeds for every baseline; mean ± 95% CI (Student t).\n\n"
     )
     (Path(name) / "results.md").write_text(header + table + "\n")
@@ -184,78 +199,52 @@ def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> di
     }
 
 
-def ppo_job(
-    env_id: str,
-    steps: int | None,
-    seed: int,
-    config: dict | None,
-    run_dir: str | None,
-    resume: bool,
-    episodes: int = 10,
-    progress: bool = True,
-    overwrite: bool = False,
-) -> dict:
+def ppo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     """Train MaskablePPO (any env with ``action_masks()``, Discrete or MultiDiscrete), then
     compare its deterministic policy with the env's baselines on seeds 100000, 100001, ..."""
     from . import ppo
 
-    config = dict(config or {})
-    name = run_dir or f"runs/ppo-{env_id.replace('/', '_')}-s{seed}"
-    overrides = {"seed": seed, "run_dir": name, "progress": progress, **config}
-    if steps is not None:
-        overrides["total_steps"] = steps
+    name = run.folder("ppo", env_id)
+    overrides = {"seed": run.seed, "run_dir": name, "progress": run.progress, **(run.config or {})}
+    if run.steps is not None:
+        overrides["total_steps"] = run.steps
     cfg = ppo.config_from(env_id, **overrides)
-    resume_from = prepare_run_dir(name, resume, overwrite)
-    t0 = time.perf_counter()
-    result = ppo.train(env_id, cfg, resume=resume_from)
-    seconds = time.perf_counter() - t0
+    result, seconds = _timed(ppo.train, env_id, cfg, resume=run.start(name))
     summary = run_summary(name, result, seconds)
     if result.interrupted:
         return summary
     act, _ = ppo.load_policy(result.checkpoint)
-    returns = ppo.evaluate(act, env_id, episodes, 100_000, cfg.env_config)
-    rows = baseline_rows(env_id, episodes, 100_000, cfg.env_config)
+    returns = ppo.evaluate(act, env_id, run.episodes, 100_000, cfg.env_config)
+    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config)
     table = results_table(f"ppo ({result.parameters:,} parameters)", returns, rows)
     plot_learning_curve(result.curve, [], Path(name) / "learning_curve.png", f"ppo on {env_id}")
     (Path(name) / "results.md").write_text(
         f"# MaskablePPO on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s. "
-        f"Deterministic policy on seeds 100000..{100_000 + episodes - 1}, same seeds for the "
+        f"Deterministic policy on seeds 100000..{100_000 + run.episodes - 1}, same seeds for the "
         f"baselines.\n\n{table}\n"
     )
     summary.update(table=table, agent_mean=float(np.mean(returns)), checkpoint=result.checkpoint)
     return summary
 
 
-def mappo_job(
-    env_id: str,
-    steps: int | None,
-    seed: int,
-    config: dict | None,
-    run_dir: str | None,
-    resume: bool,
-    episodes: int = 10,
-    progress: bool = True,
-    overwrite: bool = False,
-) -> dict:
+def mappo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     """Train MAPPO on a PettingZoo id, then compare its episode cost (mean cost per task on the
     offloading env, minus the return elsewhere) with the offloading baselines on the same seeds."""
     from qnet_envs.stats import format_ci
 
     from . import mappo
 
-    config = dict(config or {})
-    name = run_dir or f"runs/mappo-{env_id.replace('/', '_')}-s{seed}"
-    cfg = mappo.config_from(env_id=env_id, seed=seed, run_dir=name, progress=progress, **config)
-    if steps is not None:
-        cfg = replace(cfg, total_steps=steps)
-    resume_from = prepare_run_dir(name, resume, overwrite)
-    t0 = time.perf_counter()
-    result = mappo.train(cfg, resume=resume_from)
-    seconds = time.perf_counter() - t0
+    name = run.folder("mappo", env_id)
+    cfg = mappo.config_from(
+        env_id=env_id, seed=run.seed, run_dir=name, progress=run.progress, **(run.config or {})
+    )
+    if run.steps is not None:
+        cfg = replace(cfg, total_steps=run.steps)
+    result, seconds = _timed(mappo.train, cfg, resume=run.start(name))
     summary = run_summary(name, result, seconds)
     if result.interrupted:
         return summary
-    rows = _mappo_rows(result.checkpoint, env_id, cfg, episodes)
+    rows = _mappo_rows(result.checkpoint, env_id, cfg, run.episodes)
     table = "| policy | episode cost ± 95% CI |\n|---|---|\n" + "\n".join(
         f"| {n} | {format_ci(v)} |" for n, v in rows
     )
@@ -332,18 +321,7 @@ def _dt_report(checkpoint: str, labels: dict, episodes: int):
     return table, rows, same_seeds
 
 
-def dt_job(
-    dataset_id: str,
-    steps: int | None,
-    seed: int,
-    config: dict | None,
-    run_dir: str | None,
-    resume: bool,
-    root: str | None = None,
-    episodes: int = 5,
-    progress: bool = True,
-    overwrite: bool = False,
-) -> dict:
+def dt_job(dataset_id: str, run: RunRequest = RunRequest(episodes=5), root: str | None = None):
     """Train the Decision Transformer on a Minari dataset, then condition it on returns from
     the dataset's worst to beyond its best behaviour policy."""
     import json as _json
@@ -351,34 +329,25 @@ def dt_job(
     from . import decision_transformer as dt
     from .datasets import DEFAULT_ROOT
 
-    config = dict(config or {})
-    name = run_dir or f"runs/dt-{dataset_id.replace('/', '_')}-s{seed}"
-    cfg = dt.config_from(
-        dataset_id=dataset_id,
-        root=root or DEFAULT_ROOT,
-        seed=seed,
-        run_dir=name,
-        progress=progress,
-        **config,
-    )
-    if steps is not None:
-        cfg = replace(cfg, train_steps=steps)
-    resume_from = prepare_run_dir(name, resume, overwrite)
-    resumed = resume_from is not None
-    t0 = time.perf_counter()
-    result = dt.train(cfg, resume=resume_from)
-    seconds = time.perf_counter() - t0
-    run = SimpleNamespace(global_step=result["step"], parameters=result["parameters"],
-                          interrupted=result["interrupted"])  # fmt: skip
-    summary = run_summary(name, run, seconds)
-    if run.interrupted:
+    name = run.folder("dt", dataset_id)
+    cfg = dt.config_from(dataset_id=dataset_id, root=root or DEFAULT_ROOT, seed=run.seed,
+                         run_dir=name, progress=run.progress, **(run.config or {}))  # fmt: skip
+    if run.steps is not None:
+        cfg = replace(cfg, train_steps=run.steps)
+    resume_from = run.start(name)
+    result, seconds = _timed(dt.train, cfg, resume=resume_from)
+    done = SimpleNamespace(global_step=result["step"], parameters=result["parameters"],
+                           interrupted=result["interrupted"])  # fmt: skip
+    summary = run_summary(name, done, seconds)
+    if done.interrupted:
         return summary
     labels = _json.loads((Path(cfg.root) / dataset_id / "policies.json").read_text())
     labels = labels["mean_by_policy"]
-    table, rows, same_seeds = _dt_report(result["checkpoint"], labels, episodes)
+    table, rows, same_seeds = _dt_report(result["checkpoint"], labels, run.episodes)
+    resumed = ", resumed" if resume_from is not None else ""
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"
-        f" ({seconds:.0f} s in this invocation{', resumed' if resumed else ''})\n\n{table}\n"
+        f" ({seconds:.0f} s in this invocation{resumed})\n\n{table}\n"
     )
     summary.update(
         table=table,

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from .config import load_config_arg
@@ -148,7 +149,9 @@ def _run_job(agent: str, args) -> tuple[str, dict]:
     from .registration import parallel_env_ids
 
     config = jobs.load_job_config(args.config)
-    common = (args.steps, args.seed, config, args.run_dir, args.resume)  # every job's arguments
+    run = jobs.RunRequest(steps=args.steps, seed=args.seed, config=config, run_dir=args.run_dir,
+                          resume=args.resume, episodes=args.eval_episodes,
+                          overwrite=args.overwrite)  # fmt: skip
     default_env = jobs.DEFAULT_JOB["env"]
     if agent in ("ddqn", "vqc"):
         _check_discrete(args.env or default_env, agent)
@@ -159,23 +162,18 @@ def _run_job(agent: str, args) -> tuple[str, dict]:
                 f"--env {env_id}: --agent mappo trains a PettingZoo env; choose one of "
                 f"{parallel_env_ids()}"
             )
-        return env_id, jobs.mappo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
+        return env_id, jobs.mappo_job(env_id, run)
     if agent == "ppo":
         env_id = args.env or default_env
-        return env_id, jobs.ppo_job(env_id, *common, args.eval_episodes, overwrite=args.overwrite)
+        return env_id, jobs.ppo_job(env_id, run)
     if agent == "dt":
         if not args.dataset:
             raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
-        summary = jobs.dt_job(
-            args.dataset, *common, args.root, args.eval_episodes, overwrite=args.overwrite
-        )
-        return args.dataset, summary
+        return args.dataset, jobs.dt_job(args.dataset, run, args.root)
     env_id = args.env or default_env
-    default_steps = jobs.DEFAULT_JOB["steps"] if not args.env and not args.config else None
-    steps = args.steps if args.steps is not None else default_steps
-    summary = jobs.train_job(agent, env_id, steps, args.seed, config, args.run_dir, args.resume,
-                             args.eval_episodes, overwrite=args.overwrite)  # fmt: skip
-    return env_id, summary
+    if args.steps is None and not args.env and not args.config:
+        run = replace(run, steps=jobs.DEFAULT_JOB["steps"])
+    return env_id, jobs.train_job(agent, env_id, run)
 
 
 def _cmd_collect(args) -> int:

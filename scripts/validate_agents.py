@@ -22,7 +22,7 @@ import numpy as np
 
 from qnet_agents import ddqn, vqc_qlearning
 from qnet_agents.common import evaluate_greedy
-from qnet_agents.jobs import train_job
+from qnet_agents.jobs import RunRequest, train_job
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "agent_validation.md"
 
@@ -42,16 +42,9 @@ def cartpole(module, preset, label, seed=0):
 
 
 def suite(agent, env_id, steps, extra=None):
-    summary = train_job(
-        agent,
-        env_id,
-        steps,
-        0,
-        extra or {},
-        f"runs/validate-{agent}-{env_id.split('/')[1]}",
-        progress=False,
-        overwrite=True,
-    )
+    run_dir = f"runs/validate-{agent}-{env_id.split('/')[1]}"
+    run = RunRequest(steps, 0, extra or {}, run_dir, progress=False, overwrite=True)
+    summary = train_job(agent, env_id, run)
     return f"### {agent} on {env_id}\n\n`qnet train --agent {agent} --env {env_id} --steps {steps}` ({summary['seconds']:.0f} s, {summary['parameters']:,} parameters)\n\n{summary['table']}\n"
 
 

@@ -8,7 +8,7 @@ pytest.importorskip("sb3_contrib")
 
 from qnet_agents import ppo  # noqa: E402
 from qnet_agents.common import load_checkpoint  # noqa: E402
-from qnet_agents.jobs import ppo_job  # noqa: E402
+from qnet_agents.jobs import RunRequest, ppo_job  # noqa: E402
 
 PRESET = {"preset": "inesta2023", "horizon": 100}
 
@@ -30,11 +30,11 @@ def test_ppo_job_trains_evaluates_and_resumes(tmp_path, env_id, env_config):
     run = tmp_path / "run"
     config = {"env_config": env_config, "n_envs": 2, "n_steps": 64, "batch_size": 64,
               "n_epochs": 1, "tensorboard": False}  # fmt: skip
-    out = ppo_job(env_id, 256, 0, config, str(run), False, episodes=2, progress=False)
+    out = ppo_job(env_id, RunRequest(256, 0, config, str(run), episodes=2, progress=False))
     assert out["steps"] >= 256 and "| **ppo" in out["table"] and "random-valid" in out["table"]
     state = load_checkpoint(run / "checkpoint.pt")  # weights-only load
     assert state["algo"] == "ppo" and state["global_step"] == out["steps"]
-    again = ppo_job(env_id, 512, 0, config, str(run), True, episodes=2, progress=False)
+    again = ppo_job(env_id, RunRequest(512, 0, config, str(run), True, 2, False))
     assert again["steps"] >= 512 and (run / "results.md").exists()
     act, _ = ppo.load_policy(str(run / "checkpoint.pt"))
     assert len(ppo.evaluate(act, env_id, 2, 7, env_config)) == 2

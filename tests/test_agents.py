@@ -260,10 +260,10 @@ def test_cli_train_writes_run_folder(tmp_path):
 
 
 def test_bad_agent_config_is_rejected():
-    from qnet_agents.jobs import train_job
+    from qnet_agents.jobs import RunRequest, train_job
 
     with pytest.raises(ValueError, match="unknown config keys"):
-        train_job("ddqn", "CartPole-v1", 10, 0, {"learning_rate": 1.0})
+        train_job("ddqn", "CartPole-v1", RunRequest(10, 0, {"learning_rate": 1.0}))
     with pytest.raises(ValueError, match="lr"):
         ddqn.train("CartPole-v1", ddqn.DDQNConfig(lr=2.0))
 
