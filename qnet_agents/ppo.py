@@ -38,13 +38,21 @@ class PPOConfig:
     net_arch: list = field(default_factory=lambda: [64, 64])
     seed: int = 0
     env_config: dict | None = None
+    # a potential of qnet_agents.shaping.POTENTIALS: training-only potential-based shaping
+    # (Ng et al. 1999; optimal policies unchanged); evaluation and curves use the env's reward
+    shaping: str | None = None
+    # a baseline of the env to clone before PPO starts (qnet_agents.behaviour_cloning): its
+    # episodes on training seeds 20000 + 1000 * seed + i; None trains from scratch
+    bc_teacher: str | None = None
+    bc_episodes: int = 20
+    bc_epochs: int = 10
     run_dir: str = "runs/ppo"
     checkpoint_every: int = 20_000
     tensorboard: bool = True
     progress: bool = True
 
     def validate(self) -> None:
-        from qnet_envs.config import check_range
+        from qnet_envs.config import check_choice, check_range
 
         for name in ("total_steps", "n_envs", "n_steps", "batch_size", "n_epochs"):
             check_range(name, getattr(self, name), 1, 10**9, integer=True)
@@ -54,6 +62,12 @@ class PPOConfig:
         check_range("ent_coef", self.ent_coef, 0.0, 10.0)
         check_range("clip_range", self.clip_range, 0.0, 1.0, low_open=True)
         check_range("checkpoint_every", self.checkpoint_every, 0, 10**12, integer=True)
+        check_range("bc_episodes", self.bc_episodes, 1, 10**6, integer=True)
+        check_range("bc_epochs", self.bc_epochs, 1, 10**4, integer=True)
+        if self.shaping is not None:
+            from .shaping import POTENTIALS
+
+            check_choice("shaping", self.shaping, tuple(POTENTIALS))
 
 
 def hyperparams(env_id: str) -> dict:
@@ -79,8 +93,13 @@ def _model(env_id: str, cfg: PPOConfig):
 
     import qnet_envs  # noqa: F401  (registers the ids)
 
+    from .shaping import PotentialShaping
+
     kwargs = {"config": cfg.env_config} if cfg.env_config else None
-    venv = make_vec_env(env_id, n_envs=cfg.n_envs, seed=cfg.seed, env_kwargs=kwargs)
+    shaping = {"potential": cfg.shaping, "gamma": cfg.gamma} if cfg.shaping else None
+    venv = make_vec_env(env_id, n_envs=cfg.n_envs, seed=cfg.seed, env_kwargs=kwargs,
+                        wrapper_class=PotentialShaping if shaping else None,
+                        wrapper_kwargs=shaping)  # fmt: skip
     return MaskablePPO(
         "MlpPolicy",
         venv,
@@ -145,9 +164,9 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
         start, curve = int(state["global_step"]), [tuple(x) for x in state["curve"]]
         model.num_timesteps = start
 
-    def save(step: int) -> None:
+    def save(step: int, path: Path = ckpt) -> None:
         save_checkpoint(
-            ckpt,
+            path,
             {
                 "algo": "ppo",
                 "env_id": env_id,
@@ -159,6 +178,9 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
             },
         )
 
+    if cfg.bc_teacher and not resume:
+        _clone_teacher(model, env_id, cfg, run_dir)
+        save(0, run_dir / "bc.pt")  # the cloned policy alone, before any PPO update
     interrupted = False
     try:
         model.learn(
@@ -173,6 +195,23 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
     save(step)
     params = sum(p.numel() for p in model.policy.parameters())
     return TrainResult(str(run_dir), step, curve, [], str(ckpt), interrupted, params)
+
+
+def _clone_teacher(model, env_id: str, cfg: PPOConfig, run_dir: Path) -> None:
+    """Behaviour-clone ``cfg.bc_teacher`` into the fresh policy and write what it reached
+    (``bc.json``: the teacher's returns on the demonstration seeds, the final losses; the
+    cloned policy itself goes to ``bc.pt``, loadable like any checkpoint)."""
+    import json
+
+    from .behaviour_cloning import clone, record
+
+    seed = 20_000 + 1_000 * cfg.seed
+    demos = record(env_id, cfg.bc_teacher, cfg.bc_episodes, seed, cfg.gamma, cfg.env_config)
+    losses = clone(model.policy, demos, cfg.bc_epochs, cfg.batch_size, cfg.seed)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    report = {"teacher": cfg.bc_teacher, "seeds": [seed, seed + cfg.bc_episodes - 1],
+              "samples": len(demos.actions), "teacher_returns": demos.episode_returns, **losses}  # fmt: skip
+    (run_dir / "bc.json").write_text(json.dumps(report, indent=1) + "\n")
 
 
 def load_policy(checkpoint: str):
