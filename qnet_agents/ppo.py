@@ -46,6 +46,10 @@ class PPOConfig:
     bc_teacher: str | None = None
     bc_episodes: int = 20
     bc_epochs: int = 10
+    # how the trained policy is played (evaluation, leaderboard): its most likely action, or a
+    # sample from it (torch seeded with each episode's seed, so the returns are reproducible);
+    # a sampled policy can do strictly better where the observation hides part of the state
+    eval_deterministic: bool = True
     run_dir: str = "runs/ppo"
     checkpoint_every: int = 20_000
     tensorboard: bool = True
@@ -64,6 +68,10 @@ class PPOConfig:
         check_range("checkpoint_every", self.checkpoint_every, 0, 10**12, integer=True)
         check_range("bc_episodes", self.bc_episodes, 1, 10**6, integer=True)
         check_range("bc_epochs", self.bc_epochs, 1, 10**4, integer=True)
+        if not isinstance(self.eval_deterministic, bool):
+            raise ValueError(
+                f"eval_deterministic={self.eval_deterministic!r} must be true or false"
+            )
         if self.shaping is not None:
             from .shaping import POTENTIALS
 
@@ -215,8 +223,9 @@ def _clone_teacher(model, env_id: str, cfg: PPOConfig, run_dir: Path) -> None:
 
 
 def load_policy(checkpoint: str):
-    """A deterministic ``act(env) -> action`` reading the env's ``action_masks()``, and the
-    checkpoint's metadata."""
+    """``act(obs, env) -> action`` reading the env's ``action_masks()`` (the policy's most likely
+    action, or a sample if the run's ``eval_deterministic`` is False), and the checkpoint's
+    metadata."""
     state = load_checkpoint(checkpoint)
     cfg = PPOConfig(**{**state["config"], "n_envs": 1, "tensorboard": False})
     model = _model(state["env_id"], cfg)
@@ -225,7 +234,7 @@ def load_policy(checkpoint: str):
 
     def act(obs, env):
         action, _ = model.predict(
-            obs, action_masks=env.unwrapped.action_masks(), deterministic=True
+            obs, action_masks=env.unwrapped.action_masks(), deterministic=cfg.eval_deterministic
         )
         return action
 
@@ -236,13 +245,15 @@ def evaluate(
     act, env_id: str, episodes: int, seed: int, env_config=None, max_steps: int | None = None
 ) -> list[float]:
     """Returns of ``act`` on episodes seeded seed, seed+1, ... (masks from ``action_masks()``;
-    ``max_steps``: see :func:`qnet_agents.common.make_env`)."""
+    ``max_steps``: see :func:`qnet_agents.common.make_env`). Torch's generator is seeded with
+    each episode's seed, which a sampled policy draws from."""
     from .common import make_env
 
     env = make_env(env_id, env_config, max_steps)
     out = []
     for ep in range(episodes):
         obs, info = env.reset(seed=seed + ep)
+        torch.manual_seed(seed + ep)
         total, done = 0.0, False
         while not done:
             obs, r, te, tr, info = env.step(act(obs, env))

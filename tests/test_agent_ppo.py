@@ -110,12 +110,18 @@ def test_ppo_with_a_teacher_writes_the_cloned_policy(tmp_path):
     cfg = ppo.config_from("qnet/QKDProvisioning-v0", env_config={"horizon": 50}, n_envs=1,
                           n_steps=64, batch_size=64, n_epochs=1, total_steps=64,
                           bc_teacher="best-fit", bc_episodes=2, bc_epochs=2, tensorboard=False,
+                          eval_deterministic=False,
                           progress=False, run_dir=str(tmp_path))  # fmt: skip
     result = ppo.train("qnet/QKDProvisioning-v0", cfg)
     report = json.loads((tmp_path / "bc.json").read_text())
     assert report["teacher"] == "best-fit" and report["samples"] == 100
     assert report["seeds"] == [20_000, 20_001] and len(report["teacher_returns"]) == 2
     assert load_checkpoint(tmp_path / "bc.pt")["global_step"] == 0 and result.global_step >= 64
+    # played as a sampled policy: reproducible under the episode seeds, not the mode's play
+    sampled, _ = ppo.load_policy(result.checkpoint)
+    env_config = {"horizon": 50}
+    first = ppo.evaluate(sampled, "qnet/QKDProvisioning-v0", 3, 7, env_config)
+    assert ppo.evaluate(sampled, "qnet/QKDProvisioning-v0", 3, 7, env_config) == first
     with pytest.raises(ValueError, match="unknown policy"):
         ppo.train(
             "qnet/QKDProvisioning-v0", replace(cfg, bc_teacher="nope", run_dir=str(tmp_path / "x"))
