@@ -257,7 +257,7 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         curve = [(c[0], -c[2] if scenario in METRIC else c[1]) for c in curve]
     wall = checkpoint.parent / "wall_s"
     return {
-        "agent": run["agent"],
+        "agent": agent_label(run["agent"], meta["config"]),
         "seed": int(meta["config"].get("seed", 0)),
         "checkpoint": str(checkpoint),
         "global_step": run["global_step"],
@@ -267,6 +267,12 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
         "exact_check": exact,
         "curve": thin_curve(curve),
     }
+
+
+def agent_label(algo: str, config: dict) -> str:
+    """The leaderboard's name of an agent: its algorithm, with ``-bc`` where the run started
+    from a behaviour clone of a baseline (a row of its own, next to the run from scratch)."""
+    return algo + ("-bc" if config.get("bc_teacher") else "")
 
 
 def agent_returns(
@@ -323,7 +329,7 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
             "--eval-episodes", "1", "--overwrite"] + (["--steps", str(steps)] if steps else [])  # fmt: skip
     checkpoints = []
     for seed in seeds:
-        run_dir = runs / f"{scenario}-{agent}-s{seed}"
+        run_dir = runs / f"{scenario}-{agent_label(agent, config)}-s{seed}"
         full = [*argv, "--seed", str(seed), "--run-dir", str(run_dir)]
         start = time.perf_counter()
         code = "from qnet_envs.cli import main; main()"
