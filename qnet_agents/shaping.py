@@ -38,6 +38,8 @@ def repeater_span_potential(env) -> float:
 
 
 POTENTIALS: dict[str, Callable] = {"repeater-span": repeater_span_potential}
+# the env ids each potential reads the state of
+APPLIES_TO: dict[str, tuple[str, ...]] = {"repeater-span": ("qnet/EntanglementDistribution-v1",)}
 
 
 class PotentialShaping(gym.Wrapper):
@@ -48,6 +50,12 @@ class PotentialShaping(gym.Wrapper):
         super().__init__(env)
         if potential not in POTENTIALS:
             raise ValueError(f"shaping={potential!r}; choose one of {sorted(POTENTIALS)}")
+        env_id = env.spec.id if env.spec is not None else None
+        if env_id not in APPLIES_TO[potential]:
+            raise ValueError(
+                f"shaping={potential!r} reads the state of {list(APPLIES_TO[potential])}, "
+                f"not of {env_id}"
+            )
         self.potential, self.gamma, self._phi = POTENTIALS[potential], float(gamma), 0.0
 
     def reset(self, **kwargs):

@@ -78,6 +78,8 @@ def test_potential_shaping_telescopes_to_the_env_return():
     assert len(seen) >= 2  # the potential moved: the check is not 0 == 0
     with pytest.raises(ValueError, match="shaping"):
         ppo.config_from("qnet/EntanglementDistribution-v1", shaping="nope")
+    with pytest.raises(ValueError, match="reads the state of"):
+        PotentialShaping(gym.make("qnet/QKDProvisioning-v0"), "repeater-span", 0.99)
 
 
 def test_behaviour_cloning_reproduces_the_teacher():
