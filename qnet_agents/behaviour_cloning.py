@@ -32,32 +32,22 @@ class Demonstrations:
 
 
 def record(env_id: str, teacher: str, episodes: int, seed: int, gamma: float, config=None):
-    """``episodes`` episodes of the baseline ``teacher`` on seeds ``seed, seed+1, ...``."""
-    import gymnasium as gym
+    """``episodes`` episodes of the baseline ``teacher`` on seeds ``seed, seed+1, ...`` (played
+    by :func:`qnet_envs.rollout.run_episodes`; masks from ``info["action_mask"]``)."""
+    from qnet_envs.rollout import run_episodes
 
-    import qnet_envs  # noqa: F401  (registers the ids)
-    from qnet_envs.baselines import make_policy
+    steps, rewards, returns = [], [], []
 
-    env = gym.make(env_id, config=config) if config else gym.make(env_id)
-    policy = make_policy(env_id, teacher, env)
-    obs_l, act_l, mask_l, ret_l, totals = [], [], [], [], []
-    for ep in range(episodes):
-        obs, info = env.reset(seed=seed + ep)
-        policy.reset(seed + ep)
-        rewards, done = [], False
-        while not done:
-            action = policy.act(obs, info)
-            obs_l.append(obs)
-            act_l.append(np.asarray(action))
-            mask_l.append(np.asarray(env.unwrapped.action_masks(), dtype=bool).ravel())
-            obs, reward, terminated, truncated, info = env.step(action)
-            rewards.append(float(reward))
-            done = terminated or truncated
-        ret_l.append(_returns_to_go(rewards, gamma))
-        totals.append(sum(rewards))
-    env.close()
-    return Demonstrations(np.asarray(obs_l), np.asarray(act_l), np.asarray(mask_l),
-                          np.concatenate(ret_l), totals)  # fmt: skip
+    def on_step(obs, info, action, reward, done) -> None:
+        steps.append((obs, np.asarray(action), np.asarray(info["action_mask"], bool).ravel()))
+        rewards.append(float(reward))
+        if done:
+            returns.append(_returns_to_go(rewards, gamma))
+            rewards.clear()
+
+    result = run_episodes(env_id, teacher, episodes, seed, config, on_step=on_step)
+    obs, actions, masks = (np.asarray(x) for x in zip(*steps, strict=True))
+    return Demonstrations(obs, actions, masks, np.concatenate(returns), result.returns)
 
 
 def _returns_to_go(rewards: list, gamma: float) -> np.ndarray:

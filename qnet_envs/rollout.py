@@ -22,11 +22,13 @@ class RolloutResult:
         return cells + [format_ci(self.metrics.get(k, [])) for k in metric_keys]
 
 
-def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=None):
+def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=None, on_step=None):
     """Play ``episodes`` episodes seeded ``seed, seed+1, ...``; return a :class:`RolloutResult`.
 
-    ``progress`` is called with each finished episode's return (for progress bars). The policy's
-    own randomness is seeded with the episode seed too, so a rollout is reproducible.
+    ``progress`` is called with each finished episode's return (for progress bars);
+    ``on_step(obs, info, action, reward, done)`` with every step (the observation and info the
+    action was chosen on: demonstrations). The policy's own randomness is seeded with the
+    episode seed too, so a rollout is reproducible.
     """
     env = gym.make(env_id, config=config) if config else gym.make(env_id)
     policy = make_policy(env_id, policy_name, env)
@@ -37,9 +39,13 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
         policy.reset(seed + ep)
         total, done = 0.0, False
         while not done:
-            obs, reward, terminated, truncated, info = env.step(policy.act(obs, info))
-            total += reward
-            done = terminated or truncated
+            action = policy.act(obs, info)
+            step = env.step(action)
+            total += step[1]
+            done = step[2] or step[3]
+            if on_step is not None:
+                on_step(obs, info, action, step[1], done)
+            obs, info = step[0], step[4]
         result.returns.append(total)
         for k in keys:
             result.metrics[k].append(float(info[k]))
