@@ -140,9 +140,10 @@ def train_job(agent: str, env_id: str, run: RunRequest = RunRequest()) -> dict:
         result.curve, result.evals, Path(name) / "learning_curve.png", f"{agent} on {env_id}"
     )
     header = (
-        f"# {agent} on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s, seed {run.seed}; "
-        f"policy: {Path(policy_ckpt).name}. Greedy evaluation on seeds 100000..{100_000 + run.episodes - 1}, "
-        f"the same seeds for every baseline; mean ± 95% CI (Student t).\n\n"
+        f"# {agent} on {env_id}\n\n{result.global_step:,} steps in {seconds:.0f} s, "
+        f"seed {run.seed}; policy: {Path(policy_ckpt).name}. Greedy evaluation on seeds "
+        f"100000..{100_000 + run.episodes - 1}, the same seeds for every baseline; "
+        f"mean ± 95% CI (Student t).\n\n"
     )
     (Path(name) / "results.md").write_text(header + table + "\n")
     summary.update(table=table, agent_mean=float(np.mean(agent_returns)), checkpoint=policy_ckpt)

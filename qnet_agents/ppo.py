@@ -218,7 +218,8 @@ def _clone_teacher(model, env_id: str, cfg: PPOConfig, run_dir: Path) -> None:
     losses = clone(model.policy, demos, cfg.bc_epochs, cfg.batch_size, cfg.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     report = {"teacher": cfg.bc_teacher, "seeds": [seed, seed + cfg.bc_episodes - 1],
-              "samples": len(demos.actions), "teacher_returns": demos.episode_returns, **losses}  # fmt: skip
+              "samples": len(demos.actions), "teacher_returns": demos.episode_returns,
+              **losses}  # fmt: skip
     (run_dir / "bc.json").write_text(json.dumps(report, indent=1) + "\n")
 
 

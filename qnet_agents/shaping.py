@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import gymnasium as gym
-import numpy as np
 
 
 def repeater_span_potential(env) -> float:
@@ -69,7 +68,7 @@ class PotentialShaping(gym.Wrapper):
         shaped = float(reward) + self.gamma * phi - self._phi
         self._phi = phi
         info["unshaped_reward"] = reward
-        return obs, np.float64(shaped).item(), terminated, truncated, info
+        return obs, shaped, terminated, truncated, info
 
     def action_masks(self):
         return self.env.unwrapped.action_masks()

@@ -6,11 +6,11 @@
 The files are the Topology Zoo's (http://www.topology-zoo.org/files/<Name>.graphml; S. Knight,
 H. X. Nguyen, N. Falkner, R. Bowden, M. Roughan, "The Internet Topology Zoo", IEEE JSAC 29(9),
 1765-1775, 2011; the site states a CC BY-SA 3.0 licence, not re-checked from this machine).
-Kept per network: each node's label, latitude and
-longitude (node ids 0..n-1 in the file's order), the links as unordered node pairs (parallel
-links and self-loops merged away: the envs model one fibre per node pair), and the map the Zoo
-traced it from. A node the Zoo gives no coordinates gets them from ``SUPPLEMENTS`` (named in the
-output, with their source); any other missing coordinate is an error. Fibre lengths are not in
+Kept per network: each node's label, latitude and longitude (node ids 0..n-1 in the file's
+order), the links as unordered node pairs (parallel links and self-loops merged away: the envs
+model one fibre per node pair), and the map the Zoo traced it from. A node the Zoo gives no
+coordinates gets them from ``SUPPLEMENTS`` (named in the output, with their source); any other
+missing coordinate is an error. Fibre lengths are not in
 the Zoo: ``qnet_envs.core.topology`` computes them as great-circle distances at load time.
 """
 

@@ -116,9 +116,10 @@ SHORTFALLS: dict[str, str] = {
     "score 695.60 pooled on these seeds, about 0.99), 100k steps of PPO end at 0.985, a little "
     "below the clones (fine-tuning from a near-reference start loses a little, as on qkd). "
     "Without the block the clone does not take (seed 0: negative log-likelihood 1.5 against "
-    "0.6 with it; after 100k PPO steps 599 against SAA's 701 on 10 held-out episodes, about where "
-    "PPO from scratch ends). No Decision Transformer row: a Minari dataset records the env's default "
-    "config, and the candidate block is a config option (`--train dt` refuses such scenarios).",
+    "0.6 with it; after 100k PPO steps 599 against SAA's 701 on 10 held-out episodes, about "
+    "where PPO from scratch ends). No Decision Transformer row: a Minari dataset records the "
+    "env's default config, and the candidate block is a config option (`--train dt` refuses "
+    "such scenarios).",
     "qkd": "From scratch, more steps helped PPO up to a point (one 100k-step run: 673 on 10 "
     "seeds; 300k: 0.91 here) and the curves flattened: it plays like first-fit and least-loaded "
     "(0.91), short of best-fit's packing (the feasible path whose busiest hop is fullest). "

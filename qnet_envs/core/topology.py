@@ -80,7 +80,8 @@ def zoo_coordinates(name: str) -> dict[int, tuple[str, float, float]]:
 def build_graph(topology) -> nx.Graph:
     """A graph from a preset name (``nsfnet``, ``metro6`` or a real backbone of
     :func:`zoo_names`, whose nodes carry ``pos`` = (longitude, latitude)), an edge list of
-    (u, v, length_km), or a networkx graph whose edges carry ``length_km``. Nodes are relabelled 0..N-1 in sorted order."""
+    (u, v, length_km), or a networkx graph whose edges carry ``length_km``. Nodes are
+    relabelled 0..N-1 in sorted order."""
     name = topology if isinstance(topology, str) else None
     if name is not None:
         presets = sorted(TOPOLOGIES) + sorted(zoo_names())

@@ -84,10 +84,11 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
     All fields of :class:`qnet_envs.core.resource_allocation.ResourceAllocationConfig`
     (defaults in brackets): topology ["metro6"; also "nsfnet", the Topology Zoo's "surfnet" and
     "geant2012", an edge list or a networkx graph, as in QKDProvisioning-v0], k_paths [3],
-    qubits_per_node [24], channels_per_link [8], pair_capacity_per_link [16 pairs per slot], max_channels_per_hop
-    [8], load_erlang [12], mean_holding [10], qkd_fraction [0.5], repetition_rate_hz [1e9],
-    qkd_demand_kbps [(100, 1500)], qkd_channel_margin [0.25 per level], dqc_logical_qubits
-    [(2, 6)], dqc_remote_gates [(1, 4)], dqc_required_fidelity [(0.5, 0.8)],
+    qubits_per_node [24], channels_per_link [8], pair_capacity_per_link [16 pairs per slot],
+    max_channels_per_hop [8], load_erlang [12], mean_holding [10], qkd_fraction [0.5],
+    repetition_rate_hz [1e9], qkd_demand_kbps [(100, 1500)], qkd_channel_margin [0.25 per
+    level], dqc_logical_qubits [(2, 6)], dqc_remote_gates [(1, 4)], dqc_required_fidelity
+    [(0.5, 0.8)],
     qubit_fidelity_mean [(0.97, 0.995): single-qubit-error regimes of current superconducting
     and trapped-ion devices] with spread [0.01], pair_fidelity_mean [(0.90, 0.97)] with spread
     [0.03], detector_error_mean [(0.02, 0.04): around the GYS 3.3%] with spread [0.01],
