@@ -70,24 +70,23 @@ class OffloadingViews:
         """Current backlog (s) of every edge and of the cloud."""
         return self.sim.backlogs()[self.sim.n_mobile :]
 
-    def mobile_block(self, backlogs: np.ndarray, stale: bool = True) -> np.ndarray:
+    def mobile_block(self, backlogs: np.ndarray, stale: bool = True, out=None) -> np.ndarray:
         """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
         the previous slot (what a mobile can know), otherwise the current ones (the state);
-        ``backlogs``: every node's current backlog (``sim.backlogs()``, computed once per view).
+        ``backlogs``: every node's current backlog (``sim.backlogs()``, computed once per view);
+        ``out``: a float32 (mobiles, features) array to fill instead of a new one.
 
         Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
         edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
         sim, cfg = self.sim, self.sim.config
         m, e = sim.n_mobile, sim.n_edge
-        obs = np.zeros((m, self.mobile_obs_size), dtype=np.float32)
-        heads = [(i, q[0]) for i, q in enumerate(sim.queues) if q]
-        if heads:
-            rows = [i for i, _ in heads]
-            qubits = [sim.qubits(t) for _, t in heads]
-            obs[rows, :5] = [
-                (1.0, t.n / 9.0, t.k / 5.0, q / 16.0, q <= cap)
-                for (_, t), q, cap in zip(heads, qubits, sim.node_qubits[rows], strict=True)
-            ]
+        if out is None:
+            out = np.empty((m, self.mobile_obs_size), dtype=np.float32)
+        obs = out
+        obs[:, :5] = 0.0
+        rows, _, tasks = sim.head_arrays()
+        if rows:
+            obs[rows, :5] = [(1.0, n / 9.0, k / 5.0, q / 16.0, q <= own) for n, k, q, own in tasks]
         obs[:, 5] = backlogs[:m]  # scaled in float32, as the observation holds it
         obs[:, 5] = np.minimum(obs[:, 5] / BACKLOG_SCALE_S, 1.0)
         obs[:, 6] = [len(q) / cfg.decision_queue_limit for q in sim.queues]
@@ -107,17 +106,20 @@ class OffloadingViews:
             self._gain_feat = np.minimum(np.maximum(scaled, 0.0), 1.0)
         return self._gain_feat
 
-    def edge_block(self, backlogs: np.ndarray) -> np.ndarray:
+    def edge_block(self, backlogs: np.ndarray, out=None) -> np.ndarray:
         """Every edge's observation as rows: own backlog, processor-queue fill, share of the
-        mobiles that sent it work last slot, the cloud's broadcast backlog."""
+        mobiles that sent it work last slot, the cloud's broadcast backlog (``out``: a float32
+        (edges, 4) array to fill instead of a new one)."""
         sim, cfg = self.sim, self.sim.config
         m, e = sim.n_mobile, sim.n_edge
-        block = np.empty((e, self.edge_obs_size))
+        block = np.empty((e, self.edge_obs_size), np.float32) if out is None else out
+        # each value is computed in float64 and rounded once, as it is written
         block[:, 0] = backlogs[m : m + e] / BACKLOG_SCALE_S
-        block[:, 1] = [sim.queue_length(m + j) / cfg.processor_queue_limit for j in range(e)]
+        queued = np.array([len(p) for p in sim.in_flight_parts[m : m + e]], dtype=np.float64)
+        block[:, 1] = queued / cfg.processor_queue_limit
         block[:, 2] = sim.received_last / sim.n_mobile
         block[:, 3] = sim.broadcast_backlog[-1] / BACKLOG_SCALE_S
-        return np.minimum(block, 1.0).astype(np.float32)  # every feature is >= 0
+        return np.minimum(block, 1.0, out=block)  # every feature is >= 0
 
     def observations(self) -> dict[str, np.ndarray]:
         backlogs = self.sim.backlogs()
@@ -127,14 +129,17 @@ class OffloadingViews:
         return obs
 
     def state(self) -> np.ndarray:
-        backlogs = self.sim.backlogs()
-        return np.concatenate(
-            [
-                self.mobile_block(backlogs, stale=False).reshape(-1),
-                self.edge_block(backlogs).reshape(-1),
-                np.minimum(backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S, 1.0),
-            ]
-        ).astype(np.float32)
+        """The centralised state: every mobile's row (current backlogs), every edge's row,
+        then every edge's and the cloud's backlog, written into one float32 vector."""
+        sim = self.sim
+        m, e = sim.n_mobile, sim.n_edge
+        backlogs = sim.backlogs()
+        state = np.empty(self.state_size, np.float32)
+        i, j = m * self.mobile_obs_size, m * self.mobile_obs_size + e * self.edge_obs_size
+        self.mobile_block(backlogs, False, state[:i].reshape(m, self.mobile_obs_size))
+        self.edge_block(backlogs, state[i:j].reshape(e, self.edge_obs_size))
+        state[j:] = np.minimum(backlogs[m:] / BACKLOG_SCALE_S, 1.0)
+        return state
 
     # --- masks --------------------------------------------------------------------------------
     def target_fits(self) -> np.ndarray:
@@ -158,8 +163,14 @@ class OffloadingViews:
         return np.ones(2 * LEVELS if self.flat else 2, dtype=np.int8)
 
     def flat_mask(self) -> np.ndarray:
-        """Every agent's mask concatenated in agent order, as bool (the Gymnasium front's)."""
-        return np.concatenate([self._mobile_masks().reshape(-1), self._edge_ones])
+        """Every agent's mask concatenated in agent order, as bool (the Gymnasium front's); a
+        copy of the one built when the core's head tasks last changed (the masks read nothing
+        else)."""
+        heads = self.sim.head_arrays()
+        if getattr(self, "_mask_of", None) is not heads:
+            self._mask_of = heads
+            self._flat_mask = np.concatenate([self._mobile_masks().reshape(-1), self._edge_ones])
+        return self._flat_mask.copy()
 
     def mask_list(self) -> list[np.ndarray]:
         """Every agent's mask in agent order (mobiles, then edges)."""
@@ -239,8 +250,7 @@ class OffloadingViews:
         """The flat actions of every agent at once (integers in agent order, already checked
         against their spaces): ``target * LEVELS + level`` per mobile, ``forward * LEVELS +
         level`` per edge, as :meth:`decode` reads one. Returns (mobile, edge) decisions."""
-        first, level = np.divmod(np.asarray(actions, dtype=np.int64), LEVELS)
-        pairs = list(zip(first.tolist(), np.asarray(FRACTION_LEVELS)[level].tolist(), strict=True))
+        pairs = [(a // LEVELS, FRACTION_LEVELS[a % LEVELS]) for a in np.asarray(actions).tolist()]
         m = self.sim.n_mobile
         return pairs[:m], pairs[m:]
 

@@ -133,7 +133,7 @@ SMALL_PRESET = {"n_mobile": 3, "n_edge": 2}
 """The small scenario: 3 mobile, 2 edge and 1 cloud node."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     id: int
     mobile: int
@@ -164,6 +164,10 @@ class Offloading:
         self.shot_s = {
             (nk, kind): shot_time(c, q) for nk, c in table.items() for kind, q in kinds.items()
         }
+        # the classical instructions per circuit (the gates' part of ``evaluate``'s classical
+        # time), and each (n, k)'s qubits, read once per dispatched share
+        self._gate_ops = {nk: 1e3 * (c["gates_1q"] + c["gates_2q"]) for nk, c in table.items()}
+        self._nk_qubits = {nk: c["qubits"] for nk, c in table.items()}
         self.kind = ["mobile"] * m + ["edge"] * e + ["cloud"]
         angles = 2 * np.pi * np.arange(e) / e
         centre = config.area_km / 2
@@ -201,6 +205,7 @@ class Offloading:
         self.server_free = np.where(self.real_servers, 0.0, np.inf)
         self.in_flight_parts = [[] for _ in self.qpus]  # finish times per node
         self.in_flight_tasks: dict[int, float] = {}
+        self._heads = None  # head_arrays(), until the queues change
         self.next_id = 0
         self.counts = {"arrived": 0, "completed": 0, "failed": 0, "dropped": 0}
         self.totals = {"cost": 0.0, "latency": 0.0, "energy": 0.0, "ended": 0}
@@ -213,6 +218,10 @@ class Offloading:
         # Rayleigh block fading: |h|^2 ~ Exp(1), redrawn every slot.
         fading = self.rng.exponential(1.0, size=self.path_gain.shape)
         self.gain = self.path_gain * fading
+        # per-task reads (a link's rate, the cloud relay) index Python floats and ints, not
+        # numpy scalars
+        self._gain_rows = self.gain.tolist()
+        self._best_edge = self.gain.argmax(axis=1).tolist()
 
     def _arrivals(self) -> list[float]:
         cfg = self.config
@@ -241,7 +250,7 @@ class Offloading:
         return q[0] if q else None
 
     def qubits(self, task: Task) -> int:
-        return self.circuits[(task.n, task.k)]["qubits"]
+        return self._nk_qubits[(task.n, task.k)]
 
     def fits(self, task: Task, node: int) -> bool:
         return self.qubits(task) <= self._node_qubit_list[node]
@@ -261,7 +270,21 @@ class Offloading:
 
     def head_qubits(self) -> np.ndarray:
         """Qubits of every mobile's head task (0 where its queue is empty)."""
-        return np.array([self.qubits(q[0]) if q else 0 for q in self.queues], dtype=np.int64)
+        return self.head_arrays()[1]
+
+    def head_arrays(self) -> tuple[list[int], np.ndarray, list[tuple]]:
+        """(mobiles with a task, qubits per mobile (0 without one), per such mobile its head
+        task's (n, k, qubits, qubits of its own processor)): what the observations and the
+        masks read, built once per slot (the queues change only in ``reset`` and ``step``)."""
+        if self._heads is None:
+            rows = [i for i, q in enumerate(self.queues) if q]
+            own = self._node_qubit_list
+            heads = [self.queues[i][0] for i in rows]
+            tasks = [(t.n, t.k, self._nk_qubits[(t.n, t.k)], own[t.mobile]) for t in heads]
+            qubits = np.zeros(self.n_mobile, dtype=np.int64)
+            qubits[rows] = [q for _, _, q, _ in tasks]
+            self._heads = (rows, qubits, tasks)
+        return self._heads
 
     def queue_length(self, node: int) -> int:
         """Shares queued or running on ``node``: its in-flight list holds only unfinished ones
@@ -276,7 +299,7 @@ class Offloading:
         rounds to 0 below snr ~ 1e-16 and the upload time would divide by zero); the floor of
         1e-300 bit/s only guards an SNR that underflows to exactly 0."""
         cfg = self.config
-        snr = cfg.tx_power_w * self.gain[mobile, edge] / self.noise_w
+        snr = cfg.tx_power_w * self._gain_rows[mobile][edge] / self.noise_w
         return max(cfg.bandwidth_hz * math.log1p(snr) / math.log(2.0), 1e-300)
 
     def payload_bits(self, task: Task) -> float:
@@ -308,29 +331,33 @@ class Offloading:
         with the best channel this slot."""
         if 1 <= target <= self.n_edge:
             return target - 1
-        return int(np.argmax(self.gain[task.mobile]))
+        return self._best_edge[task.mobile]
 
     def evaluate(self, task, shares, relay, server_free, commit):
         """Latency, energy and cost of dispatching ``task`` as ``shares`` now, on processor
         availability ``server_free`` (updated in place if ``commit``). Returns None if a share
         needs more qubits than its node has."""
-        cfg = self.config
         if not self.shares_fit(task, shares):
             return None
+        return self._dispatch(task, shares, relay, server_free, commit)
+
+    def _dispatch(self, task, shares, relay, server_free, commit):
+        """:meth:`evaluate` of shares already known to fit."""
+        cfg = self.config
         nk = (task.n, task.k)
-        circuit = self.circuits[nk]
-        remote = any(node != task.mobile for node, _ in shares)
-        t_up = self.payload_bits(task) / self.uplink_rate(task.mobile, relay) if remote else 0.0
-        t_back = self.backhaul_prop_s + self.payload_bits(task) / cfg.backhaul_bps
+        gate_ops = self._gate_ops[nk]
+        # a mobile's own share, if any, is a single one (``plan``'s layout)
+        remote = len(shares) > 1 or shares[0][0] != task.mobile
+        payload = self.payload_bits(task)
+        t_up = payload / self.uplink_rate(task.mobile, relay) if remote else 0.0
+        t_back = self.backhaul_prop_s + payload / cfg.backhaul_bps
         energy = cfg.tx_power_w * t_up
         finish_all, finish_remote, parts = self.now, self.now, []
         for node, share in shares:
             kind = self.kind[node]
             qpu = self.qpus[node]
             shots = math.ceil(self.shots[(nk, kind)] * share)
-            classical = (
-                1e3 * (circuit["gates_1q"] + circuit["gates_2q"]) + 10.0 * shots
-            ) / qpu.classical_ops_per_s
+            classical = (gate_ops + 10.0 * shots) / qpu.classical_ops_per_s
             busy = shots * self.shot_s[(nk, kind)] + classical
             ready = (
                 self.now
@@ -362,6 +389,7 @@ class Offloading:
         slot_cost, invalid = 0.0, np.zeros(self.n_mobile, dtype=bool)
         self.received_last[:] = 0
         self.last_dispatch = []
+        queued, queue_limit = self.in_flight_parts, cfg.processor_queue_limit
         for i, queue in enumerate(self.queues):
             if not queue:
                 continue
@@ -372,13 +400,13 @@ class Offloading:
                 invalid[i] = True
                 slot_cost += self._end_unserved("failed")
                 continue
-            if any(self.queue_length(node) >= cfg.processor_queue_limit for node, _ in shares):
+            if any(len(queued[node]) >= queue_limit for node, _ in shares):
                 slot_cost += self._end_unserved("dropped")
                 continue
-            result = self.evaluate(
-                task, shares, self.relay_edge(task, target), self.server_free, True
+            relay = self.relay_edge(task, target)
+            latency, energy, cost, parts = self._dispatch(
+                task, shares, relay, self.server_free, True
             )
-            latency, energy, cost, parts = result
             self.last_dispatch += [(i, node, share) for node, share in shares if node != i]
             for node, finish in parts:
                 self.in_flight_parts[node].append(finish)
@@ -403,6 +431,7 @@ class Offloading:
             self.totals["ended"] += 1
         slot_cost += sum(self._arrivals())
         self._draw_channels()
+        self._heads = None
         return {"cost": slot_cost, "invalid": invalid}
 
     def _end_unserved(self, how: str) -> float:

@@ -109,7 +109,7 @@ class MobileEdgeCloudEnv(QnetEnv):
     def _info(self, invalid) -> dict:
         return {
             "action_mask": self.action_mask(),
-            "invalid_action": bool(np.any(invalid)),
+            "invalid_action": bool(invalid.any()),
             **self.sim.metrics(),
         }
 
