@@ -330,39 +330,24 @@ class Com2Net:
             "centres": [centre],
         }
 
-    def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start) -> dict:
+    def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start, eligible=None) -> dict:
         """An FL job: the chosen centre plus the fastest others, epochs until the accuracy
-        target, aggregations over the WAN every kappa epochs."""
-        cfg = self.config
-        # FL: the chosen centre plus the fastest other centres with the same device type.
-        # Other centres join only if their units free up within one decision epoch: in the
-        # multi-task scenario busy centres drop out, so fewer updates reach the model.
-        soon = self.now + cfg.epoch_s
-        others = [
-            c
-            for c in self.by_latency
-            if c != centre
-            and self.units[c, dtype] >= n
-            and self.link_up[c]
-            and self.sorted_free((c, dtype))[n - 1] <= soon
-        ]
-        centres = [centre] + others[: cfg.fl_participants - 1]
-        k = len(centres)
-        start = max(bw_start, max(float(self.sorted_free((c, dtype))[n - 1]) for c in centres))
-        epoch_time, acc, epochs, reached = self._fl_rounds(task, dtype, n, k)
-        agg = np.zeros(cfg.fl_max_epochs)
-        agg[cfg.kappa - 1 :: cfg.kappa] = 2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * max(
-            self._latency[c] for c in centres
+        target, aggregations over the WAN every kappa epochs (``eligible``: what
+        :meth:`_fl_eligible` returns for ``dtype`` and ``n`` now, if already known; the chosen
+        centre has the units and its link up)."""
+        if eligible is None:
+            eligible = self._fl_eligible(dtype, n)
+        start, centres, (busy, aggregating) = self._fl_schedule(
+            task, centre, dtype, level, n, bw, bw_start, eligible
         )
-        finish = start + float(np.sum(epoch_time[:epochs] + agg[:epochs]))
-        # An FL job aggregates over the WAN every kappa epochs; it holds its share for the total
-        # transfer time of those aggregations (the WAN volume it uses), from its start.
-        bw_until = start + float(np.sum(agg[:epochs]))
+        _, acc, epochs, reached = self._fl_rounds(task, dtype, n, len(centres))
         return {
-            "finish": finish,
+            "finish": start + busy,
             "units": n,
             "level": level,
-            "bw_until": bw_until,
+            # An FL job aggregates over the WAN every kappa epochs; it holds its share for the
+            # total transfer time of those aggregations (the WAN volume it uses), from its start.
+            "bw_until": start + aggregating,
             "curve": acc,
             "centres": centres,
             "dtype": dtype,
@@ -370,11 +355,42 @@ class Com2Net:
             "reached": reached,
         }
 
+    def _fl_eligible(self, dtype: int, n: int) -> tuple[list[int], dict[int, float]]:
+        """Centres, fastest first, that can join an FL job on ``n`` units of ``dtype`` (the
+        units exist, the link is up, and they free up within one decision epoch: in the
+        multi-task scenario busy centres drop out, so fewer updates reach the model), and
+        when each centre with the units and its link up has ``n`` of them free."""
+        soon = self.now + self.config.epoch_s
+        ready = {
+            c: float(self.sorted_free((c, dtype))[n - 1])
+            for c in self.by_latency
+            if self.units[c, dtype] >= n and self.link_up[c]
+        }
+        return [c for c, t in ready.items() if t <= soon], ready
+
+    def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, eligible):
+        """(start, participating centres, (compute + aggregation time, aggregation time)) of
+        an FL job at ``centre``: the chosen centre plus the fastest eligible others with the
+        same device type. Every kappa-th epoch ends with an aggregation over the WAN (the
+        model up and down over the level's share, plus twice the slowest participant's
+        latency)."""
+        cfg = self.config
+        eligible, ready = eligible
+        others = [c for c in eligible if c != centre]
+        centres = [centre] + others[: cfg.fl_participants - 1]
+        start = max(bw_start, max(ready[c] for c in centres))
+        compute, _, epochs, _ = self._fl_rounds(task, dtype, n, len(centres))
+        slowest = max(self._latency[c] for c in centres)
+        aggregation = 2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * slowest
+        aggregating = (epochs // cfg.kappa) * aggregation
+        return start, centres, (compute + aggregating, aggregating)
+
     def _fl_rounds(self, task: Task, dtype: int, n: int, k: int):
         """An FL job's rounds on ``n`` units of ``dtype`` per centre with ``k`` participants:
-        (per-epoch compute time with the straggler timeout, accuracy per epoch, epochs to the
-        target, whether it is reached). A function of the job's straggler draws only, so it is
-        kept on the job (the many plans of a decision share it)."""
+        (compute time of the epochs it runs, each epoch's slowest participant's with the
+        straggler timeout; accuracy per epoch; epochs to the target; whether it is reached).
+        A function of the job's straggler draws only, so it is kept on the job (the many plans
+        of a decision share it)."""
         key = (dtype, n, k)
         if key not in task.rounds:
             cfg = self.config
@@ -389,7 +405,8 @@ class Com2Net:
             )
             reached = np.flatnonzero(acc >= cfg.accuracy_target)
             epochs = int(reached[0]) + 1 if reached.size else cfg.fl_max_epochs
-            task.rounds[key] = (epoch_time, acc, epochs, bool(reached.size))
+            compute = float(np.sum(epoch_time[:epochs]))
+            task.rounds[key] = (compute, acc, epochs, bool(reached.size))
         return task.rounds[key]
 
     def best_pool(self, task: Task, level: int):
@@ -397,12 +414,19 @@ class Com2Net:
         first such candidate on ties)."""
         if task.kind == GENERAL:
             return self._best_general(task, level)
-        best = None
-        for c, d in self.candidates(task, level):
-            plan = self.plan(task, c, d, level)
-            if plan is not None and (best is None or plan["finish"] < best[2]["finish"]):
-                best = (c, d, plan)
-        return best
+        n, bw = UNIT_LEVELS[level], self.bandwidth_share(level)
+        bw_start, eligible = self.bandwidth_start(level), {}
+        best, best_finish = None, None
+        for c, d in self.candidates(task, level):  # each has the units and its link up
+            if d not in eligible:
+                eligible[d] = self._fl_eligible(d, n)
+            start, _, (busy, _) = self._fl_schedule(task, c, d, level, n, bw, bw_start, eligible[d])
+            if best is None or start + busy < best_finish:
+                best, best_finish = (c, d), start + busy
+        if best is None:
+            return None
+        c, d = best
+        return c, d, self._plan_fl(task, c, d, level, n, bw, bw_start, eligible[d])
 
     def _best_general(self, task: Task, level: int):
         """:meth:`best_pool` for a general task, every candidate's finish time at once: the
