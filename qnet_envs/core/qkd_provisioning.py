@@ -103,7 +103,7 @@ class QKDProvisioning(RequestCore):
         # What each (src, dst) pair's paths imply before any request (see ``_pair_tables``):
         # every ordered pair's at once with the all-pairs table, else each pair's on first use.
         self._pairs: dict | None = None
-        self._lazy: dict = {}
+        self._pair_rows: dict = {}  # (src, dst) -> its tables, leading axis 1 (_pair_row)
         if config.path_table == "all-pairs":
             n, paths = net.n_nodes, net.padded_paths
             links = np.full((n, n, *next(iter(paths.values())).shape), -1, np.int64)
@@ -135,15 +135,31 @@ class QKDProvisioning(RequestCore):
 
     def _pairs_of(self, src: np.ndarray, dst: np.ndarray) -> dict:
         """:meth:`_pair_tables` of each request's (src, dst), (B, k[, H]) (with the on-demand
-        table, a pair's paths are computed the first time a request needs them)."""
+        table, a pair's paths are computed the first time a request needs them). A batch of
+        one (the scalar env's) gets the pair's kept read-only rows: no gather at all."""
+        if len(src) == 1:
+            return self._pair_row((int(src[0]), int(dst[0])))
         if self._pairs is not None:  # flat (n * n, ...) tables: one index array per gather
             pair = src * self.net.n_nodes + dst
             return {k: v[pair] for k, v in self._pairs.items()}
-        keys = [(int(a), int(b)) for a, b in zip(src, dst, strict=True)]
-        for key in keys:
-            if key not in self._lazy:
-                self._lazy[key] = self._pair_tables(self.net.pair_paths(key))
-        return {k: np.stack([self._lazy[key][k] for key in keys]) for k in self._lazy[keys[0]]}
+        rows = [self._pair_row(key) for key in zip(src.tolist(), dst.tolist(), strict=True)]
+        return {k: np.concatenate([row[k] for row in rows]) for k in rows[0]}
+
+    def _pair_row(self, key: tuple[int, int]) -> dict:
+        """One (src, dst) pair's :meth:`_pair_tables` with a leading axis of one, kept for the
+        env's lifetime (read-only: the head request holds them as they are)."""
+        found = self._pair_rows.get(key)
+        if found is None:
+            if self._pairs is not None:
+                i = key[0] * self.net.n_nodes + key[1]
+                found = {k: v[i : i + 1] for k, v in self._pairs.items()}
+            else:
+                tables = self._pair_tables(self.net.pair_paths(key))
+                found = {k: v[None] for k, v in tables.items()}
+            for v in found.values():
+                v.flags.writeable = False
+            self._pair_rows[key] = found
+        return found
 
     def _arrive(self, rows: np.ndarray, u: np.ndarray) -> None:
         """The next request in envs ``rows``: advance the clock, release what departed, draw
@@ -192,7 +208,7 @@ class QKDProvisioning(RequestCore):
         usage[self._batch_index(len(rows))[:, 0], cols] = channels[:, None]
         holding = self._take(req["holding"], rows)
         self.ledger.allocate(rows, usage[:, :-1], self._take(self.t, rows) + holding)
-        self.counts["served"][rows] += 1
+        self.counts["served"][self._at(rows)] += 1
         hops = req["hops"][rows, path]
         revenue = (self._take(req["demand"], rows) / self.mean_demand) * (
             holding / cfg.mean_holding

@@ -48,6 +48,13 @@ class RequestCore:
         (the scalar env's batch of one): then ``arr`` itself, so do not write to the result."""
         return arr if len(rows) == self.num_envs else arr[rows]
 
+    def _at(self, rows: np.ndarray):
+        """The index that writes ``arr[rows]`` (distinct env rows): every row as a slice when
+        ``rows`` are every env in order (the scalar env's batch of one), so that an update
+        such as ``arr[self._at(rows)] += x`` costs what a scalar update would, not a gather
+        and a scatter."""
+        return slice(None) if len(rows) == self.num_envs else rows
+
     def _clear(self, rows: np.ndarray) -> None:
         """Empty the networks of envs ``rows`` for a new episode."""
         self.t[rows] = 0.0
@@ -57,9 +64,10 @@ class RequestCore:
 
     def _advance_clock(self, rows: np.ndarray, gap: np.ndarray) -> None:
         """Time jumps to the next arrival in envs ``rows``, releasing what departed."""
-        self.t[rows] += gap
+        at = self._at(rows)
+        self.t[at] += gap
         self.ledger.release_until(rows, self._take(self.t, rows))
-        self.counts["arrived"][rows] += 1
+        self.counts["arrived"][at] += 1
 
     def _store(self, rows: np.ndarray, new: dict, mask: np.ndarray) -> None:
         """Keep the new head requests ``new`` (arrays over ``rows``) and their masks."""
@@ -84,14 +92,16 @@ class RequestCore:
         serve = valid & (actions > 0)
         reward = np.where(invalid, -cfg.invalid_action_penalty, 0.0)
         extras = {k: np.full(len(rows), v) for k, v in self.STEP_DEFAULTS.items()}
-        self.counts["rejected"][rows] += ~serve
+        at = self._at(rows)
+        self.counts["rejected"][at] += ~serve
         if serve.any():
-            s = np.flatnonzero(serve)
+            # every env serving (the scalar env's usual case) takes views, not gathers
+            s = slice(None) if serve.all() else np.flatnonzero(serve)
             reward[s], out = self._serve(rows[s], actions[s], u[s])
             for key, value in out.items():
                 extras[key][s] = value
         steps = self._take(self.steps, rows) + 1
-        self.steps[rows] = steps
+        self.steps[at] = steps
         self._arrive(rows, u)
         return reward, invalid, steps >= cfg.horizon, extras
 

@@ -173,12 +173,13 @@ class ResourceAllocation(RequestCore):
         the step's uniforms ``u`` and return (reward, success)."""
         cfg = self.config
         usage = self.usages(rows, actions)
-        holding = self.req["holding"][rows]
-        self.ledger.allocate(rows, usage, self.t[rows] + holding)
+        holding = self._take(self.req["holding"], rows)
+        self.ledger.allocate(rows, usage, self._take(self.t, rows) + holding)
         ok = self.outcomes(rows, actions, service_normals(u, self.max_hops))
-        self.counts["served"][rows] += ok
-        self.counts["failed"][rows] += ~ok
-        self.utility[rows] += np.where(ok, cfg.utility * holding / cfg.mean_holding, 0.0)
+        at = self._at(rows)
+        self.counts["served"][at] += ok
+        self.counts["failed"][at] += ~ok
+        self.utility[at] += np.where(ok, cfg.utility * holding / cfg.mean_holding, 0.0)
         reward = service_reward(cfg, holding, ok, self._cost(rows, usage))
         return reward, {"success": ok.astype(np.int8)}
 

@@ -101,9 +101,10 @@ class SlotLedger:
         self.usage[rows, slot] = usage
         if every:
             self.used += usage
+            self.allocated += 1
         else:
             self.used[rows] += usage
-        self.allocated[rows] += 1
+            self.allocated[rows] += 1
 
     def active(self) -> np.ndarray:
         """(N,) allocations held in each env."""
