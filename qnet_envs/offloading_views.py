@@ -91,9 +91,21 @@ class OffloadingViews:
         obs[:, 5] = np.minimum(obs[:, 5] / BACKLOG_SCALE_S, 1.0)
         obs[:, 6] = [len(q) / cfg.decision_queue_limit for q in sim.queues]
         obs[:, 7 : 7 + e] = self._gain_features()
-        backlog = sim.broadcast_backlog if stale else backlogs[m:]
-        obs[:, 7 + e :] = np.minimum(backlog / BACKLOG_SCALE_S, 1.0)
+        if stale:
+            obs[:, 7 + e :] = np.minimum(sim.broadcast_backlog / BACKLOG_SCALE_S, 1.0)
+        else:
+            obs[:, 7 + e :] = self._remote_backlog_features(backlogs)
         return obs
+
+    def _remote_backlog_features(self, backlogs: np.ndarray) -> np.ndarray:
+        """The edges' and the cloud's current backlogs scaled to [0, 1] (float64), as the
+        mobiles' rows, the edges' rows and the state's tail show them: computed once per
+        ``backlogs`` array."""
+        if getattr(self, "_remote_of", None) is not backlogs:
+            self._remote_of = backlogs
+            scaled = backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S
+            self._remote = np.minimum(scaled, 1.0)
+        return self._remote
 
     def _gain_features(self) -> np.ndarray:
         """Channel gains in dB mapped to [0, 1]; kept until the core draws the next slot's."""
@@ -114,9 +126,9 @@ class OffloadingViews:
         m, e = sim.n_mobile, sim.n_edge
         block = np.empty((e, self.edge_obs_size), np.float32) if out is None else out
         # each value is computed in float64 and rounded once, as it is written
-        block[:, 0] = backlogs[m : m + e] / BACKLOG_SCALE_S
-        queued = np.array([len(p) for p in sim.in_flight_parts[m : m + e]], dtype=np.float64)
-        block[:, 1] = queued / cfg.processor_queue_limit
+        block[:, 0] = self._remote_backlog_features(backlogs)[:e]
+        limit = cfg.processor_queue_limit
+        block[:, 1] = [len(p) / limit for p in sim.in_flight_parts[m : m + e]]
         block[:, 2] = sim.received_last / sim.n_mobile
         block[:, 3] = sim.broadcast_backlog[-1] / BACKLOG_SCALE_S
         return np.minimum(block, 1.0, out=block)  # every feature is >= 0
@@ -138,7 +150,7 @@ class OffloadingViews:
         i, j = m * self.mobile_obs_size, m * self.mobile_obs_size + e * self.edge_obs_size
         self.mobile_block(backlogs, False, state[:i].reshape(m, self.mobile_obs_size))
         self.edge_block(backlogs, state[i:j].reshape(e, self.edge_obs_size))
-        state[j:] = np.minimum(backlogs[m:] / BACKLOG_SCALE_S, 1.0)
+        state[j:] = self._remote_backlog_features(backlogs)
         return state
 
     # --- masks --------------------------------------------------------------------------------
@@ -246,11 +258,14 @@ class OffloadingViews:
             for first, f in [*mobile, *rules]
         ]
 
-    def decode_flat(self, actions: np.ndarray) -> tuple[list, list]:
-        """The flat actions of every agent at once (integers in agent order, already checked
-        against their spaces): ``target * LEVELS + level`` per mobile, ``forward * LEVELS +
-        level`` per edge, as :meth:`decode` reads one. Returns (mobile, edge) decisions."""
-        pairs = [(a // LEVELS, FRACTION_LEVELS[a % LEVELS]) for a in np.asarray(actions).tolist()]
+    def decode_flat(self, actions) -> tuple[list, list]:
+        """The flat actions of every agent at once (integers in agent order, an array or a
+        list, already checked against their spaces): ``target * LEVELS + level`` per mobile,
+        ``forward * LEVELS + level`` per edge, as :meth:`decode` reads one. Returns (mobile,
+        edge) decisions."""
+        if isinstance(actions, np.ndarray):
+            actions = actions.tolist()
+        pairs = [(a // LEVELS, FRACTION_LEVELS[a % LEVELS]) for a in actions]
         m = self.sim.n_mobile
         return pairs[:m], pairs[m:]
 

@@ -364,12 +364,12 @@ class Offloading:
                 + (t_up if node != task.mobile else 0.0)
                 + (t_back if node == self.cloud else 0.0)
             )
-            free = server_free[node]
-            s = int(free.argmin())
-            start = max(ready, float(free[s]))
+            free = server_free[node].tolist()  # a few processors: Python floats are faster
+            earliest = min(free)
+            start = max(ready, earliest)
             finish = start + busy
-            if commit:
-                free[s] = finish
+            if commit:  # the first earliest-free processor (argmin's choice) takes the share
+                server_free[node, free.index(earliest)] = finish
             parts.append((node, finish))
             energy += qpu.active_power_w * busy
             finish_all = max(finish_all, finish)

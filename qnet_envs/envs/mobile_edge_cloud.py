@@ -77,6 +77,7 @@ class MobileEdgeCloudEnv(QnetEnv):
         self.views = OffloadingViews(self.sim, flat=True)
         m, e = self.sim.n_mobile, self.sim.n_edge
         self.nvec = np.array([self.views.n_targets * LEVELS] * m + [2 * LEVELS] * e)
+        self._nvec = self.nvec.tolist()
         self.action_space = spaces.MultiDiscrete(self.nvec)
         self.observation_space = self.views.state_space
 
@@ -87,13 +88,11 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     def step(self, action):
         a = np.asarray(action)
-        if (
-            a.shape != self.nvec.shape
-            or a.dtype.kind not in "iu"
-            or ((a < 0) | (a >= self.nvec)).any()
-        ):
+        chosen = a.tolist() if a.shape == self.nvec.shape and a.dtype.kind in "iu" else None
+        # a few agents: the bounds check on Python ints costs less than three array ops
+        if chosen is None or not all(0 <= x < n for x, n in zip(chosen, self._nvec, strict=True)):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
-        events = self.views.step_decoded(*self.views.decode_flat(a))
+        events = self.views.step_decoded(*self.views.decode_flat(chosen))
         truncated = self.sim.slot >= self.config.horizon
         return (
             self.views.state(),
