@@ -8,7 +8,8 @@ swept; build time (``gym.make`` + first ``reset``) and step time (random valid a
 resets included) are measured, and the exponent b of time ~ size^b is fitted by least squares
 on the logs. CartPole-v1's step time in the same run is the reference. QKDProvisioning's
 backbones are ``qnet_envs.core.topology.random_backbone`` graphs (mean degree about 3), with
-the all-pairs path table (Yen's algorithm for every ordered pair at construction, the default)
+the all-pairs path table (Yen's algorithm for every pair at construction, the default; SciPy's,
+once per unordered pair, ``qnet_envs.core.topology.KShortestPaths``)
 and the on-demand one (a pair's paths computed when a request first needs them: its step times
 include those first computations, amortised over the measured window). The topology itself is
 generated before the clock starts; QuantumResourceAllocation is swept on the same generator
@@ -57,7 +58,7 @@ QKD = "qnet/QKDProvisioning-v0"
 REAL = {14: "nsfnet", 40: "geant2012", 50: "surfnet"}  # the real backbones, by their node count
 # (env id, size label, sizes, config of a size)
 SWEEPS = [
-    (QKD, "backbone nodes (all-pairs paths)", [14, 28, 56],
+    (QKD, "backbone nodes (all-pairs paths)", [14, 28, 56, 100],
      lambda n: {"topology": random_backbone(n, seed=0)}),
     (QKD, "real backbones: NSFNET, GEANT 2012, SURFnet (all-pairs paths)", [14, 40, 50],
      lambda n: {"topology": REAL[n]}),

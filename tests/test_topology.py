@@ -10,6 +10,7 @@ import pytest
 
 import qnet_envs  # noqa: F401
 from qnet_envs.core.topology import (
+    KShortestPaths,
     build_graph,
     edge_index,
     k_shortest_paths,
@@ -26,6 +27,33 @@ def all_simple_path_lengths(g, s, t):
         sum(g.edges[a, b]["length_km"] for a, b in itertools.pairwise(p))
         for p in nx.all_simple_paths(g, s, t)
     )
+
+
+def grid_edges(side: int) -> list:
+    """A unit-length square grid: every pair of distant nodes has many equally long paths."""
+    right = [(i * side + j, i * side + j + 1, 1.0) for i in range(side) for j in range(side - 1)]
+    down = [(i * side + j, (i + 1) * side + j, 1.0) for i in range(side - 1) for j in range(side)]
+    return right + down
+
+
+@pytest.mark.parametrize(
+    "topology", ["nsfnet", "geant2012", "grid"], ids=["ties", "no-ties", "all-ties"]
+)
+def test_scipy_k_shortest_paths_are_networkx_paths_both_ways(topology):
+    """The table (SciPy's Yen's, reversed for the other direction, networkx's where lengths
+    tie) equals networkx's Yen's run for every ordered pair: NSFNET's integer lengths tie for
+    some pairs, GEANT's great-circle lengths never do, a unit grid's always do."""
+    g = build_graph(grid_edges(4) if topology == "grid" else topology)
+    eidx = edge_index(g)
+    finder = KShortestPaths(g)
+    for k in (1, 3):
+        table = k_shortest_paths(g, k)
+        pairs = [(s, t) for s in g.nodes for t in g.nodes if s != t]
+        assert sorted(table) == sorted(pairs)
+        for s, t in pairs:
+            assert table[(s, t)] == pair_k_shortest_paths(g, s, t, k, eidx), (s, t, k)
+        ties = sum(finder._untied(s, t, k) is None for s, t in pairs)
+        assert (ties > 0) == (topology != "geant2012")
 
 
 @pytest.mark.parametrize("topology", ["nsfnet", "metro6"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .topology import build_graph, edge_index, k_shortest_paths, pair_k_shortest_paths
+from .topology import KShortestPaths, build_graph, edge_index, k_shortest_paths
 
 ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
 PATH_TABLES = ("all-pairs", "on-demand")
@@ -60,8 +60,9 @@ class PathNetwork:
     """The graph and its k-shortest-path tables, what every episode of a provisioning core
     shares (the cores keep each env's clock, ledger and request counts themselves).
 
-    ``path_table="all-pairs"`` runs Yen's algorithm for every ordered pair at construction
-    (about n^3: 14 s at 100 nodes here) and pads paths to the longest one found;
+    ``path_table="all-pairs"`` runs Yen's algorithm for every pair at construction (SciPy's,
+    once per unordered pair: :class:`qnet_envs.core.topology.KShortestPaths`; about n^3, 1 s
+    at 100 nodes here) and pads paths to the longest one found;
     ``"on-demand"`` runs it for a pair the first time a request needs it and keeps it for the
     env's lifetime (the same paths, so the same decisions), padding to n - 1 hops, the longest
     a loopless path can be (observations that normalise by ``max_hops`` differ from
@@ -82,6 +83,7 @@ class PathNetwork:
         # Per (src, dst): a (k, max_hops) array of link indices padded with -1, so that per-path
         # quantities are computed without Python loops in the hot path (padded_path_tables).
         self.padded_paths = {}
+        self._finder: KShortestPaths | None = None  # the on-demand table's, built on first use
         if path_table == "all-pairs":
             table = k_shortest_paths(self.graph, k_paths)
             self.max_hops = max(len(p) for ps in table.values() for p in ps)
@@ -104,6 +106,8 @@ class PathNetwork:
         here on first use with the on-demand table)."""
         found = self.padded_paths.get(key)
         if found is None:
-            self._store(key, pair_k_shortest_paths(self.graph, *key, self.k_paths, self._eidx))
+            if self._finder is None:
+                self._finder = KShortestPaths(self.graph)
+            self._store(key, self._finder.pair(*key, self.k_paths))
             found = self.padded_paths[key]
         return found

@@ -135,13 +135,75 @@ def pair_k_shortest_paths(g: nx.Graph, s, t, k: int, eidx=None) -> list[list[int
     return [[eidx[e] for e in pairwise(p)] for p in paths]
 
 
+class KShortestPaths:
+    """The k shortest loopless paths between node pairs of a graph from :func:`build_graph`,
+    as edge-index lists (:func:`edge_index`), shortest first: the same paths as
+    :func:`pair_k_shortest_paths` (networkx's Yen's algorithm, the reference), found with
+    SciPy's compiled Yen's algorithm (``scipy.sparse.csgraph.yen``; J. Y. Yen, Management
+    Science 17(11), 712-716, 1971), about 5x faster.
+
+    Where two of a pair's k + 1 shortest lengths are within a relative 1e-9 of each other
+    (a tie, which the two implementations may break in different orders, or between the k-th
+    and the (k+1)-th path), the pair's paths come from networkx, so every table is exactly
+    what networkx gives. Without such a tie the k shortest paths are unique and in a unique
+    order, so t -> s's are s -> t's reversed (:meth:`both_ways`)."""
+
+    TIE = 1e-9
+
+    def __init__(self, g: nx.Graph):
+        from scipy.sparse import csr_matrix  # SciPy is imported only where paths are found
+
+        self.g, self.eidx = g, edge_index(g)
+        n = g.number_of_nodes()
+        edges = np.array([(a, b, d["length_km"]) for a, b, d in g.edges(data=True)])
+        ends = edges[:, :2].astype(np.int64)
+        self.csr = csr_matrix((edges[:, 2], (ends[:, 0], ends[:, 1])), shape=(n, n))
+        # yen's Cython signature wants 32-bit index arrays
+        self.csr.indices = self.csr.indices.astype(np.int32)
+        self.csr.indptr = self.csr.indptr.astype(np.int32)
+
+    def pair(self, s: int, t: int, k: int) -> list[list[int]]:
+        """Up to ``k`` loopless s -> t paths, shortest first."""
+        found = self._untied(s, t, k)
+        return found if found is not None else pair_k_shortest_paths(self.g, s, t, k, self.eidx)
+
+    def both_ways(self, s: int, t: int, k: int) -> tuple[list[list[int]], list[list[int]]]:
+        """:meth:`pair` of (s, t) and of (t, s)."""
+        found = self._untied(s, t, k)
+        if found is None:
+            return (
+                pair_k_shortest_paths(self.g, s, t, k, self.eidx),
+                pair_k_shortest_paths(self.g, t, s, k, self.eidx),
+            )
+        return found, [path[::-1] for path in found]
+
+    def _untied(self, s: int, t: int, k: int) -> list[list[int]] | None:
+        """SciPy's k shortest s -> t paths, or None where the k + 1 shortest lengths tie."""
+        from scipy.sparse.csgraph import yen
+
+        dist, pred = yen(self.csr, s, t, k + 1, directed=False, return_predecessors=True)
+        if np.any(np.diff(dist) <= self.TIE * dist[1:]):
+            return None
+        paths = []
+        for row in pred[:k].tolist():
+            nodes = [t]
+            while nodes[-1] != s:
+                nodes.append(row[nodes[-1]])
+            paths.append([self.eidx[e] for e in pairwise(reversed(nodes))])
+        return paths
+
+
 def k_shortest_paths(g: nx.Graph, k: int) -> dict[tuple[int, int], list[list[int]]]:
-    """For every ordered pair of distinct nodes, :func:`pair_k_shortest_paths` (n(n-1) runs of
-    Yen's algorithm: about n^3 in time; see ``PathNetwork``'s on-demand table for large n)."""
-    eidx = edge_index(g)
-    return {
-        (s, t): pair_k_shortest_paths(g, s, t, k, eidx) for s in g.nodes for t in g.nodes if s != t
-    }
+    """For every ordered pair of distinct nodes, the k shortest paths
+    (:class:`KShortestPaths`: one SciPy Yen's run per unordered pair without ties, networkx's
+    for both directions of a tied pair; about n^3 in time overall, see ``PathNetwork``'s
+    on-demand table for large n)."""
+    finder, table = KShortestPaths(g), {}
+    nodes = sorted(g.nodes)
+    for i, s in enumerate(nodes):
+        for t in nodes[i + 1 :]:
+            table[(s, t)], table[(t, s)] = finder.both_ways(s, t, k)
+    return {key: table[key] for key in sorted(table)}
 
 
 def random_backbone(
