@@ -61,7 +61,7 @@ class PathNetwork:
     shares (the cores keep each env's clock, ledger and request counts themselves).
 
     ``path_table="all-pairs"`` runs Yen's algorithm for every pair at construction (SciPy's,
-    once per unordered pair: :class:`qnet_envs.core.topology.KShortestPaths`; about n^3, 1 s
+    once per unordered pair: :class:`qnet_envs.core.topology.KShortestPaths`; about n^3, 0.8 s
     at 100 nodes here) and pads paths to the longest one found;
     ``"on-demand"`` runs it for a pair the first time a request needs it and keeps it for the
     env's lifetime (the same paths, so the same decisions), padding to n - 1 hops, the longest

@@ -157,7 +157,14 @@ class KShortestPaths:
         n = g.number_of_nodes()
         edges = np.array([(a, b, d["length_km"]) for a, b, d in g.edges(data=True)])
         ends = edges[:, :2].astype(np.int64)
-        self.csr = csr_matrix((edges[:, 2], (ends[:, 0], ends[:, 1])), shape=(n, n))
+        # both directions stored: searched as a directed graph, SciPy transposes nothing
+        self.csr = csr_matrix(
+            (
+                np.tile(edges[:, 2], 2),
+                (np.r_[ends[:, 0], ends[:, 1]], np.r_[ends[:, 1], ends[:, 0]]),
+            ),
+            shape=(n, n),
+        )
         # yen's Cython signature wants 32-bit index arrays
         self.csr.indices = self.csr.indices.astype(np.int32)
         self.csr.indptr = self.csr.indptr.astype(np.int32)
@@ -181,7 +188,7 @@ class KShortestPaths:
         """SciPy's k shortest s -> t paths, or None where the k + 1 shortest lengths tie."""
         from scipy.sparse.csgraph import yen
 
-        dist, pred = yen(self.csr, s, t, k + 1, directed=False, return_predecessors=True)
+        dist, pred = yen(self.csr, s, t, k + 1, directed=True, return_predecessors=True)
         if np.any(np.diff(dist) <= self.TIE * dist[1:]):
             return None
         paths = []
