@@ -79,6 +79,19 @@ def fl_curves(seed: int, cfg: QGAConfig) -> dict:
     return out
 
 
+def save_figure(path: Path, draw, xlabel: str, ylabel: str, title: str) -> None:
+    """One of the reproduction's figures: ``draw(ax)`` plots, then the labels and legend."""
+    fig = new_figure(6.4, 4.0)
+    ax = fig.add_subplot()
+    draw(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 bandwidths, 2 seeds, small search")
@@ -105,29 +118,24 @@ def main() -> None:
         if args.ddqn_steps:
             results["ddqn"][b] = ddqn_tcr(b, seeds, args.ddqn_steps, args.horizon)
     out.mkdir(parents=True, exist_ok=True)
-    fig = new_figure(6.4, 4.0)
-    ax = fig.add_subplot()
-    for m, by_b in results.items():
-        plot_mean_ci(ax, bandwidths, [by_b[b] for b in bandwidths], label=m.upper())
-    ax.set_xlabel("available bandwidth B (Gbit/s)")
-    ax.set_ylabel("task completion ratio")
-    ax.set_title("(Com)2Net, Fig. 6(b) setting: TCR vs bandwidth (mean ± 95% CI)", fontsize=9)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "com2net_tcr.png")
+
+    def tcr(ax):
+        for m, by_b in results.items():
+            plot_mean_ci(ax, bandwidths, [by_b[b] for b in bandwidths], label=m.upper())
+
+    save_figure(out / "com2net_tcr.png", tcr, "available bandwidth B (Gbit/s)",
+                "task completion ratio",
+                "(Com)2Net, Fig. 6(b) setting: TCR vs bandwidth (mean ± 95% CI)")  # fmt: skip
     curves = fl_curves(0, search)
-    fig = new_figure(6.4, 4.0)
-    ax = fig.add_subplot()
-    for name, acc in curves.items():
-        if acc.size:
-            ax.plot(np.arange(1, acc.size + 1), acc, label=f"{name} ({acc.size} epochs to 90%)")
-    ax.axhline(0.9, color="grey", ls="--", lw=1)
-    ax.set_xlabel("FL epoch")
-    ax.set_ylabel("test accuracy (surrogate)")
-    ax.set_title("(Com)2Net, Fig. 6(a) setting: FL accuracy under QGA allocation", fontsize=9)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "com2net_fl_accuracy.png")
+
+    def accuracy(ax):
+        for name, acc in curves.items():
+            if acc.size:
+                ax.plot(np.arange(1, acc.size + 1), acc, label=f"{name} ({acc.size} epochs to 90%)")
+        ax.axhline(0.9, color="grey", ls="--", lw=1)
+
+    save_figure(out / "com2net_fl_accuracy.png", accuracy, "FL epoch", "test accuracy (surrogate)",
+                "(Com)2Net, Fig. 6(a) setting: FL accuracy under QGA allocation")  # fmt: skip
     lines = [
         "| B (Gbit/s) | " + " | ".join(m.upper() for m in results) + " |",
         "|---" * (len(results) + 1) + "|",
