@@ -194,8 +194,10 @@ class KShortestPaths:
         paths = []
         for row in pred[:k].tolist():
             nodes = [t]
-            while nodes[-1] != s:
+            while nodes[-1] != s and len(nodes) <= len(row) and row[nodes[-1]] >= 0:
                 nodes.append(row[nodes[-1]])
+            if nodes[-1] != s:  # not a path back to s (never seen): let networkx answer
+                return None
             paths.append([self.eidx[e] for e in pairwise(reversed(nodes))])
         return paths
 
