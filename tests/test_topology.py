@@ -7,6 +7,8 @@ import gymnasium as gym
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
 from qnet_envs.core.topology import (
@@ -54,6 +56,26 @@ def test_scipy_k_shortest_paths_are_networkx_paths_both_ways(topology):
             assert table[(s, t)] == pair_k_shortest_paths(g, s, t, k, eidx), (s, t, k)
         ties = sum(finder._untied(s, t, k) is None for s, t in pairs)
         assert (ties > 0) == (topology != "geant2012")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n_nodes=st.integers(3, 12),
+    seed=st.integers(0, 10_000),
+    k=st.integers(1, 4),
+    rounded=st.booleans(),
+)
+def test_scipy_k_shortest_paths_match_networkx_on_random_backbones(n_nodes, seed, k, rounded):
+    """Random geometric backbones, their lengths kept or rounded to 100 km (many ties): the
+    SciPy-backed table equals networkx's Yen's run for every ordered pair."""
+    edges = random_backbone(n_nodes, seed)
+    if rounded:
+        edges = [(u, v, max(100.0, round(length, -2))) for u, v, length in edges]
+    g = build_graph(edges)
+    eidx = edge_index(g)
+    table = k_shortest_paths(g, k)
+    for (s, t), paths in table.items():
+        assert paths == pair_k_shortest_paths(g, s, t, k, eidx), (s, t)
 
 
 @pytest.mark.parametrize("topology", ["nsfnet", "metro6"])
