@@ -92,6 +92,34 @@ def save_figure(path: Path, draw, xlabel: str, ylabel: str, title: str) -> None:
     fig.savefig(path)
 
 
+def report(results: dict, bandwidths: list, curves: dict) -> str:
+    """The markdown of the TCR table (mean and 95% CI per method and bandwidth), QGA's gain at
+    the largest bandwidth and the FL epochs to 90%."""
+    lines = [
+        "| B (Gbit/s) | " + " | ".join(m.upper() for m in results) + " |",
+        "|---" * (len(results) + 1) + "|",
+    ]
+    for b in bandwidths:
+        lines.append(f"| {b} | " + " | ".join(format_ci(results[m][b]) for m in results) + " |")
+    top = bandwidths[-1]
+    gains = {
+        m: np.mean(results["qga"][top]) / np.mean(results[m][top]) - 1
+        for m in results
+        if m != "qga"
+    }
+    text = (
+        "\n".join(lines)
+        + f"\n\nQGA's TCR gain at {top} Gbit/s: "
+        + ", ".join(f"{g:+.1%} over {m.upper()}" for m, g in gains.items())
+    )
+    return (
+        text
+        + "\n\nFL epochs to 90%: "
+        + ", ".join(f"{k}: {v.size}" for k, v in curves.items())
+        + "\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 bandwidths, 2 seeds, small search")
@@ -136,24 +164,7 @@ def main() -> None:
 
     save_figure(out / "com2net_fl_accuracy.png", accuracy, "FL epoch", "test accuracy (surrogate)",
                 "(Com)2Net, Fig. 6(a) setting: FL accuracy under QGA allocation")  # fmt: skip
-    lines = [
-        "| B (Gbit/s) | " + " | ".join(m.upper() for m in results) + " |",
-        "|---" * (len(results) + 1) + "|",
-    ]
-    for b in bandwidths:
-        lines.append(f"| {b} | " + " | ".join(format_ci(results[m][b]) for m in results) + " |")
-    top = bandwidths[-1]
-    gains = {
-        m: np.mean(results["qga"][top]) / np.mean(results[m][top]) - 1
-        for m in results
-        if m != "qga"
-    }
-    text = (
-        "\n".join(lines)
-        + f"\n\nQGA's TCR gain at {top} Gbit/s: "
-        + ", ".join(f"{g:+.1%} over {m.upper()}" for m, g in gains.items())
-    )
-    text += "\n\nFL epochs to 90%: " + ", ".join(f"{k}: {v.size}" for k, v in curves.items()) + "\n"
+    text = report(results, bandwidths, curves)
     (out / "com2net.md").write_text(
         f"# (Com)2Net reproduction\n\n`python scripts/reproduce_com2net.py{' --quick' if args.quick else ''}` ({len(list(seeds))} seeds, episodes of {args.horizon} decision epochs)\n\n"
         + text
