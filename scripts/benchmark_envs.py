@@ -26,10 +26,16 @@ import numpy as np
 import qnet_envs
 
 
-def steps_per_second(env, seconds: float) -> float:
+def presampled(env, count: int) -> list:
+    """Reset ``env`` seeded 0 and draw ``count`` actions from its (seeded) action space up
+    front, so that no sampler runs inside a timed window."""
     env.reset(seed=0)
     env.action_space.seed(0)
-    actions = [env.action_space.sample() for _ in range(256)]
+    return [env.action_space.sample() for _ in range(count)]
+
+
+def steps_per_second(env, seconds: float) -> float:
+    actions = presampled(env, 256)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         for a in actions:

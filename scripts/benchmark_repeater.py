@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
@@ -22,6 +24,9 @@ import qnet_envs  # noqa: F401
 from qnet_envs import physics
 from qnet_envs.baselines import make_policy
 from qnet_envs.references import repeater_mdp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark_envs import presampled  # noqa: E402
 
 ENV_ID = "qnet/EntanglementDistribution-v1"
 SCENARIO = {
@@ -37,9 +42,7 @@ PHYSICAL = ("status", "end", "rmem", "born", "ready_l", "ready_r", "coef", "lrec
 
 def vector_rate(env, seconds: float) -> float:
     """Env-steps/s of random actions from the action space (autoreset included)."""
-    env.reset(seed=0)
-    env.action_space.seed(0)
-    bank = [env.action_space.sample() for _ in range(16)]
+    bank = presampled(env, 16)
     k, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         env.step(bank[k % 16])
