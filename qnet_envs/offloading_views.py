@@ -66,15 +66,12 @@ class OffloadingViews:
         )
 
     # --- observations ---------------------------------------------------------------------------
-    def remote_backlogs(self) -> np.ndarray:
-        """Current backlog (s) of every edge and of the cloud."""
-        return self.sim.backlogs()[self.sim.n_mobile :]
-
-    def mobile_block(self, backlogs: np.ndarray, stale: bool = True, out=None) -> np.ndarray:
-        """All mobiles' observations as rows; ``stale`` uses the backlogs broadcast at the end of
-        the previous slot (what a mobile can know), otherwise the current ones (the state);
-        ``backlogs``: every node's current backlog (``sim.backlogs()``, computed once per view);
-        ``out``: a float32 (mobiles, features) array to fill instead of a new one.
+    def mobile_block(self, backlogs: np.ndarray, remote=None, out=None) -> np.ndarray:
+        """All mobiles' observations as rows; ``backlogs``: every node's current backlog
+        (:meth:`_backlogs`, computed once per view); the edges' and the cloud's backlogs shown
+        are those broadcast at the end of the previous slot (what a mobile can know), or the
+        current ones ``remote`` (scaled, :meth:`_backlogs`) where given (the state); ``out``: a
+        float32 (mobiles, features) array to fill instead of a new one.
 
         Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
         edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
@@ -91,21 +88,16 @@ class OffloadingViews:
         obs[:, 5] = np.minimum(obs[:, 5] / BACKLOG_SCALE_S, 1.0)
         obs[:, 6] = [len(q) / cfg.decision_queue_limit for q in sim.queues]
         obs[:, 7 : 7 + e] = self._gain_features()
-        if stale:
-            obs[:, 7 + e :] = np.minimum(sim.broadcast_backlog / BACKLOG_SCALE_S, 1.0)
-        else:
-            obs[:, 7 + e :] = self._remote_backlog_features(backlogs)
+        if remote is None:
+            remote = np.minimum(sim.broadcast_backlog / BACKLOG_SCALE_S, 1.0)
+        obs[:, 7 + e :] = remote
         return obs
 
-    def _remote_backlog_features(self, backlogs: np.ndarray) -> np.ndarray:
-        """The edges' and the cloud's current backlogs scaled to [0, 1] (float64), as the
-        mobiles' rows, the edges' rows and the state's tail show them: computed once per
-        ``backlogs`` array."""
-        if getattr(self, "_remote_of", None) is not backlogs:
-            self._remote_of = backlogs
-            scaled = backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S
-            self._remote = np.minimum(scaled, 1.0)
-        return self._remote
+    def _backlogs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every node's current backlog (s), and the edges' and the cloud's scaled to [0, 1]
+        (float64) as the mobiles' rows, the edges' rows and the state's tail show them."""
+        backlogs = self.sim.backlogs()
+        return backlogs, np.minimum(backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S, 1.0)
 
     def _gain_features(self) -> np.ndarray:
         """Channel gains in dB mapped to [0, 1]; kept until the core draws the next slot's."""
@@ -118,15 +110,16 @@ class OffloadingViews:
             self._gain_feat = np.minimum(np.maximum(scaled, 0.0), 1.0)
         return self._gain_feat
 
-    def edge_block(self, backlogs: np.ndarray, out=None) -> np.ndarray:
-        """Every edge's observation as rows: own backlog, processor-queue fill, share of the
-        mobiles that sent it work last slot, the cloud's broadcast backlog (``out``: a float32
-        (edges, 4) array to fill instead of a new one)."""
+    def edge_block(self, remote: np.ndarray, out=None) -> np.ndarray:
+        """Every edge's observation as rows: own backlog (``remote``, the scaled current
+        backlogs of :meth:`_backlogs`), processor-queue fill, share of the mobiles that sent it
+        work last slot, the cloud's broadcast backlog (``out``: a float32 (edges, 4) array to
+        fill instead of a new one)."""
         sim, cfg = self.sim, self.sim.config
         m, e = sim.n_mobile, sim.n_edge
         block = np.empty((e, self.edge_obs_size), np.float32) if out is None else out
         # each value is computed in float64 and rounded once, as it is written
-        block[:, 0] = self._remote_backlog_features(backlogs)[:e]
+        block[:, 0] = remote[:e]
         limit = cfg.processor_queue_limit
         block[:, 1] = [len(p) / limit for p in sim.in_flight_parts[m : m + e]]
         block[:, 2] = sim.received_last / sim.n_mobile
@@ -134,10 +127,10 @@ class OffloadingViews:
         return np.minimum(block, 1.0, out=block)  # every feature is >= 0
 
     def observations(self) -> dict[str, np.ndarray]:
-        backlogs = self.sim.backlogs()
+        backlogs, remote = self._backlogs()
         block = self.mobile_block(backlogs)
         obs = {a: block[i] for i, a in enumerate(self.mobile_agents)}
-        obs.update(zip(self.edge_agents, self.edge_block(backlogs), strict=True))
+        obs.update(zip(self.edge_agents, self.edge_block(remote), strict=True))
         return obs
 
     def state(self) -> np.ndarray:
@@ -145,12 +138,12 @@ class OffloadingViews:
         then every edge's and the cloud's backlog, written into one float32 vector."""
         sim = self.sim
         m, e = sim.n_mobile, sim.n_edge
-        backlogs = sim.backlogs()
+        backlogs, remote = self._backlogs()
         state = np.empty(self.state_size, np.float32)
         i, j = m * self.mobile_obs_size, m * self.mobile_obs_size + e * self.edge_obs_size
-        self.mobile_block(backlogs, False, state[:i].reshape(m, self.mobile_obs_size))
-        self.edge_block(backlogs, state[i:j].reshape(e, self.edge_obs_size))
-        state[j:] = self._remote_backlog_features(backlogs)
+        self.mobile_block(backlogs, remote, state[:i].reshape(m, self.mobile_obs_size))
+        self.edge_block(remote, state[i:j].reshape(e, self.edge_obs_size))
+        state[j:] = remote
         return state
 
     # --- masks --------------------------------------------------------------------------------
