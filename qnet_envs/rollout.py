@@ -40,12 +40,12 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
         total, done = 0.0, False
         while not done:
             action = policy.act(obs, info)
-            step = env.step(action)
-            total += step[1]
-            done = step[2] or step[3]
+            next_obs, reward, terminated, truncated, next_info = env.step(action)
+            total += reward
+            done = terminated or truncated
             if on_step is not None:
-                on_step(obs, info, action, step[1], done)
-            obs, info = step[0], step[4]
+                on_step(obs, info, action, reward, done)
+            obs, info = next_obs, next_info
         result.returns.append(total)
         for k in keys:
             result.metrics[k].append(float(info[k]))
