@@ -151,7 +151,11 @@ class KShortestPaths:
     TIE = 1e-9
 
     def __init__(self, g: nx.Graph):
-        from scipy.sparse import csr_matrix  # SciPy is imported only where paths are found
+        # SciPy is imported only where paths are found
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import yen
+
+        self._yen = yen
 
         self.g, self.eidx = g, edge_index(g)
         n = g.number_of_nodes()
@@ -186,9 +190,7 @@ class KShortestPaths:
 
     def _untied(self, s: int, t: int, k: int) -> list[list[int]] | None:
         """SciPy's k shortest s -> t paths, or None where the k + 1 shortest lengths tie."""
-        from scipy.sparse.csgraph import yen
-
-        dist, pred = yen(self.csr, s, t, k + 1, directed=True, return_predecessors=True)
+        dist, pred = self._yen(self.csr, s, t, k + 1, directed=True, return_predecessors=True)
         if np.any(np.diff(dist) <= self.TIE * dist[1:]):
             return None
         paths = []
