@@ -253,3 +253,50 @@ def test_best_pool_is_the_first_earliest_finishing_candidate():
             general += task.draws is None
         env.step(int(np.flatnonzero(env.action_masks())[-1]))
     assert general > 0
+
+
+def test_candidates_levels_and_fl_rounds_match_their_definitions():
+    """Per epoch, the candidate pools and the feasible levels against their definitions on the
+    units table and the link draw, and every FL job's kept rounds against the rounds computed
+    on the (epochs, participants) block of its straggler draws."""
+    from qnet_envs.core.com2net import FL, GENERAL, UNIT_LEVELS
+
+    env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
+    env.reset(seed=5)
+    sim, cfg, fl_jobs = env.sim, env.config, 0
+    for _ in range(200):
+        task = sim.head
+        if task is not None:
+            for level, n in enumerate(UNIT_LEVELS):
+                need = 1 if task.kind == GENERAL else n
+                want = [
+                    (c, d)
+                    for c in range(sim.n_centres)
+                    for d in range(3)
+                    if sim.units[c, d] >= need and sim.link_up[c]
+                ]
+                assert sim.candidates(task, level) == want
+                assert sim.level_feasible(task)[level] == bool(want)
+        sim.check_invariants()
+        env.step(int(np.flatnonzero(env.action_masks())[-1]))
+        if task is None:
+            continue
+        # the decision just made planned the job (its rounds are kept on it)
+        for (dtype, n, k), (compute, acc, epochs, reached) in task.rounds.items():
+            assert task.kind == FL
+            local = cfg.fl_local_tflop / (n * sim.tflops[dtype])
+            times = local * task.draws[:, :k]
+            timeout = cfg.straggler_timeout * local
+            share = (times <= timeout).mean(axis=1) * k / cfg.fl_participants
+            u = np.cumsum(share * sim.fl_rho)
+            want_acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
+                -cfg.accuracy_eta * u
+            )
+            np.testing.assert_array_equal(acc, want_acc)
+            hits = np.flatnonzero(want_acc >= cfg.accuracy_target)
+            assert reached == bool(hits.size)
+            assert epochs == (hits[0] + 1 if hits.size else cfg.fl_max_epochs)
+            epoch_time = np.minimum(times.max(axis=1), timeout)
+            assert compute == np.sum(epoch_time[:epochs])
+            fl_jobs += 1
+    assert fl_jobs > 0

@@ -196,13 +196,36 @@ class Com2Net:
         self._latency = self.latency.tolist()  # the same doubles, for scalar lookups
         self._level_units = np.array(UNIT_LEVELS)  # units a task needs per compact level
         self._one_unit = np.ones(len(UNIT_LEVELS), dtype=np.int64)  # a general task needs one
-        self._most_of: np.ndarray | None = None  # the link draw _most_up was computed for
+        self._pool_layout()
+
+    def _pool_layout(self) -> None:
+        """The pools with units, centre-major (``pools``), and where each one's units lie in
+        the flat free-time array ``unit_free`` (``pool_starts``, ``pool_sizes``): every unit's
+        free time in one array, so that the views reduce all pools at once and the general
+        task's choice reads every pool's first free time (``first_free``) from one array."""
+        self._unit_rows = self.units.tolist()  # per-plan checks read Python ints
+        self.pools = tuple(
+            (c, d) for c, row in enumerate(self._unit_rows) for d in range(3) if row[d] > 0
+        )
+        self.pool_sizes = np.array([self._unit_rows[c][d] for c, d in self.pools], dtype=np.int64)
+        ends = np.cumsum(self.pool_sizes)
+        self.pool_starts = ends - self.pool_sizes
+        self._span = {
+            pool: slice(a, b)
+            for pool, a, b in zip(self.pools, self.pool_starts.tolist(), ends.tolist(), strict=True)
+        }
+        self._pool_row = {pool: i for i, pool in enumerate(self.pools)}
+        centres = np.array([c for c, _ in self.pools], dtype=np.int64)
+        self._pool_centre = centres
+        self._pool_latency = self.latency[centres]
+        self._pool_tflops = self.tflops[np.array([d for _, d in self.pools], dtype=np.int64)]
 
     def reset(self, rng: np.random.Generator) -> None:
         self.rng = rng
         self.epoch = 0
         self.now = 0.0
-        self.free_at = [[np.zeros(n) for n in row] for row in self.units]
+        self.unit_free = np.zeros(int(self.pool_sizes.sum()))  # when each unit is free
+        self.first_free = np.zeros(len(self.pools))  # each pool's earliest (kept by commit)
         self.bw_free_at = np.zeros(BANDWIDTH_SLOTS)
         self._sorted: dict = {}  # sorted free times per pool (and "bw"), until a commit
         self.pending: list[Task] = []
@@ -219,15 +242,26 @@ class Com2Net:
         capacity cannot be exceeded by construction)."""
         c = self.counts
         assert c["arrived"] == c["completed"] + c["missed"] + c["rejected"] + len(self.pending), c
-        for row in self.free_at:
-            for pool in row:
-                assert np.all(np.isfinite(pool)) and np.all(pool >= 0), "a unit's free time"
+        free = self.unit_free
+        assert np.all(np.isfinite(free)) and np.all(free >= 0), "a unit's free time"
+        first = [free[self._span[pool]].min() for pool in self.pools]
+        assert np.array_equal(self.first_free, first), "a pool's first free time"
         assert self.bw_free_at.shape == (BANDWIDTH_SLOTS,) and np.all(self.bw_free_at >= 0)
+
+    @property
+    def free_at(self) -> list[list[np.ndarray]]:
+        """Per centre and device type, its units' free times (a view into ``unit_free``;
+        empty where the centre has none of the type)."""
+        return [
+            [self.unit_free[self._span.get((c, d), slice(0, 0))] for d in range(3)]
+            for c in range(self.n_centres)
+        ]
 
     # --- arrivals ----------------------------------------------------------------------------
     def _new_epoch(self) -> None:
         cfg, rng = self.config, self.rng
         self.link_up = rng.random(self.n_centres) < self.availability
+        self._links_drawn()
         if cfg.multi_task:
             for _ in range(int(rng.poisson(cfg.tasks_per_epoch))):
                 self.pending.append(
@@ -235,6 +269,17 @@ class Com2Net:
                 )
         elif self.epoch == 0:  # single-task scenario: one FL job with the network to itself
             self.pending.append(self._draw_fl())
+
+    def _links_drawn(self) -> None:
+        """What depends only on the units (fixed) and the epoch's link draw, computed once per
+        draw: the levels a general and an FL task can be given (``level_feasible``: the
+        largest pool with its link up decides every level at once), and
+        the links as Python bools (per-plan checks)."""
+        self._up = self.link_up.tolist()
+        most_up = int(self.units[self.link_up].max(initial=0))
+        self._feasible = {GENERAL: self._one_unit <= most_up, FL: self._level_units <= most_up}
+        for levels in self._feasible.values():
+            levels.flags.writeable = False  # shared by every caller until the next draw
 
     def _draw_general(self) -> Task:
         cfg, rng = self.config, self.rng
@@ -277,12 +322,8 @@ class Com2Net:
     def candidates(self, task: Task, level: int) -> list[tuple[int, int]]:
         """(centre, type) pools that can host ``task`` at ``level``: enough units, link up."""
         n = 1 if task.kind == GENERAL else UNIT_LEVELS[level]
-        return [
-            (c, d)
-            for c in range(self.n_centres)
-            for d in range(3)
-            if self.units[c, d] >= n and self.link_up[c]
-        ]
+        up, units = self._up, self._unit_rows
+        return [(c, d) for c, d in self.pools if up[c] and units[c][d] >= n]
 
     def bandwidth_share(self, level: int) -> float:
         return BANDWIDTH_LEVELS[level] * self.bandwidth
@@ -298,7 +339,7 @@ class Com2Net:
         changed), so each is sorted once per change instead of once per plan (read-only)."""
         out = self._sorted.get(pool)
         if out is None:
-            times = self.bw_free_at if pool == "bw" else self.free_at[pool[0]][pool[1]]
+            times = self.bw_free_at if pool == "bw" else self.unit_free[self._span[pool]]
             out = self._sorted[pool] = np.sort(times)
         return out
 
@@ -306,7 +347,7 @@ class Com2Net:
         """Finish time of ``task`` at (centre, dtype) with the level's units and bandwidth, and
         for FL the accuracy curve; None if infeasible. Pure: does not change the state."""
         n = 1 if task.kind == GENERAL else UNIT_LEVELS[level]
-        if self.units[centre, dtype] < n or not self.link_up[centre]:
+        if self._unit_rows[centre][dtype] < n or not self._up[centre]:
             return None
         bw = self.bandwidth_share(level)
         bw_start = self.bandwidth_start(level)
@@ -364,26 +405,36 @@ class Com2Net:
         ready = {
             c: float(self.sorted_free((c, dtype))[n - 1])
             for c in self.by_latency
-            if self.units[c, dtype] >= n and self.link_up[c]
+            if self._unit_rows[c][dtype] >= n and self._up[c]
         }
         return [c for c, t in ready.items() if t <= soon], ready
 
     def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, eligible):
         """(start, participating centres, (compute + aggregation time, aggregation time)) of
-        an FL job at ``centre``: the chosen centre plus the fastest eligible others with the
-        same device type. Every kappa-th epoch ends with an aggregation over the WAN (the
-        model up and down over the level's share, plus twice the slowest participant's
-        latency)."""
-        cfg = self.config
+        an FL job at ``centre`` (see :meth:`_fl_team` and :meth:`_fl_busy`)."""
+        centres, ready = self._fl_team(centre, eligible)
+        return max(bw_start, ready), centres, self._fl_busy(task, dtype, n, bw, centres)
+
+    def _fl_team(self, centre: int, eligible) -> tuple[list[int], float]:
+        """The centres of an FL job at ``centre`` (it plus the fastest eligible others with
+        the same device type) and when all of them have the units free."""
         eligible, ready = eligible
-        others = [c for c in eligible if c != centre]
-        centres = [centre] + others[: cfg.fl_participants - 1]
-        start = max(bw_start, max(ready[c] for c in centres))
+        p = self.config.fl_participants
+        # the fastest p - 1 eligible centres other than ``centre``: among the first p
+        others = [c for c in eligible[:p] if c != centre][: p - 1]
+        centres = [centre, *others]
+        return centres, max([ready[c] for c in centres])
+
+    def _fl_busy(self, task: Task, dtype: int, n: int, bw: float, centres: list[int]):
+        """(compute + aggregation time, aggregation time) of an FL job on ``centres``: every
+        kappa-th epoch ends with an aggregation over the WAN (the model up and down over the
+        level's share, plus twice the slowest participant's latency)."""
+        cfg = self.config
         compute, _, epochs, _ = self._fl_rounds(task, dtype, n, len(centres))
-        slowest = max(self._latency[c] for c in centres)
+        slowest = max([self._latency[c] for c in centres])
         aggregation = 2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * slowest
         aggregating = (epochs // cfg.kappa) * aggregation
-        return start, centres, (compute + aggregating, aggregating)
+        return compute + aggregating, aggregating
 
     def _fl_rounds(self, task: Task, dtype: int, n: int, k: int):
         """An FL job's rounds on ``n`` units of ``dtype`` per centre with ``k`` participants:
@@ -395,18 +446,26 @@ class Com2Net:
         if key not in task.rounds:
             cfg = self.config
             local = cfg.fl_local_tflop / (n * self.tflops[dtype])
-            times = local * task.draws[:, :k]
             timeout = cfg.straggler_timeout * local
-            epoch_time = np.minimum(times.max(axis=1), timeout)
-            share = (times <= timeout).mean(axis=1) * k / cfg.fl_participants
-            u = np.cumsum(share * self.fl_rho)
+            # participant by participant (k is a few): the same elementwise products, maxima
+            # and on-time counts as reductions over a (epochs, k) block, in far fewer calls
+            times = [local * task.draws[:, j] for j in range(k)]
+            slowest, on_time = times[0], (times[0] <= timeout).astype(np.float64)
+            for t in times[1:]:
+                slowest = np.maximum(slowest, t)
+                on_time += t <= timeout
+            epoch_time = np.minimum(slowest, timeout)
+            share = on_time / k * k / cfg.fl_participants  # the on-time share's mean, scaled
+            u = (share * self.fl_rho).cumsum()
             acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
                 -cfg.accuracy_eta * u
             )
-            reached = np.flatnonzero(acc >= cfg.accuracy_target)
-            epochs = int(reached[0]) + 1 if reached.size else cfg.fl_max_epochs
-            compute = float(np.sum(epoch_time[:epochs]))
-            task.rounds[key] = (compute, acc, epochs, bool(reached.size))
+            hit = acc >= cfg.accuracy_target
+            first = int(hit.argmax())  # the first epoch at the target, if any
+            reached = bool(hit[first])
+            epochs = first + 1 if reached else cfg.fl_max_epochs
+            compute = float(epoch_time[:epochs].sum())
+            task.rounds[key] = (compute, acc, epochs, reached)
         return task.rounds[key]
 
     def best_pool(self, task: Task, level: int):
@@ -420,7 +479,11 @@ class Com2Net:
         for c, d in self.candidates(task, level):  # each has the units and its link up
             if d not in eligible:
                 eligible[d] = self._fl_eligible(d, n)
-            start, _, (busy, _) = self._fl_schedule(task, c, d, level, n, bw, bw_start, eligible[d])
+            centres, ready = self._fl_team(c, eligible[d])
+            start = max(bw_start, ready)
+            if best is not None and start >= best_finish:
+                continue  # its busy time is >= 0: it cannot finish first
+            busy, _ = self._fl_busy(task, d, n, bw, centres)
             if best is None or start + busy < best_finish:
                 best, best_finish = (c, d), start + busy
         if best is None:
@@ -432,16 +495,13 @@ class Com2Net:
         """:meth:`best_pool` for a general task, every candidate's finish time at once: the
         arithmetic of :meth:`_plan_general` elementwise (the same IEEE operations in the same
         order), then the plan of the earliest."""
-        cands = self.candidates(task, level)
-        if not cands:
+        up = self.link_up[self._pool_centre]
+        if not up.any():
             return None
         bw = self.bandwidth_share(level)
-        centres = np.array([c for c, _ in cands])
-        types = np.array([d for _, d in cands])
-        first_free = np.array([float(self.sorted_free(pool)[0]) for pool in cands])
-        ready = self.bandwidth_start(level) + self.latency[centres] + task.data_gbit / bw
-        finish = np.maximum(ready, first_free) + task.tflop / self.tflops[types]
-        centre, dtype = cands[int(np.argmin(finish))]
+        ready = self.bandwidth_start(level) + self._pool_latency + task.data_gbit / bw
+        finish = np.maximum(ready, self.first_free) + task.tflop / self._pool_tflops
+        centre, dtype = self.pools[int(np.argmin(np.where(up, finish, np.inf)))]
         return centre, dtype, self.plan(task, centre, dtype, level)
 
     def commit(self, task: Task, centre: int, dtype: int, plan: dict) -> bool:
@@ -450,9 +510,9 @@ class Com2Net:
         n = plan["units"]
         for c in plan["centres"]:
             d = plan.get("dtype", dtype)
-            pool = self.free_at[c][d]
-            idx = np.argsort(pool)[:n]
-            pool[idx] = plan["finish"]
+            pool = self.unit_free[self._span[(c, d)]]  # a view: written in place
+            pool[np.argsort(pool)[:n]] = plan["finish"]
+            self.first_free[self._pool_row[(c, d)]] = pool.min()
             self._sorted.pop((c, d), None)
         k = round(BANDWIDTH_LEVELS[plan["level"]] * BANDWIDTH_SLOTS)
         self.bw_free_at[np.argsort(self.bw_free_at)[:k]] = plan["bw_until"]
@@ -468,14 +528,9 @@ class Com2Net:
         self.counts["rejected"] += 1
 
     def level_feasible(self, task: Task) -> np.ndarray:
-        """Per compact level: some pool has the units with its link up (B only delays)."""
-        need = self._one_unit if task.kind == GENERAL else self._level_units
-        # the largest pool with its link up decides every level at once; kept until the next
-        # epoch draws the links (a new array each epoch)
-        if self._most_of is not self.link_up:
-            self._most_of = self.link_up
-            self._most_up = int(self.units[self.link_up].max(initial=0))
-        return need <= self._most_up
+        """Per compact level: some pool has the units with its link up (B only delays).
+        Read-only: kept until the next epoch draws the links."""
+        return self._feasible[task.kind]
 
     def tcr(self) -> float:
         c = self.counts

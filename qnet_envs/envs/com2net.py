@@ -216,13 +216,13 @@ class Com2NetEnv(QnetEnv):
         and price (scaled), time until the earliest unit frees (0 if one is free), over all
         pools at once (segment reductions over the pools' free times laid end to end)."""
         sim, cfg = self.sim, self.config
-        template, filled, starts, sizes = self._layout
+        template, filled = self._layout
         pools = template.copy()
-        if starts.size:
-            times = np.concatenate([pool for row in sim.free_at for pool in row])
+        if sim.pools:
             flat = pools.reshape(-1, POOL_FEATURES)
-            flat[filled, 0] = np.add.reduceat(times <= sim.now, starts, dtype=np.int64) / sizes
-            first = np.minimum.reduceat(times, starts)
+            on = np.add.reduceat(sim.unit_free <= sim.now, sim.pool_starts, dtype=np.int64)
+            flat[filled, 0] = on / sim.pool_sizes
+            first = sim.first_free
             wait = np.minimum((first - sim.now) / (10 * cfg.epoch_s), 1.0)
             flat[filled, 4] = np.where(first > sim.now, wait, 0.0)
         return pools
@@ -230,49 +230,31 @@ class Com2NetEnv(QnetEnv):
     @staticmethod
     def _pool_layout(sim: Com2Net):
         """What the pool block keeps between steps (the units and device types are fixed for
-        a config): the block with the types' columns filled, which pools have units, where
-        each one's free times start when laid end to end, and their sizes."""
+        a config): the block with the types' columns filled, and which of its rows are pools
+        with units (``sim.pools``, in the same centre-major order)."""
         template = np.zeros((sim.n_centres, 3, POOL_FEATURES))
         prof = [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
         template[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
-        sizes = sim.units.reshape(-1)
-        filled = sizes > 0
-        starts = (np.cumsum(sizes) - sizes)[filled]
-        return template, filled, starts, sizes[filled]
+        return template, sim.units.reshape(-1) > 0
 
-    def _task_features(self, task) -> np.ndarray:
+    def _task_features(self, task) -> tuple:
+        """A task's TASK_FEATURES values (written into the float32 observation)."""
         cfg, sim = self.config, self.sim
-        slack = max(task.deadline_s - sim.now, 0.0) / 3600.0
+        slack = min(max(task.deadline_s - sim.now, 0.0) / 3600.0, 1)
         if task.kind == GENERAL:
-            return np.array(
-                [
-                    1,
-                    1,
-                    0,
-                    task.tflop / cfg.general_tflop[1],
-                    task.data_gbit / cfg.general_data_gbit[1],
-                    min(slack, 1),
-                    0,
-                    0,
-                    0,
-                    0,
-                ],
-                np.float32,
-            )
-        return np.array(
-            [
-                1,
-                0,
-                1,
-                0,
-                0,
-                min(slack, 1),
-                min(cfg.fl_model_mbit / 1e3, 1),
-                min(cfg.fl_local_tflop / 100, 1),
-                min(cfg.kappa / 10, 1),
-                cfg.fl_participants / sim.n_centres,
-            ],
-            np.float32,
+            tflop = task.tflop / cfg.general_tflop[1]
+            return (1, 1, 0, tflop, task.data_gbit / cfg.general_data_gbit[1], slack, 0, 0, 0, 0)
+        return (
+            1,
+            0,
+            1,
+            0,
+            0,
+            slack,
+            min(cfg.fl_model_mbit / 1e3, 1),
+            min(cfg.fl_local_tflop / 100, 1),
+            min(cfg.kappa / 10, 1),
+            cfg.fl_participants / sim.n_centres,
         )
 
     def _info(self, invalid: bool) -> dict:
