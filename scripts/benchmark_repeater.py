@@ -112,6 +112,40 @@ def reference_rows(quick: bool) -> list[str]:
 
 
 # --- an independent Monte Carlo of the shared scenario ----------------------------------------
+def _swap_asap(pairs: list[dict], t: int, n: int, hop) -> None:
+    """swap-asap in the independent simulation: every interior node picks its best known left
+    and right pairs at the decision state; the swaps then compose left to right (a merged pair
+    replaces its parts)."""
+    choice = {}
+    for x in range(1, n - 1):
+        left = [q for q in pairs if q["b"] == x and q["kb"] <= t]
+        right = [q for q in pairs if q["a"] == x and q["ka"] <= t]
+        if left and right:
+            choice[x] = (max(left, key=lambda q: q["w"]), max(right, key=lambda q: q["w"]))
+    merged_into: dict[int, dict] = {}
+    for x, (ql, qr) in choice.items():
+        while id(ql) in merged_into:
+            ql = merged_into[id(ql)]
+        pairs.remove(qr)
+        merged_into[id(qr)] = ql
+        first = ql.get("first", x)
+        ql.update(b=qr["b"], w=ql["w"] * qr["w"], ka=max(ql["ka"], t + hop(x, ql["a"])),
+                  kb=max(qr["kb"], t + hop(first, qr["b"])), first=first)  # fmt: skip
+    for q in pairs:
+        q.pop("first", None)
+
+
+def _deliver(pairs: list[dict], n: int, known_by: int) -> list[float]:
+    """Remove the end-to-end pairs whose frames both ends know by slot ``known_by``; their
+    Werner parameters."""
+    done = [
+        q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= known_by
+    ]
+    for q in done:
+        pairs.remove(q)
+    return [q["w"] for q in done]
+
+
 def independent_mc(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[float, float]:
     """Pairs per slot and mean delivered fidelity of swap-asap on the shared scenario, by a
     separate pure-Python simulation that tracks Werner parameters (the default scenario's pairs
@@ -140,39 +174,18 @@ def independent_mc(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[flo
                 if rng.random() < p:
                     pairs.append({"a": k, "b": k + 1, "w": w_fresh, "ka": t, "kb": t})
 
+    def deliver(known_by):
+        nonlocal delivered, fsum
+        for w in _deliver(pairs, n, known_by):
+            delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * w
+
     generate(0)
     for t in range(slots):
-        # swap-asap: every interior node picks its best known left and right pairs at the
-        # decision state; the swaps then compose left to right (a merged pair replaces its parts)
-        choice = {}
-        for x in range(1, n - 1):
-            left = [q for q in pairs if q["b"] == x and q["kb"] <= t]
-            right = [q for q in pairs if q["a"] == x and q["ka"] <= t]
-            if left and right:
-                choice[x] = (max(left, key=lambda q: q["w"]), max(right, key=lambda q: q["w"]))
-        merged_into: dict[int, dict] = {}
-        for x, (ql, qr) in choice.items():
-            while id(ql) in merged_into:
-                ql = merged_into[id(ql)]
-            pairs.remove(qr)
-            merged_into[id(qr)] = ql
-            first = ql.get("first", x)
-            ql.update(b=qr["b"], w=ql["w"] * qr["w"], ka=max(ql["ka"], t + hop(x, ql["a"])),
-                      kb=max(qr["kb"], t + hop(first, qr["b"])), first=first)  # fmt: skip
-        for q in pairs:
-            q.pop("first", None)
-        for q in [
-            q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t
-        ]:
-            pairs.remove(q)
-            delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
+        _swap_asap(pairs, t, n, hop)
+        deliver(t)
         for q in pairs:
             q["w"] *= decay_slot
-        for q in [
-            q for q in pairs if q["a"] == 0 and q["b"] == n - 1 and max(q["ka"], q["kb"]) <= t + 1
-        ]:
-            pairs.remove(q)
-            delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * q["w"]
+        deliver(t + 1)  # the messages that arrive in this slot
         generate(t + 1)
     return delivered / slots, fsum / max(delivered, 1)
 

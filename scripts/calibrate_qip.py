@@ -136,6 +136,67 @@ def compress(row: dict, bins: int = 100) -> dict:
     return row
 
 
+def qaoa_entries(n, edges, values, support, rng, restarts) -> dict:
+    """Per QAOA depth (each warm-started from the previous depth's angles): the distribution
+    over cut values, its expected approximation ratio, the circuit's size and the angles."""
+    entries, warm = {}, None
+    for p in DEPTHS:
+        probs, twoq, depth, warm = qaoa_distribution(n, edges, p, values, rng, restarts, warm)
+        dist = np.bincount(np.searchsorted(support, values), weights=probs, minlength=len(support))
+        entries[str(p)] = {
+            "probabilities": np.round(dist, 8).tolist(),
+            "expected_ratio": float(np.dot(dist, support) / support[-1]),
+            "two_qubit_gates": twoq,
+            "depth": depth,
+            "angles": [float(v) for v in warm],
+        }
+    return entries
+
+
+def annealing_entries(n, values, support, rng) -> dict:
+    """Per sweep count: the distribution of the best cut found by SA_RUNS annealing runs, and
+    the wall time per sweep."""
+    powers = 1 << np.arange(n)
+
+    def value_of(x):
+        return values[int(np.dot(x, powers))]
+
+    sa = {}
+    for s in SWEEPS:
+        t = time.perf_counter()
+        found = [anneal(value_of, n, s, rng) for _ in range(SA_RUNS)]
+        per_sweep = (time.perf_counter() - t) / (SA_RUNS * s)
+        sa[str(s)] = {
+            "probabilities": histogram(np.array(found), support).tolist(),
+            "time_per_sweep_s": per_sweep,
+        }
+    return sa
+
+
+def calibrate_instance(n: int, density: float, rng, restarts: int) -> dict:
+    """One random weighted MaxCut instance of the class (n, density): its cut values' support,
+    roughness, and what QAOA and annealing find on it."""
+    g = nx.gnp_random_graph(n, density, seed=int(rng.integers(2**31)))
+    while g.number_of_edges() == 0:
+        g = nx.gnp_random_graph(n, density, seed=int(rng.integers(2**31)))
+    edges = [(a, b, float(np.round(rng.uniform(0.5, 1.5), 3))) for a, b in g.edges]
+    values = np.round(cut_values(n, edges), 6)
+    support = np.unique(values)
+    row = {
+        "n": n,
+        "density": density,
+        "edges": len(edges),
+        "edge_list": [list(e) for e in edges],
+        "roughness": roughness(n, values, rng),
+        "optimum": float(support[-1]),
+        "support": support.tolist(),
+        "uniform": histogram(values, support).tolist(),
+    }
+    row["qaoa"] = qaoa_entries(n, edges, values, support, rng, restarts)
+    row["annealing"] = annealing_entries(n, values, support, rng)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one instance per class, 1 restart")
@@ -146,54 +207,7 @@ def main() -> None:
     for n in SIZES:
         for density in DENSITIES:
             for _ in range(per_class):
-                g = nx.gnp_random_graph(n, density, seed=int(rng.integers(2**31)))
-                while g.number_of_edges() == 0:
-                    g = nx.gnp_random_graph(n, density, seed=int(rng.integers(2**31)))
-                edges = [(a, b, float(np.round(rng.uniform(0.5, 1.5), 3))) for a, b in g.edges]
-                values = np.round(cut_values(n, edges), 6)
-                support = np.unique(values)
-                uniform = histogram(values, support)
-                row = {
-                    "n": n,
-                    "density": density,
-                    "edges": len(edges),
-                    "edge_list": [list(e) for e in edges],
-                    "roughness": roughness(n, values, rng),
-                    "optimum": float(support[-1]),
-                    "support": support.tolist(),
-                    "uniform": uniform.tolist(),
-                    "qaoa": {},
-                }
-                warm = None
-                for p in DEPTHS:
-                    probs, twoq, depth, warm = qaoa_distribution(
-                        n, edges, p, values, rng, restarts, warm
-                    )
-                    dist = np.bincount(
-                        np.searchsorted(support, values), weights=probs, minlength=len(support)
-                    )
-                    row["qaoa"][str(p)] = {
-                        "probabilities": np.round(dist, 8).tolist(),
-                        "expected_ratio": float(np.dot(dist, support) / support[-1]),
-                        "two_qubit_gates": twoq,
-                        "depth": depth,
-                        "angles": [float(v) for v in warm],
-                    }
-                powers = 1 << np.arange(n)
-
-                def value_of(x, values=values, powers=powers):
-                    return values[int(np.dot(x, powers))]
-
-                sa = {}
-                for s in SWEEPS:
-                    t = time.perf_counter()
-                    found = [anneal(value_of, n, s, rng) for _ in range(SA_RUNS)]
-                    per_sweep = (time.perf_counter() - t) / (SA_RUNS * s)
-                    sa[str(s)] = {
-                        "probabilities": histogram(np.array(found), support).tolist(),
-                        "time_per_sweep_s": per_sweep,
-                    }
-                row["annealing"] = sa
+                row = calibrate_instance(n, density, rng, restarts)
                 rows.append(row)
                 print(
                     f"n={n} d={density} rough={row['roughness']:.2f} "

@@ -34,7 +34,7 @@ from qnet_envs.stats import format_ci
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="qnet/MobileEdgeCloud-v0")
     parser.add_argument("--quick", action="store_true", help="small preset, 2,000 steps")
@@ -52,56 +52,40 @@ def main() -> None:
     parser.add_argument(
         "--eval-every", type=int, default=1, help="updates between selection evaluations"
     )
-    args = parser.parse_args()
-    env_id, steps, episodes = args.env, args.steps, args.episodes
-    out = ROOT / "docs"
-    if args.quick:
-        env_id, steps, episodes = "qnet/MobileEdgeCloud-small-v0", 2000, 3
-        out = ROOT / "runs" / "marl_quick"
-    out.mkdir(parents=True, exist_ok=True)
-    rows, curves, tried = [], {}, []
-    gammas = [float(g) for g in args.gamma.split(",")]
-    if args.quick:
-        gammas = gammas[:1]
-    jobs = [(qos, g) for qos in QOS_PRESETS for g in gammas]
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        futures = [pool.submit(_train, env_id, qos, g, steps, args) for qos, g in jobs]
-        results = {job: f.result() for job, f in zip(jobs, futures, strict=True)}
-    for qos, (d, e) in QOS_PRESETS.items():
-        env_config = {"qos": qos, "horizon": args.horizon}
-        # per preset, the discount whose best checkpoint costs least on the selection seeds
-        # (never the test seeds below)
-        options = {g: results[(qos, g)] for g in gammas}
-        gamma = min(options, key=lambda g: _selection_cost(options[g]))
-        tried.append(
-            f"{qos}: "
-            + ", ".join(f"gamma {g} -> {_selection_cost(r):.3f}" for g, r in options.items())
-        )
-        result = options[gamma]
-        policy, cfg = mappo.load_policy(result.best_checkpoint or result.checkpoint)
-        learned = mappo.evaluate(policy, env_id, cfg.env_config, episodes, seed=10_000)
-        base = {
-            name: run_episodes(env_id, name, episodes, 10_000, env_config).metrics[
-                "mean_cost_per_task"
-            ]
-            for name in ("random", "best-response", "slot-oracle")
-        }
-        cut = 1 - np.mean(learned) / np.mean(base["random"])
-        gap = np.mean(learned) / np.mean(base["slot-oracle"]) - 1
-        rows.append(
-            f"| {qos} ({d}, {e}) | {gamma} | {format_ci(learned)} | {format_ci(base['random'])} | "
-            f"{format_ci(base['best-response'])} | {format_ci(base['slot-oracle'])} | -{cut:.0%} | "
-            f"+{gap:.0%} |"
-        )
-        # the training curve: (env step, episode return, mean cost per task)
-        curves[qos] = np.array(
-            [(s, c) for s, _, c in _curve(result)] if result.curve else np.zeros((0, 2))
-        )
-        print(rows[-1], flush=True)
+    return parser.parse_args()
+
+
+def evaluate_preset(env_id, qos, options, episodes, args) -> tuple[str, object]:
+    """For one QoS preset: its table row (the discount whose best checkpoint costs least on the
+    selection seeds, never the test seeds below, against the baselines) and that discount's
+    training result."""
+    d, e = QOS_PRESETS[qos]
+    env_config = {"qos": qos, "horizon": args.horizon}
+    gamma = min(options, key=lambda g: _selection_cost(options[g]))
+    result = options[gamma]
+    policy, cfg = mappo.load_policy(result.best_checkpoint or result.checkpoint)
+    learned = mappo.evaluate(policy, env_id, cfg.env_config, episodes, seed=10_000)
+    base = {
+        name: run_episodes(env_id, name, episodes, 10_000, env_config).metrics["mean_cost_per_task"]
+        for name in ("random", "best-response", "slot-oracle")
+    }
+    cut = 1 - np.mean(learned) / np.mean(base["random"])
+    gap = np.mean(learned) / np.mean(base["slot-oracle"]) - 1
+    row = (
+        f"| {qos} ({d}, {e}) | {gamma} | {format_ci(learned)} | {format_ci(base['random'])} | "
+        f"{format_ci(base['best-response'])} | {format_ci(base['slot-oracle'])} | -{cut:.0%} | "
+        f"+{gap:.0%} |"
+    )
+    return row, result
+
+
+def plot_curves(curves: dict, env_id: str, path) -> None:
+    """Each preset's training curve: a running median over 9 training episodes (single
+    episodes spike) of the mean cost per task."""
     fig = new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     for qos, c in curves.items():
-        if len(c):  # a running median over 9 training episodes: single episodes spike
+        if len(c):
             k = min(9, len(c))
             med = np.array([np.median(c[max(0, i - k + 1) : i + 1, 1]) for i in range(len(c))])
             ax.plot(c[:, 0], med, label=f"{qos} {QOS_PRESETS[qos]}")
@@ -111,13 +95,16 @@ def main() -> None:
     ax.set_title(f"MAPPO on {env_id}, seed 002 Fig. 3 setting", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "marl_offloading.png")
+    fig.savefig(path)
+
+
+def report(env_id, steps, episodes, args, rows, tried) -> str:
     cmd = "python scripts/reproduce_marl_offloading.py" + (
         " --quick"
         if args.quick
         else f" --steps {steps} --lr {args.lr} --gamma {args.gamma} --eval-every {args.eval_every}"
     )
-    text = "\n".join(
+    return "\n".join(
         [
             f"# MAPPO on {env_id}",
             "",
@@ -135,6 +122,39 @@ def main() -> None:
             "",
         ]
     )
+
+
+def main() -> None:
+    args = parse_args()
+    env_id, steps, episodes = args.env, args.steps, args.episodes
+    out = ROOT / "docs"
+    if args.quick:
+        env_id, steps, episodes = "qnet/MobileEdgeCloud-small-v0", 2000, 3
+        out = ROOT / "runs" / "marl_quick"
+    out.mkdir(parents=True, exist_ok=True)
+    rows, curves, tried = [], {}, []
+    gammas = [float(g) for g in args.gamma.split(",")]
+    if args.quick:
+        gammas = gammas[:1]
+    jobs = [(qos, g) for qos in QOS_PRESETS for g in gammas]
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        futures = [pool.submit(_train, env_id, qos, g, steps, args) for qos, g in jobs]
+        results = {job: f.result() for job, f in zip(jobs, futures, strict=True)}
+    for qos in QOS_PRESETS:
+        options = {g: results[(qos, g)] for g in gammas}
+        tried.append(
+            f"{qos}: "
+            + ", ".join(f"gamma {g} -> {_selection_cost(r):.3f}" for g, r in options.items())
+        )
+        row, result = evaluate_preset(env_id, qos, options, episodes, args)
+        rows.append(row)
+        # the training curve: (env step, episode return, mean cost per task)
+        curves[qos] = np.array(
+            [(s, c) for s, _, c in _curve(result)] if result.curve else np.zeros((0, 2))
+        )
+        print(rows[-1], flush=True)
+    plot_curves(curves, env_id, out / "marl_offloading.png")
+    text = report(env_id, steps, episodes, args, rows, tried)
     (out / "marl_offloading.md").write_text(text)
     print(text)
 

@@ -97,7 +97,7 @@ def gains(results, sweep, xs) -> dict:
     return out
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 seeds, 2 points per sweep")
     parser.add_argument("--seeds", type=int, default=20)
@@ -108,14 +108,12 @@ def main() -> None:
     parser.add_argument(
         "--replot", action="store_true", help="rewrite plots and tables from the saved JSON"
     )
-    args = parser.parse_args()
-    if args.quick:
-        loads, coefs, seeds, iters = [1.0, 3.0], [1.0, 4.0], range(3), 200
-        out = ROOT / "runs" / "qbackbone_quick"
-    else:
-        loads = [0.5, 1.0, 2.0, 4.0, 8.0]
-        coefs = [0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
-        seeds, iters, out = range(args.seeds), args.iterations, ROOT / "docs"
+    return parser.parse_args()
+
+
+def run_sweeps(args, loads, coefs, seeds, iters) -> tuple[dict, dict]:
+    """Every (sweep, point, seed) instance under every scheduler, in ``args.workers``
+    processes: the fractions served per sweep and point, and the wall times per scheduler."""
     tasks = [("load", x, s, {"n_jobs": args.jobs, "load": x}, iters) for x in loads for s in seeds]
     tasks += [
         ("deadline", c, s, {"n_jobs": args.jobs, "load": args.fig4_load, "deadline": c}, iters)
@@ -125,35 +123,23 @@ def main() -> None:
     results = {"load": {x: {n: [] for n in SCHEDULERS} for x in loads}}
     results["deadline"] = {c: {n: [] for n in SCHEDULERS} for c in coefs}
     seconds = {n: [] for n in SCHEDULERS}
-    saved = out / "qbackbone_results.json"
-    if args.replot:
-        data = json.loads(saved.read_text())
-        results = {s: {float(x): r for x, r in v.items()} for s, v in data["served"].items()}
-        seconds = data["seconds"]
-    else:
-        with ProcessPoolExecutor(args.workers) as pool:
-            for sweep, x, _, res in tqdm(pool.map(one_point, tasks), total=len(tasks)):
-                for n, (frac, sec) in res.items():
-                    results[sweep][x][n].append(frac)
-                    seconds[n].append(sec)
-    out.mkdir(parents=True, exist_ok=True)
-    plot(
-        results, "load", loads, "offered load rho (work / pool capacity)",
-        f"Q-Backbone Fig. 3 setting: served vs load, mixed deadlines ({len(seeds)} seeds)",
-        out / "qbackbone_load.png",
-    )  # fmt: skip
-    plot(
-        results, "deadline", coefs, "deadline coefficient c (deadline = arrival + c x ideal)",
-        f"Q-Backbone Fig. 4 setting: served vs deadline, load {args.fig4_load} ({len(seeds)} seeds)",
-        out / "qbackbone_deadline.png",
-    )  # fmt: skip
+    with ProcessPoolExecutor(args.workers) as pool:
+        for sweep, x, _, res in tqdm(pool.map(one_point, tasks), total=len(tasks)):
+            for n, (frac, sec) in res.items():
+                results[sweep][x][n].append(frac)
+                seconds[n].append(sec)
+    return results, seconds
+
+
+def report(args, results, seconds, loads, coefs, seeds, iters) -> list[str]:
+    """The markdown report's lines."""
     g_load, g_dl = gains(results, "load", loads), gains(results, "deadline", coefs)
     per_c = {}
     for c in coefs:
         a, b = (np.mean(results["deadline"][c][n]) for n in ("qb", "qb-no-shot-split"))
         per_c[c] = f"{a / b - 1:+.1%}" if b > 0 else f"{a:.2f} served vs none"
     cmd = "python scripts/reproduce_qbackbone.py" + (" --quick" if args.quick else "")
-    text = [
+    return [
         "# Q-Backbone reproduction (seed 001, Fig. 3 and Fig. 4)",
         "",
         f"`{cmd}`: {len(seeds)} seeds, {args.jobs} jobs per instance, 6 QPUs, "
@@ -180,6 +166,36 @@ def main() -> None:
         + ", ".join(f"{n} {np.mean(v):.2f}" for n, v in seconds.items()),
         "",
     ]
+
+
+def main() -> None:
+    args = parse_args()
+    if args.quick:
+        loads, coefs, seeds, iters = [1.0, 3.0], [1.0, 4.0], range(3), 200
+        out = ROOT / "runs" / "qbackbone_quick"
+    else:
+        loads = [0.5, 1.0, 2.0, 4.0, 8.0]
+        coefs = [0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
+        seeds, iters, out = range(args.seeds), args.iterations, ROOT / "docs"
+    saved = out / "qbackbone_results.json"
+    if args.replot:
+        data = json.loads(saved.read_text())
+        results = {s: {float(x): r for x, r in v.items()} for s, v in data["served"].items()}
+        seconds = data["seconds"]
+    else:
+        results, seconds = run_sweeps(args, loads, coefs, seeds, iters)
+    out.mkdir(parents=True, exist_ok=True)
+    plot(
+        results, "load", loads, "offered load rho (work / pool capacity)",
+        f"Q-Backbone Fig. 3 setting: served vs load, mixed deadlines ({len(seeds)} seeds)",
+        out / "qbackbone_load.png",
+    )  # fmt: skip
+    plot(
+        results, "deadline", coefs, "deadline coefficient c (deadline = arrival + c x ideal)",
+        f"Q-Backbone Fig. 4 setting: served vs deadline, load {args.fig4_load} ({len(seeds)} seeds)",
+        out / "qbackbone_deadline.png",
+    )  # fmt: skip
+    text = report(args, results, seconds, loads, coefs, seeds, iters)
     (out / "qbackbone.md").write_text("\n".join(text))
     served = {s: {str(x): r for x, r in v.items()} for s, v in results.items()}
     saved.write_text(json.dumps({"served": served, "seconds": seconds}))

@@ -250,8 +250,9 @@ class Com2Net:
 
     @property
     def free_at(self) -> list[list[np.ndarray]]:
-        """Per centre and device type, its units' free times (a view into ``unit_free``;
-        empty where the centre has none of the type)."""
+        """Per centre and device type, its units' free times: views into ``unit_free`` (empty
+        where the centre has none of the type), to read; only :meth:`commit` writes them, as it
+        keeps ``first_free`` with them."""
         return [
             [self.unit_free[self._span.get((c, d), slice(0, 0))] for d in range(3)]
             for c in range(self.n_centres)
