@@ -47,6 +47,8 @@ class RepeaterChainCore:
         self.codec = RepeaterChainCodec(n, m)
         self._constants(cfg)
         self.rows = np.arange(B)
+        self._every = np.ones(B, dtype=bool)  # generation's ``active``: every env, each slot
+        self._choice_rows = (self.rows[:, None], np.arange(n)[None, :])  # (env, node) of actions
         self.rec_node = np.arange(P) // m
         self.key = np.zeros(B, dtype=np.uint64)
         self.counter = np.zeros(B, dtype=np.uint64)
@@ -106,6 +108,11 @@ class RepeaterChainCore:
             rtt, (t_dep[k], t_dep[k + 1]), None if t_deph is None else (t_deph[k], t_deph[k + 1])
         )
         self.nominal_f = cfg.initial_fidelity.nominal
+        # the nominal state of a fresh pair on each link (what the controller believes it got),
+        # the same per link every time: computed once
+        self.nominal_fresh = physics.decohere_pair(
+            physics.werner(np.full(n - 1, self.nominal_f)), self.keep_herald, self.pz_herald
+        )
         scale = cfg.cutoff_slots
         if scale is None:
             finite = t_dep[np.isfinite(t_dep)]
@@ -190,7 +197,7 @@ class RepeaterChainCore:
         cfg = self.config
         valid_all = self.masks()
         self._invalidate()
-        chosen = np.take_along_axis(valid_all, actions[..., None], axis=2)[..., 0]
+        chosen = valid_all[(*self._choice_rows, actions)]  # each node's choice allowed?
         invalid = (~chosen).sum(axis=1)
         acts = np.where(chosen, actions, 0)
         apply_operations(self, acts)
@@ -201,7 +208,7 @@ class RepeaterChainCore:
         self._decohere()
         self._arrivals()
         count = deliver(self, fids, count)
-        attempts = self._generate(np.ones(self.num_envs, dtype=bool))
+        attempts = self._generate(self._every)
         self.counter += np.uint64(1)
         self._invalidate()  # nothing read mid-slot may stay cached
         reward = self._reward(fids, count, attempts, invalid)
@@ -330,9 +337,9 @@ class RepeaterChainCore:
         f = self.config.initial_fidelity.from_uniforms(
             u[env, self.P + rec], u[env, 2 * self.P + rec]
         )
-        pair = np.stack([physics.werner(f), physics.werner(np.full_like(f, self.nominal_f))], 1)
-        keep, pz = self.keep_herald[link][:, None], self.pz_herald[link][:, None]
-        self.coef[env, rec] = physics.decohere_pair(pair, keep, pz)
+        keep, pz = self.keep_herald[link], self.pz_herald[link]
+        self.coef[env, rec, 0] = physics.decohere_pair(physics.werner(f), keep, pz)
+        self.coef[env, rec, 1] = self.nominal_fresh[link]
         self.status[env, rec] = PAIR
         self.born[env, rec] = self.t[env]
         self.ready_l[env, rec] = self.ready_r[env, rec] = self.t[env]
