@@ -205,14 +205,17 @@ def test_pool_features_and_kept_fl_rounds_match_a_fresh_computation():
     env.action_space.seed(4)
     sim, checked = env.sim, 0
     for _ in range(150):
-        pools = env._pool_features()
+        pools = env._observation()[: sim.n_centres * 3 * 5].reshape(sim.n_centres, 3, 5)
         for c in range(sim.n_centres):
             for d in range(3):
                 free = sim.free_at[c][d]
                 if free.size:
-                    assert pools[c, d, 0] == np.mean(free <= sim.now)
+                    assert pools[c, d, 0] == np.float32(np.mean(free <= sim.now))
                     wait = (free.min() - sim.now) / (10 * env.config.epoch_s)
-                    assert pools[c, d, 4] == (min(wait, 1.0) if free.min() > sim.now else 0.0)
+                    want = min(wait, 1.0) if free.min() > sim.now else 0.0
+                    assert pools[c, d, 4] == np.float32(want)
+                else:
+                    assert pools[c, d, 0] == pools[c, d, 4] == 0.0
         task = sim.head
         if task is not None and task.draws is not None:
             fresh = copy.deepcopy(task)

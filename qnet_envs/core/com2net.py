@@ -25,6 +25,7 @@ FL job reach it in a few hundred epochs, the scale of the seed's Fig. 6(a) (500 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,6 +177,8 @@ class Task:
     # FL: rounds per (device type, units, participants), a function of the draws (see
     # ``Com2Net._fl_rounds``), kept so that the many plans of one decision compute each once
     rounds: dict = field(default_factory=dict, repr=False, compare=False)
+    # FL: per epoch, the largest slowdown among the first k participants (column k - 1)
+    slowest: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 class Com2Net:
@@ -197,6 +200,8 @@ class Com2Net:
         self._level_units = np.array(UNIT_LEVELS)  # units a task needs per compact level
         self._one_unit = np.ones(len(UNIT_LEVELS), dtype=np.int64)  # a general task needs one
         self._pool_layout()
+        self._fl_timings: dict[tuple[int, int], tuple[float, float, float]] = {}
+        self._fl_shares: dict[int, np.ndarray] = {}
 
     def _pool_layout(self) -> None:
         """The pools with units, centre-major (``pools``), and where each one's units lie in
@@ -372,15 +377,15 @@ class Com2Net:
             "centres": [centre],
         }
 
-    def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start, eligible=None) -> dict:
+    def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start, teams=None) -> dict:
         """An FL job: the chosen centre plus the fastest others, epochs until the accuracy
-        target, aggregations over the WAN every kappa epochs (``eligible``: what
+        target, aggregations over the WAN every kappa epochs (``teams``: what
         :meth:`_fl_eligible` returns for ``dtype`` and ``n`` now, if already known; the chosen
         centre has the units and its link up)."""
-        if eligible is None:
-            eligible = self._fl_eligible(dtype, n)
+        if teams is None:
+            teams = self._fl_eligible(dtype, n)
         start, centres, (busy, aggregating) = self._fl_schedule(
-            task, centre, dtype, level, n, bw, bw_start, eligible
+            task, centre, dtype, level, n, bw, bw_start, teams
         )
         _, acc, epochs, reached = self._fl_rounds(task, dtype, n, len(centres))
         return {
@@ -397,42 +402,58 @@ class Com2Net:
             "reached": reached,
         }
 
-    def _fl_eligible(self, dtype: int, n: int) -> tuple[list[int], dict[int, float]]:
-        """Centres, fastest first, that can join an FL job on ``n`` units of ``dtype`` (the
-        units exist, the link is up, and they free up within one decision epoch: in the
-        multi-task scenario busy centres drop out, so fewer updates reach the model), and
-        when each centre with the units and its link up has ``n`` of them free."""
+    def _fl_eligible(self, dtype: int, n: int) -> tuple:
+        """Who can join an FL job on ``n`` units of ``dtype`` now, as the teams of
+        :meth:`_fl_team` read it: (when each centre with the units and its link up has ``n``
+        of them free; the eligible centres, fastest first, that can join (the units exist, the
+        link is up, and they free up within one decision epoch: in the multi-task scenario busy
+        centres drop out, so fewer updates reach the model); the first ``fl_participants`` of
+        them, the first ``fl_participants - 1``, and each group's latest ready time and slowest
+        latency)."""
         soon = self.now + self.config.epoch_s
         ready = {
             c: float(self.sorted_free((c, dtype))[n - 1])
             for c in self.by_latency
             if self._unit_rows[c][dtype] >= n and self._up[c]
         }
-        return [c for c, t in ready.items() if t <= soon], ready
+        eligible = [c for c, t in ready.items() if t <= soon]
+        p, lat = self.config.fl_participants, self._latency
+        groups = []
+        for group in (eligible[:p], eligible[: p - 1]):
+            latest = max([ready[c] for c in group], default=-math.inf)
+            groups.append((group, latest, max([lat[c] for c in group], default=-math.inf)))
+        return ready, eligible, *groups
 
-    def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, eligible):
+    def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, teams):
         """(start, participating centres, (compute + aggregation time, aggregation time)) of
-        an FL job at ``centre`` (see :meth:`_fl_team` and :meth:`_fl_busy`)."""
-        centres, ready = self._fl_team(centre, eligible)
-        return max(bw_start, ready), centres, self._fl_busy(task, dtype, n, bw, centres)
-
-    def _fl_team(self, centre: int, eligible) -> tuple[list[int], float]:
-        """The centres of an FL job at ``centre`` (it plus the fastest eligible others with
-        the same device type) and when all of them have the units free."""
-        eligible, ready = eligible
+        an FL job at ``centre`` (``teams``: :meth:`_fl_eligible`'s; see :meth:`_fl_team` and
+        :meth:`_fl_busy`)."""
+        k, ready, slowest = self._fl_team(centre, teams)
+        _, eligible, *_ = teams
         p = self.config.fl_participants
         # the fastest p - 1 eligible centres other than ``centre``: among the first p
-        others = [c for c in eligible[:p] if c != centre][: p - 1]
-        centres = [centre, *others]
-        return centres, max([ready[c] for c in centres])
+        centres = [centre, *[c for c in eligible[:p] if c != centre][: p - 1]]
+        return max(bw_start, ready), centres, self._fl_busy(task, dtype, n, bw, k, slowest)
 
-    def _fl_busy(self, task: Task, dtype: int, n: int, bw: float, centres: list[int]):
-        """(compute + aggregation time, aggregation time) of an FL job on ``centres``: every
-        kappa-th epoch ends with an aggregation over the WAN (the model up and down over the
-        level's share, plus twice the slowest participant's latency)."""
+    def _fl_team(self, centre: int, teams) -> tuple[int, float, float]:
+        """An FL job at ``centre`` runs on it plus the fastest eligible others with the same
+        device type (``fl_participants`` in all): how many centres that is, when all of them
+        have the units free and their slowest latency. If ``centre`` is among the first
+        ``fl_participants`` eligible ones the team is those; otherwise it is ``centre`` and the
+        first ``fl_participants - 1``."""
+        ready, _, (head, head_ready, head_slowest), (rest, rest_ready, rest_slowest) = teams
+        if centre in head:
+            return len(head), head_ready, head_slowest
+        latency = self._latency[centre]
+        return 1 + len(rest), max(ready[centre], rest_ready), max(latency, rest_slowest)
+
+    def _fl_busy(self, task: Task, dtype: int, n: int, bw: float, k: int, slowest: float):
+        """(compute + aggregation time, aggregation time) of an FL job on ``k`` centres whose
+        slowest latency is ``slowest``: every kappa-th epoch ends with an aggregation over the
+        WAN (the model up and down over the level's share, plus twice the slowest
+        participant's latency)."""
         cfg = self.config
-        compute, _, epochs, _ = self._fl_rounds(task, dtype, n, len(centres))
-        slowest = max([self._latency[c] for c in centres])
+        compute, _, epochs, _ = self._fl_rounds(task, dtype, n, k)
         aggregation = 2.0 * (cfg.fl_model_mbit / 1e3) / bw + 2.0 * slowest
         aggregating = (epochs // cfg.kappa) * aggregation
         return compute + aggregating, aggregating
@@ -446,18 +467,18 @@ class Com2Net:
         key = (dtype, n, k)
         if key not in task.rounds:
             cfg = self.config
-            local = cfg.fl_local_tflop / (n * self.tflops[dtype])
-            timeout = cfg.straggler_timeout * local
-            # participant by participant (k is a few): the same elementwise products, maxima
-            # and on-time counts as reductions over a (epochs, k) block, in far fewer calls
-            times = [local * task.draws[:, j] for j in range(k)]
-            slowest, on_time = times[0], (times[0] <= timeout).astype(np.float64)
-            for t in times[1:]:
-                slowest = np.maximum(slowest, t)
-                on_time += t <= timeout
-            epoch_time = np.minimum(slowest, timeout)
-            share = on_time / k * k / cfg.fl_participants  # the on-time share's mean, scaled
-            u = (share * self.fl_rho).cumsum()
+            local, timeout, on_time_below = self._fl_timing(dtype, n)
+            if task.slowest is None:
+                task.slowest = np.maximum.accumulate(task.draws, axis=1)
+            # rounding is monotone, so the slowest participant's time is local times the
+            # largest slowdown, and a participant is on time iff its slowdown is at most
+            # ``on_time_below``: the products and comparisons of each participant's time
+            # (local * slowdown <= timeout) without computing them
+            slowest = local * task.slowest[:, k - 1]
+            on = (task.draws[:, 0] <= on_time_below).view(np.int8)
+            for j in range(1, k):
+                on = on + (task.draws[:, j] <= on_time_below).view(np.int8)
+            u = self._fl_share(k).take(on).cumsum()
             acc = cfg.accuracy_max - (cfg.accuracy_max - cfg.accuracy_initial) * np.exp(
                 -cfg.accuracy_eta * u
             )
@@ -465,9 +486,37 @@ class Com2Net:
             first = int(hit.argmax())  # the first epoch at the target, if any
             reached = bool(hit[first])
             epochs = first + 1 if reached else cfg.fl_max_epochs
-            compute = float(epoch_time[:epochs].sum())
+            compute = float(np.minimum(slowest[:epochs], timeout).sum())
             task.rounds[key] = (compute, acc, epochs, reached)
         return task.rounds[key]
+
+    def _fl_timing(self, dtype: int, n: int) -> tuple[float, float, float]:
+        """(seconds of local training per epoch on ``n`` units of ``dtype`` without slowdown,
+        the straggler timeout in seconds, and the largest slowdown x whose time local * x is
+        within the timeout): fixed for a config, kept per (dtype, n)."""
+        kept = self._fl_timings.get((dtype, n))
+        if kept is None:
+            cfg = self.config
+            local = cfg.fl_local_tflop / (n * float(self.tflops[dtype]))
+            timeout = cfg.straggler_timeout * local
+            # local * x <= timeout holds for x up to the timeout factor and, rounding aside,
+            # no further: step up to the last double where the rounded product still holds
+            below = cfg.straggler_timeout
+            while local * math.nextafter(below, math.inf) <= timeout:
+                below = math.nextafter(below, math.inf)
+            kept = self._fl_timings[(dtype, n)] = (local, timeout, below)
+        return kept
+
+    def _fl_share(self, k: int) -> np.ndarray:
+        """Per count c of on-time participants among ``k``: the round's share of updates,
+        c / k of the participants' mean scaled by k / fl_participants, times the aggregation
+        penalty rho (the same operations as on a count array), kept per ``k``."""
+        kept = self._fl_shares.get(k)
+        if kept is None:
+            p = self.config.fl_participants
+            kept = np.array([c / k * k / p * self.fl_rho for c in range(k + 1)])
+            self._fl_shares[k] = kept
+        return kept
 
     def best_pool(self, task: Task, level: int):
         """Inter-domain choice for the compact action: the pool with the earliest finish (the
@@ -475,22 +524,22 @@ class Com2Net:
         if task.kind == GENERAL:
             return self._best_general(task, level)
         n, bw = UNIT_LEVELS[level], self.bandwidth_share(level)
-        bw_start, eligible = self.bandwidth_start(level), {}
+        bw_start, teams = self.bandwidth_start(level), {}
         best, best_finish = None, None
         for c, d in self.candidates(task, level):  # each has the units and its link up
-            if d not in eligible:
-                eligible[d] = self._fl_eligible(d, n)
-            centres, ready = self._fl_team(c, eligible[d])
+            if d not in teams:
+                teams[d] = self._fl_eligible(d, n)
+            k, ready, slowest = self._fl_team(c, teams[d])
             start = max(bw_start, ready)
             if best is not None and start >= best_finish:
                 continue  # its busy time is >= 0: it cannot finish first
-            busy, _ = self._fl_busy(task, d, n, bw, centres)
+            busy, _ = self._fl_busy(task, d, n, bw, k, slowest)
             if best is None or start + busy < best_finish:
                 best, best_finish = (c, d), start + busy
         if best is None:
             return None
         c, d = best
-        return c, d, self._plan_fl(task, c, d, level, n, bw, bw_start, eligible[d])
+        return c, d, self._plan_fl(task, c, d, level, n, bw, bw_start, teams[d])
 
     def _best_general(self, task: Task, level: int):
         """:meth:`best_pool` for a general task, every candidate's finish time at once: the

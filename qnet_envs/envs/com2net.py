@@ -109,7 +109,6 @@ class Com2NetEnv(QnetEnv):
     def _configure(self, config: Com2NetConfig) -> None:
         self.config = config
         self.sim = Com2Net(config)
-        self._layout = self._pool_layout(self.sim)
         self.joint = config.action_mode == "joint"
         if self.joint:
             self.nvec = np.array([self.sim.n_centres, 3, len(UNIT_LEVELS)])
@@ -117,6 +116,7 @@ class Com2NetEnv(QnetEnv):
         else:
             self.action_space = spaces.Discrete(len(UNIT_LEVELS))
         self.observation_space = spaces.Box(0.0, 1.0, (self.observation_size(config),), np.float32)
+        self._layout = self._obs_layout(self.sim)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
@@ -189,11 +189,17 @@ class Com2NetEnv(QnetEnv):
     def _observation(self) -> np.ndarray:
         sim, cfg = self.sim, self.config
         c = sim.n_centres
-        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        pools = self._pool_features()
-        k = pools.size
-        obs[:k] = pools.reshape(-1)
-        obs[k : k + c] = np.minimum(sim.latency / 0.05, 1.0)
+        template, free_share_at, wait_at = self._layout
+        obs = template.copy()  # the fixed features already in place
+        if sim.pools:
+            # per pool with units: the share of its units free now, and the time until its
+            # earliest unit frees (0 if one is free): segment sums over the units' free times
+            on = np.add.reduceat(sim.unit_free <= sim.now, sim.pool_starts, dtype=np.int64)
+            obs[free_share_at] = on / sim.pool_sizes
+            first = sim.first_free
+            wait = np.minimum((first - sim.now) / (10 * cfg.epoch_s), 1.0)
+            obs[wait_at] = np.where(first > sim.now, wait, 0.0)
+        k = POOL_FEATURES * 3 * c
         obs[k + c : k + 2 * c] = sim.link_up
         i = k + 2 * c
         for task in sim.pending[: 1 + cfg.lookahead]:
@@ -211,31 +217,20 @@ class Com2NetEnv(QnetEnv):
         )
         return obs
 
-    def _pool_features(self) -> np.ndarray:
-        """(centres, types, POOL_FEATURES): share of units free now, the type's TFLOPS, power
-        and price (scaled), time until the earliest unit frees (0 if one is free), over all
-        pools at once (segment reductions over the pools' free times laid end to end)."""
-        sim, cfg = self.sim, self.config
-        template, filled = self._layout
-        pools = template.copy()
-        if sim.pools:
-            flat = pools.reshape(-1, POOL_FEATURES)
-            on = np.add.reduceat(sim.unit_free <= sim.now, sim.pool_starts, dtype=np.int64)
-            flat[filled, 0] = on / sim.pool_sizes
-            first = sim.first_free
-            wait = np.minimum((first - sim.now) / (10 * cfg.epoch_s), 1.0)
-            flat[filled, 4] = np.where(first > sim.now, wait, 0.0)
-        return pools
-
-    @staticmethod
-    def _pool_layout(sim: Com2Net):
-        """What the pool block keeps between steps (the units and device types are fixed for
-        a config): the block with the types' columns filled, and which of its rows are pools
-        with units (``sim.pools``, in the same centre-major order)."""
-        template = np.zeros((sim.n_centres, 3, POOL_FEATURES))
+    def _obs_layout(self, sim: Com2Net):
+        """What the observation keeps between steps (the units, device types and latencies
+        are fixed for a config): an observation with the fixed features in place (each pool's
+        type's TFLOPS, power and price, scaled; each centre's latency), and where each pool
+        with units (``sim.pools``, centre-major) keeps its free share and its wait."""
+        template = np.zeros(self.observation_space.shape, dtype=np.float32)
+        c = sim.n_centres
+        pools = template[: POOL_FEATURES * 3 * c].reshape(c, 3, POOL_FEATURES)
         prof = [(p.tflops / 20.0, p.power_w / 600.0, p.price_per_h / 5.0) for p in sim.profiles]
-        template[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
-        return template, sim.units.reshape(-1) > 0
+        pools[:, :, 1:4] = np.minimum(np.array(prof), 1.0)[None]
+        k = pools.size
+        template[k : k + c] = np.minimum(sim.latency / 0.05, 1.0)
+        rows = np.flatnonzero(sim.units.reshape(-1) > 0) * POOL_FEATURES
+        return template, rows, rows + 4
 
     def _task_features(self, task) -> tuple:
         """A task's TASK_FEATURES values (written into the float32 observation)."""
