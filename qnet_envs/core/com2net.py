@@ -279,8 +279,8 @@ class Com2Net:
     def _links_drawn(self) -> None:
         """What depends only on the units (fixed) and the epoch's link draw, computed once per
         draw: the levels a general and an FL task can be given (``level_feasible``: the
-        largest pool with its link up decides every level at once), and
-        the links as Python bools (per-plan checks)."""
+        largest pool with its link up decides every level at once), and the links as Python
+        bools (per-plan checks)."""
         self._up = self.link_up.tolist()
         most_up = int(self.units[self.link_up].max(initial=0))
         self._feasible = {GENERAL: self._one_unit <= most_up, FL: self._level_units <= most_up}

@@ -276,21 +276,17 @@ class Com2NetEnv(QnetEnv):
             f"epoch={sim.epoch} t={sim.now:.0f}s TCR={sim.tcr():.3f} pending={len(sim.pending)} counts={sim.counts}"
         ]
         for i, (name, *_rest) in enumerate(sim.centres):
-            busy = [
-                float(np.mean(sim.free_at[i][d] > sim.now)) if sim.free_at[i][d].size else 0.0
-                for d in range(3)
-            ]
+            busy = self._busy(i)
             lines.append(
                 f"{name:6s} link={'up' if sim.link_up[i] else 'down'} busy cpu/gpu/fpga={busy[0]:.2f}/{busy[1]:.2f}/{busy[2]:.2f}"
             )
         return "\n".join(lines) + "\n"
 
     def _busy(self, i: int) -> list[float]:
+        """Centre ``i``'s share of busy units per device type (0 where it has none)."""
         sim = self.sim
-        return [
-            float(np.mean(sim.free_at[i][d] > sim.now)) if sim.free_at[i][d].size else 0.0
-            for d in range(3)
-        ]
+        pools = sim.free_at[i]
+        return [float(np.mean(free > sim.now)) if free.size else 0.0 for free in pools]
 
     def _render_rgb(self) -> np.ndarray:
         """Busy fraction of each centre's CPU, GPU and FPGA units (bars, legend); centres whose
