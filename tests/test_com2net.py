@@ -303,3 +303,24 @@ def test_candidates_levels_and_fl_rounds_match_their_definitions():
             assert compute == np.sum(epoch_time[:epochs])
             fl_jobs += 1
     assert fl_jobs > 0
+
+
+@pytest.mark.parametrize("timeout", [1.0, 1.5, 1.7, 3.3, 100.0])
+def test_on_time_threshold_is_the_comparison_of_the_rounded_times(timeout):
+    """A participant counts as on time when its slowdown is at most the kept threshold: the
+    same verdict as comparing its rounded time local * x with the rounded timeout, checked at
+    the doubles around the threshold and on random slowdowns, for every device type and
+    unit count."""
+    from qnet_envs.core.com2net import UNIT_LEVELS, Com2Net, Com2NetConfig
+
+    sim = Com2Net(Com2NetConfig(straggler_timeout=timeout))
+    rng = np.random.default_rng(0)
+    for dtype in range(3):
+        for n in UNIT_LEVELS:
+            local, limit, below = sim._fl_timing(dtype, n)
+            near = [below]
+            for _ in range(4):
+                near = [np.nextafter(near[0], 0.0), *near, np.nextafter(near[-1], np.inf)]
+            xs = np.concatenate([near, rng.lognormal(0.0, 0.5, 2000), [timeout]])
+            np.testing.assert_array_equal(local * xs <= limit, xs <= below)
+            assert local * below <= limit < local * np.nextafter(below, np.inf)
