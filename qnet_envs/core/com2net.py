@@ -380,10 +380,10 @@ class Com2Net:
     def _plan_fl(self, task: Task, centre, dtype, level, n, bw, bw_start, teams=None) -> dict:
         """An FL job: the chosen centre plus the fastest others, epochs until the accuracy
         target, aggregations over the WAN every kappa epochs (``teams``: what
-        :meth:`_fl_eligible` returns for ``dtype`` and ``n`` now, if already known; the chosen
+        :meth:`_fl_teams` returns for ``dtype`` and ``n`` now, if already known; the chosen
         centre has the units and its link up)."""
         if teams is None:
-            teams = self._fl_eligible(dtype, n)
+            teams = self._fl_teams(dtype, n)
         start, centres, (busy, aggregating) = self._fl_schedule(
             task, centre, dtype, level, n, bw, bw_start, teams
         )
@@ -402,7 +402,7 @@ class Com2Net:
             "reached": reached,
         }
 
-    def _fl_eligible(self, dtype: int, n: int) -> tuple:
+    def _fl_teams(self, dtype: int, n: int) -> tuple:
         """Who can join an FL job on ``n`` units of ``dtype`` now, as the teams of
         :meth:`_fl_team` read it: (when each centre with the units and its link up has ``n``
         of them free; the eligible centres, fastest first, that can join (the units exist, the
@@ -426,7 +426,7 @@ class Com2Net:
 
     def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, teams):
         """(start, participating centres, (compute + aggregation time, aggregation time)) of
-        an FL job at ``centre`` (``teams``: :meth:`_fl_eligible`'s; see :meth:`_fl_team` and
+        an FL job at ``centre`` (``teams``: :meth:`_fl_teams`'s; see :meth:`_fl_team` and
         :meth:`_fl_busy`)."""
         k, ready, slowest = self._fl_team(centre, teams)
         _, eligible, *_ = teams
@@ -528,7 +528,7 @@ class Com2Net:
         best, best_finish = None, None
         for c, d in self.candidates(task, level):  # each has the units and its link up
             if d not in teams:
-                teams[d] = self._fl_eligible(d, n)
+                teams[d] = self._fl_teams(d, n)
             k, ready, slowest = self._fl_team(c, teams[d])
             start = max(bw_start, ready)
             if best is not None and start >= best_finish:
