@@ -255,13 +255,16 @@ class Com2Net:
 
     @property
     def free_at(self) -> list[list[np.ndarray]]:
-        """Per centre and device type, its units' free times: views into ``unit_free`` (empty
-        where the centre has none of the type), to read; only :meth:`commit` writes them, as it
-        keeps ``first_free`` with them."""
-        return [
-            [self.unit_free[self._span.get((c, d), slice(0, 0))] for d in range(3)]
-            for c in range(self.n_centres)
-        ]
+        """Per centre and device type, its units' free times: read-only views into
+        ``unit_free`` (empty where the centre has none of the type); only :meth:`commit`
+        changes them, as it keeps ``first_free`` with them."""
+        views = []
+        for c in range(self.n_centres):
+            row = [self.unit_free[self._span.get((c, d), slice(0, 0))] for d in range(3)]
+            for view in row:
+                view.flags.writeable = False
+            views.append(row)
+        return views
 
     # --- arrivals ----------------------------------------------------------------------------
     def _new_epoch(self) -> None:
