@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .slot_ledger import SlotLedger
+from .slot_ledger import SlotLedger, read_rows, write_index
 
 
 class RequestCore:
@@ -44,16 +44,13 @@ class RequestCore:
         return found
 
     def _take(self, arr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``arr[rows]`` for reading, without the gather when ``rows`` are every env in order
-        (the scalar env's batch of one): then ``arr`` itself, so do not write to the result."""
-        return arr if len(rows) == self.num_envs else arr[rows]
+        """:func:`read_rows` of this batch: ``arr[rows]`` without the gather for every env
+        (do not write to the result)."""
+        return read_rows(arr, rows, self.num_envs)
 
     def _at(self, rows: np.ndarray):
-        """The index that writes ``arr[rows]`` (distinct env rows): every row as a slice when
-        ``rows`` are every env in order (the scalar env's batch of one), so that an update
-        such as ``arr[self._at(rows)] += x`` costs what a scalar update would, not a gather
-        and a scatter."""
-        return slice(None) if len(rows) == self.num_envs else rows
+        """:func:`write_index` of this batch: ``arr[self._at(rows)] += x`` updates the rows."""
+        return write_index(rows, self.num_envs)
 
     def _clear(self, rows: np.ndarray) -> None:
         """Empty the networks of envs ``rows`` for a new episode."""

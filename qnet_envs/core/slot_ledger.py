@@ -19,6 +19,21 @@ import numpy as np
 TOLERANCE = 1e-9
 
 
+def read_rows(arr: np.ndarray, rows: np.ndarray, num_envs: int) -> np.ndarray:
+    """``arr[rows]`` for reading, for distinct sorted env ``rows`` of a batch of ``num_envs``:
+    ``arr`` itself when ``rows`` are every env (a scalar env's batch of one), so no gather;
+    never write to the result."""
+    return arr if len(rows) == num_envs else arr[rows]
+
+
+def write_index(rows: np.ndarray, num_envs: int):
+    """The index that writes ``arr[rows]`` (distinct sorted env rows of a batch of
+    ``num_envs``): a slice of every row when ``rows`` are every env, so that
+    ``arr[write_index(rows, n)] += x`` costs what a scalar update would, not a gather and a
+    scatter."""
+    return slice(None) if len(rows) == num_envs else rows
+
+
 class SlotLedger:
     def __init__(self, capacities: dict[str, np.ndarray], num_envs: int = 1, slots: int = 32):
         sizes = {k: np.asarray(v, dtype=float).ravel() for k, v in capacities.items()}
@@ -72,7 +87,7 @@ class SlotLedger:
     def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
         """Release, in envs ``rows`` (distinct, sorted), every allocation whose departure time
         is <= that env's ``t``; returns how many."""
-        dep = self.dep if len(rows) == self.num_envs else self.dep[rows]  # all rows: no gather
+        dep = read_rows(self.dep, rows, self.num_envs)
         due = dep <= np.asarray(t)[:, None]
         if not due.any():
             return 0
@@ -86,12 +101,12 @@ class SlotLedger:
         return int(r.size)
 
     def allocate(self, rows: np.ndarray, usage: np.ndarray, until: np.ndarray) -> None:
-        """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct) until ``until``; raises
+        """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct, sorted) until ``until``; raises
         RuntimeError if an allocation would exceed a capacity."""
-        every = len(rows) == self.num_envs  # rows distinct and sorted: all of them, in order
-        if np.any((self.used if every else self.used[rows]) + usage > self._limit):
+        n = self.num_envs
+        if np.any(read_rows(self.used, rows, n) + usage > self._limit):
             raise RuntimeError(f"allocation {usage} exceeds free capacity")
-        slot = np.argmax(self.dep if every else self.dep[rows], axis=1)  # first free (+inf) slot
+        slot = np.argmax(read_rows(self.dep, rows, n), axis=1)  # first free (+inf) slot
         if np.isfinite(self.dep[rows, slot]).any():  # some env's table is full: double it
             grow = self.dep.shape[1]
             self.dep = np.concatenate([self.dep, np.full((self.num_envs, grow), np.inf)], axis=1)
@@ -99,12 +114,9 @@ class SlotLedger:
             slot = np.argmax(self.dep[rows], axis=1)
         self.dep[rows, slot] = until
         self.usage[rows, slot] = usage
-        if every:
-            self.used += usage
-            self.allocated += 1
-        else:
-            self.used[rows] += usage
-            self.allocated[rows] += 1
+        at = write_index(rows, n)
+        self.used[at] += usage
+        self.allocated[at] += 1
 
     def active(self) -> np.ndarray:
         """(N,) allocations held in each env."""
