@@ -177,8 +177,13 @@ class Task:
     # FL: rounds per (device type, units, participants), a function of the draws (see
     # ``Com2Net._fl_rounds``), kept so that the many plans of one decision compute each once
     rounds: dict = field(default_factory=dict, repr=False, compare=False)
-    # FL: per epoch, the largest slowdown among the first k participants (column k - 1)
-    slowest: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # FL: per epoch, the largest slowdown among the first k participants (column k - 1),
+    # derived from the draws when the job is made
+    slowest: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.draws is not None:
+            self.slowest = np.maximum.accumulate(self.draws, axis=1)
 
 
 class Com2Net:
@@ -307,12 +312,13 @@ class Com2Net:
 
     def _draw_fl(self) -> Task:
         cfg, rng = self.config, self.rng
-        task = Task(self.next_id, FL, self.now, self.now + rng.uniform(*cfg.fl_deadline_s))
+        deadline = self.now + rng.uniform(*cfg.fl_deadline_s)
         # Straggler slowdowns for every epoch and participant, fixed when the job arrives so
         # that every candidate allocation is judged on the same luck.
-        task.draws = rng.lognormal(
+        draws = rng.lognormal(
             0.0, cfg.straggler_sigma, size=(cfg.fl_max_epochs, cfg.fl_participants)
         )
+        task = Task(self.next_id, FL, self.now, deadline, draws=draws)
         self.next_id += 1
         self.counts["arrived"] += 1
         return task
@@ -406,13 +412,12 @@ class Com2Net:
         }
 
     def _fl_teams(self, dtype: int, n: int) -> tuple:
-        """Who can join an FL job on ``n`` units of ``dtype`` now, as the teams of
-        :meth:`_fl_team` read it: (when each centre with the units and its link up has ``n``
-        of them free; the eligible centres, fastest first, that can join (the units exist, the
-        link is up, and they free up within one decision epoch: in the multi-task scenario busy
-        centres drop out, so fewer updates reach the model); the first ``fl_participants`` of
-        them, the first ``fl_participants - 1``, and each group's latest ready time and slowest
-        latency)."""
+        """Who can join an FL job on ``n`` units of ``dtype`` now, as :meth:`_fl_team` reads
+        it: (when each centre with the units and its link up has ``n`` of them free; then two
+        groups of the eligible centres, fastest first (the units exist, the link is up, and
+        they free up within one decision epoch: in the multi-task scenario busy centres drop
+        out, so fewer updates reach the model): the first ``fl_participants`` and the first
+        ``fl_participants - 1``, each as (centres, latest ready time, slowest latency))."""
         soon = self.now + self.config.epoch_s
         ready = {
             c: float(self.sorted_free((c, dtype))[n - 1])
@@ -425,18 +430,17 @@ class Com2Net:
         for group in (eligible[:p], eligible[: p - 1]):
             latest = max([ready[c] for c in group], default=-math.inf)
             groups.append((group, latest, max([lat[c] for c in group], default=-math.inf)))
-        return ready, eligible, *groups
+        return ready, *groups
 
     def _fl_schedule(self, task: Task, centre, dtype, level, n, bw, bw_start, teams):
         """(start, participating centres, (compute + aggregation time, aggregation time)) of
         an FL job at ``centre`` (``teams``: :meth:`_fl_teams`'s; see :meth:`_fl_team` and
         :meth:`_fl_busy`)."""
         k, ready, slowest = self._fl_team(centre, teams)
-        _, eligible, *_ = teams
-        p = self.config.fl_participants
-        # the fastest p - 1 eligible centres other than ``centre``: among the first p
-        centres = [centre, *[c for c in eligible[:p] if c != centre][: p - 1]]
-        return max(bw_start, ready), centres, self._fl_busy(task, dtype, n, bw, k, slowest)
+        _, (head, *_), (rest, *_) = teams
+        others = [c for c in head if c != centre] if centre in head else rest
+        busy = self._fl_busy(task, dtype, n, bw, k, slowest)
+        return max(bw_start, ready), [centre, *others], busy
 
     def _fl_team(self, centre: int, teams) -> tuple[int, float, float]:
         """An FL job at ``centre`` runs on it plus the fastest eligible others with the same
@@ -444,7 +448,7 @@ class Com2Net:
         have the units free and their slowest latency. If ``centre`` is among the first
         ``fl_participants`` eligible ones the team is those; otherwise it is ``centre`` and the
         first ``fl_participants - 1``."""
-        ready, _, (head, head_ready, head_slowest), (rest, rest_ready, rest_slowest) = teams
+        ready, (head, head_ready, head_slowest), (rest, rest_ready, rest_slowest) = teams
         if centre in head:
             return len(head), head_ready, head_slowest
         latency = self._latency[centre]
@@ -471,8 +475,6 @@ class Com2Net:
         if key not in task.rounds:
             cfg = self.config
             local, timeout, on_time_below = self._fl_timing(dtype, n)
-            if task.slowest is None:
-                task.slowest = np.maximum.accumulate(task.draws, axis=1)
             # rounding is monotone, so the slowest participant's time is local times the
             # largest slowdown, and a participant is on time iff its slowdown is at most
             # ``on_time_below``: the products and comparisons of each participant's time
