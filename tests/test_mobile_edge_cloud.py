@@ -283,7 +283,7 @@ def test_vectorised_views_agree_with_each_node_and_task_read_one_by_one():
                 [True] * views.n_targets
                 if task is None
                 else [
-                    sim.qpus[n].qubits >= sim.circuits[(task.n, task.k)]["qubits"]
+                    sim.qpus[n].qubits >= qae_table()[(task.n, task.k)]["qubits"]
                     for n in [i, *nodes]
                 ]
             )

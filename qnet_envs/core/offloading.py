@@ -153,7 +153,6 @@ class Offloading:
         self.qpus = [config.mobile_qpu] * m + [config.edge_qpu] * e + [config.cloud_qpu]
         self.d, self.e = config.weights()
         table = qae_table()
-        self.circuits = {nk: table[nk] for nk in table}
         # Per (n, k) and node kind: shots and seconds per shot, computed once.
         kinds = {"mobile": config.mobile_qpu, "edge": config.edge_qpu, "cloud": config.cloud_qpu}
         self.shots = {
