@@ -38,7 +38,7 @@ def repeater_span_potential(env) -> float:
 
 POTENTIALS: dict[str, Callable] = {"repeater-span": repeater_span_potential}
 # the env ids each potential reads the state of
-APPLIES_TO: dict[str, tuple[str, ...]] = {"repeater-span": ("qnet/EntanglementDistribution-v1",)}
+APPLIES_TO: dict[str, tuple[str, ...]] = {"repeater-span": ("qnet/EntanglementDistribution-v2",)}
 
 
 class PotentialShaping(gym.Wrapper):

@@ -23,7 +23,7 @@ class EnvSpec:
 
 ENVS: tuple[EnvSpec, ...] = (
     EnvSpec(
-        id="qnet/EntanglementDistribution-v1",
+        id="qnet/EntanglementDistribution-v2",
         entry_point="qnet_envs.envs.entanglement_distribution:EntanglementDistributionEnv",
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. II-C 3; Inesta et al., npj Quantum Inf. 9, 46 (2023)",
@@ -96,7 +96,7 @@ ENVS: tuple[EnvSpec, ...] = (
 
 PARALLEL_ENVS: tuple[EnvSpec, ...] = (
     EnvSpec(
-        id="qnet/EntanglementDistribution-v1",
+        id="qnet/EntanglementDistribution-v2",
         entry_point="qnet_envs.multiagent.entanglement_distribution:EntanglementDistributionParallelEnv",
         kind="pettingzoo",
         source="the v1 repeater chain with one agent per node and delayed local information",

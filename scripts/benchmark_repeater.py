@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Repeater-chain (qnet/EntanglementDistribution-v1) benchmark: speed against CartPole measured
+"""Repeater-chain (qnet/EntanglementDistribution-v2) benchmark: speed against CartPole measured
 in the same run, memory per env, seeded-reset time, the exact-reference table, and the shared
 scenario next to an independent Monte Carlo.
 
@@ -28,7 +28,7 @@ from qnet_envs.references import repeater_mdp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchmark_envs import presampled  # noqa: E402
 
-ENV_ID = "qnet/EntanglementDistribution-v1"
+ENV_ID = "qnet/EntanglementDistribution-v2"
 SCENARIO = {
     "n_nodes": 4,
     "link_length_km": 25.0,
@@ -150,8 +150,16 @@ def independent_mc(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[flo
     """Pairs per slot and mean delivered fidelity of swap-asap on the shared scenario, by a
     separate pure-Python simulation that tracks Werner parameters (the default scenario's pairs
     stay Werner: fixed initial fidelity, depolarising memories, perfect gates) in lists of pair
-    objects instead of the core's record arrays. Same slot order as the env (operations,
-    delivery, ages, decoherence, messages, generation)."""
+    objects instead of the core's record arrays.
+
+    Timing from the physics of the links, not from the env: the slot is one heralding round
+    trip of a 25 km link, so an attempt launched at slot t on two memories free at t is
+    heralded at t + 1; a message between nodes i and j takes |i - j| slots (one link's one-way
+    fibre time is the round trip of the midpoint-heralded attempt). A memory is free once the
+    pair it held is swapped away by its own node or once the news of its delivery reaches it;
+    only then may a new attempt start, so an end memory freed by a delivery's news at slot t
+    holds its next pair at t + 1, never at t.
+    """
     rng = np.random.default_rng(seed)
     n, length = 4, 25.0
     tau = float(physics.heralded_attempt_time(length))
@@ -165,28 +173,31 @@ def independent_mc(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[flo
     def hop(i, j):
         return abs(i - j) if delays else 0
 
-    def generate(t):
+    def launch(t) -> list[dict]:
+        """Attempts on every pair of memories free at slot t; the pairs heralded at t + 1."""
+        heralded = []
         for k in range(n - 1):
             used_r = sum(1 for q in pairs if q["a"] == k)
             used_l = sum(1 for q in pairs if q["b"] == k + 1)
-            free = min(m - used_r, m - used_l)
-            for _ in range(free):
+            for _ in range(min(m - used_r, m - used_l)):
                 if rng.random() < p:
-                    pairs.append({"a": k, "b": k + 1, "w": w_fresh, "ka": t, "kb": t})
+                    heralded.append({"a": k, "b": k + 1, "w": w_fresh, "ka": t + 1, "kb": t + 1})
+        return heralded
 
     def deliver(known_by):
         nonlocal delivered, fsum
         for w in _deliver(pairs, n, known_by):
             delivered, fsum = delivered + 1, fsum + 0.25 + 0.75 * w
 
-    generate(0)
+    pairs += launch(-1)  # the first round, heralded at slot 0
     for t in range(slots):
         _swap_asap(pairs, t, n, hop)
         deliver(t)
+        heralded = launch(t)
         for q in pairs:
             q["w"] *= decay_slot
-        deliver(t + 1)  # the messages that arrive in this slot
-        generate(t + 1)
+        deliver(t + 1)  # the messages that arrive by the next slot
+        pairs += heralded
     return delivered / slots, fsum / max(delivered, 1)
 
 

@@ -70,7 +70,7 @@ SWEEPS = [
      lambda n: {"n_mobile": n}),
     ("qnet/MobileEdgeCloud-v0", "edges (1,000 mobiles)", [5, 50, 500],
      lambda n: {"n_mobile": 1000, "n_edge": n}),
-    ("qnet/EntanglementDistribution-v1", "chain nodes", [3, 5, 7, 10], lambda n: {"n_nodes": n}),
+    ("qnet/EntanglementDistribution-v2", "chain nodes", [3, 5, 7, 10], lambda n: {"n_nodes": n}),
     ("qnet/QPUScheduling-v0", "jobs per episode", [20, 80, 320],
      lambda n: {"instance": {"n_jobs": n}}),
 ]  # fmt: skip

@@ -71,17 +71,17 @@ SCENARIOS = {
     "qpu": ("qnet/QPUScheduling-v0", None, "edf", "earliest deadline first"),
     "qip": ("qnet/QuantumInvocation-v0", None, "expected-reward",
             "the expected-reward rule on the model's own outcome distributions"),
-    "repeater-inesta2023": ("qnet/EntanglementDistribution-v1", {"preset": "inesta2023"},
+    "repeater-inesta2023": ("qnet/EntanglementDistribution-v2", {"preset": "inesta2023"},
                             "optimal", "the exact optimal policy of the MDP (repeater_mdp)"),
-    "repeater-n5": ("qnet/EntanglementDistribution-v1", N5, "optimal",
+    "repeater-n5": ("qnet/EntanglementDistribution-v2", N5, "optimal",
                     "the exact optimal policy of the MDP (repeater_mdp), n = 5, t_cut = 3"),
-    "repeater-n4-p03": ("qnet/EntanglementDistribution-v1", N4_P03, "optimal",
+    "repeater-n4-p03": ("qnet/EntanglementDistribution-v2", N4_P03, "optimal",
                         "the exact optimal policy of the MDP (repeater_mdp), n = 4, p = 0.3, "
                         "t_cut = 2"),
-    "repeater-n5-p09": ("qnet/EntanglementDistribution-v1", N5_P09, "optimal",
+    "repeater-n5-p09": ("qnet/EntanglementDistribution-v2", N5_P09, "optimal",
                         "the exact optimal policy of the MDP (repeater_mdp), n = 5, p = 0.9, "
                         "t_cut = 5"),
-    "repeater-fidelity": ("qnet/EntanglementDistribution-v1", FIDELITY, "swap-asap",
+    "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "swap-asap",
                           "swap-asap (no exact reference at this size; the issue's bar is "
                           "swap-asap and nested swapping)"),
     "mec": ("qnet/MobileEdgeCloud-v0", None, "best-response",

@@ -19,7 +19,7 @@ from qnet_envs.baselines import make_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = {
-    "repeater_chain": ("qnet/EntanglementDistribution-v1", "purify-then-swap", 40, {}),
+    "repeater_chain": ("qnet/EntanglementDistribution-v2", "purify-then-swap", 40, {}),
     "quantum_network": ("qnet/QuantumResourceAllocation-v0", "greedy", 30, {}),
     "offloading": ("qnet/MobileEdgeCloud-small-v0", "least-loaded-edge", 20, {}),
     "com2net": ("qnet/Com2Net-v0", "random-valid", 20, {}),

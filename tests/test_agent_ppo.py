@@ -18,7 +18,7 @@ PRESET = {"preset": "inesta2023", "horizon": 100}
 
 def test_hyperparameter_file_has_defaults_and_env_entries():
     assert ppo.hyperparams("qnet/QKDProvisioning-v0")["n_steps"] == 256
-    assert ppo.hyperparams("qnet/EntanglementDistribution-v1")["total_steps"] == 60_000
+    assert ppo.hyperparams("qnet/EntanglementDistribution-v2")["total_steps"] == 60_000
     with pytest.raises(ValueError, match="unknown config keys"):
         ppo.config_from("qnet/QKDProvisioning-v0", learning_rat=1e-3)
     with pytest.raises(ValueError, match="gamma"):
@@ -27,7 +27,7 @@ def test_hyperparameter_file_has_defaults_and_env_entries():
 
 @pytest.mark.parametrize(
     "env_id,env_config",
-    [("qnet/EntanglementDistribution-v1", PRESET), ("qnet/QKDProvisioning-v0", {"horizon": 50})],
+    [("qnet/EntanglementDistribution-v2", PRESET), ("qnet/QKDProvisioning-v0", {"horizon": 50})],
 )
 def test_ppo_job_trains_evaluates_and_resumes(tmp_path, env_id, env_config):
     run = tmp_path / "run"
@@ -56,7 +56,7 @@ def test_potential_shaping_telescopes_to_the_env_return():
     from qnet_agents.shaping import PotentialShaping, repeater_span_potential
 
     env = PotentialShaping(
-        gym.make("qnet/EntanglementDistribution-v1", config=FIDELITY), "repeater-span", 1.0
+        gym.make("qnet/EntanglementDistribution-v2", config=FIDELITY), "repeater-span", 1.0
     )
     env.reset(seed=3)
     phi0 = repeater_span_potential(env.unwrapped)
@@ -77,7 +77,7 @@ def test_potential_shaping_telescopes_to_the_env_return():
     assert shaped == pytest.approx(unshaped + end - phi0, abs=1e-9)
     assert len(seen) >= 2  # the potential moved: the check is not 0 == 0
     with pytest.raises(ValueError, match="shaping"):
-        ppo.config_from("qnet/EntanglementDistribution-v1", shaping="nope")
+        ppo.config_from("qnet/EntanglementDistribution-v2", shaping="nope")
     with pytest.raises(ValueError, match="reads the state of"):
         PotentialShaping(gym.make("qnet/QKDProvisioning-v0"), "repeater-span", 0.99)
 

@@ -159,7 +159,7 @@ def test_mappo_independent_flag_and_resume(tmp_path):
 MAPPO_ENVS = {
     "offloading-flat": ("qnet/MobileEdgeCloud-small-v0", {"horizon": 50, "flat_actions": True}),
     "offloading-hybrid": ("qnet/MobileEdgeCloud-small-v0", {"horizon": 50, "flat_actions": False}),
-    "repeater": ("qnet/EntanglementDistribution-v1", {"preset": "inesta2023"}),
+    "repeater": ("qnet/EntanglementDistribution-v2", {"preset": "inesta2023"}),
 }
 
 

@@ -48,7 +48,7 @@ def _one_line_error(argv, capsys, *needles):
         (["collect", "--env", "CartPole-v1"], ["--env", "qnet collect"]),
         (["rollout", "--env", "qnet/QKDProvisioning-v0", "--episodes", "0"], ["--episodes=0"]),
         (["train", "--eval-episodes", "0"], ["--eval-episodes=0"]),
-        (["train", "--env", "qnet/EntanglementDistribution-v1"], ["Discrete", "--agent ppo"]),
+        (["train", "--env", "qnet/EntanglementDistribution-v2"], ["Discrete", "--agent ppo"]),
         (["train", "--config", "missing.json"], ["--config missing.json", "no such file"]),
         (
             ["train", "--agent", "mappo", "--env", "qnet/QKDProvisioning-v0"],

@@ -148,6 +148,8 @@ def test_vector_env_matches_scalar_envs(env_id):
     obs, infos = vec.reset(seed=seed)
     outs = [env.reset(seed=seed + i) for i, env in enumerate(scalars)]
     np.testing.assert_array_equal(obs, np.stack([o for o, _ in outs]))
+    for i, (_, info) in enumerate(outs):
+        _assert_row_info(infos, i, info)
     pending = np.zeros(n, bool)
     vec.action_space.seed(0)
     for _ in range(300):
@@ -155,13 +157,25 @@ def test_vector_env_matches_scalar_envs(env_id):
         obs, rew, term, trunc, infos = vec.step(actions)
         for i, env in enumerate(scalars):
             if pending[i]:
-                o, _ = env.reset()
+                o, info = env.reset()
                 r = 0.0
             else:
-                o, r, *_ = env.step(actions[i])
+                o, r, _, _, info = env.step(actions[i])
             np.testing.assert_array_equal(obs[i], o)
             assert rew[i] == pytest.approx(r, abs=1e-12)
+            _assert_row_info(infos, i, info)
         pending = term | trunc
+
+
+def _assert_row_info(infos: dict, i: int, info: dict) -> None:
+    """The vector env's infos hold the scalar env's info keys, row i equal to env i's values
+    (masks compared as booleans: the batched request envs keep them as int8)."""
+    assert set(infos) == set(info), set(infos) ^ set(info)
+    for key, value in info.items():
+        row = infos[key][i]
+        if key == "action_mask":
+            row, value = np.asarray(row, bool), np.asarray(value, bool)
+        np.testing.assert_array_equal(row, value, err_msg=key)
 
 
 @pytest.mark.parametrize("env_id", PARALLEL_IDS)

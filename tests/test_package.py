@@ -64,7 +64,7 @@ def test_cli_rollout_prints_ci_table(capsys):
         [
             "rollout",
             "--env",
-            "qnet/EntanglementDistribution-v1",
+            "qnet/EntanglementDistribution-v2",
             "--policy",
             "swap-asap",
             "--episodes",
@@ -79,7 +79,7 @@ def test_cli_rollout_prints_ci_table(capsys):
 
 
 def test_cli_rollout_rejects_unknown_policy(capsys):
-    assert main(["rollout", "--env", "qnet/EntanglementDistribution-v1", "--policy", "nope"]) == 2
+    assert main(["rollout", "--env", "qnet/EntanglementDistribution-v2", "--policy", "nope"]) == 2
     assert "unknown policy" in capsys.readouterr().err
 
 
@@ -107,4 +107,4 @@ def test_integer_fields_reject_floats_strings_none_and_bools(value):
     import gymnasium as gym
 
     with pytest.raises(ValueError, match="n_nodes"):
-        gym.make("qnet/EntanglementDistribution-v1", config={"n_nodes": value})
+        gym.make("qnet/EntanglementDistribution-v2", config={"n_nodes": value})

@@ -34,7 +34,7 @@ def test_blitted_frames_equal_full_redraws(env_id):
 
 
 def test_pictures_change_with_the_state():
-    env = gym.make("qnet/EntanglementDistribution-v1", render_mode="rgb_array")
+    env = gym.make("qnet/EntanglementDistribution-v2", render_mode="rgb_array")
     _, info = env.reset(seed=0)
     first = env.render()
     for _ in range(20):

@@ -8,7 +8,7 @@ import qnet_envs  # noqa: F401
 from qnet_envs.references import repeater_mdp as rm
 from qnet_envs.rollout import run_episodes
 
-ENV_ID = "qnet/EntanglementDistribution-v1"
+ENV_ID = "qnet/EntanglementDistribution-v2"
 
 
 @pytest.mark.parametrize("p", [0.1, 0.25, 0.5, 0.75, 0.9, 1.0])

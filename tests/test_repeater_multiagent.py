@@ -6,7 +6,7 @@ import pytest
 import qnet_envs
 from qnet_envs import make_parallel
 
-ENV_ID = "qnet/EntanglementDistribution-v1"
+ENV_ID = "qnet/EntanglementDistribution-v2"
 
 
 def test_listed_among_parallel_ids():

@@ -78,7 +78,7 @@ def test_torchrl_batched_gym_env(env_id):
     [
         ("qnet/MobileEdgeCloud-small-v0", {"flat_actions": True}),
         ("qnet/MobileEdgeCloud-v0", {"flat_actions": True}),
-        ("qnet/EntanglementDistribution-v1", {"horizon": 50}),
+        ("qnet/EntanglementDistribution-v2", {"horizon": 50}),
     ],
 )
 def test_pettingzoo_envs_train_through_supersuit_with_sb3(env_id, config):

@@ -36,7 +36,7 @@ def test_ppo_iteration_on_gymnasium_env(local_ray):
 
 def test_ppo_iteration_on_the_repeater_chain(local_ray):
     """MultiDiscrete per-node actions with tuple info masks go through RLlib's PPO."""
-    result = _one_iteration("qnet/EntanglementDistribution-v1", {"horizon": 50})
+    result = _one_iteration("qnet/EntanglementDistribution-v2", {"horizon": 50})
     assert result is not None
 
 

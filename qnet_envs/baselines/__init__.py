@@ -18,7 +18,7 @@ from . import (
 from .base import Policy, RandomValid
 
 _TABLE = {
-    "qnet/EntanglementDistribution-v1": entanglement_distribution.POLICIES,
+    "qnet/EntanglementDistribution-v2": entanglement_distribution.POLICIES,
     "qnet/QKDProvisioning-v0": qkd_provisioning.POLICIES,
     "qnet/QuantumResourceAllocation-v0": quantum_resource_allocation.POLICIES,
     "qnet/MobileEdgeCloud-v0": mobile_edge_cloud.POLICIES,
@@ -32,7 +32,7 @@ def _base_id(env_id: str) -> str:
     return env_id
 
 
-_APPLICABLE = {"qnet/EntanglementDistribution-v1": entanglement_distribution.applicable}
+_APPLICABLE = {"qnet/EntanglementDistribution-v2": entanglement_distribution.applicable}
 
 
 def policy_names(env_id: str, env=None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Baseline controllers for ``qnet/EntanglementDistribution-v1``: every node decides each slot.
+"""Baseline controllers for ``qnet/EntanglementDistribution-v2``: every node decides each slot.
 
 They read the chain through the core's state as a node would know it (pairs whose Pauli frame
 has reached the node, nominal fidelities), never the hidden true fidelities.

@@ -1,6 +1,6 @@
 """A linear chain of quantum repeaters, batch-first: every array has a leading env axis.
 
-Pure-numpy core of ``qnet/EntanglementDistribution-v1``. The scalar env is a batch of one; the
+Pure-numpy core of ``qnet/EntanglementDistribution-v2``. The scalar env is a batch of one; the
 vector env (``gym.make_vec(..., vectorization_mode="vector_entry_point")``) and the PettingZoo
 front run this same code. The model and every choice in it are documented in the env docstring
 (:class:`qnet_envs.envs.entanglement_distribution.EntanglementDistributionEnv`).
@@ -77,7 +77,6 @@ class RepeaterChainCore:
         self.slot_s = cfg.slot_s()
         rtt = cfg.link_round_trips_s()
         self.period = np.maximum(1, np.ceil(rtt / self.slot_s - 1e-9)).astype(np.int64)
-        self.instant = bool(np.all(self.period == 1))
         if cfg.generation_success is not None:
             self.p_gen = np.full(n - 1, float(cfg.generation_success))
         else:
@@ -143,7 +142,10 @@ class RepeaterChainCore:
         self.key_fraction_sum[rows] = 0.0
         sub = np.zeros(self.num_envs, dtype=bool)
         sub[rows] = True
-        self._generate(sub)
+        # the first round was launched one slot before slot 0, so a one-slot link starts with
+        # its heralded pairs
+        self._launch(sub, self.period - 1)
+        self._resolve_attempts()
         self.counter[rows] += np.uint64(1)
         self._invalidate()
 
@@ -185,14 +187,39 @@ class RepeaterChainCore:
         left = ((self.lrec >= 0) | (self.lrelease > self.t[:, None, None])).sum(axis=(1, 2))
         return right + left
 
+    def infos(self, out: dict | None) -> dict:
+        """Every env's info entries but the masks, as (B, ...) arrays: cumulative counts, true
+        mean delivered fidelity and secret fraction (0 before any delivery), this slot's
+        deliveries (``out`` from :meth:`step`; None after a reset), the slot and the simulated
+        time. Every front reads its infos here (a scalar front takes row 0)."""
+        infos = {k: v.copy() for k, v in self.stats.items()}
+        delivered = np.maximum(self.stats["delivered"], 1)
+        any_delivered = self.stats["delivered"] > 0
+        infos["mean_delivered_fidelity"] = np.where(
+            any_delivered, self.fidelity_sum / delivered, 0.0
+        )
+        infos["mean_key_fraction"] = np.where(any_delivered, self.key_fraction_sum / delivered, 0.0)
+        if out is None:
+            infos["delivered_now"] = np.zeros(self.num_envs, dtype=np.int64)
+            infos["delivered_fidelities"] = np.zeros((self.num_envs, self.m))
+        else:
+            infos["delivered_now"] = out["delivered_now"].copy()
+            infos["delivered_fidelities"] = out["delivered_fidelities"].copy()
+        infos["t"] = self.t.copy()
+        infos["time_s"] = self.t * self.slot_s
+        return infos
+
     # --- step -------------------------------------------------------------------------------
     def step(self, actions: np.ndarray) -> dict:
         """Advance every env one slot under ``actions`` (B, n), in range but maybe masked out.
 
         Order (the ``inesta2023`` convention, extended): node operations (discards, then
-        purifications, then swaps, all nodes at once), delivery, cutoffs, one slot of
-        decoherence, arrival of classical messages (and deliveries they complete), then
-        generation attempts on every free memory pair. Returns the slot's outcome arrays.
+        purifications, then swaps, all nodes at once), delivery, cutoffs, then generation
+        attempts launched on every memory pair free at this slot; the slot ends (ages +1, one
+        slot of decoherence), classical messages arriving then free memories and complete
+        deliveries, and the heralds due then resolve. A memory freed by a message that arrives
+        at slot t + 1 launches its next attempt at t + 1: every attempt lasts its link's round
+        trip, whichever way its memories were freed. Returns the slot's outcome arrays.
         """
         cfg = self.config
         valid_all = self.masks()
@@ -201,14 +228,16 @@ class RepeaterChainCore:
         invalid = (~chosen).sum(axis=1)
         acts = np.where(chosen, actions, 0)
         apply_operations(self, acts)
+        self._arrivals()  # losses whose news needs no travel (a node's own, or no delays)
         fids = np.zeros((self.num_envs, self.m))
         count = deliver(self, fids, np.zeros(self.num_envs, dtype=np.int64))
         self._cutoff()
+        attempts = self._launch(self._every, self.period)
         self.t += 1
         self._decohere()
         self._arrivals()
         count = deliver(self, fids, count)
-        attempts = self._generate(self._every)
+        self._resolve_attempts()
         self.counter += np.uint64(1)
         self._invalidate()  # nothing read mid-slot may stay cached
         reward = self._reward(fids, count, attempts, invalid)
@@ -282,26 +311,20 @@ class RepeaterChainCore:
         self.lrec[env, b, r] = -1
         self.lrelease[env, b, r] = ready_r
 
-    def _generate(self, active: np.ndarray) -> np.ndarray:
-        """Launch an attempt on every free memory pair of every link (the i-th free right memory
-        of node k with the i-th free left memory of node k+1), then resolve every attempt whose
-        herald has arrived. Returns the number of attempts launched per env."""
+    def _launch(self, active: np.ndarray, herald_in: np.ndarray) -> np.ndarray:
+        """Launch an attempt on every memory pair free now on every link (the i-th free right
+        memory of node k with the i-th free left memory of node k+1), heralded ``herald_in``
+        (per link) slots from now. Returns the number of attempts launched per env."""
         B, n, m = self.num_envs, self.n, self.m
         t = self.t[:, None, None]
         free_r = (self.status == EMPTY).reshape(B, n - 1, m) & active[:, None, None]
         if not free_r.any():
-            self._resolve_attempts()
             return np.zeros(B, dtype=np.int64)
         free_l = (self.lrec[:, 1:] < 0) & (self.lrelease[:, 1:] <= t)
         rank_r = np.cumsum(free_r, axis=2) - 1
         launch = free_r & (rank_r < free_l.sum(axis=2, keepdims=True))
         attempts = launch.sum(axis=(1, 2))
         self.stats["attempts"] += attempts
-        if self.instant:  # every herald is back within the slot: only successes leave a trace
-            u = self.draws(GEN_STREAM, 3 * self.P)
-            launch &= u[:, : self.P].reshape(B, n - 1, m) < self.p_gen[None, :, None]
-        else:
-            u = None
         env, link, s = np.nonzero(launch)
         rec = link * m + s
         order_l = np.argsort(~free_l, axis=2, kind="stable")
@@ -309,13 +332,8 @@ class RepeaterChainCore:
         self.end[env, rec] = link + 1
         self.rmem[env, rec] = r
         self.lrec[env, link + 1, r] = rec
-        if u is not None:
-            self._new_pairs(env, rec, link, u)
-            return attempts
         self.status[env, rec] = ATTEMPT
-        due = self.t[env] + self.period[link] - 1
-        self.ready_l[env, rec] = self.ready_r[env, rec] = due
-        self._resolve_attempts()
+        self.ready_l[env, rec] = self.ready_r[env, rec] = self.t[env] + herald_in[link]
         return attempts
 
     def _resolve_attempts(self) -> None:

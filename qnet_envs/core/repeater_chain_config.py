@@ -1,4 +1,4 @@
-"""Configuration of the repeater-chain model (``qnet/EntanglementDistribution-v1``).
+"""Configuration of the repeater-chain model (``qnet/EntanglementDistribution-v2``).
 
 Every default names its source in :class:`RepeaterChainConfig`; ``preset="inesta2023"`` swaps in
 the model of Iñesta, Vardoyan, Scavuzzo & Wehner, npj Quantum Inf. 9, 46 (2023) (conventions

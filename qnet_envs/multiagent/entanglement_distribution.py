@@ -11,7 +11,7 @@ from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..core.repeater_chain_layout import N_FEATURES
-from ..envs.entanglement_distribution import step_info
+from ..envs.entanglement_distribution import row_info
 from ..envs.repeater_render import render_chain
 from .base import QnetParallelEnv
 
@@ -20,7 +20,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
     """
     ## Description
 
-    Decentralised control of the repeater chain of ``qnet/EntanglementDistribution-v1`` (same
+    Decentralised control of the repeater chain of ``qnet/EntanglementDistribution-v2`` (same
     core, same config and physics; see that env's docstring). Agent ``node_x`` controls node x
     and observes only its own 2M memories as it knows them: a pair's far node, age and
     fidelity appear only once the classical messages defining the pair's Pauli frame have
@@ -40,28 +40,29 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
 
     ## Observations
 
-    ``Box(0, 4, (2M * 6,))`` per agent: the node's row of the v1 observation (left memories,
+    ``Box(0, 4, (2M * 6,))`` per agent: the node's row of the Gymnasium env's observation (left memories,
     then right memories; features in that env's docstring). ``state()`` is the concatenation
     of every node's view, for centralised critics.
 
     ## Rewards
 
-    ``reward_sharing="shared"`` (default): every agent receives the chain's reward (the v1
-    objective). ``"split"``: each receives the chain's reward divided by ``n_nodes``, so the
+    ``reward_sharing="shared"`` (default): every agent receives the chain's reward (the Gymnasium
+    env's objective). ``"split"``: each receives the chain's reward divided by ``n_nodes``, so the
     agents' rewards sum to the chain's.
 
     ## Episode End
 
-    As the v1 env: termination at the first delivery under ``objective="delivery_time"``,
+    As the Gymnasium env: termination at the first delivery under ``objective="delivery_time"``,
     truncation at ``horizon`` (``max_cycles=N`` sets it, PettingZoo's name); then every agent
     leaves. ``render_mode="human"`` prints the text picture.
 
     ## Version History
 
+    * v2: the v2 core (attempts on memories freed by a message start when it arrives).
     * v1: initial release, with the v1 core.
     """
 
-    metadata = {**QnetParallelEnv.metadata, "name": "qnet/EntanglementDistribution-v1"}
+    metadata = {**QnetParallelEnv.metadata, "name": "qnet/EntanglementDistribution-v2"}
 
     def __init__(
         self,
@@ -167,7 +168,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         return {a: views[x] for x, a in enumerate(self.possible_agents) if a in self.agents}
 
     def _infos(self, out, invalid: bool) -> dict:
-        shared = step_info(self.core, 0, out)
+        shared = row_info(self.core.infos(out), 0)
         masks = self.core.masks()[0].astype(np.int8)
         return {
             a: {**shared, "action_mask": masks[x], "invalid_action": invalid}

@@ -1,5 +1,5 @@
 """Exact expected delivery times of homogeneous repeater chains with cutoffs (the ``inesta2023``
-preset of ``qnet/EntanglementDistribution-v1``), by dynamic programming on the exact MDP.
+preset of ``qnet/EntanglementDistribution-v2``), by dynamic programming on the exact MDP.
 
 Model: Iñesta, Vardoyan, Scavuzzo & Wehner, "Optimal entanglement distribution policies in
 homogeneous repeater chains with cutoffs", npj Quantum Information 9, 46 (2023), with the

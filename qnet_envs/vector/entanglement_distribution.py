@@ -1,4 +1,4 @@
-"""``gym.make_vec("qnet/EntanglementDistribution-v1", num_envs=N)``: the batch-first repeater
+"""``gym.make_vec("qnet/EntanglementDistribution-v2", num_envs=N)``: the batch-first repeater
 core with N envs. No second implementation: the step, masks, views and rewards are the core's
 (:class:`qnet_envs.core.repeater_chain.RepeaterChainCore`), exactly what the scalar env runs
 with N = 1. Env i seeded ``seed + i`` reproduces the scalar env seeded ``seed + i``, through
@@ -17,7 +17,7 @@ from ..config import merge_config
 from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
-from ..core.repeater_chain_layout import N_FEATURES, STAT_KEYS
+from ..core.repeater_chain_layout import N_FEATURES
 from .base import check_count
 
 
@@ -94,16 +94,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         return self.core.local_views().reshape(self.num_envs, -1)
 
     def _infos(self, invalid, out) -> dict:
-        core = self.core
-        delivered = core.stats["delivered"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_f = np.where(delivered > 0, core.fidelity_sum / np.maximum(delivered, 1), 0.0)
-        infos = {k: core.stats[k].copy() for k in STAT_KEYS}
-        infos.update(
-            action_mask=core.masks().astype(bool).reshape(self.num_envs, -1),
-            invalid_action=np.asarray(invalid, dtype=bool).copy(),
-            mean_delivered_fidelity=mean_f,
-            delivered_now=out["delivered_now"].copy() if out else np.zeros(self.num_envs, int),
-            t=core.t.copy(),
-        )
+        infos = self.core.infos(out)
+        infos["action_mask"] = self.core.masks().astype(bool).reshape(self.num_envs, -1)
+        infos["invalid_action"] = np.asarray(invalid, dtype=bool).copy()
         return infos
