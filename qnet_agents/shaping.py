@@ -27,12 +27,12 @@ def repeater_span_potential(env) -> float:
     from qnet_envs.core.repeater_chain_layout import PAIR
 
     core = env.core
-    held = core.status[0] == PAIR
+    held = core.record_status[0] == PAIR
     if core.config.objective == "pairs_above_target":
-        held &= core.coef[0, :, 0, 0] >= core.config.target_fidelity
+        held &= core.pair_coefficients[0, :, 0, 0] >= core.config.target_fidelity
     if not held.any():
         return 0.0
-    span = core.end[0][held] - core.rec_node[held]
+    span = core.far_node[0][held] - core.record_node[held]
     return float(span.max()) / (core.n - 1)
 
 

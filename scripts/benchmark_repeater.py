@@ -37,7 +37,10 @@ SCENARIO = {
     "gate_fidelity": 1.0,
     "meas_fidelity": 1.0,
 }
-PHYSICAL = ("status", "end", "rmem", "born", "ready_l", "ready_r", "coef", "lrec", "lrelease", "t")
+PHYSICAL = (
+    "record_status", "far_node", "far_memory", "born_slot", "near_known_at", "far_known_at",
+    "pair_coefficients", "left_record", "left_free_at", "t",
+)  # fmt: skip
 
 
 def vector_rate(env, seconds: float) -> float:

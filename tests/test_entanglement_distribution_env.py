@@ -109,11 +109,11 @@ def test_masked_out_choice_is_a_penalised_no_op():
     bad = np.zeros(4, dtype=int)
     bad[0] = env.codec.purify0 - 1 if not masks[0, env.codec.swap(0, 0)] else 0
     assert not masks[0, bad[0]]
-    before = env.core.status.copy()
+    before = env.core.record_status.copy()
     _, r, _, _, info = env.step(bad)
     assert info["invalid_action"] and r == pytest.approx(-0.1)
     assert info["delivered_now"] == 0
-    assert np.array_equal(env.core.status, before)  # nothing happened but the slot
+    assert np.array_equal(env.core.record_status, before)  # nothing happened but the slot
 
 
 def test_action_masks_is_the_flat_concatenation_of_info_masks():
@@ -162,7 +162,7 @@ def test_invariants_hold_under_random_play(
         obs, r, te, tr, info = env.step(random_valid(rng, env, info, p_invalid))
         env.core.check_invariants()
         assert env.observation_space.contains(obs) and np.isfinite(r)
-        held = int(np.sum(env.core.status[0] == 2))
+        held = int(np.sum(env.core.record_status[0] == 2))
         ended = sum(
             info[k]
             for k in ("delivered", "cutoff_discards", "swaps", "purifications", "pairs_lost")
@@ -252,11 +252,13 @@ def test_heterogeneous_links_keep_their_own_round_trips():
     assert core.slot_s == pytest.approx(physics.heralded_attempt_time(10.0))
     np.testing.assert_array_equal(core.period, [1, 3, 2])
     env.reset(seed=0)
-    np.testing.assert_array_equal(core.status[0].reshape(3, 1)[:, 0], [2, 1, 1])  # link 0 done
+    np.testing.assert_array_equal(
+        core.record_status[0].reshape(3, 1)[:, 0], [2, 1, 1]
+    )  # link 0 done
     env.step(np.zeros(4, dtype=int))
-    np.testing.assert_array_equal(core.status[0].reshape(3, 1)[:, 0], [2, 1, 2])
+    np.testing.assert_array_equal(core.record_status[0].reshape(3, 1)[:, 0], [2, 1, 2])
     env.step(np.zeros(4, dtype=int))
-    np.testing.assert_array_equal(core.status[0].reshape(3, 1)[:, 0], [2, 2, 2])
+    np.testing.assert_array_equal(core.record_status[0].reshape(3, 1)[:, 0], [2, 2, 2])
 
 
 def test_cutoff_discards_pairs_that_reach_the_age():
@@ -266,7 +268,7 @@ def test_cutoff_discards_pairs_that_reach_the_age():
     for _ in range(8):
         env.step(np.zeros(3, dtype=int))
         core = env.core
-        ages.append(int(core.t[0] - core.born[0, 0]))
+        ages.append(int(core.t[0] - core.born_slot[0, 0]))
     assert max(ages) == 3 and ages[:4] == [1, 2, 3, 0]
     assert env.core.stats["cutoff_discards"][0] > 0
 

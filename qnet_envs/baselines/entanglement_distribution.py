@@ -36,10 +36,10 @@ class ChainPolicy(Policy):
 
     # --- what the state says (env 0 of the core) -----------------------------------------
     def nominal(self, rec: int) -> float:
-        return float(self.core.coef[0, rec, 1, 0])
+        return float(self.core.pair_coefficients[0, rec, 1, 0])
 
     def span(self, rec: int) -> int:
-        return int(self.core.end[0, rec]) - int(self.core.rec_node[rec])
+        return int(self.core.far_node[0, rec]) - int(self.core.record_node[rec])
 
     def best_swap(self, x: int, masks: np.ndarray, accept=lambda rec: True) -> int | None:
         """The valid swap at node x whose two pairs have the highest nominal fidelities."""
@@ -49,7 +49,7 @@ class ChainPolicy(Policy):
                 k = cd.swap(left, right)
                 if not masks[x, k]:
                     continue
-                rl, rr = int(self.core.lrec[0, x, left]), x * m + right
+                rl, rr = int(self.core.left_record[0, x, left]), x * m + right
                 if not (accept(rl) and accept(rr)):
                     continue
                 score = self.nominal(rl) * self.nominal(rr)
@@ -109,8 +109,8 @@ class SwapAsap(ChainPolicy):
             for s in range(m):
                 rec = x * m + s
                 k = cd.discard_right(s)
-                if masks[x, k] and self.core.status[0, rec] == PAIR:
-                    known = self.core.ready_l[0, rec] <= self.core.t[0]
+                if masks[x, k] and self.core.record_status[0, rec] == PAIR:
+                    known = self.core.near_known_at[0, rec] <= self.core.t[0]
                     if known and self.stale(rec):
                         choice[x] = k
                         break
@@ -127,7 +127,8 @@ class Nested(SwapAsap):
         core = self.core
         full = all(
             any(
-                core.status[0, k * core.m + s] == PAIR and core.end[0, k * core.m + s] == k + 1
+                core.record_status[0, k * core.m + s] == PAIR
+                and core.far_node[0, k * core.m + s] == k + 1
                 for s in range(core.m)
             )
             for k in range(core.n - 1)
@@ -207,10 +208,11 @@ class Optimal(ChainPolicy):
 
     def state(self) -> repeater_mdp.State:
         core = self.core
-        recs = np.flatnonzero(core.status[0] == PAIR)
+        recs = np.flatnonzero(core.record_status[0] == PAIR)
         t = int(core.t[0])
         return repeater_mdp.canonical(
-            (int(core.rec_node[p]), int(core.end[0, p]), t - int(core.born[0, p])) for p in recs
+            (int(core.record_node[p]), int(core.far_node[0, p]), t - int(core.born_slot[0, p]))
+            for p in recs
         )
 
     def choose(self, choice, masks) -> None:

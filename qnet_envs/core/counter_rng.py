@@ -15,6 +15,10 @@ pseudorandom number generators", OOPSLA 2014), which passes BigCrush as a counte
 generator; hashing counter-derived inputs through it twice is the construction of
 counter-based generators (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as easy as
 1, 2, 3", SC 2011).
+
+:func:`mix64` and :func:`uniform_at` are plain arithmetic on ``uint64`` values: numpy callers
+pass arrays (they broadcast), and step kernels compile them
+(:func:`qnet_envs.core.compiled.compiled`) and call them on scalars inside their loops.
 """
 
 from __future__ import annotations
@@ -24,16 +28,27 @@ import numpy as np
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_S11, _S16, _S27, _S30, _S31 = (np.uint64(s) for s in (11, 16, 27, 30, 31))
+_ONE = np.uint64(1)
 _MASK64 = (1 << 64) - 1
 _TO_UNIT = 2.0**-53
 
 
-def mix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's bijective finaliser on a uint64 array (wrapping arithmetic)."""
-    x = np.asarray(x, dtype=np.uint64)
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+def mix64(x):
+    """SplitMix64's bijective finaliser on uint64 values (wrapping arithmetic)."""
+    x = (x ^ (x >> _S30)) * _M1
+    x = (x ^ (x >> _S27)) * _M2
+    return x ^ (x >> _S31)
+
+
+def uniform_at(key, counter, stream, index):
+    """The U[0, 1) draw number ``index`` of ``stream`` for an env with ``key`` at ``counter``
+    (all uint64; ``stream`` < 2^16 and ``index`` < 2^16): distinct (counter, stream, index)
+    give unrelated draws."""
+    base = mix64(key ^ (counter * _GOLDEN))
+    tag = (stream << _S16) + index
+    bits = mix64(base + (tag + _ONE) * _GOLDEN)
+    return (bits >> _S11) * _TO_UNIT
 
 
 def keys_from_seeds(seeds) -> np.ndarray:
@@ -43,11 +58,7 @@ def keys_from_seeds(seeds) -> np.ndarray:
 
 
 def uniforms(keys: np.ndarray, counters: np.ndarray, stream: int, n: int) -> np.ndarray:
-    """(B, n) independent U[0, 1) draws: index j of ``stream`` at each env's current counter.
-
-    ``stream`` < 2^16 and ``n`` < 2^16; distinct (counter, stream, index) give unrelated draws.
-    """
-    base = mix64(keys ^ (counters * _GOLDEN))
-    tag = (np.uint64(stream) << np.uint64(16)) + np.arange(n, dtype=np.uint64)
-    bits = mix64(base[:, None] + (tag + np.uint64(1)) * _GOLDEN)
-    return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+    """(B, n) draws: index j of ``stream`` at each env's current counter (what a kernel reads
+    one at a time with :func:`uniform_at`)."""
+    index = np.arange(n, dtype=np.uint64)[None, :]
+    return uniform_at(keys[:, None], counters[:, None], np.uint64(stream), index)

@@ -15,6 +15,20 @@ from ..config import check_choice, check_range
 from .uniforms import normal
 
 KINDS = ("normal", "uniform", "fixed")
+NORMAL, UNIFORM, FIXED = range(3)  # the kinds' codes, in the order of KINDS
+
+
+def fidelity_from_uniforms(kind, mean, spread, low, u1, u2):
+    """A fresh pair's fidelity from two independent U[0, 1) draws, for the distribution of
+    code ``kind`` (:data:`NORMAL`, :data:`UNIFORM`, :data:`FIXED`): every draw costs exactly
+    two uniforms whatever the kind, so batched envs reproduce scalar envs. The normal uses the
+    Box-Muller transform (:func:`qnet_envs.core.uniforms.normal`) clipped to [low, 1].
+    Plain ufunc arithmetic on float arrays or scalars, so step kernels compile it too."""
+    if kind == FIXED or spread == 0.0:
+        return mean + 0.0 * u1
+    if kind == UNIFORM:
+        return mean - spread + 2.0 * spread * u1
+    return np.minimum(np.maximum(mean + spread * normal(u1, u2), low), 1.0)
 
 
 @dataclass(frozen=True)
@@ -41,16 +55,15 @@ class FidelityDistribution:
         """The value a controller that knows only the distribution believes: its mean."""
         return self.mean
 
+    @property
+    def code(self) -> int:
+        """The kind's code for :func:`fidelity_from_uniforms`."""
+        return KINDS.index(self.kind)
+
     def from_uniforms(self, u1, u2):
-        """Fidelities from two independent U[0, 1) draws (vectorised). The normal uses the
-        Box-Muller transform (:func:`qnet_envs.core.uniforms.normal`) so that every draw costs
-        exactly two uniforms, which lets the batched env reproduce scalar envs."""
-        u1 = np.asarray(u1, dtype=float)
-        if self.kind == "fixed" or self.spread == 0.0:
-            return np.full(u1.shape, self.mean)
-        if self.kind == "uniform":
-            return self.mean - self.spread + 2.0 * self.spread * u1
-        return np.clip(self.mean + self.spread * normal(u1, u2), self.low, 1.0)
+        """Fidelities from two independent U[0, 1) draws (:func:`fidelity_from_uniforms`)."""
+        u1, u2 = np.asarray(u1, dtype=float), np.asarray(u2, dtype=float)
+        return fidelity_from_uniforms(self.code, self.mean, self.spread, self.low, u1, u2)
 
     def sample(self, rng):
         u1, u2 = rng.random(2)

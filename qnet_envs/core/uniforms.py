@@ -27,6 +27,6 @@ def uniform(u, low, high):
 
 def normal(u1, u2):
     """Standard normal variates from two independent uniforms: the Box-Muller transform
-    (Box & Muller, Ann. Math. Statist. 29, 610, 1958), z = sqrt(-2 ln(1 - u1)) cos(2 pi u2)."""
-    u1 = np.asarray(u1, dtype=float)
-    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * np.asarray(u2, dtype=float))
+    (Box & Muller, Ann. Math. Statist. 29, 610, 1958), z = sqrt(-2 ln(1 - u1)) cos(2 pi u2).
+    Plain ufunc arithmetic on float arrays or scalars, so step kernels compile it too."""
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

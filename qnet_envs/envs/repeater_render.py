@@ -11,18 +11,18 @@ from ..rendering import BlitFigure, cached_canvas, new_figure
 
 def _records(core, i=0):
     t = int(core.t[i])
-    for p in np.flatnonzero(core.status[i]):
+    for p in np.flatnonzero(core.record_status[i]):
         a, s = divmod(int(p), core.m)
         yield {
             "a": a,
             "s": s,
-            "b": int(core.end[i, p]),
-            "r": int(core.rmem[i, p]),
-            "status": int(core.status[i, p]),
-            "true": float(core.coef[i, p, 0, 0]),
-            "nominal": float(core.coef[i, p, 1, 0]),
-            "age": t - int(core.born[i, p]),
-            "in_flight": int(core.ready_l[i, p]) > t or int(core.ready_r[i, p]) > t,
+            "b": int(core.far_node[i, p]),
+            "r": int(core.far_memory[i, p]),
+            "status": int(core.record_status[i, p]),
+            "true": float(core.pair_coefficients[i, p, 0, 0]),
+            "nominal": float(core.pair_coefficients[i, p, 1, 0]),
+            "age": t - int(core.born_slot[i, p]),
+            "in_flight": int(core.near_known_at[i, p]) > t or int(core.far_known_at[i, p]) > t,
         }
 
 

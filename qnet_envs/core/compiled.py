@@ -1,0 +1,26 @@
+"""Compiling the suite's plain-math functions for step kernels (numba).
+
+A physics formula or a random-variate transform is written once, as arithmetic and numpy
+ufuncs that work on numpy arrays and on scalars alike; numpy callers use it as it is, and a
+kernel module compiles it here. :func:`compiled` also swaps the plain functions that it calls
+by name for their compiled versions, which is what numba needs to call them from a kernel.
+
+This module imports numba: only kernel modules import it, and they are imported when an env
+is made, never by ``import qnet_envs``.
+"""
+
+from __future__ import annotations
+
+import types
+
+from numba import njit
+
+
+def compiled(func, parallel: bool = False, **callees):
+    """``func`` compiled by numba (``cache=True``), with the functions it calls by name
+    replaced by the compiled ``callees``; the original stays a plain Python function."""
+    scope = {**func.__globals__, **callees}
+    copy = types.FunctionType(
+        func.__code__, scope, func.__name__, func.__defaults__, func.__closure__
+    )
+    return njit(cache=True, parallel=parallel)(copy)
