@@ -27,7 +27,19 @@ import numpy as np
 from .. import physics
 from .repeater_chain_codec import RepeaterChainCodec
 from .repeater_chain_config import OBJECTIVES, RepeaterChainConfig
-from .repeater_chain_layout import ATTEMPT, N_FEATURES, PAIR, STAT_KEYS
+from .repeater_chain_layout import (
+    ATTEMPT,
+    INFO_FLOAT_KEYS,
+    N_FEATURES,
+    PAIR,
+    SLOT_OUTCOME_KEYS,
+    STAT_KEYS,
+)
+
+ATTEMPTS_NOW, DELIVERED_NOW, INVALID, TERMINATED, TRUNCATED = (
+    SLOT_OUTCOME_KEYS.index(k)
+    for k in ("attempts_now", "delivered_now", "invalid", "terminated", "truncated")
+)
 
 
 class RepeaterChainCore:
@@ -63,15 +75,25 @@ class RepeaterChainCore:
             self.record_status, self.far_node, self.far_memory, self.born_slot,
             self.near_known_at, self.far_known_at, self.pair_coefficients, self.left_record,
             self.left_free_at, self.t, self.key, self.counter, self.stat_table, self.fidelity_sum,
+            self.key_fraction_sum,
         )  # fmt: skip
         self._model = self._model_tables(cfg, kernels)
         self._drivers = kernels.DRIVERS[num_threads > 1]
         self.num_threads = num_threads
-        self._outcome = np.zeros((B, 3), dtype=np.int64)
-        self._rewards = np.zeros(B)
-        self._fidelities = np.zeros((B, m))
-        self._mask_buffer = np.zeros((B, n, self.codec.k), dtype=bool)
-        self._mask_fresh = False
+        # what a step or reset leaves for the fronts (the kernels' ``outputs``), valid until
+        # the next step or reset
+        self.outputs = (
+            np.zeros((B, n, self.codec.k), dtype=bool),  # masks of the decision state
+            np.zeros((B, n, 2 * m, N_FEATURES), dtype=np.float32),  # local views
+            np.zeros((B, len(SLOT_OUTCOME_KEYS)), dtype=np.int64),
+            np.zeros(B),  # rewards
+            np.zeros((B, m)),  # delivered fidelities
+            np.zeros((B, len(INFO_FLOAT_KEYS))),
+        )
+        self._masks, self._views, self._slot, self._rewards, self._fidelities, self._floats = (
+            self.outputs
+        )
+        self._all_rows = np.arange(B)
 
     # --- constants ----------------------------------------------------------------------------
     def _timing(self, cfg: RepeaterChainConfig) -> None:
@@ -143,9 +165,10 @@ class RepeaterChainCore:
             (law.code, float(law.mean), float(law.spread), float(law.low)), self.age_scale,
             0 if cfg.reveal_fidelity else 1, OBJECTIVES.index(cfg.objective),
             np.array([cfg.attempt_cost, cfg.memory_cost, cfg.invalid_action_penalty], dtype=float),
+            int(cfg.horizon), float(self.slot_s),
         )  # fmt: skip
 
-    # --- reset --------------------------------------------------------------------------------
+    # --- reset and step ----------------------------------------------------------------------
     def reset_rows(self, rows: np.ndarray, keys: np.ndarray | None = None) -> None:
         """Empty the chains ``rows`` (with new ``keys`` if given; else each env's stream goes on)
         and run the first round of generation attempts, at slot 0."""
@@ -153,50 +176,11 @@ class RepeaterChainCore:
         if keys is not None:  # a new seed restarts the env's stream
             self.key[rows] = keys
             self.counter[rows] = 0
-        self.key_fraction_sum[rows] = 0.0
-        self._run("reset", rows)
-        self._mask_fresh = False
+        self._run("reset", rows, self.outputs)
 
-    # --- views --------------------------------------------------------------------------------
-    def masks(self) -> np.ndarray:
-        """(B, n, K) validity of every node's choices at the current decision state (kept until
-        the state changes; do not modify the returned array)."""
-        if not self._mask_fresh:
-            self._run("masks", self._mask_buffer)
-            self._mask_fresh = True
-        return self._mask_buffer
-
-    def local_views(self) -> np.ndarray:
-        """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right)."""
-        views = np.empty((self.num_envs, self.n, 2 * self.m, N_FEATURES), dtype=np.float32)
-        self._run("views", views)
-        return views
-
-    def infos(self, out: dict | None) -> dict:
-        """Every env's info entries but the masks, as (B, ...) arrays: cumulative counts, true
-        mean delivered fidelity and secret fraction (0 before any delivery), this slot's
-        deliveries (``out`` from :meth:`step`; None after a reset), the slot and the simulated
-        time. Every front reads its infos here (a scalar front takes row 0)."""
-        infos = {k: v.copy() for k, v in self.stats.items()}
-        delivered = np.maximum(self.stats["delivered"], 1)
-        any_delivered = self.stats["delivered"] > 0
-        infos["mean_delivered_fidelity"] = np.where(
-            any_delivered, self.fidelity_sum / delivered, 0.0
-        )
-        infos["mean_key_fraction"] = np.where(any_delivered, self.key_fraction_sum / delivered, 0.0)
-        if out is None:
-            infos["delivered_now"] = np.zeros(self.num_envs, dtype=np.int64)
-            infos["delivered_fidelities"] = np.zeros((self.num_envs, self.m))
-        else:
-            infos["delivered_now"] = out["delivered_now"].copy()
-            infos["delivered_fidelities"] = out["delivered_fidelities"].copy()
-        infos["t"] = self.t.copy()
-        infos["time_s"] = self.t * self.slot_s
-        return infos
-
-    # --- step ---------------------------------------------------------------------------------
-    def step(self, actions: np.ndarray) -> dict:
-        """Advance every env one slot under ``actions`` (B, n), in range but maybe masked out.
+    def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
+        """Advance the envs ``rows`` (default: all) one slot under ``actions`` (B, n), in range
+        but maybe masked out.
 
         Order (the ``inesta2023`` convention, extended): node operations (discards, then
         purifications, then swaps, all nodes at once), delivery, cutoffs, then generation
@@ -204,30 +188,25 @@ class RepeaterChainCore:
         slot of decoherence), classical messages arriving then free memories and complete
         deliveries, and the heralds due then resolve. A memory freed by a message that arrives
         at slot t + 1 launches its next attempt at t + 1: every attempt lasts its link's round
-        trip, whichever way its memories were freed. Returns the slot's outcome arrays.
+        trip, whichever way its memories were freed. Returns the slot's outcome: arrays over
+        every env, views of buffers that the next step or reset overwrites (rows not stepped
+        read as just reset).
         """
-        cfg = self.config
-        rows = np.arange(self.num_envs)
-        actions = np.ascontiguousarray(actions, dtype=np.int64)
-        self._run("step", rows, actions, self._outcome, self._fidelities, self._rewards)
-        self._mask_fresh = False
-        invalid, attempts, count = self._outcome.T
-        fids, reward = self._fidelities.copy(), self._rewards.copy()
-        if count.any():  # the secret fraction of each delivered pair (key-rate objective, info)
-            delivered = np.arange(self.m)[None, :] < count[:, None]
-            fractions = np.where(delivered, physics.entanglement_key_fraction(fids), 0.0).sum(1)
-            self.key_fraction_sum += fractions
-            if cfg.objective == "key_rate":
-                reward += fractions
-        terminated = count > 0 if cfg.objective == "delivery_time" else np.zeros_like(count, bool)
+        rows = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
+        self._run("step", rows, np.asarray(actions, dtype=np.int64), self.outputs)
+        return self.outcome()
+
+    def outcome(self) -> dict:
+        """The last step's (or reset's) outcome per env; see :meth:`step`."""
+        slot = self._slot
         return {
-            "reward": reward,
-            "terminated": terminated,
-            "truncated": self.t >= cfg.horizon,
-            "invalid": invalid > 0,
-            "delivered_now": count.copy(),
-            "delivered_fidelities": fids,
-            "attempts_now": attempts.copy(),
+            "reward": self._rewards,
+            "terminated": slot[:, TERMINATED] > 0,
+            "truncated": slot[:, TRUNCATED] > 0,
+            "invalid": slot[:, INVALID] > 0,
+            "delivered_now": slot[:, DELIVERED_NOW],
+            "delivered_fidelities": self._fidelities,
+            "attempts_now": slot[:, ATTEMPTS_NOW],
         }
 
     def _run(self, phase: str, *args) -> None:
@@ -236,6 +215,39 @@ class RepeaterChainCore:
 
             numba.set_num_threads(min(self.num_threads, numba.config.NUMBA_NUM_THREADS))
         self._drivers[phase](self._state, self._model, *args)
+
+    # --- what the fronts read -----------------------------------------------------------------
+    def masks(self) -> np.ndarray:
+        """(B, n, K) validity of every node's choices at the current decision state (a buffer
+        that the next step overwrites; do not modify it)."""
+        return self._masks
+
+    def local_views(self) -> np.ndarray:
+        """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right):
+        a buffer that the next step overwrites."""
+        return self._views
+
+    def infos(self) -> dict:
+        """Every env's info entries but the masks, as (B, ...) arrays (copies): the cumulative
+        counts, the true mean delivered fidelity and secret fraction (0 before any delivery),
+        the last slot's deliveries and their fidelities (zero-padded), the slot and the
+        simulated time. The vector front returns them; a scalar front reads
+        :meth:`row_info`, the same entries of one env."""
+        infos = dict(zip(STAT_KEYS, self.stat_table.T.copy(), strict=True))
+        infos.update(zip(INFO_FLOAT_KEYS, self._floats.T.copy(), strict=True))
+        infos["delivered_now"] = self._slot[:, DELIVERED_NOW].copy()
+        infos["delivered_fidelities"] = self._fidelities.copy()
+        infos["t"] = self.t.copy()
+        return infos
+
+    def row_info(self, i: int) -> dict:
+        """Env ``i``'s entries of :meth:`infos` as Python scalars (the fidelities an array)."""
+        info = dict(zip(STAT_KEYS, self.stat_table[i].tolist(), strict=True))
+        info.update(zip(INFO_FLOAT_KEYS, self._floats[i].tolist(), strict=True))
+        info["delivered_now"] = int(self._slot[i, DELIVERED_NOW])
+        info["delivered_fidelities"] = self._fidelities[i].copy()
+        info["t"] = int(self.t[i])
+        return info
 
     # --- invariants ---------------------------------------------------------------------------
     def check_invariants(self) -> None:

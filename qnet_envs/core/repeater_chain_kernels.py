@@ -31,26 +31,40 @@ from .repeater_chain_layout import (
     ATTEMPT,
     EMPTY,
     GEN_STREAM,
+    INFO_FLOAT_KEYS,
     LOST,
     MAX_AGE_OBS,
     PAIR,
     PURIFY_STREAM,
+    SLOT_OUTCOME_KEYS,
     STAT_KEYS,
     SWAP_STREAM,
 )
 from .uniforms import normal
 
+_binary_entropy = compiled(physics.binary_entropy)
+_key_fraction = compiled(
+    physics.entanglement_key_fraction,
+    bb84_key_rate=compiled(physics.bb84_key_rate, binary_entropy=_binary_entropy),
+    qber_from_fidelity=compiled(physics.qber_from_fidelity),
+)
 _mix64 = compiled(counter_rng.mix64)
 _uniform_at = compiled(counter_rng.uniform_at, mix64=_mix64)
 _fresh_fidelity = compiled(fidelity_from_uniforms, normal=compiled(normal))
 
 # --- the state tuple: names of its entries ----------------------------------------------------
 (RECORD_STATUS, FAR_NODE, FAR_MEMORY, BORN_SLOT, NEAR_KNOWN_AT, FAR_KNOWN_AT, PAIR_COEFFICIENTS,
- LEFT_RECORD, LEFT_FREE_AT, SLOT, KEY, COUNTER, STAT_TABLE, FIDELITY_SUM) = range(14)  # fmt: skip
+ LEFT_RECORD, LEFT_FREE_AT, SLOT, KEY, COUNTER, STAT_TABLE, FIDELITY_SUM,
+ KEY_FRACTION_SUM) = range(15)  # fmt: skip
+# --- the outputs tuple: what a step or reset leaves for the fronts ------------------------------
+MASKS, VIEWS, SLOT_OUTCOME, REWARDS, FIDELITIES, INFO_FLOATS = range(6)
+INVALID, ATTEMPTS_NOW, DELIVERED_NOW, TERMINATED, TRUNCATED = range(5)  # SLOT_OUTCOME columns
+MEAN_FIDELITY, MEAN_KEY_FRACTION, TIME_S = range(3)  # INFO_FLOATS columns
+assert SLOT_OUTCOME_KEYS[TRUNCATED] == "truncated" and INFO_FLOAT_KEYS[TIME_S] == "time_s"
 # --- the model tuple ---------------------------------------------------------------------------
 (N_NODES, MEMORIES, RECORD_NODE, DELAY, PERIOD, P_GEN, SWAP_SUCCESS, CUTOFF, TARGET, DECAY_MAP,
  FRESH_BASE, FRESH_SLOPE, NOMINAL_FRESH, SWAP_MAP, PURIFY_MAP, PURIFY_PAIRS, OP_OF, OFFSETS,
- FIDELITY_LAW, AGE_SCALE, REVEAL, OBJECTIVE, COSTS) = range(23)  # fmt: skip
+ FIDELITY_LAW, AGE_SCALE, REVEAL, OBJECTIVE, COSTS, HORIZON, SLOT_S) = range(25)  # fmt: skip
 PAIRS_ABOVE_TARGET, FIDELITY, KEY_RATE, DELIVERY_TIME = range(4)  # OBJECTIVE, as in the config
 ATTEMPT_COST, MEMORY_COST, INVALID_PENALTY = range(3)  # entries of COSTS
 IDLE_OP, SWAP_OP, PURIFY_OP, DISCARD_RIGHT_OP, DISCARD_LEFT_OP = range(5)
@@ -369,6 +383,7 @@ def _deliver(state, model, e, fidelities, count):
             stats[DELIVERED] += 1
             stats[DELIVERED_ABOVE_TARGET] += fidelity >= model[TARGET]
             state[FIDELITY_SUM][e] += fidelity
+            state[KEY_FRACTION_SUM][e] += _key_fraction(fidelity)
     return count
 
 
@@ -465,14 +480,11 @@ def _resolve_attempts(state, model, e):
 
 # --- one slot of one env, and the batch drivers ------------------------------------------------
 @njit(cache=True)
-def env_step(state, model, e, actions, outcome, fidelities, rewards):
-    """Advance env ``e`` one slot under ``actions`` (n,), in range but maybe masked out; the
-    order of the env docstring. ``outcome`` (B, 3) receives [invalid node choices, attempts,
-    deliveries]; ``fidelities`` (B, M) the delivered pairs' true fidelities; ``rewards`` (B,)
-    the reward (without the key-rate gain, which the core adds from the fidelities)."""
+def env_step(state, model, e, actions, outputs):
+    """Advance env ``e`` one slot under ``actions`` (n,), in range but maybe masked out, in the
+    order of the env docstring, and write its outputs (see :func:`_write_outputs`)."""
     n = model[N_NODES]
-    mask = np.empty((n, model[OFFSETS][N_CHOICES]), dtype=np.bool_)
-    env_masks(state, model, e, mask)
+    mask = outputs[MASKS][e]  # the decision state's masks, written after the previous slot
     choices = np.empty(n, dtype=np.int64)
     invalid = 0
     for x in range(n):
@@ -482,18 +494,36 @@ def env_step(state, model, e, actions, outcome, fidelities, rewards):
     scratch = np.empty(4)
     _operations(state, model, e, choices, scratch)
     _arrivals(state, e)  # losses whose news needs no travel (a node's own, or no delays)
-    fidelities[e, :] = 0.0
-    count = _deliver(state, model, e, fidelities[e], 0)
+    fidelities = outputs[FIDELITIES][e]
+    fidelities[:] = 0.0
+    count = _deliver(state, model, e, fidelities, 0)
     _cutoff(state, model, e)
     attempts = _launch(state, model, e, model[PERIOD])
     state[SLOT][e] += 1
     _decohere(state, model, e)
     _arrivals(state, e)
-    count = _deliver(state, model, e, fidelities[e], count)
+    count = _deliver(state, model, e, fidelities, count)
     _resolve_attempts(state, model, e)
     state[COUNTER][e] += _U64(1)
-    outcome[e, 0], outcome[e, 1], outcome[e, 2] = invalid, attempts, count
-    rewards[e] = _reward(state, model, e, invalid, attempts, fidelities[e, :count])
+    outcome = outputs[SLOT_OUTCOME][e]
+    outcome[INVALID], outcome[ATTEMPTS_NOW], outcome[DELIVERED_NOW] = invalid, attempts, count
+    outcome[TERMINATED] = model[OBJECTIVE] == DELIVERY_TIME and count > 0
+    outcome[TRUNCATED] = state[SLOT][e] >= model[HORIZON]
+    outputs[REWARDS][e] = _reward(state, model, e, invalid, attempts, fidelities[:count])
+    _write_outputs(state, model, e, outputs)
+
+
+@njit(cache=True)
+def _write_outputs(state, model, e, outputs):
+    """What the fronts read after a step or reset of env ``e``: the masks and local views of
+    the new decision state, and the running means and simulated time of the info."""
+    env_masks(state, model, e, outputs[MASKS][e])
+    env_views(state, model, e, outputs[VIEWS][e])
+    delivered = state[STAT_TABLE][e, DELIVERED]
+    floats = outputs[INFO_FLOATS][e]
+    floats[MEAN_FIDELITY] = state[FIDELITY_SUM][e] / delivered if delivered else 0.0
+    floats[MEAN_KEY_FRACTION] = state[KEY_FRACTION_SUM][e] / delivered if delivered else 0.0
+    floats[TIME_S] = state[SLOT][e] * model[SLOT_S]
 
 
 @njit(cache=True)
@@ -506,7 +536,10 @@ def _reward(state, model, e, invalid, attempts, delivered):
             gain += fidelity >= model[TARGET]
     elif objective == FIDELITY:
         gain = delivered.sum()
-    elif objective == DELIVERY_TIME:
+    elif objective == KEY_RATE:
+        for fidelity in delivered:
+            gain += _key_fraction(fidelity)
+    else:
         gain = -1.0
     reward = gain - costs[ATTEMPT_COST] * attempts - costs[INVALID_PENALTY] * invalid
     if costs[MEMORY_COST] != 0.0:
@@ -529,9 +562,10 @@ def _occupied(state, model, e):
 
 
 @njit(cache=True)
-def env_reset(state, model, e):
-    """Empty env ``e``'s chain at slot 0 and run the first round of attempts, launched one
-    slot before slot 0 (so a one-slot link starts with its heralded pairs)."""
+def env_reset(state, model, e, outputs):
+    """Empty env ``e``'s chain at slot 0, run the first round of attempts, launched one slot
+    before slot 0 (so a one-slot link starts with its heralded pairs), and write the outputs
+    of a reset (no reward, no deliveries)."""
     state[SLOT][e] = 0
     state[RECORD_STATUS][e] = EMPTY
     state[BORN_SLOT][e] = 0
@@ -542,29 +576,24 @@ def env_reset(state, model, e):
     state[LEFT_FREE_AT][e] = 0
     state[STAT_TABLE][e] = 0
     state[FIDELITY_SUM][e] = 0.0
+    state[KEY_FRACTION_SUM][e] = 0.0
     _launch(state, model, e, model[PERIOD] - 1)
     _resolve_attempts(state, model, e)
     state[COUNTER][e] += _U64(1)
+    outputs[SLOT_OUTCOME][e] = 0
+    outputs[REWARDS][e] = 0.0
+    outputs[FIDELITIES][e] = 0.0
+    _write_outputs(state, model, e, outputs)
 
 
-def _step_rows(state, model, rows, actions, outcome, fidelities, rewards):
+def _step_rows(state, model, rows, actions, outputs):
     for i in prange(rows.shape[0]):
-        env_step(state, model, rows[i], actions[rows[i]], outcome, fidelities, rewards)
+        env_step(state, model, rows[i], actions[rows[i]], outputs)
 
 
-def _reset_rows(state, model, rows):
+def _reset_rows(state, model, rows, outputs):
     for i in prange(rows.shape[0]):
-        env_reset(state, model, rows[i])
-
-
-def _mask_rows(state, model, masks):
-    for e in prange(masks.shape[0]):
-        env_masks(state, model, e, masks[e])
-
-
-def _view_rows(state, model, views):
-    for e in prange(views.shape[0]):
-        env_views(state, model, e, views[e])
+        env_reset(state, model, rows[i], outputs)
 
 
 # --- what each node knows ----------------------------------------------------------------------
@@ -616,8 +645,6 @@ DRIVERS = {
     parallel: {
         "step": compiled(_step_rows, parallel=parallel),
         "reset": compiled(_reset_rows, parallel=parallel),
-        "masks": compiled(_mask_rows, parallel=parallel),
-        "views": compiled(_view_rows, parallel=parallel),
     }
     for parallel in (False, True)
 }

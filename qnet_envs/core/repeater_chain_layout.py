@@ -24,3 +24,7 @@ STAT_KEYS = (
     "delivered",
     "delivered_above_target",
 )
+# What a step leaves per env besides the state (the kernels' SLOT_OUTCOME and INFO_FLOATS
+# columns, in this order).
+SLOT_OUTCOME_KEYS = ("invalid", "attempts_now", "delivered_now", "terminated", "truncated")
+INFO_FLOAT_KEYS = ("mean_delivered_fidelity", "mean_key_fraction", "time_s")

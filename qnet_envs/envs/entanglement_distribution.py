@@ -203,6 +203,8 @@ class EntanglementDistributionEnv(QnetEnv):
         if old is not None:  # a reconfigured env keeps its random stream
             self.core.key[:], self.core.counter[:] = old.key, old.counter
         self.codec = self.core.codec
+        self._row = np.zeros(1, dtype=np.int64)  # the scalar env is env 0 of a batch of one
+        self._masks = self.core.masks()[0]
         self.action_space = spaces.MultiDiscrete(self.codec.nvec)
         n_obs = config.n_nodes * 2 * config.memories_per_side * N_FEATURES
         self.observation_space = spaces.Box(0.0, 4.0, shape=(n_obs,), dtype=np.float32)
@@ -224,27 +226,26 @@ class EntanglementDistributionEnv(QnetEnv):
         elif not getattr(self, "_keyed", False):
             keys = keys_from_seeds([int(self.np_random.integers(2**63))])
         self._keyed = True
-        self.core.reset_rows(np.array([0]), keys)
+        self.core.reset_rows(self._row, keys)
         self._masks = self.core.masks()[0]
-        return self._observation(), self._info(False, None)
+        return self._observation(), self._info(False)
 
     def step(self, action):
         a = self.codec.check(action)
-        out = self.core.step(a[None])
-        self._masks = self.core.masks()[0]
+        out = self.core.step(a[None], self._row)
         return (
             self._observation(),
             float(out["reward"][0]),
             bool(out["terminated"][0]),
             bool(out["truncated"][0]),
-            self._info(bool(out["invalid"][0]), out),
+            self._info(bool(out["invalid"][0])),
         )
 
     def _observation(self) -> np.ndarray:
-        return self.core.local_views()[0].reshape(-1)
+        return self.core.local_views()[0].reshape(-1).copy()
 
-    def _info(self, invalid: bool, out: dict | None) -> dict:
-        info = row_info(self.core.infos(out), 0)
+    def _info(self, invalid: bool) -> dict:
+        info = self.core.row_info(0)
         info["action_mask"] = self.action_mask()
         info["invalid_action"] = invalid
         return info
@@ -252,9 +253,3 @@ class EntanglementDistributionEnv(QnetEnv):
     # --- rendering -----------------------------------------------------------------------
     def render(self):
         return render_chain(self.core, self.render_mode)
-
-
-def row_info(infos: dict, i: int) -> dict:
-    """Env ``i``'s entries of the core's batched infos as Python scalars (arrays stay arrays),
-    shared by every scalar front."""
-    return {k: v[i].item() if v.ndim == 1 else v[i].copy() for k, v in infos.items()}

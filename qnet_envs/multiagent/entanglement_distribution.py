@@ -11,7 +11,6 @@ from ..core.counter_rng import keys_from_seeds
 from ..core.repeater_chain import RepeaterChainCore
 from ..core.repeater_chain_config import preset_defaults
 from ..core.repeater_chain_layout import N_FEATURES
-from ..envs.entanglement_distribution import row_info
 from ..envs.repeater_render import render_chain
 from .base import QnetParallelEnv
 
@@ -107,7 +106,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         self._keyed = True
         self.core.reset_rows(np.array([0]), keys)
         self.agents = list(self.possible_agents)
-        return self._observations(), self._infos(None, False)
+        return self._observations(), self._infos(False)
 
     def rng_state(self) -> dict:
         """The env's random stream position (its counter-based generator's key and counter; a
@@ -133,7 +132,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         if self.reward_sharing == "split":
             r /= len(self.possible_agents)
         term, trunc = bool(out["terminated"][0]), bool(out["truncated"][0])
-        obs, infos = self._observations(), self._infos(out, bool(out["invalid"][0]))
+        obs, infos = self._observations(), self._infos(bool(out["invalid"][0]))
         agents = self.agents
         rewards = {a: r for a in agents}
         terminations = {a: term for a in agents}
@@ -164,11 +163,11 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         return out
 
     def _observations(self) -> dict:
-        views = self.core.local_views()[0].reshape(len(self.possible_agents), -1)
+        views = self.core.local_views()[0].reshape(len(self.possible_agents), -1).copy()
         return {a: views[x] for x, a in enumerate(self.possible_agents) if a in self.agents}
 
-    def _infos(self, out, invalid: bool) -> dict:
-        shared = row_info(self.core.infos(out), 0)
+    def _infos(self, invalid: bool) -> dict:
+        shared = self.core.row_info(0)
         masks = self.core.masks()[0].astype(np.int8)
         return {
             a: {**shared, "action_mask": masks[x], "invalid_action": invalid}
@@ -184,7 +183,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         self.core.check_invariants()
 
     def state(self) -> np.ndarray:
-        return self.core.local_views()[0].reshape(-1)
+        return self.core.local_views()[0].reshape(-1).copy()
 
     def picture(self, mode: str):
         return render_chain(self.core, mode)

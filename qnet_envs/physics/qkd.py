@@ -17,8 +17,9 @@ GYS_REPETITION_RATE_HZ = 2.0e6
 
 
 def binary_entropy(p):
-    """h(p) = -p log2 p - (1-p) log2 (1-p); h(0) and h(1) are 0 to within 1e-14."""
-    p = np.clip(np.asarray(p, dtype=float), 1e-300, 1.0 - 1e-16)
+    """h(p) = -p log2 p - (1-p) log2 (1-p); h(0) and h(1) are 0 to within 1e-14. Plain ufunc
+    arithmetic, so step kernels compile it too (as the two functions below)."""
+    p = np.minimum(np.maximum(p, 1e-300), 1.0 - 1e-16)
     return -p * np.log2(p) - (1.0 - p) * np.log2(1.0 - p)
 
 
@@ -29,7 +30,7 @@ def bb84_key_rate(qber, ec_efficiency=1.0):
     correction (Scarani et al., Rev. Mod. Phys. 81, 1301 (2009), Eq. 19). Zero above Q ~ 11%.
     """
     h = binary_entropy(qber)
-    return np.maximum(0.0, 1.0 - np.asarray(ec_efficiency, dtype=float) * h - h)
+    return np.maximum(0.0, 1.0 - ec_efficiency * h - h)
 
 
 def qber_from_fidelity(f):
@@ -38,7 +39,7 @@ def qber_from_fidelity(f):
     In either measurement basis two of the three non-Phi+ Bell states give anticorrelated
     outcomes, each with weight (1-F)/3 (Bennett, Brassard & Mermin, PRL 68, 557 (1992)).
     """
-    return 2.0 * (1.0 - np.asarray(f, dtype=float)) / 3.0
+    return 2.0 * np.subtract(1.0, f) / 3.0
 
 
 def entanglement_key_fraction(f):

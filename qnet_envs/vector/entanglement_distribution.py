@@ -23,20 +23,31 @@ from .base import check_count
 
 class EntanglementDistributionVectorEnv(VectorEnv):
     """N repeater chains in one core; NEXT_STEP autoreset (the step after an env's episode ends
-    resets it, ignoring its action). ``infos["action_mask"]`` is (N, n_nodes * K) bool, row i the scalar env's flat mask."""
+    resets it, ignoring its action). ``infos`` holds the scalar env's info keys as arrays, row
+    i env i's; ``infos["action_mask"]`` is (N, n_nodes * K) bool. ``num_threads`` > 1 spreads
+    the envs over that many threads (numba's ``prange``); every env's trajectory is the same
+    for any thread count."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, num_envs: int = 1, config: dict | None = None, render_mode=None, **kw):
+    def __init__(
+        self,
+        num_envs: int = 1,
+        config: dict | None = None,
+        render_mode=None,
+        num_threads: int = 1,
+        **kw,
+    ):
         if render_mode is not None:
             raise ValueError(f"render_mode={render_mode!r}: the vector env does not render")
         if kw:
             raise ValueError(f"unknown arguments {sorted(kw)}")
         check_count("num_envs", num_envs)
+        check_count("num_threads", num_threads)
         preset = config.get("preset") if isinstance(config, dict) else None
         self.config = cfg = merge_config(preset_defaults(preset), config)
         self.num_envs = num_envs
-        self.core = RepeaterChainCore(cfg, num_envs)
+        self.core = RepeaterChainCore(cfg, num_envs, num_threads=num_threads)
         self.codec = self.core.codec
         n_obs = cfg.n_nodes * 2 * cfg.memories_per_side * N_FEATURES
         self.single_action_space = spaces.MultiDiscrete(self.codec.nvec)
@@ -62,39 +73,33 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         self.core.reset_rows(np.arange(self.num_envs), keys)
         self._pending[:] = False
         zero = np.zeros(self.num_envs, dtype=bool)
-        return self._obs(), self._infos(zero, None)
+        return self._obs(), self._infos(zero)
 
     def step(self, actions):
         acts = self.codec.check_batch(actions, self.num_envs)
-        pending = self._pending
-        rows = np.flatnonzero(pending)
-        counters = self.core.counter[rows].copy()
-        out = self.core.step(acts)
-        if rows.size:  # NEXT_STEP autoreset: these envs start over instead of stepping
-            self.core.counter[rows] = counters
-            self.core.reset_rows(rows)
-            for k in ("reward", "delivered_now", "attempts_now", "delivered_fidelities"):
-                out[k][rows] = 0
-            for k in ("terminated", "truncated", "invalid"):
-                out[k][rows] = False
+        resetting = self._pending
+        # NEXT_STEP autoreset: the envs whose episode ended start over instead of stepping
+        out = self.core.step(acts, np.flatnonzero(~resetting))
+        if resetting.any():
+            self.core.reset_rows(np.flatnonzero(resetting))
         self._pending = out["terminated"] | out["truncated"]
         return (
             self._obs(),
-            out["reward"].astype(np.float64),
+            out["reward"].copy(),
             out["terminated"].copy(),
             out["truncated"].copy(),
-            self._infos(out["invalid"], out),
+            self._infos(out["invalid"]),
         )
 
     def action_masks(self) -> np.ndarray:
         """(N, n_nodes * K) flat boolean masks, one row per env."""
-        return self.core.masks().reshape(self.num_envs, -1)
+        return self.core.masks().reshape(self.num_envs, -1).copy()
 
     def _obs(self) -> np.ndarray:
-        return self.core.local_views().reshape(self.num_envs, -1)
+        return self.core.local_views().reshape(self.num_envs, -1).copy()
 
-    def _infos(self, invalid, out) -> dict:
-        infos = self.core.infos(out)
+    def _infos(self, invalid) -> dict:
+        infos = self.core.infos()
         infos["action_mask"] = self.core.masks().astype(bool).reshape(self.num_envs, -1)
         infos["invalid_action"] = np.asarray(invalid, dtype=bool).copy()
         return infos
