@@ -68,7 +68,6 @@ class RepeaterChainCore:
         self.left_record = np.full((B, n, m), -1, dtype=np.int64)
         self.left_free_at = np.zeros((B, n, m), dtype=np.int64)
         self.stat_table = np.zeros((B, len(STAT_KEYS)), dtype=np.int64)
-        self.stats = {k: self.stat_table[:, i] for i, k in enumerate(STAT_KEYS)}
         self.fidelity_sum = np.zeros(B)
         self.key_fraction_sum = np.zeros(B)
         self._state = (
@@ -94,6 +93,11 @@ class RepeaterChainCore:
             self.outputs
         )
         self._all_rows = np.arange(B)
+
+    @property
+    def stats(self) -> dict:
+        """The cumulative counts per env, by name: views of the columns of ``stat_table``."""
+        return {k: self.stat_table[:, i] for i, k in enumerate(STAT_KEYS)}
 
     # --- constants ----------------------------------------------------------------------------
     def _timing(self, cfg: RepeaterChainConfig) -> None:

@@ -204,7 +204,6 @@ class EntanglementDistributionEnv(QnetEnv):
             self.core.key[:], self.core.counter[:] = old.key, old.counter
         self.codec = self.core.codec
         self._row = np.zeros(1, dtype=np.int64)  # the scalar env is env 0 of a batch of one
-        self._masks = self.core.masks()[0]
         self.action_space = spaces.MultiDiscrete(self.codec.nvec)
         n_obs = config.n_nodes * 2 * config.memories_per_side * N_FEATURES
         self.observation_space = spaces.Box(0.0, 4.0, shape=(n_obs,), dtype=np.float32)
@@ -215,7 +214,7 @@ class EntanglementDistributionEnv(QnetEnv):
 
     def action_mask(self) -> np.ndarray:
         """The per-node masks concatenated, n_nodes * K bools (``info["action_mask"]``)."""
-        return self._masks.astype(bool).reshape(-1)
+        return self.core.masks()[0].reshape(-1).copy()
 
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -227,7 +226,6 @@ class EntanglementDistributionEnv(QnetEnv):
             keys = keys_from_seeds([int(self.np_random.integers(2**63))])
         self._keyed = True
         self.core.reset_rows(self._row, keys)
-        self._masks = self.core.masks()[0]
         return self._observation(), self._info(False)
 
     def step(self, action):
