@@ -30,8 +30,10 @@ from .repeater_chain_config import OBJECTIVES, RepeaterChainConfig
 from .repeater_chain_layout import (
     ATTEMPT,
     INFO_FLOAT_KEYS,
+    LEFT_FIELDS,
     N_FEATURES,
     PAIR,
+    RECORD_FIELDS,
     SLOT_OUTCOME_KEYS,
     STAT_KEYS,
 )
@@ -40,6 +42,11 @@ ATTEMPTS_NOW, DELIVERED_NOW, INVALID, TERMINATED, TRUNCATED = (
     SLOT_OUTCOME_KEYS.index(k)
     for k in ("attempts_now", "delivered_now", "invalid", "terminated", "truncated")
 )
+
+
+def _field(table: str, index: int) -> property:
+    """The view ``table[:, index]`` of a core's table, as a read-only attribute."""
+    return property(lambda self: getattr(self, table)[:, index])
 
 
 class RepeaterChainCore:
@@ -58,27 +65,21 @@ class RepeaterChainCore:
         self.key = np.zeros(B, dtype=np.uint64)
         self.counter = np.zeros(B, dtype=np.uint64)
         self.t = np.zeros(B, dtype=np.int64)
-        self.record_status = np.zeros((B, P), dtype=np.int8)
-        self.far_node = np.zeros((B, P), dtype=np.int64)
-        self.far_memory = np.zeros((B, P), dtype=np.int64)
-        self.born_slot = np.zeros((B, P), dtype=np.int64)
-        self.near_known_at = np.zeros((B, P), dtype=np.int64)
-        self.far_known_at = np.zeros((B, P), dtype=np.int64)
+        # each record's integer fields, and each left memory's (named views below)
+        self.record_table = np.zeros((B, len(RECORD_FIELDS), P), dtype=np.int64)
+        self.left_table = np.zeros((B, len(LEFT_FIELDS), n, m), dtype=np.int64)
+        self.left_table[:, LEFT_FIELDS.index("left_record")] = -1
         self.pair_coefficients = np.zeros((B, P, 2, 4))
-        self.left_record = np.full((B, n, m), -1, dtype=np.int64)
-        self.left_free_at = np.zeros((B, n, m), dtype=np.int64)
         self.stat_table = np.zeros((B, len(STAT_KEYS)), dtype=np.int64)
-        self.fidelity_sum = np.zeros(B)
-        self.key_fraction_sum = np.zeros(B)
+        self.delivery_sums = np.zeros((B, 2))  # true fidelities and secret fractions delivered
         self._state = (
-            self.record_status, self.far_node, self.far_memory, self.born_slot,
-            self.near_known_at, self.far_known_at, self.pair_coefficients, self.left_record,
-            self.left_free_at, self.t, self.key, self.counter, self.stat_table, self.fidelity_sum,
-            self.key_fraction_sum,
+            self.record_table, self.left_table, self.pair_coefficients, self.t, self.key,
+            self.counter, self.stat_table, self.delivery_sums,
         )  # fmt: skip
         self._model = self._model_tables(cfg, kernels)
-        self._drivers = kernels.DRIVERS[num_threads > 1]
-        self.num_threads = num_threads
+        self._drivers = kernels.DRIVERS
+        self._set_threads = kernels.set_num_threads
+        self.num_threads = min(num_threads, kernels.MAX_THREADS)
         # what a step or reset leaves for the fronts (the kernels' ``outputs``), valid until
         # the next step or reset
         self.outputs = (
@@ -93,6 +94,13 @@ class RepeaterChainCore:
             self.outputs
         )
         self._all_rows = np.arange(B)
+
+    # named views of the tables' fields (properties, so copies and pickles stay consistent)
+    record_status, far_node, far_memory, born_slot, near_known_at, far_known_at = (
+        _field("record_table", i) for i in range(len(RECORD_FIELDS))
+    )
+    left_record, left_free_at = (_field("left_table", i) for i in range(len(LEFT_FIELDS)))
+    fidelity_sum, key_fraction_sum = (_field("delivery_sums", i) for i in range(2))
 
     @property
     def stats(self) -> dict:
@@ -166,7 +174,7 @@ class RepeaterChainCore:
             float(cfg.swap_success), -1 if cfg.cutoff_slots is None else int(cfg.cutoff_slots),
             float(cfg.target_fidelity), decay_map, fresh_base, fresh_slope, nominal_fresh,
             swap_map, purify_map, pairs, cd.op_of, offsets,
-            (law.code, float(law.mean), float(law.spread), float(law.low)), self.age_scale,
+            np.array([law.code, law.mean, law.spread, law.low], dtype=float), self.age_scale,
             0 if cfg.reveal_fidelity else 1, OBJECTIVES.index(cfg.objective),
             np.array([cfg.attempt_cost, cfg.memory_cost, cfg.invalid_action_penalty], dtype=float),
             int(cfg.horizon), float(self.slot_s),
@@ -180,7 +188,7 @@ class RepeaterChainCore:
         if keys is not None:  # a new seed restarts the env's stream
             self.key[rows] = keys
             self.counter[rows] = 0
-        self._run("reset", rows, self.outputs)
+        self._run("reset", rows)
 
     def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
         """Advance the envs ``rows`` (default: all) one slot under ``actions`` (B, n), in range
@@ -197,7 +205,7 @@ class RepeaterChainCore:
         read as just reset).
         """
         rows = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
-        self._run("step", rows, np.asarray(actions, dtype=np.int64), self.outputs)
+        self._run("step", rows, np.asarray(actions, dtype=np.int64))
         return self.outcome()
 
     def outcome(self) -> dict:
@@ -214,11 +222,8 @@ class RepeaterChainCore:
         }
 
     def _run(self, phase: str, *args) -> None:
-        if self.num_threads > 1:
-            import numba
-
-            numba.set_num_threads(min(self.num_threads, numba.config.NUMBA_NUM_THREADS))
-        self._drivers[phase](self._state, self._model, *args)
+        self._set_threads(self.num_threads)  # thread-local in numba: set for every call
+        self._drivers[phase](self._state, self._model, self.outputs, *args)
 
     # --- what the fronts read -----------------------------------------------------------------
     def masks(self) -> np.ndarray:

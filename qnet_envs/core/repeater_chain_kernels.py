@@ -5,8 +5,11 @@ The kernels are the model: :class:`qnet_envs.core.repeater_chain.RepeaterChainCo
 state arrays and calls them, and every front (scalar, vector, PettingZoo) runs them. They read
 two tuples:
 
-* ``state``, indexed by the names below: the per-env arrays of the core (records, left
-  memories, clocks, random keys and counters, statistics);
+* ``state``, indexed by the names below: the per-env arrays of the core. Each record's integer
+  fields sit in one table (``record_table[env, FIELD, record]``, fields named below) and each
+  left memory's in another (``left_table[env, FIELD, node, memory]``), so that a per-env
+  function passes two arrays instead of eight (numba counts a reference for every array it
+  takes out of a tuple: the kernels take them out once per env, never inside a loop);
 * ``model``, built once per config by :func:`model_tables`: sizes, delays, periods, the
   codec's offsets and the physics as tables. Decoherence, swapping and purification are
   affine in each input pair's Bell-diagonal coefficients (quantum channels are linear, and
@@ -20,8 +23,9 @@ env's key, its counter, the stream and the index, never on other envs or on thre
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, set_num_threads  # noqa: F401 (the core sets threads with it)
 
 from .. import physics
 from . import counter_rng
@@ -32,10 +36,12 @@ from .repeater_chain_layout import (
     EMPTY,
     GEN_STREAM,
     INFO_FLOAT_KEYS,
+    LEFT_FIELDS,
     LOST,
     MAX_AGE_OBS,
     PAIR,
     PURIFY_STREAM,
+    RECORD_FIELDS,
     SLOT_OUTCOME_KEYS,
     STAT_KEYS,
     SWAP_STREAM,
@@ -53,9 +59,13 @@ _uniform_at = compiled(counter_rng.uniform_at, mix64=_mix64)
 _fresh_fidelity = compiled(fidelity_from_uniforms, normal=compiled(normal))
 
 # --- the state tuple: names of its entries ----------------------------------------------------
-(RECORD_STATUS, FAR_NODE, FAR_MEMORY, BORN_SLOT, NEAR_KNOWN_AT, FAR_KNOWN_AT, PAIR_COEFFICIENTS,
- LEFT_RECORD, LEFT_FREE_AT, SLOT, KEY, COUNTER, STAT_TABLE, FIDELITY_SUM,
- KEY_FRACTION_SUM) = range(15)  # fmt: skip
+RECORD_TABLE, LEFT_TABLE, PAIR_COEFFICIENTS, SLOT, KEY, COUNTER, STAT_TABLE, DELIVERY_SUMS = range(
+    8
+)
+# fields of record_table and left_table
+STATUS, FAR_NODE, FAR_MEMORY, BORN_SLOT, NEAR_KNOWN_AT, FAR_KNOWN_AT = range(6)
+HELD_BY, FREE_AT = range(2)
+assert RECORD_FIELDS[FAR_KNOWN_AT] == "far_known_at" and LEFT_FIELDS[FREE_AT] == "left_free_at"
 # --- the outputs tuple: what a step or reset leaves for the fronts ------------------------------
 MASKS, VIEWS, SLOT_OUTCOME, REWARDS, FIDELITIES, INFO_FLOATS = range(6)
 INVALID, ATTEMPTS_NOW, DELIVERED_NOW, TERMINATED, TRUNCATED = range(5)  # SLOT_OUTCOME columns
@@ -73,6 +83,7 @@ SWAP0, PURIFY0, DISCARD_RIGHT0, DISCARD_LEFT0, N_CHOICES = range(5)  # entries o
  CUTOFF_DISCARDS, CONFLICTS, PAIRS_LOST, DELIVERED, DELIVERED_ABOVE_TARGET) = range(12)  # fmt: skip
 assert STAT_KEYS[DELIVERED_ABOVE_TARGET] == "delivered_above_target" and len(STAT_KEYS) == 12
 _U64 = np.uint64
+MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # the most threads a kernel may use
 
 
 # --- physics as tables ---------------------------------------------------------------------
@@ -113,221 +124,210 @@ def physics_tables(cfg, keep_slot, pz_slot, keep_herald, pz_herald, nominal_f):
     return decay_map, swap_map, purify_map, fresh_base, fresh_top - fresh_base, nominal
 
 
-# --- small helpers ---------------------------------------------------------------------------
+# --- small helpers (per env: ``records`` (6, P), ``left`` (2, n, M), ``coef`` (P, 2, 4)) ---------
 @njit(cache=True)
-def _draw(state, e, stream, index):
-    return _uniform_at(state[KEY][e], state[COUNTER][e], _U64(stream), _U64(index))
+def _draw(key, counter, stream, index):
+    return _uniform_at(key, counter, _U64(stream), _U64(index))
 
 
 @njit(cache=True)
-def _free_pair(state, e, rec):
+def _free_pair(records, left, rec, t):
     """Free both memories of record ``rec`` now."""
-    state[RECORD_STATUS][e, rec] = EMPTY
-    far, far_mem = state[FAR_NODE][e, rec], state[FAR_MEMORY][e, rec]
-    state[LEFT_RECORD][e, far, far_mem] = -1
-    state[LEFT_FREE_AT][e, far, far_mem] = state[SLOT][e]
+    records[STATUS, rec] = EMPTY
+    far, far_mem = records[FAR_NODE, rec], records[FAR_MEMORY, rec]
+    left[HELD_BY, far, far_mem] = -1
+    left[FREE_AT, far, far_mem] = t
 
 
 @njit(cache=True)
-def _lose_pair(state, e, rec, near_news, far_news):
+def _lose_pair(records, left, rec, near_news, far_news):
     """Record ``rec`` holds a lost pair: each end frees its qubit when the news arrives."""
-    state[RECORD_STATUS][e, rec] = LOST
-    state[NEAR_KNOWN_AT][e, rec] = near_news
-    far, far_mem = state[FAR_NODE][e, rec], state[FAR_MEMORY][e, rec]
-    state[LEFT_RECORD][e, far, far_mem] = -1
-    state[LEFT_FREE_AT][e, far, far_mem] = far_news
+    records[STATUS, rec] = LOST
+    records[NEAR_KNOWN_AT, rec] = near_news
+    far, far_mem = records[FAR_NODE, rec], records[FAR_MEMORY, rec]
+    left[HELD_BY, far, far_mem] = -1
+    left[FREE_AT, far, far_mem] = far_news
 
 
 @njit(cache=True)
-def _known(state, e, rec, near):
-    """Record ``rec`` is a pair whose near (left) or far (right) end knows its frame."""
-    if state[RECORD_STATUS][e, rec] != PAIR:
-        return False
-    known_at = state[NEAR_KNOWN_AT] if near else state[FAR_KNOWN_AT]
-    return known_at[e, rec] <= state[SLOT][e]
+def _known(records, rec, field, t):
+    """Record ``rec`` is a pair whose near end (``field`` NEAR_KNOWN_AT) or far end
+    (FAR_KNOWN_AT) knows its frame at slot ``t``."""
+    return records[STATUS, rec] == PAIR and records[field, rec] <= t
 
 
 @njit(cache=True)
-def _pair_map(table, first, second, out):
-    """out[k] = sum_ij first[i] second[j] table[i, j, k] (a two-pair map from its table)."""
+def _pair_map(table, coef, first, second, w, out):
+    """out[k] = sum_ij coef[first, w, i] coef[second, w, j] table[i, j, k]: a two-pair map
+    from its table, on the true (w = 0) or nominal (w = 1) states of two records."""
     for k in range(4):
         acc = 0.0
         for i in range(4):
             for j in range(4):
-                acc += first[i] * second[j] * table[i, j, k]
+                acc += coef[first, w, i] * coef[second, w, j] * table[i, j, k]
         out[k] = acc
 
 
 # --- masks -----------------------------------------------------------------------------------
 @njit(cache=True)
-def env_masks(state, model, e, mask):
-    """Write env ``e``'s (n, K) choice validity into ``mask``: swap a left and a right pair
+def env_masks(records, left, model, t, mask):
+    """Write one env's (n, K) choice validity into ``mask``: swap a left and a right pair
     whose frames the node knows; purify two right pairs to the same far node whose frames both
     ends know; discard a qubit not waiting for a herald; idle always."""
-    n, m, offsets = model[N_NODES], model[MEMORIES], model[OFFSETS]
-    status, left_record = state[RECORD_STATUS], state[LEFT_RECORD]
+    n, m, offsets, pairs = model[N_NODES], model[MEMORIES], model[OFFSETS], model[PURIFY_PAIRS]
+    swap0, purify0 = offsets[SWAP0], offsets[PURIFY0]
+    right0, left0 = offsets[DISCARD_RIGHT0], offsets[DISCARD_LEFT0]
     mask[:, :] = False
     mask[:, 0] = True
     for x in range(n):
         for s in range(m):
-            rec_r = x * m + s
             if x < n - 1:
-                mask[x, offsets[DISCARD_RIGHT0] + s] = status[e, rec_r] == PAIR or (
-                    status[e, rec_r] == LOST
-                )
+                status = records[STATUS, x * m + s]
+                mask[x, right0 + s] = status == PAIR or status == LOST
             if x == 0:
                 continue
-            rec_l = left_record[e, x, s]
+            rec_l = left[HELD_BY, x, s]
             if rec_l >= 0:
-                mask[x, offsets[DISCARD_LEFT0] + s] = status[e, rec_l] == PAIR
+                mask[x, left0 + s] = records[STATUS, rec_l] == PAIR
             else:
-                mask[x, offsets[DISCARD_LEFT0] + s] = state[LEFT_FREE_AT][e, x, s] > state[SLOT][e]
-            if x == n - 1 or rec_l < 0 or not _known(state, e, rec_l, False):
+                mask[x, left0 + s] = left[FREE_AT, x, s] > t
+            if x == n - 1 or rec_l < 0 or not _known(records, rec_l, FAR_KNOWN_AT, t):
                 continue
             for right in range(m):
-                if _known(state, e, x * m + right, True):
-                    mask[x, offsets[SWAP0] + s * m + right] = True
-        if x < n - 1:
-            _purify_masks(state, model, e, x, mask)
-    return mask
-
-
-@njit(cache=True)
-def _purify_masks(state, model, e, x, mask):
-    m, pairs = model[MEMORIES], model[PURIFY_PAIRS]
-    for j in range(pairs.shape[0]):
-        p1, p2 = x * m + pairs[j, 0], x * m + pairs[j, 1]
-        mask[x, model[OFFSETS][PURIFY0] + j] = (
-            _known(state, e, p1, True)
-            and _known(state, e, p1, False)
-            and _known(state, e, p2, True)
-            and _known(state, e, p2, False)
-            and state[FAR_NODE][e, p1] == state[FAR_NODE][e, p2]
-        )
+                if _known(records, x * m + right, NEAR_KNOWN_AT, t):
+                    mask[x, swap0 + s * m + right] = True
+        for j in range(pairs.shape[0] if x < n - 1 else 0):
+            p1, p2 = x * m + pairs[j, 0], x * m + pairs[j, 1]
+            mask[x, purify0 + j] = (
+                _known(records, p1, NEAR_KNOWN_AT, t)
+                and _known(records, p1, FAR_KNOWN_AT, t)
+                and _known(records, p2, NEAR_KNOWN_AT, t)
+                and _known(records, p2, FAR_KNOWN_AT, t)
+                and records[FAR_NODE, p1] == records[FAR_NODE, p2]
+            )
 
 
 # --- node operations -------------------------------------------------------------------------
 @njit(cache=True)
-def _discards(state, model, e, choices, ops, consumed):
-    """Every discard of the slot: right memories first, then left ones (the order of the
-    numbered phases in the env docstring). The discarding node frees its qubit at once; the
-    far end hears of it one message later."""
+def _discards(records, left, model, t, stats, choices, ops, consumed):
+    """Every discard of the slot: right memories first, then left ones. The discarding node
+    frees its qubit at once; the far end hears of it one message later."""
     n, m, delay, offsets = model[N_NODES], model[MEMORIES], model[DELAY], model[OFFSETS]
-    stats, t = state[STAT_TABLE][e], state[SLOT][e]
+    record_node = model[RECORD_NODE]
     for x in range(n):
         if ops[x] != DISCARD_RIGHT_OP:
             continue
         rec = x * m + choices[x] - offsets[DISCARD_RIGHT0]
-        if state[RECORD_STATUS][e, rec] == PAIR:
-            _lose_pair(state, e, rec, t, t + delay[x, state[FAR_NODE][e, rec]])
+        if records[STATUS, rec] == PAIR:
+            _lose_pair(records, left, rec, t, t + delay[x, records[FAR_NODE, rec]])
             stats[PAIRS_LOST] += 1
-        state[RECORD_STATUS][e, rec] = EMPTY
+        records[STATUS, rec] = EMPTY
         consumed[rec] = True
         stats[DISCARDED] += 1
     for x in range(n):
         if ops[x] != DISCARD_LEFT_OP:
             continue
         memory = choices[x] - offsets[DISCARD_LEFT0]
-        rec = state[LEFT_RECORD][e, x, memory]
+        rec = left[HELD_BY, x, memory]
         if rec >= 0:
-            _lose_pair(state, e, rec, t + delay[model[RECORD_NODE][rec], x], t)
+            _lose_pair(records, left, rec, t + delay[record_node[rec], x], t)
             consumed[rec] = True
             stats[PAIRS_LOST] += 1
         else:  # a lost pair's qubit whose news has not arrived: freed now
-            state[LEFT_FREE_AT][e, x, memory] = t
+            left[FREE_AT, x, memory] = t
         stats[DISCARDED] += 1
 
 
 @njit(cache=True)
-def _purifications(state, model, e, choices, ops, consumed, scratch):
+def _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed):
     """Every purification of the slot: the second pair is measured at both ends; the first
     survives with the table's success probability and its frame is known when the outcome
-    reaches each end."""
-    n, m, coef = model[N_NODES], model[MEMORIES], state[PAIR_COEFFICIENTS]
-    stats, t = state[STAT_TABLE][e], state[SLOT][e]
+    reaches each end (``rng``: the env's key and counter)."""
+    n, m, delay, table = model[N_NODES], model[MEMORIES], model[DELAY], model[PURIFY_MAP]
+    pairs, purify0 = model[PURIFY_PAIRS], model[OFFSETS][PURIFY0]
+    scratch = np.empty(4)
     for x in range(n - 1):
         if ops[x] != PURIFY_OP:
             continue
-        j = choices[x] - model[OFFSETS][PURIFY0]
-        p1, p2 = x * m + model[PURIFY_PAIRS][j, 0], x * m + model[PURIFY_PAIRS][j, 1]
+        p1, p2 = x * m + pairs[choices[x] - purify0, 0], x * m + pairs[choices[x] - purify0, 1]
         if consumed[p1] or consumed[p2]:
             stats[CONFLICTS] += 1
             continue
         success_p = 1.0
-        for w in range(2):  # true state, then the nominal one the controller believes
-            _pair_map(model[PURIFY_MAP], coef[e, p1, w], coef[e, p2, w], scratch)
+        for w in range(2):  # the true state, then the nominal one the controller believes
+            _pair_map(table, coef, p1, p2, w, scratch)
             total = scratch.sum()
             if w == 0:
                 success_p = total
-            if total > 0.0:
-                scratch /= total
-            coef[e, p1, w, :] = scratch  # kept only if the purification succeeds
-        success = _draw(state, e, PURIFY_STREAM, x) < success_p
-        news = t + model[DELAY][x, state[FAR_NODE][e, p1]]
-        born = state[BORN_SLOT]
-        born[e, p1] = min(born[e, p1], born[e, p2])
-        _free_pair(state, e, p2)
+            for k in range(4):  # kept only if the purification succeeds
+                coef[p1, w, k] = scratch[k] / total if total > 0.0 else scratch[k]
+        news = t + delay[x, records[FAR_NODE, p1]]
+        records[BORN_SLOT, p1] = min(records[BORN_SLOT, p1], records[BORN_SLOT, p2])
+        _free_pair(records, left, p2, t)
         consumed[p1] = consumed[p2] = True
-        state[NEAR_KNOWN_AT][e, p1] = state[FAR_KNOWN_AT][e, p1] = news
-        if not success:
-            _lose_pair(state, e, p1, news, news)
+        records[NEAR_KNOWN_AT, p1] = records[FAR_KNOWN_AT, p1] = news
+        if _draw(rng[0], rng[1], PURIFY_STREAM, x) >= success_p:
+            _lose_pair(records, left, p1, news, news)
             stats[PURIFICATION_FAILURES] += 1
             stats[PAIRS_LOST] += 1
         stats[PURIFICATIONS] += 1
 
 
 @njit(cache=True)
-def _swaps(state, model, e, choices, ops, consumed, decision_left, work):
+def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, decision_left):
     """Every swap of the slot, left to right, so that adjacent swaps compose: the new pair
     spans the segment and survives only if every swap of it succeeds. Each end needs every
     outcome of the segment: the left end hears last from the rightmost swap, the right end
-    from the leftmost (``work`` rows: alive, touched, first swap node, scratch)."""
-    n, m, delay, coef = model[N_NODES], model[MEMORIES], model[DELAY], state[PAIR_COEFFICIENTS]
-    stats, t, left_record = state[STAT_TABLE][e], state[SLOT][e], state[LEFT_RECORD]
-    alive, touched, first, scratch = work
-    alive[:] = True
-    touched[:] = False
+    from the leftmost."""
+    n, m, delay, table = model[N_NODES], model[MEMORIES], model[DELAY], model[SWAP_MAP]
+    record_node, swap0, swap_success = (
+        model[RECORD_NODE],
+        model[OFFSETS][SWAP0],
+        model[SWAP_SUCCESS],
+    )
+    records_n = records.shape[1]
+    alive = np.ones(records_n, dtype=np.bool_)
+    touched = np.zeros(records_n, dtype=np.bool_)
+    first = np.zeros(records_n, dtype=np.int64)  # the leftmost swap node of each segment
+    scratch = np.empty(4)
     for x in range(1, n - 1):
         if ops[x] != SWAP_OP:
             continue
-        left, right = divmod(choices[x] - model[OFFSETS][SWAP0], m)
+        held, right = divmod(choices[x] - swap0, m)
         rec_r = x * m + right
-        if consumed[decision_left[x, left]] or consumed[rec_r]:
+        if consumed[decision_left[x, held]] or consumed[rec_r]:
             stats[CONFLICTS] += 1
             continue
-        success = _draw(state, e, SWAP_STREAM, x) < model[SWAP_SUCCESS]
-        rec_l = left_record[e, x, left]  # follows merges made further left in this slot
-        far, far_mem = state[FAR_NODE][e, rec_r], state[FAR_MEMORY][e, rec_r]
+        success = _draw(rng[0], rng[1], SWAP_STREAM, x) < swap_success
+        rec_l = left[HELD_BY, x, held]  # follows merges made further left in this slot
+        far, far_mem = records[FAR_NODE, rec_r], records[FAR_MEMORY, rec_r]
         for w in range(2):
-            _pair_map(model[SWAP_MAP], coef[e, rec_l, w], coef[e, rec_r, w], scratch)
-            coef[e, rec_l, w, :] = scratch
-        born = state[BORN_SLOT]
-        born[e, rec_l] = min(born[e, rec_l], born[e, rec_r])
+            _pair_map(table, coef, rec_l, rec_r, w, scratch)
+            coef[rec_l, w, :] = scratch
+        records[BORN_SLOT, rec_l] = min(records[BORN_SLOT, rec_l], records[BORN_SLOT, rec_r])
         leftmost = first[rec_l] if touched[rec_l] else x
         first[rec_l] = leftmost
-        near_news = t + delay[x, model[RECORD_NODE][rec_l]]
+        near_news = t + delay[x, record_node[rec_l]]
         far_news = t + delay[leftmost, far]
-        near_at, far_at = state[NEAR_KNOWN_AT], state[FAR_KNOWN_AT]
-        near_at[e, rec_l] = max(near_at[e, rec_l], near_news)
-        far_at[e, rec_l] = max(far_at[e, rec_r], far_news)
+        records[NEAR_KNOWN_AT, rec_l] = max(records[NEAR_KNOWN_AT, rec_l], near_news)
+        records[FAR_KNOWN_AT, rec_l] = max(records[FAR_KNOWN_AT, rec_r], far_news)
         alive[rec_l] = alive[rec_l] and success
         touched[rec_l] = True
-        state[FAR_NODE][e, rec_l], state[FAR_MEMORY][e, rec_l] = far, far_mem
-        left_record[e, far, far_mem] = rec_l
-        state[RECORD_STATUS][e, rec_r] = EMPTY  # node x's two qubits were measured
-        left_record[e, x, left] = -1
-        state[LEFT_FREE_AT][e, x, left] = t
+        records[FAR_NODE, rec_l], records[FAR_MEMORY, rec_l] = far, far_mem
+        left[HELD_BY, far, far_mem] = rec_l
+        records[STATUS, rec_r] = EMPTY  # node x's two qubits were measured
+        left[HELD_BY, x, held] = -1
+        left[FREE_AT, x, held] = t
         stats[SWAPS] += 1
-        if not success:
-            stats[SWAP_FAILURES] += 1
-    for rec in range(alive.shape[0]):
+        stats[SWAP_FAILURES] += not success
+    for rec in range(records_n):
         if touched[rec] and not alive[rec]:
-            _lose_pair(state, e, rec, state[NEAR_KNOWN_AT][e, rec], state[FAR_KNOWN_AT][e, rec])
+            _lose_pair(records, left, rec, records[NEAR_KNOWN_AT, rec], records[FAR_KNOWN_AT, rec])
             stats[PAIRS_LOST] += 1
 
 
 @njit(cache=True)
-def _operations(state, model, e, choices, scratch):
+def _operations(records, left, coef, model, t, rng, stats, choices):
     """Apply every node's (valid) choice: discards, then purifications, then swaps."""
     n, op_of = model[N_NODES], model[OP_OF]
     ops = np.empty(n, dtype=np.int64)
@@ -338,202 +338,188 @@ def _operations(state, model, e, choices, scratch):
         swapping |= ops[x] == SWAP_OP
     if not any_op:
         return
-    records = state[RECORD_STATUS].shape[1]
-    consumed = np.zeros(records, dtype=np.bool_)
-    decision_left = state[LEFT_RECORD][e].copy()  # before discards change it
-    _discards(state, model, e, choices, ops, consumed)
-    _purifications(state, model, e, choices, ops, consumed, scratch)
+    consumed = np.zeros(records.shape[1], dtype=np.bool_)
+    decision_left = left[HELD_BY].copy()  # before discards change it
+    _discards(records, left, model, t, stats, choices, ops, consumed)
+    _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed)
     if swapping:
-        work = (
-            np.ones(records, dtype=np.bool_),
-            np.zeros(records, dtype=np.bool_),
-            np.zeros(records, dtype=np.int64),
-            scratch,
-        )
-        _swaps(state, model, e, choices, ops, consumed, decision_left, work)
+        _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, decision_left)
 
 
 # --- the rest of the slot ----------------------------------------------------------------------
 @njit(cache=True)
-def _arrivals(state, e):
+def _arrivals(records, t):
     """A lost pair's qubit is freed when the news reaches its node."""
-    status, t = state[RECORD_STATUS], state[SLOT][e]
-    for rec in range(status.shape[1]):
-        if status[e, rec] == LOST and state[NEAR_KNOWN_AT][e, rec] <= t:
-            status[e, rec] = EMPTY
+    for rec in range(records.shape[1]):
+        if records[STATUS, rec] == LOST and records[NEAR_KNOWN_AT, rec] <= t:
+            records[STATUS, rec] = EMPTY
 
 
 @njit(cache=True)
-def _deliver(state, model, e, fidelities, count):
+def _deliver(records, left, coef, model, t, stats, sums, fidelities, count):
     """Hand over every end-to-end pair whose frame both end nodes know; write its true
-    fidelity into ``fidelities[count:]``; return the new count."""
-    n, m, t = model[N_NODES], model[MEMORIES], state[SLOT][e]
-    stats = state[STAT_TABLE][e]
+    fidelity into ``fidelities[count:]`` and add it and its secret fraction to ``sums``;
+    return the new count."""
+    n, m, target = model[N_NODES], model[MEMORIES], model[TARGET]
     for rec in range(m):  # the end-to-end pairs live in node 0's right memories
         if (
-            state[RECORD_STATUS][e, rec] == PAIR
-            and state[FAR_NODE][e, rec] == n - 1
-            and state[NEAR_KNOWN_AT][e, rec] <= t
-            and state[FAR_KNOWN_AT][e, rec] <= t
+            records[STATUS, rec] == PAIR
+            and records[FAR_NODE, rec] == n - 1
+            and records[NEAR_KNOWN_AT, rec] <= t
+            and records[FAR_KNOWN_AT, rec] <= t
         ):
-            fidelity = state[PAIR_COEFFICIENTS][e, rec, 0, 0]
+            fidelity = coef[rec, 0, 0]
             fidelities[count] = fidelity
             count += 1
-            _free_pair(state, e, rec)
+            _free_pair(records, left, rec, t)
             stats[DELIVERED] += 1
-            stats[DELIVERED_ABOVE_TARGET] += fidelity >= model[TARGET]
-            state[FIDELITY_SUM][e] += fidelity
-            state[KEY_FRACTION_SUM][e] += _key_fraction(fidelity)
+            stats[DELIVERED_ABOVE_TARGET] += fidelity >= target
+            sums[0] += fidelity
+            sums[1] += _key_fraction(fidelity)
     return count
 
 
 @njit(cache=True)
-def _cutoff(state, model, e):
+def _cutoff(records, left, model, t, stats):
     """Discard pairs whose age reached the cutoff (not end-to-end ones, which are being
     delivered): both ends apply the rule in the same slot, as in Inesta et al. (2023)."""
-    cutoff, n, t = model[CUTOFF], model[N_NODES], state[SLOT][e]
+    cutoff, n, record_node = model[CUTOFF], model[N_NODES], model[RECORD_NODE]
     if cutoff < 0:
         return
-    for rec in range(state[RECORD_STATUS].shape[1]):
-        end_to_end = model[RECORD_NODE][rec] == 0 and state[FAR_NODE][e, rec] == n - 1
+    for rec in range(records.shape[1]):
+        end_to_end = record_node[rec] == 0 and records[FAR_NODE, rec] == n - 1
         if (
-            state[RECORD_STATUS][e, rec] == PAIR
-            and t - state[BORN_SLOT][e, rec] >= cutoff
+            records[STATUS, rec] == PAIR
+            and t - records[BORN_SLOT, rec] >= cutoff
             and not end_to_end
         ):
-            _free_pair(state, e, rec)
-            state[STAT_TABLE][e, CUTOFF_DISCARDS] += 1
+            _free_pair(records, left, rec, t)
+            stats[CUTOFF_DISCARDS] += 1
 
 
 @njit(cache=True)
-def _launch(state, model, e, herald_in):
+def _launch(records, left, model, t, stats, herald_in):
     """Launch an attempt on every memory pair free now on every link (the i-th free right
     memory of node k with the i-th free left memory of node k+1), heralded ``herald_in[k]``
     slots from now. Returns the number of attempts."""
-    n, m, t = model[N_NODES], model[MEMORIES], state[SLOT][e]
-    status, left_record = state[RECORD_STATUS], state[LEFT_RECORD]
+    n, m = model[N_NODES], model[MEMORIES]
     attempts = 0
     for link in range(n - 1):
-        left = 0
+        free_left = 0
         for s in range(m):
             rec = link * m + s
-            if status[e, rec] != EMPTY:
+            if records[STATUS, rec] != EMPTY:
                 continue
-            while left < m and (
-                left_record[e, link + 1, left] >= 0 or state[LEFT_FREE_AT][e, link + 1, left] > t
+            while free_left < m and (
+                left[HELD_BY, link + 1, free_left] >= 0 or left[FREE_AT, link + 1, free_left] > t
             ):
-                left += 1
-            if left == m:
+                free_left += 1
+            if free_left == m:
                 break
-            state[FAR_NODE][e, rec], state[FAR_MEMORY][e, rec] = link + 1, left
-            left_record[e, link + 1, left] = rec
-            status[e, rec] = ATTEMPT
-            state[NEAR_KNOWN_AT][e, rec] = state[FAR_KNOWN_AT][e, rec] = t + herald_in[link]
+            records[FAR_NODE, rec], records[FAR_MEMORY, rec] = link + 1, free_left
+            left[HELD_BY, link + 1, free_left] = rec
+            records[STATUS, rec] = ATTEMPT
+            records[NEAR_KNOWN_AT, rec] = records[FAR_KNOWN_AT, rec] = t + herald_in[link]
             attempts += 1
-            left += 1
-    state[STAT_TABLE][e, ATTEMPTS] += attempts
+            free_left += 1
+    stats[ATTEMPTS] += attempts
     return attempts
 
 
 @njit(cache=True)
-def _decohere(state, model, e):
+def _decohere(records, coef, model):
     """One slot of memory decoherence on every pair (the two memories' rates add)."""
-    coef, decay_map = state[PAIR_COEFFICIENTS], model[DECAY_MAP]
+    decay_map, record_node = model[DECAY_MAP], model[RECORD_NODE]
     old = np.empty(4)
-    for rec in range(coef.shape[1]):
-        if state[RECORD_STATUS][e, rec] != PAIR:
+    for rec in range(records.shape[1]):
+        if records[STATUS, rec] != PAIR:
             continue
-        a, b = model[RECORD_NODE][rec], state[FAR_NODE][e, rec]
+        a, b = record_node[rec], records[FAR_NODE, rec]
         for w in range(2):
-            old[:] = coef[e, rec, w]
+            for i in range(4):
+                old[i] = coef[rec, w, i]
             for k in range(4):
                 acc = 0.0
                 for i in range(4):
                     acc += old[i] * decay_map[a, b, i, k]
-                coef[e, rec, w, k] = acc
+                coef[rec, w, k] = acc
 
 
 @njit(cache=True)
-def _resolve_attempts(state, model, e):
+def _resolve_attempts(records, left, coef, model, t, rng, stats):
     """Every attempt whose herald is back: a pair with the drawn fidelity, decayed over the
     memories' wait for the herald (one round trip), or two free memories."""
-    status, t, records = state[RECORD_STATUS], state[SLOT][e], state[RECORD_STATUS].shape[1]
-    kind, mean, spread, low = model[FIDELITY_LAW]
-    for rec in range(records):
-        if status[e, rec] != ATTEMPT or state[NEAR_KNOWN_AT][e, rec] > t:
+    record_node, p_gen, law = model[RECORD_NODE], model[P_GEN], model[FIDELITY_LAW]
+    base, slope, nominal = model[FRESH_BASE], model[FRESH_SLOPE], model[NOMINAL_FRESH]
+    records_n = records.shape[1]
+    for rec in range(records_n):
+        if records[STATUS, rec] != ATTEMPT or records[NEAR_KNOWN_AT, rec] > t:
             continue
-        link = model[RECORD_NODE][rec]
-        if _draw(state, e, GEN_STREAM, rec) >= model[P_GEN][link]:
-            _free_pair(state, e, rec)
+        link = record_node[rec]
+        if _draw(rng[0], rng[1], GEN_STREAM, rec) >= p_gen[link]:
+            _free_pair(records, left, rec, t)
             continue
-        u1 = _draw(state, e, GEN_STREAM, records + rec)
-        u2 = _draw(state, e, GEN_STREAM, 2 * records + rec)
-        fidelity = _fresh_fidelity(int(kind), mean, spread, low, u1, u2)
-        coef = state[PAIR_COEFFICIENTS]
-        coef[e, rec, 0, :] = model[FRESH_BASE][link] + fidelity * model[FRESH_SLOPE][link]
-        coef[e, rec, 1, :] = model[NOMINAL_FRESH][link]
-        status[e, rec] = PAIR
-        state[BORN_SLOT][e, rec] = t
-        state[NEAR_KNOWN_AT][e, rec] = state[FAR_KNOWN_AT][e, rec] = t
-        state[STAT_TABLE][e, GENERATED] += 1
+        u1 = _draw(rng[0], rng[1], GEN_STREAM, records_n + rec)
+        u2 = _draw(rng[0], rng[1], GEN_STREAM, 2 * records_n + rec)
+        fidelity = _fresh_fidelity(int(law[0]), law[1], law[2], law[3], u1, u2)
+        for k in range(4):
+            coef[rec, 0, k] = base[link, k] + fidelity * slope[link, k]
+            coef[rec, 1, k] = nominal[link, k]
+        records[STATUS, rec] = PAIR
+        records[BORN_SLOT, rec] = t
+        records[NEAR_KNOWN_AT, rec] = records[FAR_KNOWN_AT, rec] = t
+        stats[GENERATED] += 1
 
 
 # --- one slot of one env, and the batch drivers ------------------------------------------------
 @njit(cache=True)
-def env_step(state, model, e, actions, outputs):
+def env_step(state, model, outputs, e, actions):
     """Advance env ``e`` one slot under ``actions`` (n,), in range but maybe masked out, in the
-    order of the env docstring, and write its outputs (see :func:`_write_outputs`)."""
+    order of the env docstring, and write its outputs (:func:`_write_outputs`)."""
+    records, left, coef = state[RECORD_TABLE][e], state[LEFT_TABLE][e], state[PAIR_COEFFICIENTS][e]
+    stats, sums, t = state[STAT_TABLE][e], state[DELIVERY_SUMS][e], state[SLOT][e]
+    rng = (state[KEY][e], state[COUNTER][e])
+    mask, fidelities = outputs[MASKS][e], outputs[FIDELITIES][e]
     n = model[N_NODES]
-    mask = outputs[MASKS][e]  # the decision state's masks, written after the previous slot
     choices = np.empty(n, dtype=np.int64)
     invalid = 0
-    for x in range(n):
+    for x in range(n):  # the decision state's masks, written after the previous slot
         valid = mask[x, actions[x]]
         invalid += not valid
         choices[x] = actions[x] if valid else 0
-    scratch = np.empty(4)
-    _operations(state, model, e, choices, scratch)
-    _arrivals(state, e)  # losses whose news needs no travel (a node's own, or no delays)
-    fidelities = outputs[FIDELITIES][e]
+    _operations(records, left, coef, model, t, rng, stats, choices)
+    _arrivals(records, t)  # losses whose news needs no travel (a node's own, or no delays)
     fidelities[:] = 0.0
-    count = _deliver(state, model, e, fidelities, 0)
-    _cutoff(state, model, e)
-    attempts = _launch(state, model, e, model[PERIOD])
-    state[SLOT][e] += 1
-    _decohere(state, model, e)
-    _arrivals(state, e)
-    count = _deliver(state, model, e, fidelities, count)
-    _resolve_attempts(state, model, e)
+    count = _deliver(records, left, coef, model, t, stats, sums, fidelities, 0)
+    _cutoff(records, left, model, t, stats)
+    attempts = _launch(records, left, model, t, stats, model[PERIOD])
+    t += 1
+    _decohere(records, coef, model)
+    _arrivals(records, t)
+    count = _deliver(records, left, coef, model, t, stats, sums, fidelities, count)
+    _resolve_attempts(records, left, coef, model, t, rng, stats)
+    state[SLOT][e] = t
     state[COUNTER][e] += _U64(1)
     outcome = outputs[SLOT_OUTCOME][e]
     outcome[INVALID], outcome[ATTEMPTS_NOW], outcome[DELIVERED_NOW] = invalid, attempts, count
     outcome[TERMINATED] = model[OBJECTIVE] == DELIVERY_TIME and count > 0
-    outcome[TRUNCATED] = state[SLOT][e] >= model[HORIZON]
-    outputs[REWARDS][e] = _reward(state, model, e, invalid, attempts, fidelities[:count])
-    _write_outputs(state, model, e, outputs)
+    outcome[TRUNCATED] = t >= model[HORIZON]
+    reward = _reward(model, invalid, attempts, fidelities[:count])
+    if model[COSTS][MEMORY_COST] != 0.0:
+        reward -= model[COSTS][MEMORY_COST] * _occupied(records, left, t)
+    outputs[REWARDS][e] = reward
+    _write_outputs(records, left, coef, model, t, stats, sums, outputs, e)
 
 
 @njit(cache=True)
-def _write_outputs(state, model, e, outputs):
-    """What the fronts read after a step or reset of env ``e``: the masks and local views of
-    the new decision state, and the running means and simulated time of the info."""
-    env_masks(state, model, e, outputs[MASKS][e])
-    env_views(state, model, e, outputs[VIEWS][e])
-    delivered = state[STAT_TABLE][e, DELIVERED]
-    floats = outputs[INFO_FLOATS][e]
-    floats[MEAN_FIDELITY] = state[FIDELITY_SUM][e] / delivered if delivered else 0.0
-    floats[MEAN_KEY_FRACTION] = state[KEY_FRACTION_SUM][e] / delivered if delivered else 0.0
-    floats[TIME_S] = state[SLOT][e] * model[SLOT_S]
-
-
-@njit(cache=True)
-def _reward(state, model, e, invalid, attempts, delivered):
-    """The objective's gain for this slot's ``delivered`` fidelities, minus the costs."""
-    objective, costs = model[OBJECTIVE], model[COSTS]
+def _reward(model, invalid, attempts, delivered):
+    """The objective's gain for this slot's ``delivered`` fidelities, minus the attempt and
+    invalid-choice costs."""
+    objective, costs, target = model[OBJECTIVE], model[COSTS], model[TARGET]
     gain = 0.0
     if objective == PAIRS_ABOVE_TARGET:
         for fidelity in delivered:
-            gain += fidelity >= model[TARGET]
+            gain += fidelity >= target
     elif objective == FIDELITY:
         gain = delivered.sum()
     elif objective == KEY_RATE:
@@ -541,110 +527,107 @@ def _reward(state, model, e, invalid, attempts, delivered):
             gain += _key_fraction(fidelity)
     else:
         gain = -1.0
-    reward = gain - costs[ATTEMPT_COST] * attempts - costs[INVALID_PENALTY] * invalid
-    if costs[MEMORY_COST] != 0.0:
-        reward -= costs[MEMORY_COST] * _occupied(state, model, e)
-    return reward
+    return gain - costs[ATTEMPT_COST] * attempts - costs[INVALID_PENALTY] * invalid
 
 
 @njit(cache=True)
-def _occupied(state, model, e):
+def _occupied(records, left, t):
     """Memories holding anything: right memories with a record, left memories held by a
     record or by a lost pair's qubit whose news has not arrived."""
     busy = 0
-    for rec in range(state[RECORD_STATUS].shape[1]):
-        busy += state[RECORD_STATUS][e, rec] != EMPTY
-    for x in range(model[N_NODES]):
-        for memory in range(model[MEMORIES]):
-            held = state[LEFT_RECORD][e, x, memory] >= 0
-            busy += held or state[LEFT_FREE_AT][e, x, memory] > state[SLOT][e]
+    for rec in range(records.shape[1]):
+        busy += records[STATUS, rec] != EMPTY
+    for x in range(left.shape[1]):
+        for memory in range(left.shape[2]):
+            busy += left[HELD_BY, x, memory] >= 0 or left[FREE_AT, x, memory] > t
     return busy
 
 
 @njit(cache=True)
-def env_reset(state, model, e, outputs):
+def _write_outputs(records, left, coef, model, t, stats, sums, outputs, e):
+    """What the fronts read after a step or reset of env ``e``: the masks and local views of
+    the new decision state, and the running means and simulated time of the info."""
+    env_masks(records, left, model, t, outputs[MASKS][e])
+    env_views(records, left, coef, model, t, outputs[VIEWS][e])
+    delivered = stats[DELIVERED]
+    floats = outputs[INFO_FLOATS][e]
+    floats[MEAN_FIDELITY] = sums[0] / delivered if delivered else 0.0
+    floats[MEAN_KEY_FRACTION] = sums[1] / delivered if delivered else 0.0
+    floats[TIME_S] = t * model[SLOT_S]
+
+
+@njit(cache=True)
+def env_reset(state, model, outputs, e):
     """Empty env ``e``'s chain at slot 0, run the first round of attempts, launched one slot
     before slot 0 (so a one-slot link starts with its heralded pairs), and write the outputs
     of a reset (no reward, no deliveries)."""
+    records, left, coef = state[RECORD_TABLE][e], state[LEFT_TABLE][e], state[PAIR_COEFFICIENTS][e]
+    stats, sums = state[STAT_TABLE][e], state[DELIVERY_SUMS][e]
+    records[STATUS] = EMPTY
+    records[BORN_SLOT] = records[NEAR_KNOWN_AT] = records[FAR_KNOWN_AT] = 0
+    coef[:] = 0.0
+    left[HELD_BY] = -1
+    left[FREE_AT] = 0
+    stats[:] = 0
+    sums[:] = 0.0
     state[SLOT][e] = 0
-    state[RECORD_STATUS][e] = EMPTY
-    state[BORN_SLOT][e] = 0
-    state[NEAR_KNOWN_AT][e] = 0
-    state[FAR_KNOWN_AT][e] = 0
-    state[PAIR_COEFFICIENTS][e] = 0.0
-    state[LEFT_RECORD][e] = -1
-    state[LEFT_FREE_AT][e] = 0
-    state[STAT_TABLE][e] = 0
-    state[FIDELITY_SUM][e] = 0.0
-    state[KEY_FRACTION_SUM][e] = 0.0
-    _launch(state, model, e, model[PERIOD] - 1)
-    _resolve_attempts(state, model, e)
+    _launch(records, left, model, 0, stats, model[PERIOD] - 1)
+    _resolve_attempts(records, left, coef, model, 0, (state[KEY][e], state[COUNTER][e]), stats)
     state[COUNTER][e] += _U64(1)
     outputs[SLOT_OUTCOME][e] = 0
     outputs[REWARDS][e] = 0.0
     outputs[FIDELITIES][e] = 0.0
-    _write_outputs(state, model, e, outputs)
-
-
-def _step_rows(state, model, rows, actions, outputs):
-    for i in prange(rows.shape[0]):
-        env_step(state, model, rows[i], actions[rows[i]], outputs)
-
-
-def _reset_rows(state, model, rows, outputs):
-    for i in prange(rows.shape[0]):
-        env_reset(state, model, rows[i], outputs)
+    _write_outputs(records, left, coef, model, 0, stats, sums, outputs, e)
 
 
 # --- what each node knows ----------------------------------------------------------------------
 @njit(cache=True)
-def env_views(state, model, e, view):
-    """Write env ``e``'s (n, 2M, 6) local views into ``view``: for each node's left memories
+def env_views(records, left, coef, model, t, view):
+    """Write one env's (n, 2M, 6) local views into ``view``: for each node's left memories
     then right memories, [attempt in flight, pair with known frame, occupied but frame unknown
     (a pair whose swap or purification news has not arrived, or a lost qubit not yet known
     lost), far node / (n-1), age / age scale (clipped), fidelity (nominal, or true if
     revealed)]; the last three are 0 unless the frame is known."""
-    n, m = model[N_NODES], model[MEMORIES]
+    n, m, record_node = model[N_NODES], model[MEMORIES], model[RECORD_NODE]
+    scale, which = model[AGE_SCALE], model[REVEAL]
     view[:, :, :] = 0.0
     for x in range(n):
         for s in range(m):
-            if x < n - 1:
-                rec = x * m + s
-                status = state[RECORD_STATUS][e, rec]
-                known = _known(state, e, rec, True)
-                pending = (status == PAIR and not known) or status == LOST
-                _write_view(state, model, e, view[x, m + s], rec, status, known, pending, True)
-            if x > 0:
-                rec = state[LEFT_RECORD][e, x, s]
-                if rec >= 0:
-                    status = state[RECORD_STATUS][e, rec]
-                    known = _known(state, e, rec, False)
-                    pending = status == PAIR and not known
-                    _write_view(state, model, e, view[x, s], rec, status, known, pending, False)
-                elif state[LEFT_FREE_AT][e, x, s] > state[SLOT][e]:
-                    view[x, s, 2] = 1.0  # a lost pair's qubit, still busy
+            for side in range(2):  # 0: left memory s, 1: right memory s
+                if (side == 0 and x == 0) or (side == 1 and x == n - 1):
+                    continue
+                rec = left[HELD_BY, x, s] if side == 0 else x * m + s
+                slot_view = side * m + s
+                if rec < 0:  # a free left memory, or a lost pair's qubit still busy
+                    view[x, slot_view, 2] = left[FREE_AT, x, s] > t
+                    continue
+                status = records[STATUS, rec]
+                known = _known(records, rec, FAR_KNOWN_AT if side == 0 else NEAR_KNOWN_AT, t)
+                view[x, slot_view, 0] = status == ATTEMPT
+                view[x, slot_view, 1] = known
+                view[x, slot_view, 2] = (status == PAIR and not known) or status == LOST
+                if known:
+                    partner = record_node[rec] if side == 0 else records[FAR_NODE, rec]
+                    view[x, slot_view, 3] = partner / (n - 1)
+                    view[x, slot_view, 4] = min((t - records[BORN_SLOT, rec]) / scale, MAX_AGE_OBS)
+                    view[x, slot_view, 5] = coef[rec, which, 0]
 
 
-@njit(cache=True)
-def _write_view(state, model, e, features, rec, status, known, pending, near):
-    features[0] = status == ATTEMPT
-    features[1] = known
-    features[2] = pending
-    if not known:
-        return
-    partner = state[FAR_NODE][e, rec] if near else model[RECORD_NODE][rec]
-    age = (state[SLOT][e] - state[BORN_SLOT][e, rec]) / model[AGE_SCALE]
-    features[3] = partner / (model[N_NODES] - 1)
-    features[4] = min(age, MAX_AGE_OBS)
-    features[5] = state[PAIR_COEFFICIENTS][e, rec, model[REVEAL], 0]
+def _step_rows(state, model, outputs, rows, actions):
+    for i in prange(rows.shape[0]):
+        env_step(state, model, outputs, rows[i], actions[rows[i]])
 
 
-# one compiled driver per phase for one thread, and one that spreads envs over threads (the
-# same per-env code: results do not depend on the thread count)
+def _reset_rows(state, model, outputs, rows):
+    for i in prange(rows.shape[0]):
+        env_reset(state, model, outputs, rows[i])
+
+
+# The drivers are compiled as parallel loops whatever the thread count: numba passes the arrays
+# of a parallel loop to its body without reference counting, which makes even one thread about
+# three times faster than a plain loop. The core sets the thread count before each call
+# (results do not depend on it: each env's work is its own).
 DRIVERS = {
-    parallel: {
-        "step": compiled(_step_rows, parallel=parallel),
-        "reset": compiled(_reset_rows, parallel=parallel),
-    }
-    for parallel in (False, True)
+    "step": compiled(_step_rows, parallel=True),
+    "reset": compiled(_reset_rows, parallel=True),
 }

@@ -28,3 +28,14 @@ STAT_KEYS = (
 # columns, in this order).
 SLOT_OUTCOME_KEYS = ("invalid", "attempts_now", "delivered_now", "terminated", "truncated")
 INFO_FLOAT_KEYS = ("mean_delivered_fidelity", "mean_key_fraction", "time_s")
+# The fields of the core's record table (one column per record) and left-memory table, in
+# this order (the kernels name them STATUS, FAR_NODE, ... and HELD_BY, FREE_AT).
+RECORD_FIELDS = (
+    "record_status",
+    "far_node",
+    "far_memory",
+    "born_slot",
+    "near_known_at",
+    "far_known_at",
+)
+LEFT_FIELDS = ("left_record", "left_free_at")
