@@ -23,4 +23,7 @@ def compiled(func, parallel: bool = False, **callees):
     copy = types.FunctionType(
         func.__code__, scope, func.__name__, func.__defaults__, func.__closure__
     )
+    # numba's cache names a compiled function by its qualified name: a parallel compilation
+    # of the same function needs a name of its own, or it would load the serial code
+    copy.__qualname__ = func.__qualname__ + ("_parallel" if parallel else "")
     return njit(cache=True, parallel=parallel)(copy)

@@ -77,7 +77,7 @@ class RepeaterChainCore:
             self.counter, self.stat_table, self.delivery_sums,
         )  # fmt: skip
         self._model = self._model_tables(cfg, kernels)
-        self._drivers = kernels.DRIVERS
+        self._drivers = kernels.DRIVERS[num_threads > 1]
         self._set_threads = kernels.set_num_threads
         self.num_threads = min(num_threads, kernels.MAX_THREADS)
         # what a step or reset leaves for the fronts (the kernels' ``outputs``), valid until
@@ -222,7 +222,8 @@ class RepeaterChainCore:
         }
 
     def _run(self, phase: str, *args) -> None:
-        self._set_threads(self.num_threads)  # thread-local in numba: set for every call
+        if self.num_threads > 1:
+            self._set_threads(self.num_threads)  # thread-local in numba: set for every call
         self._drivers[phase](self._state, self._model, self.outputs, *args)
 
     # --- what the fronts read -----------------------------------------------------------------

@@ -623,11 +623,13 @@ def _reset_rows(state, model, outputs, rows):
         env_reset(state, model, outputs, rows[i])
 
 
-# The drivers are compiled as parallel loops whatever the thread count: numba passes the arrays
-# of a parallel loop to its body without reference counting, which makes even one thread about
-# three times faster than a plain loop. The core sets the thread count before each call
-# (results do not depend on it: each env's work is its own).
+# One compiled driver per phase for one thread, and one that spreads envs over threads (the
+# same per-env code: results do not depend on the thread count). One thread never starts
+# numba's thread pool, so a process that forks workers after stepping an env stays safe.
 DRIVERS = {
-    "step": compiled(_step_rows, parallel=True),
-    "reset": compiled(_reset_rows, parallel=True),
+    parallel: {
+        "step": compiled(_step_rows, parallel=parallel),
+        "reset": compiled(_reset_rows, parallel=parallel),
+    }
+    for parallel in (False, True)
 }

@@ -26,7 +26,10 @@ class EntanglementDistributionVectorEnv(VectorEnv):
     resets it, ignoring its action). ``infos`` holds the scalar env's info keys as arrays, row
     i env i's; ``infos["action_mask"]`` is (N, n_nodes * K) bool. ``num_threads`` > 1 spreads
     the envs over that many threads (numba's ``prange``); every env's trajectory is the same
-    for any thread count."""
+    for any thread count. With more than one thread, numba starts its thread pool; under GNU
+    OpenMP (numba's default on Linux when present) a process must not fork after that: start
+    worker processes with ``spawn``, or set ``NUMBA_THREADING_LAYER=workqueue`` or ``tbb``.
+    One thread (the default) never starts it."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
