@@ -24,7 +24,7 @@ def repeater_span_potential(env) -> float:
     counting only pairs whose true fidelity meets ``target_fidelity`` when the objective is
     ``pairs_above_target``: how far the chain has got towards an end-to-end pair worth
     delivering (every delivery first needs such a pair)."""
-    from qnet_envs.core.repeater_chain_layout import PAIR
+    from qnet_envs.core.repeater_chain.layout import PAIR
 
     core = env.core
     held = core.record_status[0] == PAIR

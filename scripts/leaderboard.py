@@ -499,7 +499,7 @@ def exact_times(config: dict) -> dict:
     """Exact expected delivery times (slots) of the optimal policy, swap-asap and nested
     swapping on the scenario's chain (``qnet_envs.references.repeater_mdp``)."""
     from qnet_envs.config import merge_config
-    from qnet_envs.core.repeater_chain_config import preset_defaults
+    from qnet_envs.core.repeater_chain.config import preset_defaults
     from qnet_envs.references import repeater_mdp
 
     cfg = merge_config(preset_defaults(config.get("preset")), config)

@@ -21,7 +21,7 @@ def test_tables_reproduce_the_physics_maps_on_any_bell_diagonal_pairs(purificati
     """The kernels apply decoherence, swapping and purification as tables of the physics
     functions' values on Bell states; on random Bell-diagonal inputs the tables give what the
     functions give (the maps are affine in each pair, so the tables are exact)."""
-    from qnet_envs.core.repeater_chain_kernels import physics_tables
+    from qnet_envs.core.repeater_chain.kernels import physics_tables
 
     cfg = SimpleNamespace(gate_fidelity=0.97, meas_fidelity=0.985, purification=purification)
     keep = np.array([[0.9, 0.8], [0.8, 0.7]])
@@ -57,7 +57,7 @@ def test_tables_reproduce_the_physics_maps_on_any_bell_diagonal_pairs(purificati
 
 
 def test_compiled_draws_are_the_numpy_draws():
-    from qnet_envs.core.repeater_chain_kernels import _uniform_at
+    from qnet_envs.core.repeater_chain.kernels import _uniform_at
 
     keys = counter_rng.keys_from_seeds([0, 7, 2**40])
     counters = np.array([0, 5, 123456], dtype=np.uint64)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..core.repeater_chain_layout import PAIR
+from ..core.repeater_chain.layout import PAIR
 from ..references import repeater_mdp
 from .base import Policy
 

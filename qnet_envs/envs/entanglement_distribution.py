@@ -8,9 +8,9 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import RepeaterChainCore
-from ..core.repeater_chain_config import RepeaterChainConfig, preset_defaults
-from ..core.repeater_chain_layout import N_FEATURES
+from ..core.repeater_chain.config import RepeaterChainConfig, preset_defaults
+from ..core.repeater_chain.core import RepeaterChainCore
+from ..core.repeater_chain.layout import N_FEATURES
 from .base import QnetEnv
 from .repeater_render import render_chain
 
@@ -70,7 +70,7 @@ class EntanglementDistributionEnv(QnetEnv):
 
     ``MultiDiscrete([K] * n_nodes)``: one component per node, the same K = 1 + M^2 + M(M-1)/2
     + 2M choices at every node (10 for M = 2; layout in
-    :mod:`qnet_envs.core.repeater_chain_codec`; ``env.unwrapped.describe_action(a)`` names an
+    :mod:`qnet_envs.core.repeater_chain.codec`; ``env.unwrapped.describe_action(a)`` names an
     action). ``info["action_mask"]`` is the n_nodes per-node masks concatenated, as bool
     (n_nodes * K entries, node by node; ``qnet_envs.component_masks`` splits it for
     ``MultiDiscrete.sample``); ``action_masks()`` is the same as bool, what sb3-contrib's
@@ -122,7 +122,7 @@ class EntanglementDistributionEnv(QnetEnv):
     ## Arguments
 
     ``gym.make("qnet/EntanglementDistribution-v2", config={...})``; the config deep-merges into
-    :class:`qnet_envs.core.repeater_chain_config.RepeaterChainConfig` (or into the preset's
+    :class:`qnet_envs.core.repeater_chain.config.RepeaterChainConfig` (or into the preset's
     values when it names ``preset``):
 
     | Field | Default | Allowed | Source |

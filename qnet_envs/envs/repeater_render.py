@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.repeater_chain_layout import ATTEMPT, LOST, PAIR
+from ..core.repeater_chain.layout import ATTEMPT, LOST, PAIR
 from ..rendering import BlitFigure, cached_canvas, new_figure
 
 

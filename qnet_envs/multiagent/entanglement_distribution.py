@@ -8,9 +8,9 @@ from gymnasium.utils import seeding
 
 from ..config import check_choice
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import RepeaterChainCore
-from ..core.repeater_chain_config import preset_defaults
-from ..core.repeater_chain_layout import N_FEATURES
+from ..core.repeater_chain.config import preset_defaults
+from ..core.repeater_chain.core import RepeaterChainCore
+from ..core.repeater_chain.layout import N_FEATURES
 from ..envs.repeater_render import render_chain
 from .base import QnetParallelEnv
 
@@ -31,7 +31,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
     ## Agents and actions
 
     ``node_0`` ... ``node_{n-1}``, each ``Discrete(K)`` with the per-node choices of
-    :mod:`qnet_envs.core.repeater_chain_codec` (idle, swap, purify, discard).
+    :mod:`qnet_envs.core.repeater_chain.codec` (idle, swap, purify, discard).
     ``infos[agent]["action_mask"]`` (int8, length K) marks the valid ones; ``action_mask(agent)``
     returns it as booleans. A masked-out choice is a no-op that costs ``invalid_action_penalty``.
     ``step`` needs one action for every live agent: a missing or unknown agent key, or a value

@@ -1,6 +1,6 @@
 """``gym.make_vec("qnet/EntanglementDistribution-v2", num_envs=N)``: the batch-first repeater
 core with N envs. No second implementation: the step, masks, views and rewards are the core's
-(:class:`qnet_envs.core.repeater_chain.RepeaterChainCore`), exactly what the scalar env runs
+(:class:`qnet_envs.core.repeater_chain.core.RepeaterChainCore`), exactly what the scalar env runs
 with N = 1. Env i seeded ``seed + i`` reproduces the scalar env seeded ``seed + i``, through
 autoresets, by construction of the counter-based random streams."""
 
@@ -15,9 +15,9 @@ from gymnasium.vector.utils import batch_space
 
 from ..config import merge_config
 from ..core.counter_rng import keys_from_seeds
-from ..core.repeater_chain import RepeaterChainCore
-from ..core.repeater_chain_config import preset_defaults
-from ..core.repeater_chain_layout import N_FEATURES
+from ..core.repeater_chain.config import preset_defaults
+from ..core.repeater_chain.core import RepeaterChainCore
+from ..core.repeater_chain.layout import N_FEATURES
 from .base import check_count
 
 

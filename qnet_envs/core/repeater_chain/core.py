@@ -1,7 +1,7 @@
 """A linear chain of quantum repeaters, batch-first: every array has a leading env axis.
 
 The core of ``qnet/EntanglementDistribution-v2``. Its step, masks and views are compiled
-kernels (:mod:`qnet_envs.core.repeater_chain_kernels`) that loop over one env's nodes and
+kernels (:mod:`qnet_envs.core.repeater_chain.kernels`) that loop over one env's nodes and
 memories; the scalar env is a batch of one, and the vector env
 (``gym.make_vec(..., vectorization_mode="vector_entry_point")``) and the PettingZoo front run
 the same kernels. The model and every choice in it are documented in the env docstring
@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import physics
-from .repeater_chain_codec import RepeaterChainCodec
-from .repeater_chain_config import OBJECTIVES, RepeaterChainConfig
-from .repeater_chain_layout import (
+from ... import physics
+from .codec import RepeaterChainCodec
+from .config import OBJECTIVES, RepeaterChainConfig
+from .layout import (
     ATTEMPT,
     INFO_FLOAT_KEYS,
     LEFT_FIELDS,
@@ -54,7 +54,7 @@ class RepeaterChainCore:
     threads; every env's result is the same). See the module docstring for the state."""
 
     def __init__(self, config: RepeaterChainConfig, num_envs: int = 1, num_threads: int = 1):
-        from . import repeater_chain_kernels as kernels  # compiled code: loaded with an env
+        from . import kernels  # compiled code: loaded with an env
 
         self.config = cfg = config
         self.num_envs = B = num_envs

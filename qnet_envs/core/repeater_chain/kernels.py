@@ -27,11 +27,12 @@ import numba
 import numpy as np
 from numba import njit, prange, set_num_threads  # noqa: F401 (the core sets threads with it)
 
-from .. import physics
-from . import counter_rng
-from .compiled import compiled
-from .fidelity_distribution import fidelity_from_uniforms
-from .repeater_chain_layout import (
+from ... import physics
+from .. import counter_rng
+from ..compiled import compiled
+from ..fidelity_distribution import fidelity_from_uniforms
+from ..uniforms import normal
+from .layout import (
     ATTEMPT,
     EMPTY,
     GEN_STREAM,
@@ -46,7 +47,6 @@ from .repeater_chain_layout import (
     STAT_KEYS,
     SWAP_STREAM,
 )
-from .uniforms import normal
 
 _binary_entropy = compiled(physics.binary_entropy)
 _key_fraction = compiled(

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import physics
-from ..config import check_choice, check_range
-from .fidelity_distribution import FidelityDistribution
+from ... import physics
+from ...config import check_choice, check_range
+from ..fidelity_distribution import FidelityDistribution
 
 OBJECTIVES = ("pairs_above_target", "fidelity", "key_rate", "delivery_time")
 PRESETS = ("inesta2023",)
