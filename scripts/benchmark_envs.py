@@ -102,17 +102,29 @@ def paired_rates(measure, seconds: float, repeats: int) -> dict:
     }
 
 
+# Scalar step targets under random valid actions (ratio to CartPole-v1 in the same run).
+SCALAR_TARGETS = {
+    "qnet/EntanglementDistribution-v2": 0.25,
+    "qnet/QuantumResourceAllocation-v0": 0.25,
+}
+DEFAULT_SCALAR_TARGET = 0.1
+
+
 def scalar_rows(seconds: float, repeats: int) -> list[str]:
     """The markdown table of every Gymnasium id's paired rates, under random actions from the
-    space (check_suite's protocol) and under random valid actions (issue 20's)."""
+    space (check_suite's protocol) and under random valid actions (the target's), with the
+    target and whether the median met it."""
     rows = ["| env | steps/s (space) | ratio to CartPole-v1 (median, range) | steps/s (valid) | "
-            "ratio to CartPole-v1 (median, range) |", "|---|---|---|---|---|"]  # fmt: skip
+            "ratio to CartPole-v1 (median, range) | target (valid) | |",
+            "|---|---|---|---|---|---|---|"]  # fmt: skip
     for spec in qnet_envs.ENVS:
         cells = [spec.id]
         for rate in (steps_per_second, valid_steps_per_second):
             r = paired_rates(lambda s, i=spec.id, f=rate: f(gym.make(i).unwrapped, s),
                              seconds, repeats)  # fmt: skip
             cells += [f"{r['rate']:,.0f}", f"{r['ratio']:.3f} ({r['low']:.3f}-{r['high']:.3f})"]
+        target = SCALAR_TARGETS.get(spec.id, DEFAULT_SCALAR_TARGET)
+        cells += [f">= {target:g}x", "met" if r["ratio"] >= target else "**missed**"]
         rows.append("| " + " | ".join(cells) + " |")
         print(rows[-1], flush=True)
     return rows
