@@ -88,20 +88,20 @@ def qra_memory_and_reset_rows(n_envs: int = 4096) -> list[str]:
             t = time.perf_counter()
             env.reset(seed=s)
             times[name].append(time.perf_counter() - t)
-    buffers = vec.streams.buf.nbytes
+    streams = vec.streams.key.nbytes + vec.streams.counter.nbytes
     core = vec.core
     arrays = [*vars(core).values(), *vars(core.ledger).values(), *core.req.values()]
     state = sum(v.nbytes for v in arrays if isinstance(v, np.ndarray) and v.base is None
                 and n_envs in v.shape[:2])  # fmt: skip
     return [
-        f"QuantumResourceAllocation vector env, {n_envs} envs: random-stream buffers "
-        f"{buffers / n_envs:,.0f} B per env (target <= 3 KB beyond the physical state), "
+        f"QuantumResourceAllocation vector env, {n_envs} envs: random streams "
+        f"{streams / n_envs:,.0f} B per env (a key and a counter; target <= 3 KB beyond the "
+        "physical state), "
         f"per-env state arrays {state / n_envs:,.0f} B; seeded reset {min(times['qra']) * 1e3:.1f} ms "
         f"against CartPoleVectorEnv's {min(times['cart']) * 1e3:.1f} ms (best of 5; target "
-        "< 50 ms). Each env's generator is seeded as the scalar env's; their PCG64 states are "
-        "computed for all envs at once (`qnet_envs/vector/pcg_seeding.py`) and assigned to "
-        "generators built with the env; the episode's first draws (device means, every path's "
-        "nominal fidelity) are the rest.",
+        "< 50 ms). Seeding hashes every env's seed into its key at once "
+        "(`qnet_envs/core/counter_rng.py`); the episode's first draws (device means, every "
+        "path's nominal fidelity) are the rest.",
     ]
 
 

@@ -187,34 +187,3 @@ def test_batched_qra_conserves_requests_and_resources(seed, load, qkd_fraction, 
         np.testing.assert_array_equal(c["arrived"], c["served"] + c["failed"] + c["rejected"] + 1)
         env.core.check_invariants()
         assert vec.observation_space.contains(obs)
-
-
-def test_vectorised_pcg64_seeding_matches_numpys_seed_sequence():
-    """pcg_seeding reproduces np.random.PCG64(np.random.SeedSequence(s)) (what every scalar env's
-    np_random is) for seeds of one to four 32-bit words, and BlockStreams falls back to
-    Gymnasium's seeding for seeds it does not cover."""
-    import random
-
-    from gymnasium.utils import seeding
-
-    from qnet_envs.vector.pcg_seeding import fast_seedable, pcg64_states, seed_sequence_states
-    from qnet_envs.vector.streams import BlockStreams
-
-    rnd = random.Random(3)
-    seeds = [0, 1, 7, 2**31, 2**32 - 1, 2**32, 2**63 + 1, 2**64 - 1, 2**64, 2**128 - 1]
-    seeds += [rnd.getrandbits(rnd.randint(1, 128)) for _ in range(200)]
-    want = np.array([np.random.SeedSequence(s).generate_state(4, np.uint64) for s in seeds])
-    np.testing.assert_array_equal(seed_sequence_states(seeds), want)
-    for s, state in zip(seeds, pcg64_states(seeds), strict=True):
-        assert state == np.random.PCG64(np.random.SeedSequence(s)).state
-    assert fast_seedable([0, 2**128 - 1]) and not fast_seedable([2**128])
-    assert not fast_seedable([None]) and not fast_seedable([True])
-    streams = BlockStreams(width=3, num_envs=3)
-    for batch in ([5, 6, 7], [2**130, 0, None]):  # the fast path, then the fallback
-        streams.seed(batch)
-        got = np.stack([streams.next().copy() for _ in range(400)], axis=1)  # spans refills
-        for i, s in enumerate(batch):
-            if s is None:
-                continue
-            ref = seeding.np_random(s)[0]
-            np.testing.assert_array_equal(got[i], [ref.random(3) for _ in range(400)])

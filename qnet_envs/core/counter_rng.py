@@ -62,3 +62,29 @@ def uniforms(keys: np.ndarray, counters: np.ndarray, stream: int, n: int) -> np.
     one at a time with :func:`uniform_at`)."""
     index = np.arange(n, dtype=np.uint64)[None, :]
     return uniform_at(keys[:, None], counters[:, None], np.uint64(stream), index)
+
+
+class CounterStreams:
+    """Per-env keys and counters for a core that reads ``width`` uniforms per reset or step:
+    :meth:`draw` returns every env's next block (stream 0 at its counter) and advances the
+    counters. 16 bytes per env; env i seeded ``s`` draws what a batch of one seeded ``s``
+    draws, whatever the other envs do."""
+
+    def __init__(self, num_envs: int):
+        self.key = np.zeros(num_envs, dtype=np.uint64)
+        self.counter = np.zeros(num_envs, dtype=np.uint64)
+
+    def seed(self, seeds) -> None:
+        """New keys from integer seeds (None: fresh entropy), counters back to 0."""
+        entropy = np.random.default_rng()
+        self.key[:] = keys_from_seeds(
+            [int(entropy.integers(2**63)) if s is None else s for s in seeds]
+        )
+        self.counter[:] = 0
+
+    def draw(self, width: int, rows=None) -> np.ndarray:
+        """(N, width) uniforms, or (len(rows), width) for the envs ``rows``, advancing them."""
+        rows = slice(None) if rows is None else rows
+        u = uniforms(self.key[rows], self.counter[rows], 0, width)
+        self.counter[rows] += np.uint64(1)
+        return u

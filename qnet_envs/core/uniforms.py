@@ -2,7 +2,7 @@
 
 Cores that a batched env must reproduce read a fixed number of uniforms per step from their
 generator and turn them into variates here, so that N scalar envs and one batched env read the
-same numbers in the same order (see :class:`qnet_envs.vector.streams.BlockStreams`).
+same numbers in the same order (see :class:`qnet_envs.core.counter_rng.CounterStreams`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..config import merge_config
+from ..core.counter_rng import CounterStreams
 from ..rendering import check_render_mode
 from ._actions import discrete_action
 
@@ -88,14 +89,23 @@ ROW = np.zeros(1, dtype=np.int64)  # a scalar env is env 0 of a batch of one
 
 class RequestCoreEnv(QnetEnv):
     """A front over a batch-first request core (``self.sim``, one env): resets and steps it
-    with one ``random(width)`` call of ``np_random`` each, shows row 0 of its observations,
+    with ``width`` uniforms of the counter-based generator each
+    (:class:`qnet_envs.core.counter_rng.CounterStreams`), shows row 0 of its observations,
     masks and metrics. The batched env (:class:`qnet_envs.vector.base.BatchedEnv`) runs the
-    same core with N rows. The core provides ``width``, ``reset_rows``, ``step`` (reward,
-    invalid, truncated, extras), ``observations``, ``flat_masks``, ``metrics`` and
-    ``STEP_DEFAULTS`` (each extra's value when nothing was decided)."""
+    same core with N rows, env i seeded ``s + i`` drawing what this env seeded ``s + i`` draws.
+    The core provides ``width``, ``reset_rows``, ``step`` (reward, invalid, truncated,
+    extras), ``observations``, ``flat_masks``, ``metrics`` and ``STEP_DEFAULTS`` (each extra's
+    value when nothing was decided)."""
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
+        if not hasattr(self, "_streams"):
+            self._streams = CounterStreams(1)
+        if seed is not None:
+            self._streams.seed([seed])
+        elif not getattr(self, "_keyed", False):  # the first reset: a key from np_random
+            self._streams.seed([int(self.np_random.integers(2**63))])
+        self._keyed = True
         self.sim.reset_rows(ROW, self._uniforms())
         return self._observation(), self._info(False, self._idle_extras())
 
@@ -104,8 +114,8 @@ class RequestCoreEnv(QnetEnv):
         return {k: np.asarray(v).item() for k, v in self.sim.STEP_DEFAULTS.items()}
 
     def _uniforms(self) -> np.ndarray:
-        """This reset's or step's ``width`` uniforms (one ``random(width)`` call)."""
-        return self.np_random.random(self.sim.width)[None]
+        """This reset's or step's ``width`` uniforms, (1, width)."""
+        return self._streams.draw(self.sim.width)
 
     def step(self, action):
         a = discrete_action(action, self.action_space.n)

@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ..config import merge_config
-from .streams import BlockStreams
+from ..core.counter_rng import CounterStreams
 
 
 def check_count(name: str, value) -> None:
@@ -23,8 +23,9 @@ def check_count(name: str, value) -> None:
 
 class BatchedEnv(VectorEnv):
     """A numpy-batched vector env over a batch-first request core ``self.core`` (N rows):
-    env i seeded ``seed + i`` through :class:`BlockStreams` of the core's ``width`` uniforms
-    per call (so env i reproduces the scalar env seeded alike), NEXT_STEP autoreset (the step
+    env i seeded ``seed + i`` draws the core's ``width`` uniforms per call from the
+    counter-based generator (:class:`qnet_envs.core.counter_rng.CounterStreams`), so env i
+    reproduces the scalar env seeded alike by construction, NEXT_STEP autoreset (the step
     after an env's episode ends resets it, ignoring its action, with reward 0). ``infos``
     holds the scalar env's info keys as arrays."""
 
@@ -57,7 +58,7 @@ class BatchedEnv(VectorEnv):
         )
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self.streams = BlockStreams(core.width, num_envs)
+        self.streams = CounterStreams(num_envs)
         self._rows = np.arange(num_envs)
         self._seeded = False
         self._pending = np.zeros(num_envs, dtype=bool)
@@ -95,7 +96,7 @@ class BatchedEnv(VectorEnv):
     # -- episodes -------------------------------------------------------------------------------
     def reset(self, *, seed: int | list | None = None, options: dict[str, Any] | None = None):
         self._seed(seed, options)
-        self.core.reset_rows(self._rows, self.streams.next())
+        self.core.reset_rows(self._rows, self.streams.draw(self.core.width))
         none = np.zeros(self.num_envs, dtype=bool)
         return self.core.observations(), self._infos(none, self._idle_extras())
 
@@ -109,7 +110,7 @@ class BatchedEnv(VectorEnv):
     def step(self, actions):
         actions = self._check_actions(actions)
         N = self.num_envs
-        u = self.streams.next()
+        u = self.streams.draw(self.core.width)
         resetting = self._pending.copy()
         act = np.flatnonzero(~resetting)
         reward = np.zeros(N)
