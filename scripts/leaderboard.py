@@ -103,14 +103,20 @@ SCENARIOS = {
 # reading them: why the best agent misses its reference, where it does, and how the agents that
 # reach it got there; shown under the table.
 SHORTFALLS: dict[str, str] = {
-    "qra": "Cause, as far as the runs show: untuned PPO levels off at 0.74 (100k steps; 300k "
+    "qra": "The agents' returns were measured before the env drew its randomness from the "
+    "counter-based generator: the same distribution, but other episodes for the same "
+    "held-out seeds than the baselines' now (a rerun pairs them again). "
+    "Cause, as far as the runs show: untuned PPO levels off at 0.74 (100k steps; 300k "
     "steps give the same, 589-593 per seed) against a reference that re-estimates every "
     "candidate's success on 64 fresh fidelity scenarios per request. DDQN at the same budget "
     "is lower (0.59), the Decision Transformer (1,000 gradient steps on 60 episodes of the "
     "baselines, conditioned on SAA's mean return) 0.61, VQC (30k steps) 0.71. With SAA's own "
     "estimates in the observation (qra-candidates) a PPO started from a clone of SAA reaches "
     "0.985.",
-    "qra-candidates": "The candidate block (SAA's estimates on a fixed sample) moved DDQN from "
+    "qra-candidates": "The agents' returns were measured before the env drew its randomness from the "
+    "counter-based generator: the same distribution, but other episodes for the same "
+    "held-out seeds than the baselines' now (a rerun pairs them again). "
+    "The candidate block (SAA's estimates on a fixed sample) moved DDQN from "
     "0.59 to 0.76 and PPO from 0.74 to 0.75; VQC stayed near 0.7. It also makes SAA clonable: "
     "started from a behaviour clone of SAA (ppo-bc: 20 episodes, 50 epochs; the clones alone "
     "score 695.60 pooled on these seeds, about 0.99), 100k steps of PPO end at 0.985, a little "
@@ -120,7 +126,10 @@ SHORTFALLS: dict[str, str] = {
     "where PPO from scratch ends). No Decision Transformer row: a Minari dataset records the "
     "env's default config, and the candidate block is a config option (`--train dt` refuses "
     "such scenarios).",
-    "qkd": "From scratch, more steps helped PPO up to a point (one 100k-step run: 673 on 10 "
+    "qkd": "The agents' returns were measured before the env drew its randomness from the "
+    "counter-based generator: the same distribution, but other episodes for the same "
+    "held-out seeds than the baselines' now (a rerun pairs them again). "
+    "From scratch, more steps helped PPO up to a point (one 100k-step run: 673 on 10 "
     "seeds; 300k: 0.91 here) and the curves flattened: it plays like first-fit and least-loaded "
     "(0.91), short of best-fit's packing (the feasible path whose busiest hop is fullest). "
     "Started from a behaviour clone of best-fit (ppo-bc: 50 episodes, 50 epochs; the clones "
@@ -160,7 +169,11 @@ SHORTFALLS: dict[str, str] = {
     "mec-marl": "100k steps (30k gave 0.97): seed 0 beats the best response (1.01), seeds 1 and 2 "
     "reach 0.97 and 0.96. The runs' diagnosis (README, Agents II) is that the kept checkpoints "
     "come from early updates and, trained on, the policies settle on local and cloud execution.",
-    "repeater-fidelity": "Random play never delivers a pair above the target, so PPO trained "
+    "repeater-fidelity": "The agents' returns (ppo, ppo-bc, mappo) were measured on v1 of the "
+    "env, whose end memories, freed by a delivery's news, held a new pair within the same "
+    "slot; the baselines are v2's (swap-asap 8.4 pairs per episode where it made 7.2 on v1), "
+    "so the agent rows wait for a rerun on v2. "
+    "Random play never delivers a pair above the target, so PPO trained "
     "on the env's reward alone (60k steps) never saw a reward. With potential-based shaping "
     "(the longest pair above the target, as a fraction of the chain; Ng et al. 1999: optimal "
     "policies unchanged) and ent_coef 0.01, PPO from scratch (the ppo row, 200k steps) learns "
