@@ -209,12 +209,12 @@ class OnlineQGA:
 
     def act(self, obs, info) -> int:
         env = self.env
-        n = len(env.sim.pending)
+        n = len(env.core.pending)
         if n <= 1 and info["action_mask"].sum() == 1:
             return int(np.flatnonzero(info["action_mask"])[0])
 
         def completed(genes) -> float:
-            sim = copy.deepcopy(env.sim)
+            sim = copy.deepcopy(env.core)
             done = 0
             for level in genes[: len(sim.pending)]:
                 task = sim.head

@@ -284,8 +284,8 @@ def decider_policy(cls):
     state = {}
 
     def policy(env, obs, infos):
-        if state.get("sim") is not env.sim:
-            state["sim"], state["decider"] = env.sim, cls(env.sim, np.random.default_rng(0))
+        if state.get("sim") is not env.core:
+            state["sim"], state["decider"] = env.core, cls(env.core, np.random.default_rng(0))
         return parallel_actions(env, state["decider"])
 
     return policy

@@ -16,7 +16,7 @@ BACKLOG_SCALE_S = 10.0
 
 class OffloadingViews:
     def __init__(self, sim: Offloading, flat: bool):
-        self.sim, self.flat = sim, flat
+        self.core, self.flat = sim, flat
         m, e = sim.n_mobile, sim.n_edge
         self.mobile_agents = [f"mobile_{i}" for i in range(m)]
         self.edge_agents = [f"edge_{j}" for j in range(e)]
@@ -75,7 +75,7 @@ class OffloadingViews:
 
         Row: has-task, n/9, k/5, qubits/16, fits-locally, own backlog, decision-queue fill, per
         edge the channel gain (dB mapped to [0, 1]), per edge and the cloud the backlog."""
-        sim, cfg = self.sim, self.sim.config
+        sim, cfg = self.core, self.core.config
         m, e = sim.n_mobile, sim.n_edge
         if out is None:
             out = np.empty((m, self.mobile_obs_size), dtype=np.float32)
@@ -96,12 +96,12 @@ class OffloadingViews:
     def _backlogs(self) -> tuple[np.ndarray, np.ndarray]:
         """Every node's current backlog (s), and the edges' and the cloud's scaled to [0, 1]
         (float64) as the mobiles' rows, the edges' rows and the state's tail show them."""
-        backlogs = self.sim.backlogs()
-        return backlogs, np.minimum(backlogs[self.sim.n_mobile :] / BACKLOG_SCALE_S, 1.0)
+        backlogs = self.core.backlogs()
+        return backlogs, np.minimum(backlogs[self.core.n_mobile :] / BACKLOG_SCALE_S, 1.0)
 
     def _gain_features(self) -> np.ndarray:
         """Channel gains in dB mapped to [0, 1]; kept until the core draws the next slot's."""
-        gain = self.sim.gain
+        gain = self.core.gain
         if getattr(self, "_gain_of", None) is not gain:
             self._gain_of = gain
             # minimum(maximum(.)) is np.clip's result (gains are positive, so no NaN) without
@@ -115,7 +115,7 @@ class OffloadingViews:
         backlogs of :meth:`_backlogs`), processor-queue fill, share of the mobiles that sent it
         work last slot, the cloud's broadcast backlog (``out``: a float32 (edges, 4) array to
         fill instead of a new one)."""
-        sim, cfg = self.sim, self.sim.config
+        sim, cfg = self.core, self.core.config
         m, e = sim.n_mobile, sim.n_edge
         block = np.empty((e, self.edge_obs_size), np.float32) if out is None else out
         # each value is computed in float64 and rounded once, as it is written
@@ -136,7 +136,7 @@ class OffloadingViews:
     def state(self) -> np.ndarray:
         """The centralised state: every mobile's row (current backlogs), every edge's row,
         then every edge's and the cloud's backlog, written into one float32 vector."""
-        sim = self.sim
+        sim = self.core
         m, e = sim.n_mobile, sim.n_edge
         backlogs, remote = self._backlogs()
         state = np.empty(self.state_size, np.float32)
@@ -150,7 +150,7 @@ class OffloadingViews:
     def target_fits(self) -> np.ndarray:
         """(mobiles, targets) bool: whether each target's processor (local, edges, cloud) holds
         the mobile's head task; all True where a mobile has none."""
-        return self.sim.head_qubits()[:, None] <= self._target_qubits
+        return self.core.head_qubits()[:, None] <= self._target_qubits
 
     def mobile_masks(self) -> np.ndarray:
         """Every mobile's mask as rows (int8): per target, or per (target, level) when flat."""
@@ -171,7 +171,7 @@ class OffloadingViews:
         """Every agent's mask concatenated in agent order, as bool (the Gymnasium front's); a
         copy of the one built when the core's head tasks last changed (the masks read nothing
         else)."""
-        heads = self.sim.head_arrays()
+        heads = self.core.head_arrays()
         if getattr(self, "_mask_of", None) is not heads:
             self._mask_of = heads
             self._flat_mask = np.concatenate([self._mobile_masks().reshape(-1), self._edge_ones])
@@ -180,7 +180,7 @@ class OffloadingViews:
     def mask_list(self) -> list[np.ndarray]:
         """Every agent's mask in agent order (mobiles, then edges)."""
         edge = self.edge_mask()
-        return [*self.mobile_masks(), *[edge] * self.sim.n_edge]
+        return [*self.mobile_masks(), *[edge] * self.core.n_edge]
 
     def masks(self) -> dict[str, np.ndarray]:
         return dict(zip(self.agents, self.mask_list(), strict=True))
@@ -236,7 +236,7 @@ class OffloadingViews:
         if unknown or missing:
             raise ValueError(f"actions: unknown agents {unknown}, missing agents {missing}")
         decoded = [self.decode(a, actions[a]) for a in self.agents]
-        m = self.sim.n_mobile
+        m = self.core.n_mobile
         return self.step_decoded(decoded[:m], decoded[m:])
 
     @staticmethod
@@ -259,19 +259,19 @@ class OffloadingViews:
         if isinstance(actions, np.ndarray):
             actions = actions.tolist()
         pairs = [(a // LEVELS, FRACTION_LEVELS[a % LEVELS]) for a in actions]
-        m = self.sim.n_mobile
+        m = self.core.n_mobile
         return pairs[:m], pairs[m:]
 
     def step_decoded(self, mobile: list, rules: list) -> dict:
         """Step the core with decoded (target, fraction) per mobile and (forward, fraction)
         per edge."""
         if not self.flat:  # a task too big for its mobile leaves no share behind
-            sim = self.sim
+            sim = self.core
             for i, (t, f) in enumerate(mobile):
                 if t > 0 and f < 1.0 and sim.head(i) is not None and not sim.fits(sim.head(i), i):
                     mobile[i] = (t, 1.0)
         # A masked-out choice sends a share where it cannot run: the core fails that task.
-        return self.sim.step(mobile, rules)
+        return self.core.step(mobile, rules)
 
 
 def render_offloading(sim, mode):

@@ -74,7 +74,7 @@ def fl_curves(seed: int, cfg: QGAConfig) -> dict:
         n = episode_length(env, seed)
         genes, _, _ = qga(lambda g, env=env: tcr_of(env, seed, g), n, cfg)
         tcr_of(env, seed, genes)
-        curves = env.sim.fl_curves
+        curves = env.core.fl_curves
         out[name] = curves[-1] if curves else np.array([])  # the last job met the busiest network
     return out
 

@@ -100,7 +100,7 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
     env.action_space.seed(seed)
     done = False
     while not done:
-        sim = env.sim
+        sim = env.core
         before = [p.copy() for row in sim.free_at for p in row]
         obs, r, te, tr, info = env.step(env.action_space.sample())
         done = te or tr
@@ -109,7 +109,7 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
             assert np.all(np.sort(a) >= np.sort(b) - 1e-9)
         env.check_invariants()  # every task ends once; units' and slots' times are valid
         assert 0.0 <= info["tcr"] <= 1.0
-    c = env.sim.counts
+    c = env.core.counts
     ended = c["completed"] + c["missed"] + c["rejected"]
     assert ended <= c["arrived"] and (rate < 0.5 or c["arrived"] > 0)
 
@@ -121,7 +121,7 @@ def test_fl_surrogate_reaches_target_and_kappa_slows_it():
     for kappa in (1, 10):
         env = make_env({"multi_task": False, "kappa": kappa, "straggler_sigma": 0.0})
         tcr_of(env, 0, [0] * episode_length(env, 0))  # one unit: every centre can take part
-        curve = env.sim.fl_curves[-1]
+        curve = env.core.fl_curves[-1]
         assert np.all(np.diff(curve) > 0) and curve[-1] >= 0.9
         epochs[kappa] = curve.size
     # u = epochs x rho(kappa), rho = 1 / (1 + gamma (kappa - 1)): the closed form predicts both
@@ -203,7 +203,7 @@ def test_pool_features_and_kept_fl_rounds_match_a_fresh_computation():
     env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
     env.reset(seed=4)
     env.action_space.seed(4)
-    sim, checked = env.sim, 0
+    sim, checked = env.core, 0
     for _ in range(150):
         pools = env._observation()[: sim.n_centres * 3 * 5].reshape(sim.n_centres, 3, 5)
         for c in range(sim.n_centres):
@@ -237,7 +237,7 @@ def test_best_pool_is_the_first_earliest_finishing_candidate():
 
     env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
     env.reset(seed=9)
-    sim, general = env.sim, 0
+    sim, general = env.core, 0
     for _ in range(200):
         task = sim.head
         if task is not None:
@@ -266,7 +266,7 @@ def test_candidates_levels_and_fl_rounds_match_their_definitions():
 
     env = gym.make("qnet/Com2Net-v0", config={"tasks_per_epoch": 6}).unwrapped
     env.reset(seed=5)
-    sim, cfg, fl_jobs = env.sim, env.config, 0
+    sim, cfg, fl_jobs = env.core, env.config, 0
     for _ in range(200):
         task = sim.head
         if task is not None:

@@ -30,7 +30,7 @@ def test_small_preset_and_config_merge():
     env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"qos": "energy"})
     assert len(env.possible_agents) == 5 and env.config.qos == "energy"
     genv = gym.make("qnet/MobileEdgeCloud-small-v0", config={"task_rate": 0.5}).unwrapped
-    assert genv.sim.n_mobile == 3 and genv.config.task_rate == 0.5
+    assert genv.core.n_mobile == 3 and genv.config.task_rate == 0.5
     default = qnet_envs.make_parallel("qnet/MobileEdgeCloud-v0")
     assert sum(a.startswith("mobile") for a in default.possible_agents) == 10
     assert sum(a.startswith("edge") for a in default.possible_agents) == 5
@@ -132,9 +132,9 @@ def test_every_task_ends_exactly_once(n_mobile, n_edge, rate, qlimit, plimit, fl
         env.action_space(a).seed(seed + k)
     while env.agents:
         env.step({a: env.action_space(a).sample() for a in env.agents})
-        check_conservation(env.sim)
+        check_conservation(env.core)
     # let every share finish: all tasks end, none are lost
-    sim = env.sim
+    sim = env.core
     sim.now = max(sim.server_free[sim.real_servers].max(), sim.now) + 1.0
     done = [t for t, f in sim.in_flight_tasks.items() if f <= sim.now]
     assert len(done) == len(sim.in_flight_tasks)
@@ -152,7 +152,7 @@ def test_local_execution_time_is_shots_times_shot_time():
         config={"n_range": (6, 6), "k_range": (5, 5), "task_rate": 5.0},
     ).unwrapped
     env.reset(seed=0)
-    sim = env.sim
+    sim = env.core
     task = next(sim.head(i) for i in range(sim.n_mobile) if sim.head(i) is not None)
     circuit = qae_table()[(6, 5)]
     qpu = sim.qpus[task.mobile]
@@ -168,12 +168,12 @@ def test_parallel_adapter_runs_every_decider():
     env = qnet_envs.make_parallel("qnet/MobileEdgeCloud-small-v0", config={"horizon": 20})
     for name, cls in DECIDERS.items():
         env.reset(seed=0)
-        decider, flagged = cls(env.sim, np.random.default_rng(0)), 0
+        decider, flagged = cls(env.core, np.random.default_rng(0)), 0
         while env.agents:
             _, _, _, _, infos = env.step(parallel_actions(env, decider))
             flagged += sum(i["invalid_action"] for i in infos.values())
             env.check_invariants()
-        counts = env.sim.counts
+        counts = env.core.counts
         assert counts["arrived"] > 0 and counts["failed"] == flagged, (name, counts)
         if name not in ("random", "all-local"):  # the model-based deciders never fail a task
             assert flagged == 0, name
@@ -271,7 +271,7 @@ def test_vectorised_views_agree_with_each_node_and_task_read_one_by_one():
     env = gym.make("qnet/MobileEdgeCloud-v0", config={"task_rate": 0.8}).unwrapped
     env.reset(seed=11)
     env.action_space.seed(11)
-    sim, views = env.sim, env.views
+    sim, views = env.core, env.views
     for _ in range(40):
         env.step(env.action_space.sample())
         back = sim.backlogs()
@@ -320,7 +320,7 @@ def test_network_scale_configs_run_an_episode_with_invariants(size):
         masks = qnet_envs.component_masks(env.action_space, info["action_mask"])
         action = np.array([rng.choice(np.flatnonzero(m)) for m in masks])
         obs, r, te, tr, info = env.step(action)
-        env.sim.check_invariants()
+        env.core.check_invariants()
         assert obs.shape == env.observation_space.shape and np.isfinite(r)
         assert not info["invalid_action"]
         done, slots = te or tr, slots + 1
@@ -337,5 +337,5 @@ def test_parallel_front_at_a_thousand_agents():
     while env.agents:
         actions = {a: int(np.flatnonzero(infos[a]["action_mask"])[0]) for a in env.agents}
         obs, rew, te, tr, infos = env.step(actions)
-        env.sim.check_invariants()
+        env.core.check_invariants()
     assert not env.agents

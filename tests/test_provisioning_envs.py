@@ -77,7 +77,7 @@ def small_graphs():
 
 
 def run_and_check(env, actions):
-    sim = env.sim
+    sim = env.core
     for raw in actions:
         *_, info = env.step(raw % env.action_space.n)
         sim.check_invariants()
@@ -141,10 +141,10 @@ def test_qkd_link_rate_is_decoy_rate_at_trusted_relay_span():
     # 150 km with relays every <= 80 km: two 75 km spans.
     env = gym.make(QKD_ID, config={"topology": [(0, 1, 150.0)], "max_span_km": 80.0}).unwrapped
     expected = physics.decoy_bb84_key_rate(75.0) * 1e9 / 1e3
-    assert env.sim.link_rate_kbps[0] == pytest.approx(expected)
+    assert env.core.link_rate_kbps[0] == pytest.approx(expected)
     obs, info = env.reset(seed=0)
     obs, r, *_, info = env.step(int(np.flatnonzero(info["action_mask"])[1]))
-    assert info["key_rate_kbps"] >= env.sim.demand_low
+    assert info["key_rate_kbps"] >= env.core.demand_low
 
 
 def test_qkd_accepts_a_networkx_graph():
@@ -152,7 +152,7 @@ def test_qkd_accepts_a_networkx_graph():
     nx.set_edge_attributes(g, 40.0, "length_km")
     env = gym.make(QKD_ID, config={"topology": g}).unwrapped
     env.reset(seed=0)
-    assert env.sim.net.n_links == 5
+    assert env.core.net.n_links == 5
 
 
 def test_dqc_success_rule_matches_an_independent_computation():
@@ -168,7 +168,7 @@ def test_dqc_success_rule_matches_an_independent_computation():
     obs, info = env.reset(seed=4)
     checked = 0
     for _ in range(300):
-        sim, req = env.sim, env.sim.request
+        sim, req = env.core, env.core.request
         valid = np.flatnonzero(info["action_mask"][1:]) + 1
         if not valid.size:
             obs, *_, info = env.step(0)

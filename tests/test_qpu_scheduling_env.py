@@ -39,12 +39,12 @@ def test_out_of_space_action_raises_and_masked_action_is_penalised_noop():
         with pytest.raises(ValueError):
             env.step(bad)
     masked = np.flatnonzero(info["action_mask"] == 0)
-    before = (env.sim.t, env.sim.remaining.copy(), env.sim.status.copy())
+    before = (env.core.t, env.core.remaining.copy(), env.core.status.copy())
     obs2, r, term, trunc, info2 = env.step(int(masked[0]))
     assert info2["invalid_action"] and r == -env.config.invalid_action_penalty
-    assert env.sim.t == before[0]
-    np.testing.assert_array_equal(env.sim.remaining, before[1])
-    np.testing.assert_array_equal(env.sim.status, before[2])
+    assert env.core.t == before[0]
+    np.testing.assert_array_equal(env.core.remaining, before[1])
+    np.testing.assert_array_equal(env.core.status, before[2])
 
 
 def _run(env, policy, seed):
@@ -72,7 +72,7 @@ def test_every_job_ends_once_and_what_ran_is_feasible(seed, n_jobs, load, deadli
     ret, info, terminated = _run(env, make_policy(ENV_ID, policy, env), seed)
     assert terminated
     assert info["served"] + info["dropped"] + info["late"] == n_jobs == info["arrived"]
-    sched = env.sim.schedule()
+    sched = env.core.schedule()
     assert check_schedule(env.instance, sched) == info["served"]
     pen = env.config
     expected = info["served"] - pen.drop_penalty * info["dropped"] - pen.late_penalty * info["late"]

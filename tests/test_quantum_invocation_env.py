@@ -58,7 +58,7 @@ def test_outcomes_are_consistent(seed, policy):
     obs, info = env.reset(seed=seed)
     pol.reset(seed)
     for _ in range(40):
-        deadline = env.sim.job["deadline"]
+        deadline = env.core.job["deadline"]
         obs, r, te, tr, info = env.step(pol.act(obs, info))
         assert env.observation_space.contains(obs)
         assert 0.0 <= info["quality"] <= 1.0 and info["energy_j"] >= 0.0

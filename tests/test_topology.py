@@ -119,8 +119,8 @@ def test_on_demand_path_table_gives_the_all_pairs_paths_and_decisions():
     """Same paths pair by pair (padded wider), so the same masks, rewards and outcomes."""
     a = gym.make("qnet/QKDProvisioning-v0").unwrapped
     b = gym.make("qnet/QKDProvisioning-v0", config={"path_table": "on-demand"}).unwrapped
-    assert not b.sim.net.padded_paths  # nothing computed before a request needs it
-    assert b.sim.net.max_hops == 13 > a.sim.net.max_hops
+    assert not b.core.net.padded_paths  # nothing computed before a request needs it
+    assert b.core.net.max_hops == 13 > a.core.net.max_hops
     _, ia = a.reset(seed=4)
     _, ib = b.reset(seed=4)
     for _ in range(300):
@@ -129,8 +129,8 @@ def test_on_demand_path_table_gives_the_all_pairs_paths_and_decisions():
         _, ra, _, _, ia = a.step(action)
         _, rb, _, _, ib = b.step(action)
         assert ra == rb and ia["served"] == ib["served"]
-    for key, links in a.sim.net.padded_paths.items():
-        wide = b.sim.net.pair_paths(key)
+    for key, links in a.core.net.padded_paths.items():
+        wide = b.core.net.pair_paths(key)
         np.testing.assert_array_equal(wide[:, : links.shape[1]], links)
         assert (wide[:, links.shape[1] :] == -1).all()
 
@@ -141,14 +141,14 @@ def test_a_100_node_backbone_builds_without_yen_and_runs_an_episode():
     topo = random_backbone(100, seed=2)
     env = gym.make("qnet/QKDProvisioning-v0", config={"topology": topo, "path_table": "on-demand"})
     _, info = env.reset(seed=0)
-    assert len(env.unwrapped.sim.net.padded_paths) <= 1  # only the first request's pair
+    assert len(env.unwrapped.core.net.padded_paths) <= 1  # only the first request's pair
     done, steps = False, 0
     while not done:
         _, _, te, tr, info = env.step(int(np.flatnonzero(info["action_mask"])[-1]))
         done, steps = te or tr, steps + 1
     env.unwrapped.check_invariants()
     assert steps == 1000 and info["served"] > 0
-    assert len(env.unwrapped.sim.net.padded_paths) <= 1000
+    assert len(env.unwrapped.core.net.padded_paths) <= 1000
 
 
 # --- the real backbones (Internet Topology Zoo, data/topologies.json) ---------------------------

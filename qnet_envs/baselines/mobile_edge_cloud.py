@@ -22,11 +22,11 @@ class OffloadingDecider:
     name = "decider"
 
     def __init__(self, sim, rng=None):
-        self.sim = sim
+        self.core = sim
         self.rng = rng or np.random.default_rng()
 
     def decide(self):
-        sim = self.sim
+        sim = self.core
         mobile = [
             self.mobile_choice(i, sim.head(i)) if sim.head(i) is not None else (0, 0.0)
             for i in range(sim.n_mobile)
@@ -43,7 +43,7 @@ class RandomOffloading(OffloadingDecider):
     name = "random"
 
     def decide(self):
-        sim, rng = self.sim, self.rng
+        sim, rng = self.core, self.rng
         e = sim.n_edge
         mobile = [
             (int(rng.integers(e + 2)), FRACTION_LEVELS[rng.integers(LEVELS)])
@@ -60,9 +60,9 @@ class AllLocal(OffloadingDecider):
     name = "all-local"
 
     def mobile_choice(self, i, task):
-        if self.sim.fits(task, i):
+        if self.core.fits(task, i):
             return 0, 0.0
-        return 1 + int(np.argmax(self.sim.path_gain[i])), 1.0
+        return 1 + int(np.argmax(self.core.path_gain[i])), 1.0
 
 
 class NearestEdge(OffloadingDecider):
@@ -71,7 +71,7 @@ class NearestEdge(OffloadingDecider):
     name = "nearest-edge"
 
     def mobile_choice(self, i, task):
-        return 1 + int(np.argmax(self.sim.path_gain[i])), 1.0
+        return 1 + int(np.argmax(self.core.path_gain[i])), 1.0
 
 
 class LeastLoadedEdge(OffloadingDecider):
@@ -81,7 +81,7 @@ class LeastLoadedEdge(OffloadingDecider):
     name = "least-loaded-edge"
 
     def decide(self):
-        sim = self.sim
+        sim = self.core
         mobile = []
         for i in range(sim.n_mobile):
             backlog = np.array([sim.backlog(sim.n_mobile + j) for j in range(sim.n_edge)])
@@ -109,7 +109,7 @@ class SlotOracle(OffloadingDecider):
         self.max_joint = max_joint
 
     def options(self, task):
-        e = self.sim.n_edge
+        e = self.core.n_edge
         out = [(0, 0.0)]
         for target in range(1, e + 2):
             out += [(target, f) for f in FRACTION_LEVELS[1:]]
@@ -120,7 +120,7 @@ class SlotOracle(OffloadingDecider):
         return min(self.options(task), key=lambda c: self.joint_cost([task], [c]))
 
     def joint_cost(self, tasks, choice) -> float:
-        sim = self.sim
+        sim = self.core
         free = sim.server_free.copy()
         total = 0.0
         for task, (target, fraction) in zip(tasks, choice, strict=True):
@@ -130,7 +130,7 @@ class SlotOracle(OffloadingDecider):
         return total
 
     def decide(self):
-        sim = self.sim
+        sim = self.core
         heads = [(i, sim.head(i)) for i in range(sim.n_mobile) if sim.head(i) is not None]
         mobile = [(0, 0.0)] * sim.n_mobile
         if not heads:
@@ -167,7 +167,7 @@ class IndependentBestResponse(SlotOracle):
     name = "best-response"
 
     def decide(self):
-        sim = self.sim
+        sim = self.core
         heads = [sim.head(i) for i in range(sim.n_mobile)]
         mobile = [KEEP if t is None else self.alone(t) for t in heads]
         return mobile, [KEEP] * sim.n_edge
@@ -196,11 +196,11 @@ class CentralisedPolicy(Policy):
 
     def reset(self, seed=None):
         super().reset(seed)
-        self.decider = self.decider_cls(self.env.sim, self.rng)
+        self.decider = self.decider_cls(self.env.core, self.rng)
 
     def act(self, obs, info):
-        if not hasattr(self, "decider") or self.decider.sim is not self.env.sim:
-            self.decider = self.decider_cls(self.env.sim, self.rng)
+        if not hasattr(self, "decider") or self.decider.core is not self.env.core:
+            self.decider = self.decider_cls(self.env.core, self.rng)
         return np.array(OffloadingViews.encode_flat(self.decider.decide()), dtype=np.int64)
 
 

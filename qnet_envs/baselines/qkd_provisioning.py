@@ -10,7 +10,7 @@ from .base import Policy
 
 class _PathChoice(Policy):
     def act(self, obs, info) -> int:
-        sim = self.env.sim
+        sim = self.env.core
         req, mask = sim.request, sim.path_mask[0]
         feasible = np.flatnonzero(mask.any(axis=1))
         if not feasible.size:

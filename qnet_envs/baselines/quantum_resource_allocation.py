@@ -14,7 +14,7 @@ class _Allocator(Policy):
 
     def costs(self, actions) -> np.ndarray:
         """Each action's resource cost for the head request (the core's expectation)."""
-        return self.env.sim.action_costs(actions)
+        return self.env.core.action_costs(actions)
 
 
 class Greedy(_Allocator):
@@ -38,7 +38,7 @@ class Conservative(_Allocator):
         cands = self.candidates(info)
         if not cands.size:
             return 0
-        sim = self.env.sim
+        sim = self.env.core
         _, level, depth = sim.decode(cands)
         strength = level + depth
         best = cands[strength == strength.max()]
@@ -65,7 +65,7 @@ class SampleAverageApproximation(_Allocator):
         """Each candidate's sample-average value over one common set of scenarios (SAA's sample
         is drawn once and shared by every first-stage decision, Kleywegt et al. Sec. 2), so
         candidates are compared on the same fidelity draws."""
-        sim = self.env.sim
+        sim = self.env.core
         return sim.candidate_values(cands, sim.scenarios(self.rng, self.n_scenarios))[1]
 
     def act(self, obs, info) -> int:

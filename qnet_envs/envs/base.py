@@ -65,7 +65,7 @@ class QnetEnv(gym.Env):
         capacities (each core's ``check_invariants`` says which: every request, task, job or
         pair ends exactly once, nothing beyond its capacity, states are distributions). The
         tests and ``scripts/soak.py`` call it after every step."""
-        model = getattr(self, "core", None) or getattr(self, "sim", None)
+        model = getattr(self, "core", None)
         if model is not None:
             model.check_invariants()
 
@@ -88,7 +88,7 @@ ROW = np.zeros(1, dtype=np.int64)  # a scalar env is env 0 of a batch of one
 
 
 class RequestCoreEnv(QnetEnv):
-    """A front over a batch-first request core (``self.sim``, one env): resets and steps it
+    """A front over a batch-first request core (``self.core``, one env): resets and steps it
     with ``width`` uniforms of the counter-based generator each
     (:class:`qnet_envs.core.counter_rng.CounterStreams`), shows row 0 of its observations,
     masks and metrics. The batched env (:class:`qnet_envs.vector.base.BatchedEnv`) runs the
@@ -106,30 +106,30 @@ class RequestCoreEnv(QnetEnv):
         elif not getattr(self, "_keyed", False):  # the first reset: a key from np_random
             self._streams.seed([int(self.np_random.integers(2**63))])
         self._keyed = True
-        self.sim.reset_rows(ROW, self._uniforms())
+        self.core.reset_rows(ROW, self._uniforms())
         return self._observation(), self._info(False, self._idle_extras())
 
     def _idle_extras(self) -> dict:
         """The step extras of a moment when nothing was decided (after a reset)."""
-        return {k: np.asarray(v).item() for k, v in self.sim.STEP_DEFAULTS.items()}
+        return {k: np.asarray(v).item() for k, v in self.core.STEP_DEFAULTS.items()}
 
     def _uniforms(self) -> np.ndarray:
         """This reset's or step's ``width`` uniforms, (1, width)."""
-        return self._streams.draw(self.sim.width)
+        return self._streams.draw(self.core.width)
 
     def step(self, action):
         a = discrete_action(action, self.action_space.n)
-        reward, invalid, truncated, extras = self.sim.step(ROW, np.array([a]), self._uniforms())
+        reward, invalid, truncated, extras = self.core.step(ROW, np.array([a]), self._uniforms())
         info = self._info(bool(invalid[0]), {k: v[0].item() for k, v in extras.items()})
         return self._observation(), float(reward[0]), False, bool(truncated[0]), info
 
     def _observation(self) -> np.ndarray:
-        return self.sim.observations()[0]
+        return self.core.observations()[0]
 
     def action_mask(self) -> np.ndarray:
-        return self.sim.flat_masks()[0].astype(np.int8)
+        return self.core.flat_masks()[0].astype(np.int8)
 
     def _info(self, invalid: bool, extras: dict) -> dict:
         info = {"action_mask": self.action_mask(), "invalid_action": invalid, **extras}
-        info.update((key, value[0].item()) for key, value in self.sim.metrics().items())
+        info.update((key, value[0].item()) for key, value in self.core.metrics().items())
         return info

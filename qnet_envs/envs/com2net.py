@@ -108,26 +108,26 @@ class Com2NetEnv(QnetEnv):
 
     def _configure(self, config: Com2NetConfig) -> None:
         self.config = config
-        self.sim = Com2Net(config)
+        self.core = Com2Net(config)
         self.joint = config.action_mode == "joint"
         if self.joint:
-            self.nvec = np.array([self.sim.n_centres, 3, len(UNIT_LEVELS)])
+            self.nvec = np.array([self.core.n_centres, 3, len(UNIT_LEVELS)])
             self.action_space = spaces.MultiDiscrete(self.nvec)
         else:
             self.action_space = spaces.Discrete(len(UNIT_LEVELS))
         self.observation_space = spaces.Box(0.0, 1.0, (self.observation_size(config),), np.float32)
-        self._layout = self._obs_layout(self.sim)
+        self._layout = self._obs_layout(self.core)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
+        self.core.reset(self.np_random)
         self._last_fl = (0.0, 0)
         self._skip_to_decision()
         return self._observation(), self._info(False)
 
     def _skip_to_decision(self) -> bool:
         """Advance until a task with some feasible choice heads the queue; True if truncated."""
-        sim = self.sim
+        sim = self.core
         while True:
             if sim.head is None:
                 if sim.epoch + 1 >= self.config.horizon or (
@@ -141,7 +141,7 @@ class Com2NetEnv(QnetEnv):
             sim.reject()
 
     def step(self, action):
-        sim, cfg = self.sim, self.config
+        sim, cfg = self.core, self.config
         task = sim.head
         if self.joint:
             a = np.asarray(action)
@@ -174,7 +174,7 @@ class Com2NetEnv(QnetEnv):
         return self._observation(), reward, False, truncated, self._info(invalid)
 
     def action_mask(self):
-        sim = self.sim
+        sim = self.core
         task = sim.head
         if task is None:
             levels = np.ones(len(UNIT_LEVELS), dtype=bool)
@@ -187,7 +187,7 @@ class Com2NetEnv(QnetEnv):
         return flat_mask((centres, types, levels))
 
     def _observation(self) -> np.ndarray:
-        sim, cfg = self.sim, self.config
+        sim, cfg = self.core, self.config
         c = sim.n_centres
         template, free_share_at, wait_at = self._layout
         obs = template.copy()  # the fixed features already in place
@@ -234,7 +234,7 @@ class Com2NetEnv(QnetEnv):
 
     def _task_features(self, task) -> tuple:
         """A task's TASK_FEATURES values (written into the float32 observation)."""
-        cfg, sim = self.config, self.sim
+        cfg, sim = self.config, self.core
         slack = min(max(task.deadline_s - sim.now, 0.0) / 3600.0, 1)
         if task.kind == GENERAL:
             tflop = task.tflop / cfg.general_tflop[1]
@@ -253,11 +253,11 @@ class Com2NetEnv(QnetEnv):
         )
 
     def _info(self, invalid: bool) -> dict:
-        c = self.sim.counts
+        c = self.core.counts
         return {
             "action_mask": self.action_mask(),
             "invalid_action": invalid,
-            "tcr": self.sim.tcr(),
+            "tcr": self.core.tcr(),
             "completed": c["completed"],
             "missed": c["missed"],
             "rejected": c["rejected"],
@@ -271,7 +271,7 @@ class Com2NetEnv(QnetEnv):
             return self._render_rgb()
         if self.render_mode != "ansi":
             return None
-        sim = self.sim
+        sim = self.core
         lines = [
             f"epoch={sim.epoch} t={sim.now:.0f}s TCR={sim.tcr():.3f} pending={len(sim.pending)} counts={sim.counts}"
         ]
@@ -284,7 +284,7 @@ class Com2NetEnv(QnetEnv):
 
     def _busy(self, i: int) -> list[float]:
         """Centre ``i``'s share of busy units per device type (0 where it has none)."""
-        sim = self.sim
+        sim = self.core
         pools = sim.free_at[i]
         return [float(np.mean(free > sim.now)) if free.size else 0.0 for free in pools]
 
@@ -293,7 +293,7 @@ class Com2NetEnv(QnetEnv):
         WAN link is down are hatched."""
         from ..rendering import cached_canvas
 
-        sim = self.sim
+        sim = self.core
         key = tuple(c[0] for c in sim.centres)
         blit, bars, title = cached_canvas(self, key, self._build_canvas)
         busy = [self._busy(i) for i in range(len(sim.centres))]
@@ -312,7 +312,7 @@ class Com2NetEnv(QnetEnv):
 
         fig = new_figure(6.4, 3.2)
         ax = fig.add_subplot()
-        names = [c[0] for c in self.sim.centres]
+        names = [c[0] for c in self.core.centres]
         x = np.arange(len(names))
         colours = [("CPU", "tab:blue"), ("GPU", "tab:orange"), ("FPGA", "tab:green")]
         bars = [

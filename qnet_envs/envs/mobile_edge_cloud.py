@@ -73,9 +73,9 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     def _configure(self, config: OffloadingConfig) -> None:
         self.config = config
-        self.sim = Offloading(config)
-        self.views = OffloadingViews(self.sim, flat=True)
-        m, e = self.sim.n_mobile, self.sim.n_edge
+        self.core = Offloading(config)
+        self.views = OffloadingViews(self.core, flat=True)
+        m, e = self.core.n_mobile, self.core.n_edge
         self.nvec = np.array([self.views.n_targets * LEVELS] * m + [2 * LEVELS] * e)
         self._nvec = self.nvec.tolist()
         self.action_space = spaces.MultiDiscrete(self.nvec)
@@ -83,8 +83,8 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
-        return self.views.state(), self._info(np.zeros(self.sim.n_mobile, dtype=bool))
+        self.core.reset(self.np_random)
+        return self.views.state(), self._info(np.zeros(self.core.n_mobile, dtype=bool))
 
     def step(self, action):
         a = np.asarray(action)
@@ -93,7 +93,7 @@ class MobileEdgeCloudEnv(QnetEnv):
         if chosen is None or not all(0 <= x < n for x, n in zip(chosen, self._nvec, strict=True)):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
         events = self.views.step_decoded(*self.views.decode_flat(chosen))
-        truncated = self.sim.slot >= self.config.horizon
+        truncated = self.core.slot >= self.config.horizon
         return (
             self.views.state(),
             -float(events["cost"]),
@@ -109,13 +109,13 @@ class MobileEdgeCloudEnv(QnetEnv):
         return {
             "action_mask": self.action_mask(),
             "invalid_action": bool(invalid.any()),
-            **self.sim.metrics(),
+            **self.core.metrics(),
         }
 
     def render(self):
         if self.render_mode is None:
             return None
-        return render_offloading(self.sim, self.render_mode)
+        return render_offloading(self.core, self.render_mode)
 
 
 class MobileEdgeCloudSmallEnv(MobileEdgeCloudEnv):

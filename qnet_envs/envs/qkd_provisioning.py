@@ -92,22 +92,22 @@ class QKDProvisioningEnv(RequestCoreEnv):
 
     def _configure(self, config: QKDProvisioningConfig) -> None:
         self.config = config
-        self.sim = QKDProvisioning(config)  # a batch of one
-        self.action_space = spaces.Discrete(self.sim.n_actions)
-        size = self.sim.observation_size
+        self.core = QKDProvisioning(config)  # a batch of one
+        self.action_space = spaces.Discrete(self.core.n_actions)
+        size = self.core.observation_size
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
 
     def decode(self, action: int) -> tuple[int, int] | None:
         """(path index, channels per hop) of an action, or None for reject (the core's codec)."""
-        return self.sim.decode(action)
+        return self.core.decode(action)
 
     def render(self):
         if self.render_mode is None:
             return None
-        ledger = self.sim.ledger
+        ledger = self.core.ledger
         load = ledger.load("channels")[0]
         title = (
-            f"t={self.sim.t[0]:.1f} blocking={self.sim.blocking_probability():.3f} "
+            f"t={self.core.t[0]:.1f} blocking={self.core.blocking_probability():.3f} "
             f"active={ledger.active()[0]}"
         )
-        return render_network(self.sim.net.graph, load, None, title, self.render_mode)
+        return render_network(self.core.net.graph, load, None, title, self.render_mode)

@@ -171,23 +171,23 @@ class QPUSchedulingEnv(QnetEnv):
         self.action_space = spaces.Discrete(self.codec.n)
         size = 2 + QPU_FEATURES * q + w * (SLOT_FEATURES + q)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
-        self.sim = None
+        self.core = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
         cfg = self.config.instance
         self.instance = build_instance(cfg, draw_jobs(cfg, self.np_random))
         self._mean_tau = self.instance.tau.mean(axis=1)  # fixed for the episode
-        self.sim = Dispatcher(self.instance)
+        self.core = Dispatcher(self.instance)
         self._decisions = 0
         self._update_mask()
         return self._observation(), self._info(False)
 
     def step(self, action):
         a = discrete_action(action, self.action_space.n)
-        if self.sim is None:
+        if self.core is None:
             raise RuntimeError("call reset() before step()")
-        cfg, sim = self.config, self.sim
+        cfg, sim = self.config, self.core
         invalid = not self.mask[a]
         reward = -cfg.invalid_action_penalty if invalid else 0.0
         if not invalid:
@@ -212,7 +212,7 @@ class QPUSchedulingEnv(QnetEnv):
         return self._observation(), float(reward), terminated, truncated, self._info(invalid)
 
     def _update_mask(self) -> None:
-        sim, codec = self.sim, self.codec
+        sim, codec = self.core, self.codec
         self.slots = sim.active_jobs()[: codec.window]
         mask = np.zeros(codec.n, dtype=bool)
         for i, j in enumerate(self.slots):
@@ -229,7 +229,7 @@ class QPUSchedulingEnv(QnetEnv):
         return x / (x + self.time_scale)
 
     def _observation(self) -> np.ndarray:
-        sim, inst, cfg = self.sim, self.instance, self.config
+        sim, inst, cfg = self.core, self.instance, self.config
         nq, w = self.n_qpus, cfg.window
         pool = inst.pool
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
@@ -262,12 +262,12 @@ class QPUSchedulingEnv(QnetEnv):
         return self.mask.astype(np.int8)
 
     def _info(self, invalid: bool) -> dict:
-        st = self.sim.status
+        st = self.core.status
         counts = np.bincount(st, minlength=5)
         return {
             "action_mask": self.action_mask(),
             "invalid_action": invalid,
-            "time": float(self.sim.t),
+            "time": float(self.core.t),
             "served": int(counts[2]),
             "dropped": int(counts[3]),
             "late": int(counts[4]),
@@ -278,17 +278,17 @@ class QPUSchedulingEnv(QnetEnv):
     def check_invariants(self) -> None:
         """Every job is pending, active or ended exactly once, and what ran is feasible (the
         dispatcher's check)."""
-        if self.sim is not None:
-            self.sim.check_invariants()
-            counts = np.bincount(self.sim.status, minlength=5)
+        if self.core is not None:
+            self.core.check_invariants()
+            counts = np.bincount(self.core.status, minlength=5)
             assert counts.sum() == self.instance.n_jobs, counts
 
     def render(self):
         if self.render_mode == "rgb_array":
             return self._render_rgb()
-        if self.render_mode != "ansi" or self.sim is None:
+        if self.render_mode != "ansi" or self.core is None:
             return None
-        sim = self.sim
+        sim = self.core
         lines = [f"t = {sim.t:8.2f} s  served {sim.served()}/{len(sim.status)}"]
         for q in range(self.n_qpus):
             busy = max(sim.busy_until[q] - sim.t, 0.0)
@@ -307,7 +307,7 @@ class QPUSchedulingEnv(QnetEnv):
 
         key = (id(self.instance), self.config.window)  # axis scales start afresh each episode
         blit, parts = cached_canvas(self, key, self._build_canvas)
-        sim = self.sim
+        sim = self.core
         if sim is None:
             return blit.frame()
         busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]

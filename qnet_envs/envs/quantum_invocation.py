@@ -78,33 +78,33 @@ class QuantumInvocationEnv(QnetEnv):
 
     def _configure(self, config: InvocationConfig) -> None:
         self.config = config
-        self.sim = InvocationModel(config)
+        self.core = InvocationModel(config)
         self.action_space = spaces.Discrete(2)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(N_OBS,), dtype=np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        self.sim.reset(self.np_random)
+        self.core.reset(self.np_random)
         return self._observation(), self._info(False, None)
 
     def step(self, action):
         a = discrete_action(action, 2)
-        if self.sim.job is None:
+        if self.core.job is None:
             raise RuntimeError("call reset() before step()")
-        reward, invalid, outcome = self.sim.decide(a)
-        truncated = self.sim.steps >= self.config.horizon
+        reward, invalid, outcome = self.core.decide(a)
+        truncated = self.core.steps >= self.config.horizon
         return self._observation(), float(reward), False, truncated, self._info(invalid, outcome)
 
     def expected_reward(self, path: int) -> float:
         """The expected reward of sending the current job down ``path`` (QUANTUM or
         CLASSICAL), from the model's own outcome distributions (what the expected-reward
         baseline compares; the env keeps the job's hidden draws to itself)."""
-        if self.sim.job is None:
+        if self.core.job is None:
             raise RuntimeError("call reset() before expected_reward()")
-        return self.sim.expected_reward(path)
+        return self.core.expected_reward(path)
 
     def _observation(self) -> np.ndarray:
-        sim, cfg = self.sim, self.config
+        sim, cfg = self.core, self.config
         job = sim.job
         row = job["row"]
         sweeps = 0 if job["sweeps"] is None else int(job["sweeps"])
@@ -126,10 +126,10 @@ class QuantumInvocationEnv(QnetEnv):
         return np.clip(np.array(obs, dtype=np.float32), 0.0, 1.0)
 
     def action_mask(self) -> np.ndarray:
-        return self.sim.mask.astype(np.int8)
+        return self.core.mask.astype(np.int8)
 
     def _info(self, invalid: bool, outcome) -> dict:
-        st = self.sim.stats
+        st = self.core.stats
         n = max(st["jobs"], 1)
         info = {
             "action_mask": self.action_mask(),
@@ -149,7 +149,7 @@ class QuantumInvocationEnv(QnetEnv):
     def render(self):
         if self.render_mode == "rgb_array":
             return self._render_rgb()
-        sim = self.sim
+        sim = self.core
         if self.render_mode != "ansi" or sim.job is None:
             return None
         j = sim.job
@@ -165,7 +165,7 @@ class QuantumInvocationEnv(QnetEnv):
         from ..rendering import cached_canvas, grow_limit
 
         blit, ax, bars = cached_canvas(self, None, self._build_canvas)
-        sim = self.sim
+        sim = self.core
         j = sim.job
         values = [0.0] * 5
         if j is not None:

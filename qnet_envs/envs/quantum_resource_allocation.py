@@ -114,24 +114,24 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
 
     def _configure(self, config: ResourceAllocationConfig) -> None:
         self.config = config
-        self.sim = ResourceAllocation(config)  # a batch of one
-        self.action_space = spaces.Discrete(self.sim.n_actions)
-        size = self.sim.observation_size
+        self.core = ResourceAllocation(config)  # a batch of one
+        self.action_space = spaces.Discrete(self.core.n_actions)
+        size = self.core.observation_size
         if config.observe_candidates:
-            size += 2 * (self.sim.n_actions - 1)
+            size += 2 * (self.core.n_actions - 1)
             # one fixed sample, common to every step: the env's own stream is not touched
             self._candidate_z = np.random.default_rng(CANDIDATE_SEED).standard_normal(
-                (CANDIDATE_SCENARIOS, self.sim.max_hops + 2)
+                (CANDIDATE_SCENARIOS, self.core.max_hops + 2)
             )
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
 
     def decode(self, action: int) -> tuple[int, int, int] | None:
         """(path index, protection level, purification depth), or None for reject."""
-        return None if action == 0 else self.sim.decode(action)
+        return None if action == 0 else self.core.decode(action)
 
     def encode(self, path: int, level: int, depth: int) -> int:
         """The action that serves on (path, level, depth); see :meth:`decode`."""
-        return self.sim.encode(path, level, depth)
+        return self.core.encode(path, level, depth)
 
     def _observation(self) -> np.ndarray:
         obs = super()._observation()
@@ -143,7 +143,7 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
         """Per allocation action: success probability and expected value (mapped to [0, 1]
         as 0.5 + value / (2 (utility x holding scale + failure penalty))) on the fixed
         scenarios, zeros where masked out (see the docstring's Observation Space)."""
-        sim, cfg = self.sim, self.config
+        sim, cfg = self.core, self.config
         actions = np.flatnonzero(sim.mask[0, 1:]) + 1
         block = np.zeros((2, sim.n_actions - 1))
         if actions.size:
@@ -157,12 +157,12 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
     def render(self):
         if self.render_mode is None:
             return None
-        ledger = self.sim.ledger
+        ledger = self.core.ledger
         link_load = 0.5 * (ledger.load("channels")[0] + ledger.load("pairs")[0])
         node_load = ledger.load("qubits")[0]
         info = self._info(False, self._idle_extras())
         title = (
-            f"t={self.sim.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
+            f"t={self.core.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
             f"success={info['success_ratio']:.2f} utility={info['utility']:.1f}"
         )
-        return render_network(self.sim.net.graph, link_load, node_load, title, self.render_mode)
+        return render_network(self.core.net.graph, link_load, node_load, title, self.render_mode)

@@ -84,8 +84,8 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
     metadata = {**QnetParallelEnv.metadata, "name": "qnet/MobileEdgeCloud-v0"}
 
     def _build(self) -> None:
-        self.sim = Offloading(self.config)
-        self.views = OffloadingViews(self.sim, self.config.flat_actions)
+        self.core = Offloading(self.config)
+        self.views = OffloadingViews(self.core, self.config.flat_actions)
         self.possible_agents = list(self.views.agents)
         self.state_space = self.views.state_space
         self._rng = np.random.default_rng()
@@ -108,9 +108,9 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         if seed is not None or not hasattr(self, "_seeded"):
             self._rng = np.random.default_rng(seed)
             self._seeded = True
-        self.sim.reset(self._rng)
+        self.core.reset(self._rng)
         self.agents = list(self.possible_agents)
-        infos = self._infos(np.zeros(self.sim.n_mobile, dtype=bool))
+        infos = self._infos(np.zeros(self.core.n_mobile, dtype=bool))
         return self.views.observations(), infos
 
     def rng_state(self) -> dict:
@@ -135,7 +135,7 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
             raise RuntimeError("step() called after the episode ended; call reset()")
         events = self.views.apply(actions)
         reward = -float(events["cost"])
-        truncated = self.sim.slot >= self.config.horizon
+        truncated = self.core.slot >= self.config.horizon
         obs = self.views.observations()
         rewards = dict.fromkeys(self.agents, reward)
         terminations = dict.fromkeys(self.agents, False)
@@ -147,7 +147,7 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
 
     def check_invariants(self) -> None:
         """The core's conservation and capacity checks (see its ``check_invariants``)."""
-        self.sim.check_invariants()
+        self.core.check_invariants()
 
     def state(self) -> np.ndarray:
         return self.views.state()
@@ -173,10 +173,10 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         return infos
 
     def metrics(self) -> dict:
-        return self.sim.metrics()
+        return self.core.metrics()
 
     def picture(self, mode: str):
-        return render_offloading(self.sim, mode)
+        return render_offloading(self.core, mode)
 
 
 class MobileEdgeCloudSmallParallelEnv(MobileEdgeCloudParallelEnv):
