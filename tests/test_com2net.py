@@ -1,6 +1,8 @@
 """qnet/Com2Net-v0: conformance, |S| = 688, bad input, capacity and task invariants (hypothesis),
 the FL surrogate, and the metaheuristics (QGA operators, GA, RPC)."""
 
+import math
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -324,3 +326,51 @@ def test_on_time_threshold_is_the_comparison_of_the_rounded_times(timeout):
             xs = np.concatenate([near, rng.lognormal(0.0, 0.5, 2000), [timeout]])
             np.testing.assert_array_equal(local * xs <= limit, xs <= below)
             assert local * below <= limit < local * np.nextafter(below, np.inf)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"fl_local_tflop": 1e-6},
+        {"fl_local_tflop": 1e9, "devices": {k: {"tflops": 1e-6} for k in ("cpu", "gpu", "fpga")}},
+    ],
+)
+def test_extreme_allowed_fl_work_and_throughput_step_with_finite_times(config):
+    """The floors of fl_local_tflop and tflops: every step returns quickly with finite
+    observations and rewards and the invariants hold (a denormal value once made the on-time
+    threshold search loop forever, or the training times infinite)."""
+    import time
+
+    env = gym.make("qnet/Com2Net-v0", config=config)
+    obs, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        start = time.perf_counter()
+        action = int(rng.choice(np.flatnonzero(info["action_mask"])))
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert time.perf_counter() - start < 1.0
+        assert np.isfinite(reward) and np.all(np.isfinite(obs))
+        env.unwrapped.check_invariants()
+        if terminated or truncated:
+            obs, info = env.reset()
+
+
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({"fl_local_tflop": 5e-324}, "fl_local_tflop"),
+        ({"devices": {"gpu": {"tflops": 1e-304}}}, "devices.gpu.tflops"),
+    ],
+)
+def test_denormal_work_and_throughput_are_refused_naming_the_field(config, field):
+    with pytest.raises(ValueError, match=field.replace(".", r"\.")):
+        gym.make("qnet/Com2Net-v0", config=config)
+
+
+def test_on_time_threshold_is_bounded_for_zero_and_infinite_local_times():
+    from qnet_envs.core.com2net import _last_on_time
+
+    assert _last_on_time(0.0, 0.0, 1.5) == math.inf
+    assert _last_on_time(math.inf, math.inf, 1.5) == math.inf
+    x = _last_on_time(3.0, 1.5 * 3.0, 1.5)
+    assert 3.0 * x <= 4.5 < 3.0 * math.nextafter(x, math.inf)

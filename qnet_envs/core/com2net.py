@@ -48,7 +48,9 @@ class DeviceProfile:
     price_per_h: float
 
     def validate(self, prefix: str) -> None:
-        check_range(f"{prefix}.tflops", self.tflops, 0.0, 1e6, low_open=True)
+        # a physical floor, not 0: 1e-6 TFLOP/s (a megaflop device) keeps every training time
+        # finite, where a denormal throughput made it infinite
+        check_range(f"{prefix}.tflops", self.tflops, 1e-6, 1e6)
         check_range(f"{prefix}.power_w", self.power_w, 0.0, 1e6, low_open=True)
         check_range(f"{prefix}.price_per_h", self.price_per_h, 0.0, 1e4)
 
@@ -149,7 +151,9 @@ class Com2NetConfig:
         for name in ("general_tflop", "general_data_gbit", "general_deadline_s", "fl_deadline_s"):
             check_interval(name, getattr(self, name), 0.0, 1e12, low_open=True)
         check_range("fl_model_mbit", self.fl_model_mbit, 0.0, 1e9, low_open=True)
-        check_range("fl_local_tflop", self.fl_local_tflop, 0.0, 1e9, low_open=True)
+        # a physical floor, not 0: a round of local training of at least a megaflop keeps its
+        # time a positive normal number (a denormal work made it 0)
+        check_range("fl_local_tflop", self.fl_local_tflop, 1e-6, 1e9)
         check_range("fl_max_epochs", self.fl_max_epochs, 1, 100_000, integer=True)
         check_range("accuracy_initial", self.accuracy_initial, 0.0, 1.0)
         check_range("accuracy_max", self.accuracy_max, self.accuracy_initial, 1.0)
@@ -504,11 +508,7 @@ class Com2Net:
             cfg = self.config
             local = cfg.fl_local_tflop / (n * float(self.tflops[dtype]))
             timeout = cfg.straggler_timeout * local
-            # local * x <= timeout holds for x up to the timeout factor and, rounding aside,
-            # no further: step up to the last double where the rounded product still holds
-            below = cfg.straggler_timeout
-            while local * math.nextafter(below, math.inf) <= timeout:
-                below = math.nextafter(below, math.inf)
+            below = _last_on_time(local, timeout, cfg.straggler_timeout)
             kept = self._fl_timings[(dtype, n)] = (local, timeout, below)
         return kept
 
@@ -591,3 +591,25 @@ class Com2Net:
         c = self.counts
         ended = c["completed"] + c["missed"] + c["rejected"]
         return c["completed"] / ended if ended else 0.0
+
+
+def _last_on_time(local: float, timeout: float, factor: float | None = None) -> float:
+    """The largest slowdown x whose rounded time ``local * x`` is within ``timeout``.
+
+    For a positive finite ``local`` and ``timeout = factor * local`` (both rounded), every x up
+    to ``timeout / local`` qualifies and, rounding aside, nothing further: the loop steps up
+    from that quotient a double at a time while the rounded product still holds. Each rounding
+    is within half an ulp, so the product leaves the bound within a few steps; the loop is
+    capped at 64 steps all the same. A zero or infinite local time (every slowdown gives the
+    same product) makes every participant on time: infinity."""
+    if not (0.0 < local < math.inf) or not math.isfinite(timeout):
+        return math.inf
+    below = timeout / local if factor is None else factor
+    while local * below > timeout:  # the quotient may round up past the bound
+        below = math.nextafter(below, -math.inf)
+    for _ in range(64):
+        above = math.nextafter(below, math.inf)
+        if local * above > timeout:
+            break
+        below = above
+    return below

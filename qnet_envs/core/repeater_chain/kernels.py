@@ -1,8 +1,8 @@
 """Compiled step kernels of the repeater chain: one env's slot as plain loops over its nodes and
 memories, run for every env of a batch (``prange`` over envs when threads are asked for).
 
-The kernels are the model: :class:`qnet_envs.core.repeater_chain.RepeaterChainCore` holds the
-state arrays and calls them, and every front (scalar, vector, PettingZoo) runs them. They read
+The kernels are the model: :class:`qnet_envs.core.repeater_chain.core.RepeaterChainCore` holds
+the state arrays and calls them, and every front (scalar, vector, PettingZoo) runs them. They read
 two tuples:
 
 * ``state``, indexed by the names below: the per-env arrays of the core. Each record's integer
@@ -10,12 +10,12 @@ two tuples:
   left memory's in another (``left_table[env, FIELD, node, memory]``), so that a per-env
   function passes two arrays instead of eight (numba counts a reference for every array it
   takes out of a tuple: the kernels take them out once per env, never inside a loop);
-* ``model``, built once per config by :func:`model_tables`: sizes, delays, periods, the
-  codec's offsets and the physics as tables. Decoherence, swapping and purification are
+* ``model``, built once per config by the core: sizes, delays, periods, the codec's offsets,
+  costs, and the physics as tables (:func:`physics_tables`). Decoherence, swapping and purification are
   affine in each input pair's Bell-diagonal coefficients (quantum channels are linear, and
   the coefficients sum to 1), so each is fully described by its values on the Bell states:
-  ``model_tables`` evaluates the functions of :mod:`qnet_envs.physics` there, once, and the
-  kernels apply the tables. There is no second implementation of any formula.
+  :func:`physics_tables` evaluates the functions of :mod:`qnet_envs.physics` there, once,
+  and the kernels apply the tables. There is no second implementation of any formula.
 
 Randomness comes from :mod:`qnet_envs.core.counter_rng`, compiled: a draw depends on the
 env's key, its counter, the stream and the index, never on other envs or on threads.
