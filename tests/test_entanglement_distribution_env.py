@@ -393,3 +393,14 @@ def test_every_allowed_config_runs_with_finite_in_bounds_observations(
         assert env.observation_space.contains(obs) and np.isfinite(r)
         if te or tr:
             break
+
+
+def test_a_boolean_action_is_refused_like_the_discrete_envs_refuse_true():
+    env = make()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="integers"):
+        env.step(np.zeros(4, dtype=bool))
+    vec = gym.make_vec(ENV_ID, num_envs=2, vectorization_mode="vector_entry_point")
+    vec.reset(seed=0)
+    with pytest.raises(ValueError, match="integer"):
+        vec.step(np.zeros((2, 4), dtype=bool))

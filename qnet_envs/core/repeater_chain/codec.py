@@ -72,9 +72,8 @@ class RepeaterChainCodec:
         """An action of the MultiDiscrete(nvec) space as an int64 array; raises ``ValueError``
         for anything outside the space (wrong shape, non-integers, out of range)."""
         arr = np.asarray(action)
-        if arr.shape != (self.n,) or not (
-            np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.bool_)
-        ):
+        # booleans are refused, as the Discrete envs refuse True (numpy's bool is no integer)
+        if arr.shape != (self.n,) or not np.issubdtype(arr.dtype, np.integer):
             raise ValueError(
                 f"action must be {self.n} integers (one choice per node), got {action!r}"
             )
