@@ -72,17 +72,22 @@ def test_pickle_and_deepcopy_mid_episode_continue_identically(env_id):
     for clone in clones:
         clone.action_space.seed(7)
         inf, out = info, []
-        for _ in range(40):
+        for _ in range(150):
             o, r, te, tr, inf = clone.step(
                 clone.action_space.sample(
                     mask=component_masks(clone.action_space, inf["action_mask"])
                 )
             )
-            out.append((repr(o), float(r)))
+            out.append((repr(o), float(r), _info_repr(inf)))
             if te or tr:
                 break
         traces.append(out)
     assert traces[0] == traces[1] == traces[2]
+
+
+def _info_repr(info: dict) -> str:
+    """Every info entry, arrays included, as text (copies must agree on all of them)."""
+    return repr({k: np.asarray(v).tolist() for k, v in sorted(info.items())})
 
 
 def _bad_actions(space):

@@ -30,10 +30,15 @@ class RequestCore:
         self.t = np.zeros(N)
         self.steps = np.zeros(N, dtype=np.int64)
         self.count = np.zeros((len(self.COUNTS), N), dtype=np.int64)  # rows in COUNTS order
-        self.counts = dict(zip(self.COUNTS, self.count, strict=True))  # named views of its rows
         self.req: dict[str, np.ndarray] = {}
         self.mask = np.zeros((N, *mask_shape), dtype=bool)
         self._aranges: dict[int, np.ndarray] = {}
+
+    @property
+    def counts(self) -> dict[str, np.ndarray]:
+        """Named views of the rows of ``count`` (made on each read, so that a copied or
+        unpickled core's names still point into its own ``count``)."""
+        return dict(zip(self.COUNTS, self.count, strict=True))
 
     def _batch_index(self, b: int) -> np.ndarray:
         """(b, 1, 1) row numbers 0..b-1, for gathers over a batch of b head requests (kept
