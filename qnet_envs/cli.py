@@ -75,6 +75,8 @@ def rollout_table(args, progress: bool = True) -> str:
         env = gym.make(args.env, config=config) if config else gym.make(args.env)
     except ValueError as exc:
         raise ValueError(f"--config: {exc}") from None
+    except Exception as exc:  # any other failure to build from a user's config: one line too
+        raise ValueError(f"--config {args.config}: {type(exc).__name__}: {exc}") from None
     names = policy_names(args.env, env) if args.policy == "all" else [args.policy]
     results = []
     for name in names:

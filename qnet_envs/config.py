@@ -116,6 +116,14 @@ def _merge_dict(base: Mapping, override: Mapping) -> dict:
     return out
 
 
+PHYSICAL_FLOOR = 1e-6
+"""The smallest value of a quantity that divides or scales others (a load, a holding time, a
+bandwidth, an energy scale, a throughput), where its range would otherwise start just above 0:
+a denormal value like 5e-324 turns a quotient infinite or a product zero. 1e-6 of any of the
+suite's units (erlang, s, Gbit/s, J, TFLOP/s, TFLOP) is far below any physical device or
+load, and keeps every derived quantity a finite positive number."""
+
+
 def check_range(
     field: str,
     value: Any,
@@ -148,6 +156,9 @@ def check_range(
         raise ValueError(f"{field}={value!r} must be an integer (not a float) with {allowed}")
     if not integer and not math.isfinite(value):
         raise ValueError(f"{field}={value!r} must be finite with {allowed}")
+    if value == 0 and math.copysign(1.0, value) < 0 and low is not None and low >= 0:
+        # -0.0 passes `>= 0` but its sign reaches numpy (a negative scale) later
+        raise ValueError(f"{field}=-0.0 has a negative sign; give 0.0 ({allowed})")
     bad_low = low is not None and (value <= low if low_open else value < low)
     bad_high = high is not None and (value >= high if high_open else value > high)
     if bad_low or bad_high:

@@ -119,3 +119,18 @@ def test_a_bad_checkpoint_is_one_line_naming_the_file(tmp_path, capsys, damage):
         raw = raw[:-200]
     path.write_bytes(bytes(raw))
     _one_line_error(["evaluate", "--checkpoint", str(path)], capsys, str(path))
+
+
+def test_any_failure_to_build_the_env_from_a_config_is_one_line(monkeypatch, capsys):
+    """Not only ValueError: whatever building the env raises ends in one line naming the
+    config (no traceback)."""
+    import gymnasium as gym
+
+    def broken_make(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(gym, "make", broken_make)
+    code = main(["rollout", "--env", "qnet/QKDProvisioning-v0", "--config", '{"horizon": 5}'])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith("qnet: error: --config") and "ZeroDivisionError" in err[0]

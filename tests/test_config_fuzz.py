@@ -6,6 +6,7 @@ drawn around the defaults, where an accepted config must run 100 random valid st
 
 import dataclasses
 import math
+import re
 import warnings
 
 import gymnasium as gym
@@ -144,3 +145,51 @@ def test_random_config_trees_raise_naming_a_field_or_run_100_steps(env_id, data)
         return
     event("accepted")
     run_clean(env, 100, overrides)
+
+
+# Quantities that divide or scale others: their floor (qnet_envs.config.PHYSICAL_FLOOR), a
+# denormal value just above 0 that the floor refuses, and -0.0 where 0 is allowed.
+FLOORED = [
+    ("qnet/Com2Net-v0", {"bandwidth_gbps": "{}"}, "bandwidth_gbps"),
+    ("qnet/Com2Net-v0", {"fl_local_tflop": "{}"}, "fl_local_tflop"),
+    ("qnet/Com2Net-joint-v0", {"devices": {"cpu": {"tflops": "{}"}}}, "devices.cpu.tflops"),
+    ("qnet/QKDProvisioning-v0", {"load_erlang": "{}"}, "load_erlang"),
+    ("qnet/QKDProvisioning-v0", {"mean_holding": "{}"}, "mean_holding"),
+    ("qnet/QuantumResourceAllocation-v0", {"load_erlang": "{}"}, "load_erlang"),
+    ("qnet/QuantumResourceAllocation-v0", {"mean_holding": "{}"}, "mean_holding"),
+    ("qnet/MobileEdgeCloud-v0", {"energy_scale_j": "{}"}, "energy_scale_j"),
+    ("qnet/QPUScheduling-v0", {"instance": {"load": "{}"}}, "instance.load"),
+]
+
+
+def _with(template, value):
+    if isinstance(template, dict):
+        return {k: _with(v, value) for k, v in template.items()}
+    return value if template == "{}" else template
+
+
+@pytest.mark.parametrize("env_id, template, field", FLOORED)
+def test_a_denormal_scale_is_refused_naming_its_field(env_id, template, field):
+    with pytest.raises(ValueError, match=re.escape(field)):
+        gym.make(env_id, config=_with(template, 5e-324))
+
+
+@pytest.mark.parametrize("env_id, template, field", FLOORED)
+def test_the_floor_of_a_scale_runs_with_finite_rewards_and_observations(env_id, template, field):
+    from qnet_envs.config import PHYSICAL_FLOOR
+
+    env = gym.make(env_id, config=_with(template, PHYSICAL_FLOOR)).unwrapped
+    obs, info = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        masks = component_masks(env.action_space, info["action_mask"])
+        obs, reward, terminated, truncated, info = env.step(env.action_space.sample(mask=masks))
+        assert np.isfinite(reward) and np.all(np.isfinite(obs)), field
+        env.check_invariants()
+        if terminated or truncated:
+            obs, info = env.reset(seed=int(rng.integers(1000)))
+
+
+def test_negative_zero_is_refused_where_its_sign_would_reach_numpy():
+    with pytest.raises(ValueError, match="straggler_sigma=-0.0"):
+        gym.make("qnet/Com2Net-v0", config={"straggler_sigma": -0.0})

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import check_choice, check_interval, check_range
+from ..config import PHYSICAL_FLOOR, check_choice, check_interval, check_range
 
 DEVICE_TYPES = ("cpu", "gpu", "fpga")
 GENERAL, FL = 0, 1
@@ -48,9 +48,8 @@ class DeviceProfile:
     price_per_h: float
 
     def validate(self, prefix: str) -> None:
-        # a physical floor, not 0: 1e-6 TFLOP/s (a megaflop device) keeps every training time
-        # finite, where a denormal throughput made it infinite
-        check_range(f"{prefix}.tflops", self.tflops, 1e-6, 1e6)
+        # a physical floor, not 0: a denormal throughput made every training time infinite
+        check_range(f"{prefix}.tflops", self.tflops, PHYSICAL_FLOOR, 1e6)
         check_range(f"{prefix}.power_w", self.power_w, 0.0, 1e6, low_open=True)
         check_range(f"{prefix}.price_per_h", self.price_per_h, 0.0, 1e4)
 
@@ -140,7 +139,7 @@ class Com2NetConfig:
 
     def validate(self) -> None:
         check_choice("scenario", self.scenario, tuple(SCENARIOS))
-        check_range("bandwidth_gbps", self.bandwidth_gbps, 0.0, 1e4, low_open=True)
+        check_range("bandwidth_gbps", self.bandwidth_gbps, PHYSICAL_FLOOR, 1e4)
         check_range("tasks_per_epoch", self.tasks_per_epoch, 0.0, 1e3)
         check_range("fl_fraction", self.fl_fraction, 0.0, 1.0)
         check_range(
@@ -151,9 +150,8 @@ class Com2NetConfig:
         for name in ("general_tflop", "general_data_gbit", "general_deadline_s", "fl_deadline_s"):
             check_interval(name, getattr(self, name), 0.0, 1e12, low_open=True)
         check_range("fl_model_mbit", self.fl_model_mbit, 0.0, 1e9, low_open=True)
-        # a physical floor, not 0: a round of local training of at least a megaflop keeps its
-        # time a positive normal number (a denormal work made it 0)
-        check_range("fl_local_tflop", self.fl_local_tflop, 1e-6, 1e9)
+        # a physical floor, not 0: a denormal amount of work made the training time 0
+        check_range("fl_local_tflop", self.fl_local_tflop, PHYSICAL_FLOOR, 1e9)
         check_range("fl_max_epochs", self.fl_max_epochs, 1, 100_000, integer=True)
         check_range("accuracy_initial", self.accuracy_initial, 0.0, 1.0)
         check_range("accuracy_max", self.accuracy_max, self.accuracy_initial, 1.0)

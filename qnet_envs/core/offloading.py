@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import check_choice, check_interval, check_range
+from ..config import PHYSICAL_FLOOR, check_choice, check_interval, check_range
 from ..physics import FIBRE_S_PER_KM
 from .quantum_processors import (
     CLOUD_QPU,
@@ -113,7 +113,7 @@ class OffloadingConfig:
         for name in ("latency_weight", "energy_weight"):
             if getattr(self, name) is not None:
                 check_range(name, getattr(self, name), 0.0, 1e6)
-        check_range("energy_scale_j", self.energy_scale_j, 0.0, 1e12, low_open=True)
+        check_range("energy_scale_j", self.energy_scale_j, PHYSICAL_FLOOR, 1e12)
         check_range("failure_cost", self.failure_cost, 0.0, 1e6)
         check_range("drop_cost", self.drop_cost, 0.0, 1e6)
         check_range("decision_queue_limit", self.decision_queue_limit, 1, 10_000, integer=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import physics
-from ..config import check_choice, check_interval, check_range
+from ..config import PHYSICAL_FLOOR, check_choice, check_interval, check_range
 from . import uniforms
 from .request_core import RequestCore
 from .request_stream import (
@@ -57,8 +57,8 @@ class QKDProvisioningConfig:
         check_range("max_channels_per_hop", self.max_channels_per_hop, 1, 64, integer=True)
         check_range("max_span_km", self.max_span_km, 1.0, 140.0)
         check_range("repetition_rate_hz", self.repetition_rate_hz, 1.0, 1e11)
-        check_range("load_erlang", self.load_erlang, 0.0, 1e6, low_open=True)
-        check_range("mean_holding", self.mean_holding, 0.0, 1e9, low_open=True)
+        check_range("load_erlang", self.load_erlang, PHYSICAL_FLOOR, 1e6)
+        check_range("mean_holding", self.mean_holding, PHYSICAL_FLOOR, 1e9)
         check_interval("demand_kbps", self.demand_kbps, 0.0, 1e9, low_open=True)
         check_range("channel_cost", self.channel_cost, 0.0, 100.0)
         check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import check_interval, check_range
+from ..config import PHYSICAL_FLOOR, check_interval, check_range
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class ResourceAllocationConfig:
         check_range("channels_per_link", self.channels_per_link, 1, 100_000, integer=True)
         check_range("pair_capacity_per_link", self.pair_capacity_per_link, 1, 100_000, integer=True)
         check_range("max_channels_per_hop", self.max_channels_per_hop, 1, 1024, integer=True)
-        check_range("load_erlang", self.load_erlang, 0.0, 1e6, low_open=True)
-        check_range("mean_holding", self.mean_holding, 0.0, 1e9, low_open=True)
+        check_range("load_erlang", self.load_erlang, PHYSICAL_FLOOR, 1e6)
+        check_range("mean_holding", self.mean_holding, PHYSICAL_FLOOR, 1e9)
         check_range("qkd_fraction", self.qkd_fraction, 0.0, 1.0)
         check_range("repetition_rate_hz", self.repetition_rate_hz, 1.0, 1e11)
         check_range("qkd_channel_margin", self.qkd_channel_margin, 0.0, 10.0)

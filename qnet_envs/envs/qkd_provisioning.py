@@ -67,8 +67,8 @@ class QKDProvisioningEnv(RequestCoreEnv):
     | max_channels_per_hop | 4 | 1-64 | |
     | max_span_km | 80 | 1-140 | trusted nodes every ~60 km in the Beijing-Shanghai backbone |
     | repetition_rate_hz | 1e9 | | GHz-clocked QKD sources |
-    | load_erlang | 40 | > 0 | arrival rate x mean holding |
-    | mean_holding | 10 | > 0 | time unit of the arrival process |
+    | load_erlang | 40 | [1e-6, 1e6] | arrival rate x mean holding |
+    | mean_holding | 10 | [1e-6, 1e9] | time unit of the arrival process |
     | demand_kbps | (20, 200) | 0 < low <= high | |
     | channel_cost | 0.01 | >= 0 | |
     | invalid_action_penalty | 0.1 | >= 0 | |

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..config import check_choice, check_range, merge_config
+from ..config import PHYSICAL_FLOOR, check_choice, check_range, merge_config
 from ..core.qpu_pool import QPUPool, QPUPoolConfig
 from ..workloads.cutting import CUT_MODELS, compile_plan
 from ..workloads.library import FAMILIES, catalogue, targets
@@ -57,7 +57,7 @@ class QBackboneConfig:
         """``prefix``: this config's path when it is nested (``instance.`` in QPUScheduling)."""
         self.qpus.validate(prefix=f"{prefix}qpus.")
         check_range(f"{prefix}n_jobs", self.n_jobs, 1, 10_000, integer=True)
-        check_range(f"{prefix}load", self.load, 0.0, 100.0, low_open=True)
+        check_range(f"{prefix}load", self.load, PHYSICAL_FLOOR, 100.0)
         if isinstance(self.deadline, str):
             check_choice(f"{prefix}deadline", self.deadline, [*DEADLINE_PRESETS, "mixed"])
         else:
