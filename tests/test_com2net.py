@@ -374,3 +374,22 @@ def test_on_time_threshold_is_bounded_for_zero_and_infinite_local_times():
     assert _last_on_time(math.inf, math.inf, 1.5) == math.inf
     x = _last_on_time(3.0, 1.5 * 3.0, 1.5)
     assert 3.0 * x <= 4.5 < 3.0 * math.nextafter(x, math.inf)
+
+
+def test_an_accuracy_curve_that_falls_names_both_fields():
+    with pytest.raises(ValueError, match="accuracy_initial=1.*accuracy_max=0.97"):
+        gym.make("qnet/Com2Net-v0", config={"accuracy_initial": 1.0})
+
+
+def test_an_integer_penalty_still_gives_float_rewards():
+    env = gym.make("qnet/Com2Net-joint-v0", config={"invalid_action_penalty": 1})
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    flagged = 0
+    for _ in range(300):
+        _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+        assert type(reward) is float
+        flagged += info["invalid_action"]
+        if terminated or truncated:
+            env.reset()
+    assert flagged > 0  # the penalised branch ran

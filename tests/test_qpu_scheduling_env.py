@@ -88,3 +88,16 @@ def test_edf_dispatch_beats_random_and_policies_listed():
             [_run(env, make_policy(ENV_ID, name, env), s)[1]["served_fraction"] for s in range(3)]
         )
     assert served["edf"] > served["random-valid"] + 0.2
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"instance": {"max_overhead": 1}},
+        {"instance": {"max_overhead": 2}},
+        {"instance": {"qpus": {"min_fidelity": 1 - 1e-15}}},
+    ],
+)
+def test_a_pool_that_fits_no_circuit_names_the_fields_that_decide_it(config):
+    with pytest.raises(ValueError, match=r"instance\.max_overhead=.*instance\.qpus\.min_fidelity="):
+        gym.make("qnet/QPUScheduling-v0", config=config)

@@ -154,7 +154,12 @@ class Com2NetConfig:
         check_range("fl_local_tflop", self.fl_local_tflop, PHYSICAL_FLOOR, 1e9)
         check_range("fl_max_epochs", self.fl_max_epochs, 1, 100_000, integer=True)
         check_range("accuracy_initial", self.accuracy_initial, 0.0, 1.0)
-        check_range("accuracy_max", self.accuracy_max, self.accuracy_initial, 1.0)
+        check_range("accuracy_max", self.accuracy_max, 0.0, 1.0)
+        if self.accuracy_max < self.accuracy_initial:  # a cross-field check names both
+            raise ValueError(
+                f"accuracy_initial={self.accuracy_initial!r}, accuracy_max={self.accuracy_max!r}: "
+                "the FL accuracy curve needs accuracy_initial <= accuracy_max"
+            )
         check_range("accuracy_target", self.accuracy_target, 0.0, 1.0)
         check_range("accuracy_eta", self.accuracy_eta, 0.0, 10.0, low_open=True)
         check_range("aggregation_gamma", self.aggregation_gamma, 0.0, 10.0)

@@ -165,7 +165,7 @@ class Com2NetEnv(QnetEnv):
         invalid = plan is None
         if invalid:
             sim.reject()
-            reward = -cfg.invalid_action_penalty
+            reward = -float(cfg.invalid_action_penalty)  # a float even when given as an int
         else:
             reward = float(sim.commit(task, centre, dtype, plan))
             if plan["curve"] is not None:

@@ -73,6 +73,25 @@ class QBackboneConfig:
             )
         check_choice(f"{prefix}cut_model", self.cut_model, CUT_MODELS)
         check_range(f"{prefix}variant_cap", self.variant_cap, 1, 4096, integer=True)
+        self._check_some_plan_fits(prefix)
+
+    def _check_some_plan_fits(self, prefix: str) -> None:
+        """A cross-field check: some cut plan of the families must fit the pool. Its error
+        names every field that decides it, with this config's path."""
+        try:
+            usable_plans(self, pool_for(self.qpus))
+        except ValueError as exc:
+            fields = ", ".join(
+                f"{prefix}{name}={value!r}"
+                for name, value in (
+                    ("max_overhead", self.max_overhead),
+                    ("qpus.min_fidelity", self.qpus.min_fidelity),
+                    ("qpus.devices", self.qpus.devices),
+                    ("families", self.families),
+                    ("cut_target", self.cut_target),
+                )
+            )
+            raise ValueError(f"{fields}: {exc}") from None
 
 
 @dataclass
@@ -123,7 +142,8 @@ def usable_plans(config: QBackboneConfig, pool: QPUPool) -> list:
     if not out:
         raise ValueError(
             f"no circuit of families={config.families} cut for cut_target={config.cut_target} "
-            f"fits the QPU pool {config.qpus.devices}; enlarge the pool or raise max_overhead"
+            f"fits the QPU pool {config.qpus.devices}; enlarge the pool, raise max_overhead or "
+            "lower qpus.min_fidelity"
         )
     return out
 
