@@ -134,8 +134,7 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     the folder. Temporary files a killed process left for this path are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f"{path.name}*.tmp"):
-        stale.unlink(missing_ok=True)
+    remove_stale_temporaries(path.parent, path.name)
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     data = buffer.getvalue()
@@ -151,6 +150,13 @@ def save_checkpoint(path: Path, payload: dict) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def remove_stale_temporaries(folder: Path, name: str = "") -> None:
+    """Delete the temporary files (``NAME*.tmp``; every checkpoint's with no name) that a
+    killed process left in a run folder while writing a checkpoint."""
+    for stale in Path(folder).glob(f"{name}*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

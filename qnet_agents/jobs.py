@@ -11,7 +11,13 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .common import baseline_rows, evaluate_greedy, plot_learning_curve, results_table
+from .common import (
+    baseline_rows,
+    evaluate_greedy,
+    plot_learning_curve,
+    remove_stale_temporaries,
+    results_table,
+)
 
 AGENTS = ("ddqn", "vqc", "mappo", "dt")
 
@@ -81,6 +87,7 @@ def prepare_run_dir(name: str, resume: bool, overwrite: bool) -> str | None:
     if resume:
         if not ckpt.exists():
             raise ValueError(f"--resume: no checkpoint at {ckpt}")
+        remove_stale_temporaries(folder)  # a killed run's half-written checkpoints
         return str(ckpt)
     if folder.exists() and any(folder.iterdir()):
         if not overwrite:

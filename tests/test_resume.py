@@ -128,3 +128,17 @@ def test_stale_temporary_files_are_removed_at_the_next_save(tmp_path):
     save_checkpoint(tmp_path / "checkpoint.pt", {"algo": "ddqn"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]
     assert np.all(load_checkpoint(tmp_path / "checkpoint.pt")["algo"] == "ddqn")
+
+
+def test_resuming_removes_the_temporaries_a_killed_save_left(tmp_path):
+    """A process killed while writing a checkpoint leaves ``checkpoint.pt*.tmp``; resuming the
+    run removes it at start-up, before any new save."""
+    from qnet_agents.jobs import prepare_run_dir
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.pt").write_bytes(b"x")
+    stale = run / "checkpoint.ptab12cd.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    assert prepare_run_dir(str(run), resume=True, overwrite=False) == str(run / "checkpoint.pt")
+    assert not stale.exists() and (run / "checkpoint.pt").exists()
