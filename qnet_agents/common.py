@@ -196,7 +196,45 @@ def load_checkpoint(path: Path) -> dict:
         raise CheckpointError(f"checkpoint {path}: no 'algo' entry; not an agent checkpoint")
     if state.get("env_id") is not None:  # None: trained on an env object the caller supplies
         state["env_id"] = registered_env_id(state["env_id"], f"checkpoint {path}")
+    if "config" in state and not isinstance(state["config"], dict):
+        raise CheckpointError(
+            f"checkpoint {path}: config is {type(state['config']).__name__}, not a mapping"
+        )
+    _check_values(state, f"checkpoint {path}", "")
     return state
+
+
+def _check_values(value, where: str, key: str) -> None:
+    """Every floating tensor or array finite and every step counter a non-negative integer,
+    before anything is loaded into a network or a buffer (a checksum proves only that the
+    file is the one written, not that what was written is usable)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_values(v, where, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_values(v, where, f"{key}[{i}]")
+    elif isinstance(value, torch.Tensor) and value.is_floating_point():
+        if not bool(torch.isfinite(value).all()):
+            raise CheckpointError(f"{where}: {key} holds NaN or infinite values")
+    elif isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        if not np.all(np.isfinite(value)):
+            raise CheckpointError(f"{where}: {key} holds NaN or infinite values")
+    elif key.rsplit(".", 1)[-1] in STEP_COUNTERS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CheckpointError(f"{where}: {key}={value!r} must be a non-negative integer")
+
+
+STEP_COUNTERS = ("global_step", "update", "episode", "step", "updates", "episodes")
+
+
+def check_trained_on(state: dict, env_id: str | None, path) -> None:
+    """A run resumes on the env its checkpoint was trained on (None: an env object whose id
+    is unknown, which nothing can check)."""
+    if env_id is not None and state.get("env_id") is not None and state["env_id"] != env_id:
+        raise CheckpointError(
+            f"checkpoint {path}: trained on {state['env_id']!r}, not on {env_id!r}"
+        )
 
 
 def registered_env_id(env_id, where: str) -> str:

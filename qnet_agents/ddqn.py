@@ -33,6 +33,7 @@ from .common import (
     TrainResult,
     action_mask,
     begin_run,
+    check_trained_on,
     checkpoint_contents,
     count_parameters,
     flat_obs,
@@ -158,6 +159,7 @@ class _Run:
     def restore(self, path: str) -> None:
         state = load_checkpoint(path)
         with checkpoint_contents(path):
+            check_trained_on(state, self.env_id, path)
             self.q_net.load_state_dict(state["q"])
             self.target_net.load_state_dict(state["target"])
             self.optimiser.load_state_dict(state["optim"])

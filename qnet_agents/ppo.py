@@ -20,7 +20,15 @@ from pathlib import Path
 
 import torch
 
-from .common import TrainResult, hyperparams_file, load_checkpoint, plain, save_checkpoint
+from .common import (
+    TrainResult,
+    check_trained_on,
+    checkpoint_contents,
+    hyperparams_file,
+    load_checkpoint,
+    plain,
+    save_checkpoint,
+)
 
 
 @dataclass
@@ -167,9 +175,11 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
     ckpt, curve, start = run_dir / "checkpoint.pt", [], 0
     if resume:
         state = load_checkpoint(resume)
-        model.policy.load_state_dict(state["policy"])
-        model.policy.optimizer.load_state_dict(state["optim"])
-        start, curve = int(state["global_step"]), [tuple(x) for x in state["curve"]]
+        with checkpoint_contents(resume):
+            check_trained_on(state, env_id, resume)
+            model.policy.load_state_dict(state["policy"])
+            model.policy.optimizer.load_state_dict(state["optim"])
+            start, curve = int(state["global_step"]), [tuple(x) for x in state["curve"]]
         model.num_timesteps = start
 
     def save(step: int, path: Path = ckpt) -> None:
@@ -228,9 +238,11 @@ def load_policy(checkpoint: str):
     action, or a sample if the run's ``eval_deterministic`` is False), and the checkpoint's
     metadata."""
     state = load_checkpoint(checkpoint)
-    cfg = PPOConfig(**{**state["config"], "n_envs": 1, "tensorboard": False})
-    model = _model(state["env_id"], cfg)
-    model.policy.load_state_dict(state["policy"])
+    with checkpoint_contents(checkpoint):
+        cfg = PPOConfig(**{**state["config"], "n_envs": 1, "tensorboard": False})
+        cfg.validate()
+        model = _model(state["env_id"], cfg)
+        model.policy.load_state_dict(state["policy"])
     model.policy.set_training_mode(False)
 
     def act(obs, env):

@@ -142,3 +142,94 @@ def test_resuming_removes_the_temporaries_a_killed_save_left(tmp_path):
     stale.write_bytes(b"half a checkpoint")
     assert prepare_run_dir(str(run), resume=True, overwrite=False) == str(run / "checkpoint.pt")
     assert not stale.exists() and (run / "checkpoint.pt").exists()
+
+
+@pytest.fixture(scope="module")
+def ddqn_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ddqn")
+    cfg = ddqn_config(tmp, "run", total_steps=150)
+    return cfg, ddqn.train("CartPole-v1", cfg).checkpoint
+
+
+def _tampered(src, dst, change) -> str:
+    """A copy of checkpoint ``src`` with ``change(state)`` applied, re-sealed (so its checksum
+    is valid and only its content is wrong)."""
+    state = load_checkpoint(src)
+    change(state)
+    save_checkpoint(dst, state)
+    return str(dst)
+
+
+def _poison(value):
+    def change(state):
+        state["q"] = {k: torch.full_like(v, value) for k, v in state["q"].items()}
+
+    return change
+
+
+DDQN_DAMAGE = {
+    "nan weights": (_poison(float("nan")), "NaN or infinite"),
+    "inf weights": (_poison(float("inf")), "NaN or infinite"),
+    "nan replay buffer": (
+        lambda s: s["buffer"].update(
+            obs=torch.full_like(torch.as_tensor(s["buffer"]["obs"]), float("nan"))
+        ),
+        "NaN or infinite",
+    ),
+    "negative step": (lambda s: s.update(global_step=-5), "global_step=-5"),
+    "config not a mapping": (lambda s: s.update(config=[1, 2]), "config is list"),
+    "another env": (lambda s: s.update(env_id="Acrobot-v1"), "trained on 'Acrobot-v1'"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DDQN_DAMAGE))
+def test_ddqn_checkpoint_content_is_checked_before_use(ddqn_run, tmp_path, damage):
+    cfg, ckpt = ddqn_run
+    change, message = DDQN_DAMAGE[damage]
+    path = _tampered(ckpt, tmp_path / "checkpoint.pt", change)
+    with pytest.raises(CheckpointError, match=message) as err:
+        ddqn.train("CartPole-v1", replace(cfg, total_steps=200, run_dir=str(tmp_path / "r")),
+                   resume=path)  # fmt: skip
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    if damage != "another env":  # a policy alone plays on the env its checkpoint names
+        with pytest.raises(CheckpointError):
+            ddqn.load_policy(path)
+
+
+@pytest.fixture(scope="module")
+def ppo_run(tmp_path_factory):
+    pytest.importorskip("sb3_contrib")
+    from qnet_agents import ppo
+
+    tmp = tmp_path_factory.mktemp("ppo")
+    cfg = ppo.PPOConfig(
+        total_steps=64, n_steps=32, batch_size=32, n_epochs=1, n_envs=1, seed=0,
+        run_dir=str(tmp / "run"), progress=False, tensorboard=False, checkpoint_every=0,
+    )  # fmt: skip
+    return cfg, ppo.train("qnet/QKDProvisioning-v0", cfg).checkpoint
+
+
+PPO_DAMAGE = {
+    "wrong shape": lambda s: s["policy"].update({k: torch.zeros(3) for k in list(s["policy"])[:1]}),
+    "missing tensor": lambda s: s["policy"].pop(next(iter(s["policy"]))),
+    "no policy": lambda s: s.pop("policy"),
+    "unknown config field": lambda s: s["config"].update(wings=2),
+    "another env": lambda s: s.update(env_id="CartPole-v1"),
+    "nan weights": lambda s: s.update(
+        policy={
+            k: torch.full_like(v, float("nan")) if v.is_floating_point() else v
+            for k, v in s["policy"].items()
+        }  # fmt: skip
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(PPO_DAMAGE))
+def test_ppo_checkpoint_content_is_one_line_error(ppo_run, tmp_path, damage):
+    from qnet_agents import ppo
+
+    _, ckpt = ppo_run
+    path = _tampered(ckpt, tmp_path / "checkpoint.pt", PPO_DAMAGE[damage])
+    with pytest.raises(CheckpointError) as err:
+        ppo.load_policy(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
