@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 
 DEFAULT_ROOT = "data/minari"
@@ -177,7 +178,56 @@ def check_dataset(path: Path, ds, episodes: list[dict]) -> dict:
         )
     for k, ep in enumerate(episodes):
         _check_episode(path, k, ep, ds.action_space)
+        _check_observations(
+            f"dataset {path}: episode {k}", ep["observations"], ds.observation_space
+        )
     return manifest
+
+
+def read_episodes(path: Path, ds) -> list[dict]:
+    """Every episode of the Minari dataset ``ds`` (stored at ``path``) as plain arrays, with
+    the structure checked against its metadata: as many episodes as it claims, each with its
+    observations, actions and rewards. A missing episode or field is a :class:`DatasetError`
+    naming the dataset and the episode (h5py would raise a bare KeyError)."""
+    claimed = int(ds.total_episodes)
+    episodes = []
+    for k in range(claimed):
+        try:
+            (episode,) = ds.iterate_episodes([k])
+            episodes.append(
+                {
+                    key: np.asarray(getattr(episode, key))
+                    for key in ("observations", "actions", "rewards")
+                }
+            )
+        except (KeyError, IndexError, OSError, ValueError, AttributeError) as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatasetError(
+                f"dataset {path}: episode {k} of the {claimed} its metadata claims cannot be "
+                f"read ({detail})"
+            ) from None
+    return episodes
+
+
+def _check_observations(where: str, observations, space) -> None:
+    """Every observation has the space's shape and lies in it (finite is not enough: a value
+    far outside a Box trains a network to NaN)."""
+    obs = np.asarray(observations)
+    if not isinstance(space, gym.spaces.Box):
+        return
+    if obs.shape[1:] != space.shape:
+        raise DatasetError(
+            f"{where}: observations have shape {obs.shape[1:]} each, the space {space.shape}"
+        )
+    flat = obs.reshape(len(obs), -1)
+    inside = (flat >= space.low.reshape(-1)) & (flat <= space.high.reshape(-1))
+    bad = np.flatnonzero(~inside.all(axis=1))
+    if bad.size:
+        column = int(np.flatnonzero(~inside[bad[0]])[0])
+        raise DatasetError(
+            f"{where}: observations[{bad[0]}][{column}] = {float(flat[bad[0], column]):.6g} is outside "
+            f"{space}"
+        )
 
 
 def _check_episode(path: Path, k: int, ep: dict, space) -> None:

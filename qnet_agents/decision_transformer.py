@@ -34,7 +34,7 @@ from .common import (
     registered_env_id,
     save_checkpoint,
 )
-from .datasets import check_dataset
+from .datasets import check_dataset, read_episodes
 
 
 @dataclass
@@ -119,11 +119,9 @@ def load_episodes(cfg: DTConfig):
     import minari
 
     ds = minari.load_dataset(cfg.dataset_id)
-    raw = [
-        {"observations": ep.observations, "actions": ep.actions, "rewards": ep.rewards}
-        for ep in ds.iterate_episodes()
-    ]
-    manifest = check_dataset(Path(cfg.root).resolve() / cfg.dataset_id, ds, raw)
+    path = Path(cfg.root).resolve() / cfg.dataset_id
+    raw = read_episodes(path, ds)
+    manifest = check_dataset(path, ds, raw)
     episodes = []
     for ep, label in zip(raw, manifest["episodes"], strict=True):
         obs = np.asarray(ep["observations"], np.float32)[:-1].reshape(len(ep["actions"]), -1)

@@ -327,12 +327,40 @@ def _set(name, index, value):
     return poison
 
 
+def _drop_last_column(name):
+    def poison(f):
+        data = f["episode_1"][name][...]
+        del f["episode_1"][name]
+        f["episode_1"][name] = data[:, :-1]
+
+    return poison
+
+
+def _delete_episode(k):
+    def poison(f):
+        del f[f"episode_{k}"]
+
+    return poison
+
+
+def _claim_more_episodes(f):
+    """Metadata claiming one episode more than the data holds (in metadata.json beside it)."""
+    meta_file = Path(f.filename).parent / "metadata.json"
+    meta = json.loads(meta_file.read_text())
+    meta["total_episodes"] += 1
+    meta_file.write_text(json.dumps(meta))
+
+
 @pytest.mark.parametrize(
     "poison,needle",
     [
         (_set("rewards", 3, np.nan), "episode 1: rewards[3] is not finite"),
         (_set("observations", 5, np.inf), "episode 1: observations[0] is not finite"),
         (_set("actions", 2, 10_000), "episode 1: actions[2] = 10000 is outside"),
+        (_set("observations", 5, 1e30), "episode 1: observations[0][5] = 1e+30 is outside"),
+        (_drop_last_column("observations"), "episode 1: observations have shape"),
+        (_delete_episode(1), "episode 1 of the 4 its metadata claims cannot be read"),
+        (_claim_more_episodes, "episode 4 of the 5 its metadata claims cannot be read"),
     ],
 )
 def test_a_poisoned_dataset_is_refused_before_training(tiny_dataset, tmp_path, poison, needle):
