@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import check_interval, check_range
+from ..config import PHYSICAL_FLOOR, check_interval, check_range
 from . import invocation as inv
 from .qpu_pool import QPUPool, QPUPoolConfig
 
@@ -77,7 +77,8 @@ class InvocationConfig:
         self.qpus.validate()
         check_interval("deadline_s", self.deadline_s, 0.0, 1e6, low_open=True)
         check_interval("reliability_target", self.reliability_target, 0.0, 1.0)
-        check_interval("energy_budget_j", self.energy_budget_j, 0.0, 1e9, low_open=True)
+        # a physical floor, not 0: a denormal budget made the energy term of the reward infinite
+        check_interval("energy_budget_j", self.energy_budget_j, PHYSICAL_FLOOR, 1e9)
         check_range("max_shots", self.max_shots, 1, 10**8, integer=True)
         for name in ("compile_s", "job_service_s", "queue_arrivals", "hours_per_job"):
             check_range(name, getattr(self, name), 0.0, 1e6)
