@@ -311,6 +311,7 @@ def load_policy(checkpoint: str, make_network=None):
     """A greedy ``act(obs, mask)`` from a checkpoint, and the checkpoint's metadata."""
     state = load_checkpoint(checkpoint)
     with checkpoint_contents(checkpoint):
+        DDQNConfig(**state["config"]).validate()  # as a user's config: fields and ranges
         hidden = tuple(state["config"]["hidden"])
         build = make_network or (lambda d, a: mlp(d, a, hidden))
         net = build(state["obs_dim"], state["n_actions"])

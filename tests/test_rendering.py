@@ -47,3 +47,25 @@ def test_grow_limit_doubles_until_it_fits():
     assert grow_limit(4.0, 3.0) == 4.0
     assert grow_limit(4.0, 9.0) == 16.0
     assert grow_limit(0.0, 0.0) > 0
+
+
+def test_grow_limit_is_the_doubling_rule_and_ends_for_zero_and_infinite_needs():
+    """The closed form equals doubling until the need is covered, and a need of 0, inf or
+    NaN returns at once (a doubling loop never ended on inf)."""
+    import math
+
+    from qnet_envs.rendering import grow_limit
+
+    def doubled(current, needed):
+        limit = max(current, 1e-9)
+        while limit < needed:
+            limit *= 2.0
+        return limit
+
+    rng = np.random.default_rng(0)
+    for current, needed in zip(
+        rng.random(5000) * 10, 10 ** rng.uniform(-12, 12, 5000), strict=True
+    ):
+        assert grow_limit(current, needed) == doubled(current, needed)
+    assert grow_limit(1.0, 0.0) == 1.0 and grow_limit(0.0, 0.0) == 1e-9
+    assert math.isfinite(grow_limit(1.0, math.inf)) and grow_limit(1.0, math.nan) == 1.0

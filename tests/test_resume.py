@@ -233,3 +233,14 @@ def test_ppo_checkpoint_content_is_one_line_error(ppo_run, tmp_path, damage):
     with pytest.raises(CheckpointError) as err:
         ppo.load_policy(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_ddqn_checkpoint_config_is_validated_like_a_users(ddqn_run, tmp_path):
+    _, ckpt = ddqn_run
+    for change, needle in (
+        (lambda s: s["config"].update(wings=2), "wings"),
+        (lambda s: s["config"].update(gamma=7.0), "gamma=7.0"),
+    ):
+        path = _tampered(ckpt, tmp_path / "checkpoint.pt", change)
+        with pytest.raises(CheckpointError, match=needle):
+            ddqn.load_policy(path)

@@ -608,7 +608,9 @@ def _last_on_time(local: float, timeout: float, factor: float | None = None) -> 
     if not (0.0 < local < math.inf) or not math.isfinite(timeout):
         return math.inf
     below = timeout / local if factor is None else factor
-    while local * below > timeout:  # the quotient may round up past the bound
+    for _ in range(64):  # the quotient may round up past the bound: step back below it
+        if local * below <= timeout:
+            break
         below = math.nextafter(below, -math.inf)
     for _ in range(64):
         above = math.nextafter(below, math.inf)
