@@ -31,11 +31,10 @@ def make_env(
     if not isinstance(env_id_or_env, str):
         return env_id_or_env
     import qnet_envs  # noqa: F401  (registers qnet/ ids)
+    from qnet_envs.config import make_configured
 
-    kwargs = {"config": env_config} if env_config else {}
-    if max_steps is not None:
-        kwargs["max_episode_steps"] = max_steps
-    return gym.make(env_id_or_env, **kwargs)
+    kwargs = {} if max_steps is None else {"max_episode_steps": max_steps}
+    return make_configured(env_id_or_env, env_config, **kwargs)
 
 
 def seed_everything(seed: int) -> None:

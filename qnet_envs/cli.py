@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .config import load_config_arg
+from .config import load_config_arg, make_configured
 
 
 def _cmd_list(args) -> int:
@@ -60,7 +60,6 @@ def _check_qnet_env(env_id: str, command: str) -> None:
 def rollout_table(args, progress: bool = True) -> str:
     """The markdown table ``qnet rollout`` prints for parsed arguments ``args`` (also used by
     scripts/readme_tables.py, so README tables are exactly the command's output)."""
-    import gymnasium as gym
     from tqdm import tqdm
 
     from .baselines import policy_names
@@ -72,11 +71,9 @@ def rollout_table(args, progress: bool = True) -> str:
     if args.policy != "all" and args.policy not in known:
         raise ValueError(f"unknown policy {args.policy!r} for {args.env}; choose one of {known}")
     try:
-        env = gym.make(args.env, config=config) if config else gym.make(args.env)
+        env = make_configured(args.env, config)
     except ValueError as exc:
         raise ValueError(f"--config: {exc}") from None
-    except Exception as exc:  # any other failure to build from a user's config: one line too
-        raise ValueError(f"--config {args.config}: {type(exc).__name__}: {exc}") from None
     names = policy_names(args.env, env) if args.policy == "all" else [args.policy]
     results = []
     for name in names:

@@ -231,3 +231,19 @@ def _json_object(text: str, where: str):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def make_configured(env_id: str, config: dict | None = None, **kwargs):
+    """``gym.make(env_id, config=config, **kwargs)`` for a user's config: a ``ValueError``
+    passes unchanged (it names the field), and any other failure while building the env
+    becomes one ``ValueError`` naming the config, so that a command-line user sees one line."""
+    import gymnasium as gym
+
+    if config:
+        kwargs["config"] = config
+    try:
+        return gym.make(env_id, **kwargs)
+    except ValueError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a config breaks: one line, not a trace
+        raise ValueError(f"config {config!r} of {env_id}: {type(exc).__name__}: {exc}") from None

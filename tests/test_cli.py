@@ -134,3 +134,8 @@ def test_any_failure_to_build_the_env_from_a_config_is_one_line(monkeypatch, cap
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1
     assert err[0].startswith("qnet: error: --config") and "ZeroDivisionError" in err[0]
+    # the agents build their envs through the same helper (qnet train)
+    from qnet_agents.common import make_env
+
+    with pytest.raises(ValueError, match="ZeroDivisionError"):
+        make_env("qnet/QKDProvisioning-v0", {"horizon": 5})

@@ -339,3 +339,8 @@ def test_parallel_front_at_a_thousand_agents():
         obs, rew, te, tr, infos = env.step(actions)
         env.core.check_invariants()
     assert not env.agents
+
+
+def test_an_edge_larger_than_the_cloud_names_both_fields():
+    with pytest.raises(ValueError, match=r"cloud_qpu\.qubits=127, edge_qpu\.qubits=200"):
+        gym.make("qnet/MobileEdgeCloud-small-v0", config={"edge_qpu": {"qubits": 200}})

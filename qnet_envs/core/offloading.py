@@ -92,9 +92,11 @@ class OffloadingConfig:
             qpu.validate(name)
         # an edge may forward any share it holds to the cloud: the cloud must hold it too, or a
         # mobile's mask-valid choice could fail for a reason its mask cannot know
-        check_range(
-            "cloud_qpu.qubits", self.cloud_qpu.qubits, self.edge_qpu.qubits, None, integer=True
-        )
+        if self.cloud_qpu.qubits < self.edge_qpu.qubits:  # a cross-field check names both
+            raise ValueError(
+                f"cloud_qpu.qubits={self.cloud_qpu.qubits}, edge_qpu.qubits="
+                f"{self.edge_qpu.qubits}: the cloud must hold at least the edge's qubits"
+            )
         check_range("task_rate", self.task_rate, 0.0, 100.0)
         check_interval("n_range", self.n_range, 6, 9, integer=True)
         check_interval("k_range", self.k_range, 3, 5, integer=True)
