@@ -114,7 +114,7 @@ def test_bad_leaf_values_raise_naming_the_field_or_run_cleanly(env_id, path):
 
 
 PLAUSIBLE = [0.5, 0.8, 0.9, 1.1, 1.25, 2.0, 3.0]
-EXTREME = [0.0, 1e-9, 10.0, 1e6, -1.0]
+EXTREME = [0.0, 1e-9, 10.0, 1e6, -1.0, 5e-324, -0.0]
 WRONG = [float("nan"), float("inf"), None, "1"]
 
 
