@@ -208,7 +208,7 @@ class QKDProvisioning(RequestCore):
         usage[self._batch_index(len(rows))[:, 0], cols] = channels[:, None]
         holding = self._take(req["holding"], rows)
         self.ledger.allocate(rows, usage[:, :-1], self._take(self.t, rows) + holding)
-        self.counts["served"][self._at(rows)] += 1
+        self.count[self.COUNTS.index("served"), self._at(rows)] += 1
         hops = req["hops"][rows, path]
         revenue = (self._take(req["demand"], rows) / self.mean_demand) * (
             holding / cfg.mean_holding

@@ -37,7 +37,8 @@ class RequestCore:
     @property
     def counts(self) -> dict[str, np.ndarray]:
         """Named views of the rows of ``count`` (made on each read, so that a copied or
-        unpickled core's names still point into its own ``count``)."""
+        unpickled core's names still point into its own ``count``; the step writes ``count``
+        by row index)."""
         return dict(zip(self.COUNTS, self.count, strict=True))
 
     def _batch_index(self, b: int) -> np.ndarray:
@@ -69,7 +70,7 @@ class RequestCore:
         at = self._at(rows)
         self.t[at] += gap
         self.ledger.release_until(rows, self._take(self.t, rows))
-        self.counts["arrived"][at] += 1
+        self.count[self.COUNTS.index("arrived"), at] += 1
 
     def _store(self, rows: np.ndarray, new: dict, mask: np.ndarray) -> None:
         """Keep the new head requests ``new`` (arrays over ``rows``) and their masks."""
@@ -95,7 +96,7 @@ class RequestCore:
         reward = np.where(invalid, -cfg.invalid_action_penalty, 0.0)
         extras = {k: np.full(len(rows), v) for k, v in self.STEP_DEFAULTS.items()}
         at = self._at(rows)
-        self.counts["rejected"][at] += ~serve
+        self.count[self.COUNTS.index("rejected"), at] += ~serve
         if serve.any():
             # every env serving (the scalar env's usual case) takes views, not gathers
             s = slice(None) if serve.all() else np.flatnonzero(serve)

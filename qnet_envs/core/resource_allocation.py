@@ -177,8 +177,8 @@ class ResourceAllocation(RequestCore):
         self.ledger.allocate(rows, usage, self._take(self.t, rows) + holding)
         ok = self.outcomes(rows, actions, service_normals(u, self.max_hops))
         at = self._at(rows)
-        self.counts["served"][at] += ok
-        self.counts["failed"][at] += ~ok
+        self.count[self.COUNTS.index("served"), at] += ok
+        self.count[self.COUNTS.index("failed"), at] += ~ok
         self.utility[at] += np.where(ok, cfg.utility * holding / cfg.mean_holding, 0.0)
         reward = service_reward(cfg, holding, ok, self._cost(rows, usage))
         return reward, {"success": ok.astype(np.int8)}
