@@ -21,6 +21,8 @@ from itertools import combinations
 import numpy as np
 
 IDLE = 0
+# the kind of each choice (``op_of``), read by the kernels
+IDLE_OP, SWAP_OP, PURIFY_OP, DISCARD_RIGHT_OP, DISCARD_LEFT_OP = range(5)
 
 
 class RepeaterChainCodec:
@@ -35,11 +37,11 @@ class RepeaterChainCodec:
         self.discard_left0 = self.discard_right0 + m
         self.k = self.discard_left0 + m
         self.nvec = np.full(n_nodes, self.k, dtype=np.int64)
-        self.op_of = np.zeros(self.k, dtype=np.int64)  # 0 idle, 1 swap, 2 purify, 3 discard R/L
-        self.op_of[self.swap0 : self.purify0] = 1
-        self.op_of[self.purify0 : self.discard_right0] = 2
-        self.op_of[self.discard_right0 : self.discard_left0] = 3
-        self.op_of[self.discard_left0 :] = 4
+        self.op_of = np.full(self.k, IDLE_OP, dtype=np.int64)
+        self.op_of[self.swap0 : self.purify0] = SWAP_OP
+        self.op_of[self.purify0 : self.discard_right0] = PURIFY_OP
+        self.op_of[self.discard_right0 : self.discard_left0] = DISCARD_RIGHT_OP
+        self.op_of[self.discard_left0 :] = DISCARD_LEFT_OP
 
     def swap(self, left: int, right: int) -> int:
         return self.swap0 + left * self.m + right
@@ -56,15 +58,15 @@ class RepeaterChainCodec:
     def describe(self, node: int, choice: int) -> str:
         """A readable name of node ``node``'s choice ``choice``."""
         op = self.op_of[choice]
-        if op == 0:
+        if op == IDLE_OP:
             return f"node {node}: idle"
-        if op == 1:
+        if op == SWAP_OP:
             left, right = divmod(choice - self.swap0, self.m)
             return f"node {node}: swap left memory {left} with right memory {right}"
-        if op == 2:
+        if op == PURIFY_OP:
             s1, s2 = self.purify_pairs[choice - self.purify0]
             return f"node {node}: purify right memories {s1} and {s2}"
-        if op == 3:
+        if op == DISCARD_RIGHT_OP:
             return f"node {node}: discard right memory {choice - self.discard_right0}"
         return f"node {node}: discard left memory {choice - self.discard_left0}"
 

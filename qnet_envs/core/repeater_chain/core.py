@@ -29,18 +29,19 @@ from .codec import RepeaterChainCodec
 from .config import OBJECTIVES, RepeaterChainConfig
 from .layout import (
     ATTEMPT,
+    ATTEMPTS_NOW,
+    DELIVERED_NOW,
+    HELD_BY,
     INFO_FLOAT_KEYS,
+    INVALID,
     LEFT_FIELDS,
     N_FEATURES,
     PAIR,
     RECORD_FIELDS,
     SLOT_OUTCOME_KEYS,
     STAT_KEYS,
-)
-
-ATTEMPTS_NOW, DELIVERED_NOW, INVALID, TERMINATED, TRUNCATED = (
-    SLOT_OUTCOME_KEYS.index(k)
-    for k in ("attempts_now", "delivered_now", "invalid", "terminated", "truncated")
+    TERMINATED,
+    TRUNCATED,
 )
 
 
@@ -68,7 +69,7 @@ class RepeaterChainCore:
         # each record's integer fields, and each left memory's (named views below)
         self.record_table = np.zeros((B, len(RECORD_FIELDS), P), dtype=np.int64)
         self.left_table = np.zeros((B, len(LEFT_FIELDS), n, m), dtype=np.int64)
-        self.left_table[:, LEFT_FIELDS.index("left_record")] = -1
+        self.left_table[:, HELD_BY] = -1
         self.pair_coefficients = np.zeros((B, P, 2, 4))
         self.stat_table = np.zeros((B, len(STAT_KEYS)), dtype=np.int64)
         self.delivery_sums = np.zeros((B, 2))  # true fidelities and secret fractions delivered
@@ -165,7 +166,6 @@ class RepeaterChainCore:
             cfg, keep_slot, pz_slot, keep_herald, pz_herald, cfg.initial_fidelity.nominal
         )
         decay_map, swap_map, purify_map, fresh_base, fresh_slope, nominal_fresh = tables
-        self.nominal_fresh = nominal_fresh
         cd, law = self.codec, cfg.initial_fidelity
         offsets = np.array([cd.swap0, cd.purify0, cd.discard_right0, cd.discard_left0, cd.k])
         pairs = np.array(cd.purify_pairs, dtype=np.int64).reshape(-1, 2)

@@ -32,20 +32,45 @@ from .. import counter_rng
 from ..compiled import compiled
 from ..fidelity_distribution import fidelity_from_uniforms
 from ..uniforms import normal
+from .codec import DISCARD_LEFT_OP, DISCARD_RIGHT_OP, IDLE_OP, PURIFY_OP, SWAP_OP
+from .config import OBJECTIVES
 from .layout import (
     ATTEMPT,
+    ATTEMPTS,
+    ATTEMPTS_NOW,
+    BORN_SLOT,
+    CONFLICTS,
+    CUTOFF_DISCARDS,
+    DELIVERED,
+    DELIVERED_ABOVE_TARGET,
+    DELIVERED_NOW,
+    DISCARDED,
     EMPTY,
+    FAR_KNOWN_AT,
+    FAR_MEMORY,
+    FAR_NODE,
+    FREE_AT,
     GEN_STREAM,
-    INFO_FLOAT_KEYS,
-    LEFT_FIELDS,
+    GENERATED,
+    HELD_BY,
+    INVALID,
     LOST,
     MAX_AGE_OBS,
+    MEAN_FIDELITY,
+    MEAN_KEY_FRACTION,
+    NEAR_KNOWN_AT,
     PAIR,
+    PAIRS_LOST,
+    PURIFICATION_FAILURES,
+    PURIFICATIONS,
     PURIFY_STREAM,
-    RECORD_FIELDS,
-    SLOT_OUTCOME_KEYS,
-    STAT_KEYS,
+    STATUS,
+    SWAP_FAILURES,
     SWAP_STREAM,
+    SWAPS,
+    TERMINATED,
+    TIME_S,
+    TRUNCATED,
 )
 
 _binary_entropy = compiled(physics.binary_entropy)
@@ -58,30 +83,22 @@ _mix64 = compiled(counter_rng.mix64)
 _uniform_at = compiled(counter_rng.uniform_at, mix64=_mix64)
 _fresh_fidelity = compiled(fidelity_from_uniforms, normal=compiled(normal))
 
-# --- the state tuple: names of its entries ----------------------------------------------------
+# --- the state tuple: names of its entries (the tables' fields are named in layout) --------
 RECORD_TABLE, LEFT_TABLE, PAIR_COEFFICIENTS, SLOT, KEY, COUNTER, STAT_TABLE, DELIVERY_SUMS = range(
     8
 )
-# fields of record_table and left_table
-STATUS, FAR_NODE, FAR_MEMORY, BORN_SLOT, NEAR_KNOWN_AT, FAR_KNOWN_AT = range(6)
-HELD_BY, FREE_AT = range(2)
-assert RECORD_FIELDS[FAR_KNOWN_AT] == "far_known_at" and LEFT_FIELDS[FREE_AT] == "left_free_at"
 # --- the outputs tuple: what a step or reset leaves for the fronts ------------------------------
 MASKS, VIEWS, SLOT_OUTCOME, REWARDS, FIDELITIES, INFO_FLOATS = range(6)
-INVALID, ATTEMPTS_NOW, DELIVERED_NOW, TERMINATED, TRUNCATED = range(5)  # SLOT_OUTCOME columns
-MEAN_FIDELITY, MEAN_KEY_FRACTION, TIME_S = range(3)  # INFO_FLOATS columns
-assert SLOT_OUTCOME_KEYS[TRUNCATED] == "truncated" and INFO_FLOAT_KEYS[TIME_S] == "time_s"
 # --- the model tuple ---------------------------------------------------------------------------
 (N_NODES, MEMORIES, RECORD_NODE, DELAY, PERIOD, P_GEN, SWAP_SUCCESS, CUTOFF, TARGET, DECAY_MAP,
  FRESH_BASE, FRESH_SLOPE, NOMINAL_FRESH, SWAP_MAP, PURIFY_MAP, PURIFY_PAIRS, OP_OF, OFFSETS,
  FIDELITY_LAW, AGE_SCALE, REVEAL, OBJECTIVE, COSTS, HORIZON, SLOT_S) = range(25)  # fmt: skip
-PAIRS_ABOVE_TARGET, FIDELITY, KEY_RATE, DELIVERY_TIME = range(4)  # OBJECTIVE, as in the config
+PAIRS_ABOVE_TARGET, FIDELITY, KEY_RATE, DELIVERY_TIME = (
+    OBJECTIVES.index(name)
+    for name in ("pairs_above_target", "fidelity", "key_rate", "delivery_time")
+)
 ATTEMPT_COST, MEMORY_COST, INVALID_PENALTY = range(3)  # entries of COSTS
-IDLE_OP, SWAP_OP, PURIFY_OP, DISCARD_RIGHT_OP, DISCARD_LEFT_OP = range(5)
 SWAP0, PURIFY0, DISCARD_RIGHT0, DISCARD_LEFT0, N_CHOICES = range(5)  # entries of OFFSETS
-(ATTEMPTS, GENERATED, SWAPS, SWAP_FAILURES, PURIFICATIONS, PURIFICATION_FAILURES, DISCARDED,
- CUTOFF_DISCARDS, CONFLICTS, PAIRS_LOST, DELIVERED, DELIVERED_ABOVE_TARGET) = range(12)  # fmt: skip
-assert STAT_KEYS[DELIVERED_ABOVE_TARGET] == "delivered_above_target" and len(STAT_KEYS) == 12
 _U64 = np.uint64
 MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # the most threads a kernel may use
 

@@ -24,12 +24,15 @@ STAT_KEYS = (
     "delivered",
     "delivered_above_target",
 )
-# What a step leaves per env besides the state (the kernels' SLOT_OUTCOME and INFO_FLOATS
-# columns, in this order).
+(ATTEMPTS, GENERATED, SWAPS, SWAP_FAILURES, PURIFICATIONS, PURIFICATION_FAILURES, DISCARDED,
+ CUTOFF_DISCARDS, CONFLICTS, PAIRS_LOST, DELIVERED, DELIVERED_ABOVE_TARGET) = range(len(STAT_KEYS))  # fmt: skip
+# What a step leaves per env besides the state: the columns of the slot outcome and of the
+# info's floats, named and numbered here once for the kernels and the core.
 SLOT_OUTCOME_KEYS = ("invalid", "attempts_now", "delivered_now", "terminated", "truncated")
+INVALID, ATTEMPTS_NOW, DELIVERED_NOW, TERMINATED, TRUNCATED = range(len(SLOT_OUTCOME_KEYS))
 INFO_FLOAT_KEYS = ("mean_delivered_fidelity", "mean_key_fraction", "time_s")
-# The fields of the core's record table (one column per record) and left-memory table, in
-# this order (the kernels name them STATUS, FAR_NODE, ... and HELD_BY, FREE_AT).
+MEAN_FIDELITY, MEAN_KEY_FRACTION, TIME_S = range(len(INFO_FLOAT_KEYS))
+# The fields of the core's record table (one column per record) and left-memory table.
 RECORD_FIELDS = (
     "record_status",
     "far_node",
@@ -38,4 +41,6 @@ RECORD_FIELDS = (
     "near_known_at",
     "far_known_at",
 )
+STATUS, FAR_NODE, FAR_MEMORY, BORN_SLOT, NEAR_KNOWN_AT, FAR_KNOWN_AT = range(len(RECORD_FIELDS))
 LEFT_FIELDS = ("left_record", "left_free_at")
+HELD_BY, FREE_AT = range(len(LEFT_FIELDS))
