@@ -82,9 +82,8 @@ class CounterStreams:
         )
         self.counter[:] = 0
 
-    def draw(self, width: int, rows=None) -> np.ndarray:
-        """(N, width) uniforms, or (len(rows), width) for the envs ``rows``, advancing them."""
-        rows = slice(None) if rows is None else rows
-        u = uniforms(self.key[rows], self.counter[rows], 0, width)
-        self.counter[rows] += np.uint64(1)
+    def draw(self, width: int) -> np.ndarray:
+        """(N, width) uniforms: every env's next block, advancing every counter."""
+        u = uniforms(self.key, self.counter, 0, width)
+        self.counter += np.uint64(1)
         return u
