@@ -57,6 +57,22 @@ def keys_from_seeds(seeds) -> np.ndarray:
     return mix64(mix64(raw) + _GOLDEN)
 
 
+def reset_keys(seed, num_envs: int, keyed: bool, rng=None) -> np.ndarray | None:
+    """The keys a reset starts ``num_envs`` envs from, the one rule of every front: env i of a
+    seed ``s`` gets ``s + i`` (a list gives each env its own); unseeded, the first reset draws
+    fresh keys (from ``rng``, the scalar env's ``np_random``, or from entropy), and a later one
+    returns None: each env's stream goes on."""
+    if seed is None:
+        if keyed:
+            return None
+        draw = rng if rng is not None else np.random.default_rng()
+        return keys_from_seeds(draw.integers(2**63, size=num_envs))
+    seeds = [seed + i for i in range(num_envs)] if isinstance(seed, int) else list(seed)
+    if len(seeds) != num_envs:
+        raise ValueError(f"seed list has {len(seeds)} seeds for {num_envs} envs")
+    return keys_from_seeds(seeds)
+
+
 def uniforms(keys: np.ndarray, counters: np.ndarray, stream: int, n: int) -> np.ndarray:
     """(B, n) draws: index j of ``stream`` at each env's current counter (what a kernel reads
     one at a time with :func:`uniform_at`)."""
@@ -74,13 +90,11 @@ class CounterStreams:
         self.key = np.zeros(num_envs, dtype=np.uint64)
         self.counter = np.zeros(num_envs, dtype=np.uint64)
 
-    def seed(self, seeds) -> None:
-        """New keys from integer seeds (None: fresh entropy), counters back to 0."""
-        entropy = np.random.default_rng()
-        self.key[:] = keys_from_seeds(
-            [int(entropy.integers(2**63)) if s is None else s for s in seeds]
-        )
-        self.counter[:] = 0
+    def restart(self, keys: np.ndarray | None) -> None:
+        """New keys (from :func:`reset_keys`) with counters back to 0; None: streams go on."""
+        if keys is not None:
+            self.key[:] = keys
+            self.counter[:] = 0
 
     def draw(self, width: int) -> np.ndarray:
         """(N, width) uniforms: every env's next block, advancing every counter."""

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..config import merge_config
-from ..core.counter_rng import CounterStreams
+from ..core.counter_rng import CounterStreams, reset_keys
 from ..rendering import check_render_mode
 from ._actions import discrete_action
 
@@ -101,10 +101,8 @@ class RequestCoreEnv(QnetEnv):
         self._begin_reset(seed, options)
         if not hasattr(self, "_streams"):
             self._streams = CounterStreams(1)
-        if seed is not None:
-            self._streams.seed([seed])
-        elif not getattr(self, "_keyed", False):  # the first reset: a key from np_random
-            self._streams.seed([int(self.np_random.integers(2**63))])
+        keyed = getattr(self, "_keyed", False)
+        self._streams.restart(reset_keys(seed, 1, keyed, self.np_random))
         self._keyed = True
         self.core.reset_rows(ROW, self._uniforms())
         return self._observation(), self._info(False, self._idle_extras())

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from ..core.counter_rng import keys_from_seeds
+from ..core.counter_rng import reset_keys
 from ..core.repeater_chain.config import RepeaterChainConfig, preset_defaults
 from ..core.repeater_chain.core import RepeaterChainCore
 from ..core.repeater_chain.layout import N_FEATURES
@@ -219,11 +219,7 @@ class EntanglementDistributionEnv(QnetEnv):
     # --- gym API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        keys = None
-        if seed is not None:
-            keys = keys_from_seeds([seed])
-        elif not getattr(self, "_keyed", False):
-            keys = keys_from_seeds([int(self.np_random.integers(2**63))])
+        keys = reset_keys(seed, 1, getattr(self, "_keyed", False), self.np_random)
         self._keyed = True
         self.core.reset_rows(self._row, keys)
         return self._observation(), self._info(False)

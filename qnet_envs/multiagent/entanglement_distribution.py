@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
 
 from ..config import check_choice
-from ..core.counter_rng import keys_from_seeds
+from ..core.counter_rng import keys_from_seeds, reset_keys
 from ..core.repeater_chain.config import preset_defaults
 from ..core.repeater_chain.core import RepeaterChainCore
 from ..core.repeater_chain.layout import N_FEATURES
@@ -97,12 +96,7 @@ class EntanglementDistributionParallelEnv(QnetParallelEnv):
         return self._act_space
 
     def reset(self, seed: int | None = None, options: dict | None = None):
-        keys = None
-        if seed is not None:
-            keys = keys_from_seeds([seed])
-        elif not self._keyed:
-            rng, _ = seeding.np_random(None)
-            keys = keys_from_seeds([int(rng.integers(2**63))])
+        keys = reset_keys(seed, 1, self._keyed)
         self._keyed = True
         self.core.reset_rows(np.array([0]), keys)
         self.agents = list(self.possible_agents)

@@ -12,7 +12,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ..config import merge_config
-from ..core.counter_rng import CounterStreams
+from ..core.counter_rng import CounterStreams, reset_keys
 
 
 def check_count(name: str, value) -> None:
@@ -68,17 +68,8 @@ class BatchedEnv(VectorEnv):
         seed is given; later resets continue each env's stream like a scalar env's."""
         if options:
             raise ValueError("options are not supported by the batched env; pass config= at make")
-        if seed is not None or not self._seeded:
-            if seed is None:
-                seeds = [None] * self.num_envs
-            elif isinstance(seed, int):
-                seeds = [seed + i for i in range(self.num_envs)]
-            else:
-                seeds = list(seed)
-                if len(seeds) != self.num_envs:
-                    raise ValueError(f"seed list has {len(seeds)} seeds for {self.num_envs} envs")
-            self.streams.seed(seeds)
-            self._seeded = True
+        self.streams.restart(reset_keys(seed, self.num_envs, self._seeded))
+        self._seeded = True
         self._pending[:] = False
 
     def _check_actions(self, actions) -> np.ndarray:

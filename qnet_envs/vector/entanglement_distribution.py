@@ -14,7 +14,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from ..config import merge_config
-from ..core.counter_rng import keys_from_seeds
+from ..core.counter_rng import reset_keys
 from ..core.repeater_chain.config import preset_defaults
 from ..core.repeater_chain.core import RepeaterChainCore
 from ..core.repeater_chain.layout import N_FEATURES
@@ -63,15 +63,7 @@ class EntanglementDistributionVectorEnv(VectorEnv):
     def reset(self, *, seed: int | list | None = None, options: dict[str, Any] | None = None):
         if options:
             raise ValueError("options are not supported by the vector env; pass config= at make")
-        keys = None
-        if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"seed list has {len(seeds)} seeds for {self.num_envs} envs")
-            keys = keys_from_seeds(seeds)
-        elif not self._keyed:
-            entropy = np.random.default_rng().integers(2**63, size=self.num_envs)
-            keys = keys_from_seeds(entropy)
+        keys = reset_keys(seed, self.num_envs, self._keyed)
         self._keyed = True
         self.core.reset_rows(np.arange(self.num_envs), keys)
         self._pending[:] = False
