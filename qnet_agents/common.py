@@ -298,8 +298,9 @@ class TrainingRun:
     """
 
     def __init__(self, run_dir, tensorboard: bool, progress: bool, total: int, initial: int,
-                 unit: str = "step"):  # fmt: skip
+                 unit: str = "step", label: str = "training"):  # fmt: skip
         self.run_dir, self.tensorboard, self.progress = Path(run_dir), tensorboard, progress
+        self.bar_label = label
         self.total, self.initial, self.unit = total, initial, unit
         self.writer = self.bar = None
         self.interrupted = False
@@ -315,7 +316,7 @@ class TrainingRun:
             from tqdm import tqdm
 
             self.bar = tqdm(total=self.total, initial=self.initial, unit=self.unit,
-                            dynamic_ncols=True, mininterval=0.5)  # fmt: skip
+                            desc=self.bar_label, dynamic_ncols=True, mininterval=0.5)  # fmt: skip
         return self
 
     def scalar(self, tag: str, value: float, step: int) -> None:
@@ -325,6 +326,12 @@ class TrainingRun:
     def postfix(self, **values) -> None:
         if self.bar:
             self.bar.set_postfix(**values)
+
+    def phase(self, label: str | None) -> None:
+        """Name what the run is doing while the bar stands still (a periodic evaluation), or
+        clear it with None."""
+        if self.bar:
+            self.bar.set_description(label or self.bar_label, refresh=True)
 
     def tick(self) -> bool:
         """One step (or update) done; True once Ctrl-C asked the loop to stop here."""
@@ -404,18 +411,15 @@ def evaluate_greedy(
     env_config=None,
     progress: bool = False,
     max_steps: int | None = None,
+    label: str = "evaluating the agent",
 ) -> list[float]:
     """Returns of ``episodes`` episodes seeded seed, seed+1, ... with ``act(obs, mask)``; with
-    ``progress``, a progress bar over the episodes (``max_steps``: see :func:`make_env`)."""
+    ``progress``, a progress bar over the episodes labelled ``label`` (``max_steps``: see
+    :func:`make_env`)."""
     env = make_env(env_id_or_env, env_config, max_steps)
     n = env.action_space.n
     out = []
-    episodes_iter = range(episodes)
-    if progress:
-        from tqdm import tqdm
-
-        episodes_iter = tqdm(episodes_iter, desc="evaluate", unit="ep", leave=False)
-    for ep in episodes_iter:
+    for ep in episode_bar(episodes, label, progress):
         obs, info = env.reset(seed=seed + ep)
         total, done = 0.0, False
         while not done:
@@ -426,9 +430,23 @@ def evaluate_greedy(
     return out
 
 
-def baseline_rows(env_id: str, episodes: int, seed: int, env_config=None) -> list[tuple[str, list]]:
-    """Returns of the env's heuristic baselines on the same seeds (qnet envs), else random."""
-    from qnet_envs.baselines import policy_names
+def episode_bar(episodes: int, label: str, progress: bool = True):
+    """``range(episodes)``, shown as a progress bar labelled ``label`` when ``progress``: every
+    evaluation phase says what it is doing (a silent one looks like a hang)."""
+    if not progress:
+        return range(episodes)
+    from tqdm import tqdm
+
+    return tqdm(range(episodes), desc=label, unit="ep", leave=False)
+
+
+def baseline_rows(
+    env_id: str, episodes: int, seed: int, env_config=None, progress: bool = False
+) -> list[tuple[str, list]]:
+    """Returns of the env's online baselines on the same seeds (qnet envs), else random; with
+    ``progress``, one labelled progress bar per baseline. Clairvoyant references (offline
+    searches that replay the episode) are left to ``qnet rollout`` and the leaderboard."""
+    from qnet_envs.baselines import is_clairvoyant, policy_names
     from qnet_envs.rollout import run_episodes
 
     if not env_id.startswith("qnet/"):
@@ -438,14 +456,25 @@ def baseline_rows(env_id: str, episodes: int, seed: int, env_config=None) -> lis
             (
                 "random",
                 evaluate_greedy(
-                    lambda o, m: int(rng.choice(np.flatnonzero(m))), env, episodes, seed
+                    lambda o, m: int(rng.choice(np.flatnonzero(m))),
+                    env,
+                    episodes,
+                    seed,
+                    progress=progress,
+                    label="baseline random",
                 ),
             )
         ]
     rows = []
     env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
     for name in policy_names(env_id, env):
-        rows.append((name, run_episodes(env_id, name, episodes, seed, env_config).returns))
+        if is_clairvoyant(env_id, name):
+            continue
+        bar = episode_bar(episodes, f"baseline {name}", progress)
+        tick = (lambda ret, bar=bar: bar.update(1)) if progress else None
+        rows.append((name, run_episodes(env_id, name, episodes, seed, env_config, tick).returns))
+        if progress:
+            bar.close()
     return rows
 
 

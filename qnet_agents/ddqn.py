@@ -19,7 +19,7 @@ by every loop.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ from .common import (
     replay_episode,
     save_checkpoint,
 )
+from .config_check import checked
 
 
 @dataclass
@@ -243,6 +244,7 @@ class _Run:
         from .common import evaluate_greedy
 
         cfg, named = self.cfg, isinstance(self.source, str)
+        run.phase(f"evaluating ({cfg.eval_episodes} greedy episodes)")
         returns = evaluate_greedy(
             self.greedy, self.source if named else self.env, cfg.eval_episodes,
             10_000 + cfg.seed, cfg.env_config,
@@ -252,6 +254,7 @@ class _Run:
             save_checkpoint(self.run_dir / "best.pt", self.policy_payload(step))
         self.evals.append((step, score))
         run.scalar("charts/eval_return", score, step)
+        run.phase(None)
         if not named:  # the eval reused our env: restart it
             self.new_episode()
 
@@ -282,7 +285,8 @@ def train(
         r.target_net.load_state_dict(r.q_net.state_dict())
     r.new_episode(replay=True)
     step, t0 = r.start, time.perf_counter()
-    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.total_steps, r.start) as run:
+    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.total_steps, r.start,
+                     label=f"training {algo}") as run:  # fmt: skip
         for step in range(r.start + 1, cfg.total_steps + 1):
             r.act(step, run)
             if step > cfg.learning_starts and step % cfg.train_freq == 0:
@@ -303,8 +307,8 @@ def train(
 
 
 def config_from(preset: str = "default", **overrides) -> DDQNConfig:
-    cfg = replace(DDQNConfig(), **preset_values("ddqn", preset))
-    return replace(cfg, **overrides)
+    """The preset's config with ``overrides``, each field checked (:mod:`.config_check`)."""
+    return checked(DDQNConfig, overrides, checked(DDQNConfig, preset_values("ddqn", preset)))
 
 
 def load_policy(checkpoint: str, make_network=None):

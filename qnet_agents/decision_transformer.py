@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from .common import (
     registered_env_id,
     save_checkpoint,
 )
+from .config_check import checked
 from .datasets import check_dataset, read_episodes
 
 
@@ -290,7 +291,8 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
     r = begin_run(cfg, lambda: _Run(cfg), resume)
     r.model.train()
     step, t0 = r.start, time.perf_counter()
-    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start) as run:
+    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start,
+                     label="training dt") as run:  # fmt: skip
         for step in range(r.start + 1, cfg.train_steps + 1):
             r.learn()
             if step % 100 == 0:
@@ -379,4 +381,5 @@ def evaluate(
 
 
 def config_from(**overrides) -> DTConfig:
-    return replace(DTConfig(), **overrides)
+    """The defaults with ``overrides``, each field checked (:mod:`.config_check`)."""
+    return checked(DTConfig, overrides)

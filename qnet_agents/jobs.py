@@ -19,10 +19,8 @@ from .common import (
     results_table,
 )
 
-AGENTS = ("ddqn", "vqc", "mappo", "dt")
-
 DEFAULT_JOB = {"agent": "ddqn", "env": "qnet/QuantumResourceAllocation-v0", "steps": 60_000}
-"""What ``qnet train`` runs with no arguments: about 5 minutes on a 2-core CPU."""
+"""What ``qnet train`` runs with no arguments."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +54,35 @@ def _timed(train, *args, **kwargs):
 
 
 def _module(agent: str):
-    if agent == "ddqn":
-        from . import ddqn
+    """The agent's module, from the registry."""
+    import importlib
 
-        return ddqn
-    if agent == "vqc":
-        from . import vqc_qlearning
+    from .registry import get
 
-        return vqc_qlearning
-    raise ValueError(f"agent={agent!r}; choose one of {AGENTS}")
+    return importlib.import_module(f"qnet_agents.{get(agent).module}")
+
+
+def run_training(agent: str | None, run: RunRequest, env_id=None, dataset=None, root=None):
+    """``qnet train``: the agent's job on ``env_id`` (or its registry default) or, for an
+    offline agent, on ``dataset``; no agent, env, steps or config is :data:`DEFAULT_JOB`.
+    Returns (env or dataset id, the job's summary)."""
+    from .registry import check_env, get
+
+    if agent is None and not (run.steps or env_id or run.config):
+        run = replace(run, steps=DEFAULT_JOB["steps"])  # the README's main job
+    agent = agent or DEFAULT_JOB["agent"]
+    spec = get(agent)
+    if spec.job == "dataset":
+        if not dataset:
+            raise ValueError(f"--agent {agent} needs --dataset ID (record one with qnet collect)")
+        return dataset, dt_job(dataset, run, root)
+    env_id = env_id or spec.default_env
+    check_env(spec, env_id)
+    if spec.job == "parallel":
+        return env_id, mappo_job(env_id, run)
+    if agent == "ppo":
+        return env_id, ppo_job(env_id, run)
+    return env_id, train_job(agent, env_id, run)
 
 
 def load_job_config(path: str | None) -> dict:
@@ -139,9 +157,10 @@ def train_job(agent: str, env_id: str, run: RunRequest = RunRequest()) -> dict:
     policy_ckpt = result.best_checkpoint or result.checkpoint
     act, _ = load_policy(agent, policy_ckpt, circuit)
     agent_returns = evaluate_greedy(
-        act, env_id, run.episodes, 100_000, cfg.env_config, progress=run.progress
-    )
-    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config)
+        act, env_id, run.episodes, 100_000, cfg.env_config, progress=run.progress,
+        label=f"evaluating {agent}",
+    )  # fmt: skip
+    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config, run.progress)
     table = results_table(f"{agent} ({result.parameters:,} parameters)", agent_returns, rows)
     plot_learning_curve(
         result.curve, result.evals, Path(name) / "learning_curve.png", f"{agent} on {env_id}"
@@ -153,8 +172,41 @@ def train_job(agent: str, env_id: str, run: RunRequest = RunRequest()) -> dict:
         f"mean ± 95% CI (Student t).\n\n"
     )
     (Path(name) / "results.md").write_text(header + table + "\n")
-    summary.update(table=table, agent_mean=float(np.mean(agent_returns)), checkpoint=policy_ckpt)
+    summary.update(table=table, agent_mean=float(np.mean(agent_returns)), checkpoint=policy_ckpt,
+                   leaderboard=leaderboard_lines(env_id, cfg.env_config, agent,
+                                                 result.global_step))  # fmt: skip
     return summary
+
+
+def leaderboard_lines(
+    env_id: str, env_config, agent: str, steps: int, preset_steps: int | None = None
+) -> list[str]:
+    """What the leaderboard recorded on this env and config: its best agent and, where it
+    recorded this agent with a much larger budget, a note that this run is short (where the
+    leaderboard has no such scenario, set against the agent's preset budget)."""
+    from qnet_envs.scores import recorded_agents
+
+    entry, agents = recorded_agents(env_id, env_config or None)
+    if not agents:
+        if preset_steps and steps < preset_steps / 4:
+            return [f"this run is short: {steps:,} steps, where {agent}'s preset for this env "
+                    f"trains {preset_steps:,} (qnet_agents/hyperparams/{agent}.yml); a run this "
+                    "short may not learn at all"]  # fmt: skip
+        return []
+    best_name, best = max(agents.items(), key=lambda kv: kv[1]["mean"])
+    lines = [
+        f"leaderboard ({entry['scenario']}, {entry['episodes']} held-out episodes): best agent "
+        f"{best_name} {best['mean']:.3f} after {best['steps'] or 0:,} steps; reference "
+        f"{entry['reference_policy']} {entry['reference']:.3f}, random {entry['random']:.3f}"
+    ]
+    mine = agents.get(agent)
+    if mine and mine.get("steps") and steps < mine["steps"] / 4:
+        lines.append(
+            f"this run is short: {steps:,} steps; the leaderboard's {agent} used "
+            f"{mine['steps']:,} (qnet train --agent {agent} --env {env_id} --steps "
+            f"{mine['steps']}) and scored {mine['mean']:.3f}"
+        )
+    return lines
 
 
 def load_policy(agent: str, checkpoint: str, circuit: dict | None = None):
@@ -167,7 +219,9 @@ def load_policy(agent: str, checkpoint: str, circuit: dict | None = None):
     return load(checkpoint)
 
 
-def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None) -> dict:
+def checkpoint_returns(
+    checkpoint: str, episodes: int, seed: int, max_steps=None, progress: bool = False
+) -> dict:
     """A checkpoint's deterministic policy played on its own env for episodes seeded seed,
     seed+1, ... (truncated at ``max_steps`` if given): {"agent", "env_id", "env_config",
     "returns", "global_step"}."""
@@ -182,7 +236,7 @@ def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None
         from . import ppo
 
         act, _ = ppo.load_policy(checkpoint)
-        returns = ppo.evaluate(act, env_id, episodes, seed, env_config, max_steps)
+        returns = ppo.evaluate(act, env_id, episodes, seed, env_config, max_steps, progress)
     elif agent == "dt":  # offline: conditioned on the dataset's best policy's mean return
         from . import decision_transformer as dt
 
@@ -190,15 +244,18 @@ def checkpoint_returns(checkpoint: str, episodes: int, seed: int, max_steps=None
         returns = dt.evaluate(checkpoint, target, episodes, seed, env_id, env_config)
     else:
         act, _ = load_policy(agent, checkpoint)
-        returns = evaluate_greedy(act, env_id, episodes, seed, env_config, True, max_steps)
+        returns = evaluate_greedy(act, env_id, episodes, seed, env_config, progress, max_steps,
+                                  label=f"evaluating {agent}")  # fmt: skip
     return {"agent": agent, "env_id": env_id, "env_config": env_config, "returns": returns,
             "global_step": int(meta.get("global_step", meta.get("step", 0)))}  # fmt: skip
 
 
-def evaluate_job(checkpoint: str, episodes: int = 10, seed: int = 100_000) -> dict:
+def evaluate_job(
+    checkpoint: str, episodes: int = 10, seed: int = 100_000, progress: bool = True
+) -> dict:
     """Evaluate a checkpoint's greedy policy on its env against the baselines."""
-    run = checkpoint_returns(checkpoint, episodes, seed)
-    rows = baseline_rows(run["env_id"], episodes, seed, run["env_config"])
+    run = checkpoint_returns(checkpoint, episodes, seed, progress=progress)
+    rows = baseline_rows(run["env_id"], episodes, seed, run["env_config"], progress)
     return {
         "env_id": run["env_id"],
         "agent": run["agent"],
@@ -217,13 +274,17 @@ def ppo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     if run.steps is not None:
         overrides["total_steps"] = run.steps
     cfg = ppo.config_from(env_id, **overrides)
+    if run.progress and ppo.rounded_steps(cfg) != cfg.total_steps:
+        print(f"ppo: {cfg.total_steps:,} steps round up to {ppo.rounded_steps(cfg):,}: it learns "
+              f"from whole rollouts of n_envs {cfg.n_envs} x n_steps {cfg.n_steps} steps")  # fmt: skip
     result, seconds = _timed(ppo.train, env_id, cfg, resume=run.start(name))
     summary = run_summary(name, result, seconds)
     if result.interrupted:
         return summary
     act, _ = ppo.load_policy(result.checkpoint)
-    returns = ppo.evaluate(act, env_id, run.episodes, 100_000, cfg.env_config)
-    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config)
+    returns = ppo.evaluate(act, env_id, run.episodes, 100_000, cfg.env_config,
+                           progress=run.progress)  # fmt: skip
+    rows = baseline_rows(env_id, run.episodes, 100_000, cfg.env_config, run.progress)
     table = results_table(f"ppo ({result.parameters:,} parameters)", returns, rows)
     plot_learning_curve(result.curve, [], Path(name) / "learning_curve.png", f"ppo on {env_id}")
     (Path(name) / "results.md").write_text(
@@ -231,7 +292,10 @@ def ppo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
         f"Deterministic policy on seeds 100000..{100_000 + run.episodes - 1}, same seeds for the "
         f"baselines.\n\n{table}\n"
     )
-    summary.update(table=table, agent_mean=float(np.mean(returns)), checkpoint=result.checkpoint)
+    summary.update(table=table, agent_mean=float(np.mean(returns)), checkpoint=result.checkpoint,
+                   leaderboard=leaderboard_lines(env_id, cfg.env_config, "ppo",
+                                                 result.global_step,
+                                                 ppo.config_from(env_id).total_steps))  # fmt: skip
     return summary
 
 
@@ -248,6 +312,10 @@ def mappo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     )
     if run.steps is not None:
         cfg = replace(cfg, total_steps=run.steps)
+    taken = mappo.updates_of(cfg) * cfg.rollout
+    if run.progress and taken != cfg.total_steps:
+        print(f"mappo: {cfg.total_steps:,} steps become {taken:,}: it learns from whole rollouts "
+              f"of {cfg.rollout} slots")  # fmt: skip
     result, seconds = _timed(mappo.train, cfg, resume=run.start(name))
     summary = run_summary(name, result, seconds)
     if result.interrupted:

@@ -35,7 +35,7 @@ log, evaluate, checkpoint, in order); the rollout is :func:`_collect_rollout`, t
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -54,6 +54,7 @@ from .common import (
     plain,
     save_checkpoint,
 )
+from .config_check import checked
 
 
 @dataclass
@@ -382,8 +383,10 @@ class _Run:
         seeds); a new best is saved as best.pt."""
         cfg = self.cfg
         policy = greedy_policy(self.model, self.agents)
+        run.phase(f"evaluating ({cfg.eval_episodes} greedy episodes)")
         cost = float(np.mean(evaluate(policy, cfg.env_id, cfg.env_config,
                                       cfg.eval_episodes, cfg.seed + 50_000)))  # fmt: skip
+        run.phase(None)
         self.evals.append((self.live.step, cost))
         run.scalar("eval/episode_cost", cost, self.live.step)
         if cost < self.best_cost:
@@ -407,11 +410,12 @@ def train(config: MAPPOConfig | None = None, resume: str | None = None) -> Train
     r = begin_run(cfg, lambda: _Run(cfg), resume)
     live = r.live
     live.obs, live.infos, live.ep_ret = _restore_episode(r.env, r.agents, live.episode)
-    n_updates = max(1, cfg.total_steps // cfg.rollout)
+    n_updates = updates_of(cfg)
     t0, update = time.perf_counter(), r.start_update
     with TrainingRun(
-        r.run_dir, cfg.tensorboard, cfg.progress, n_updates, r.start_update, "update"
-    ) as run:
+        r.run_dir, cfg.tensorboard, cfg.progress, n_updates, r.start_update, "update",
+        label="training mappo",
+    ) as run:  # fmt: skip
         for update in range(r.start_update + 1, n_updates + 1):
             r.update(update, n_updates, run, t0)
             if cfg.checkpoint_every and update % cfg.checkpoint_every == 0:
@@ -591,6 +595,12 @@ def evaluate(
     return out
 
 
+def updates_of(cfg: MAPPOConfig) -> int:
+    """Updates a run of ``cfg.total_steps`` makes: one per rollout of ``cfg.rollout`` slots, at
+    least one (the run takes ``updates_of(cfg) * cfg.rollout`` env steps)."""
+    return max(1, cfg.total_steps // cfg.rollout)
+
+
 def config_from(**overrides) -> MAPPOConfig:
     """The defaults with ``overrides``; ``env_config`` defaults to flat actions on the
     offloading env and to the env's own defaults elsewhere."""
@@ -599,4 +609,4 @@ def config_from(**overrides) -> MAPPOConfig:
     env_id = overrides.get("env_id", MAPPOConfig.env_id)
     if "env_config" not in overrides and env_id not in offloading_env_ids():
         overrides["env_config"] = {}
-    return replace(MAPPOConfig(), **overrides)
+    return checked(MAPPOConfig, overrides)

@@ -15,7 +15,7 @@ buffer and environment state for that); say so wherever it matters.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -29,6 +29,7 @@ from .common import (
     plain,
     save_checkpoint,
 )
+from .config_check import checked
 
 
 @dataclass
@@ -93,14 +94,7 @@ def hyperparams(env_id: str) -> dict:
 
 
 def config_from(env_id: str, **overrides) -> PPOConfig:
-    values = {**hyperparams(env_id), **overrides}
-    allowed = {f.name for f in fields(PPOConfig)}
-    unknown = set(values) - allowed
-    if unknown:
-        raise ValueError(f"unknown config keys {sorted(unknown)}; allowed: {sorted(allowed)}")
-    cfg = PPOConfig(**values)
-    cfg.validate()
-    return cfg
+    return checked(PPOConfig, {**hyperparams(env_id), **overrides})
 
 
 def _model(env_id: str, cfg: PPOConfig):
@@ -135,6 +129,13 @@ def _model(env_id: str, cfg: PPOConfig):
     )
 
 
+def rounded_steps(cfg: PPOConfig, start: int = 0) -> int:
+    """The steps a run of ``cfg.total_steps`` really takes: PPO learns from whole rollouts of
+    ``n_envs x n_steps`` steps, so SB3 rounds the budget up to the next whole rollout."""
+    rollout = cfg.n_envs * cfg.n_steps
+    return start + -(-max(cfg.total_steps - start, 0) // rollout) * rollout
+
+
 def _callback(cfg: PPOConfig, save, curve: list, start: int):
     """Progress bar, episode returns for the learning curve, periodic checkpoints."""
     from stable_baselines3.common.callbacks import BaseCallback
@@ -142,8 +143,8 @@ def _callback(cfg: PPOConfig, save, curve: list, start: int):
 
     class Hooks(BaseCallback):
         def _on_training_start(self) -> None:
-            self.bar = tqdm(total=cfg.total_steps, initial=start, disable=not cfg.progress,
-                            desc="ppo", unit="step")  # fmt: skip
+            self.bar = tqdm(total=rounded_steps(cfg, start), initial=start,
+                            disable=not cfg.progress, desc="ppo", unit="step")  # fmt: skip
 
         def _on_step(self) -> bool:
             n = self.model.num_timesteps
@@ -255,16 +256,22 @@ def load_policy(checkpoint: str):
 
 
 def evaluate(
-    act, env_id: str, episodes: int, seed: int, env_config=None, max_steps: int | None = None
+    act,
+    env_id: str,
+    episodes: int,
+    seed: int,
+    env_config=None,
+    max_steps: int | None = None,
+    progress: bool = False,
 ) -> list[float]:
     """Returns of ``act`` on episodes seeded seed, seed+1, ... (masks from ``action_masks()``;
     ``max_steps``: see :func:`qnet_agents.common.make_env`). Torch's generator is seeded with
     each episode's seed, which a sampled policy draws from."""
-    from .common import make_env
+    from .common import episode_bar, make_env
 
     env = make_env(env_id, env_config, max_steps)
     out = []
-    for ep in range(episodes):
+    for ep in episode_bar(episodes, "evaluating ppo", progress):
         obs, info = env.reset(seed=seed + ep)
         torch.manual_seed(seed + ep)
         total, done = 0.0, False

@@ -26,12 +26,12 @@ both backends give the same Q-values and gradients to 1e-5.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import torch
 from torch import nn
 
 from .common import preset_values
+from .config_check import checked
 from .ddqn import DDQNConfig
 from .ddqn import train as ddqn_train
 
@@ -157,8 +157,9 @@ def _rz_ry_rx(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor
 
 
 def config_from(preset: str = "default", **overrides) -> DDQNConfig:
-    base = replace(DDQNConfig(run_dir="runs/vqc"), **preset_values("vqc", preset))
-    return replace(base, **overrides)
+    """The preset's config with ``overrides``, each field checked (:mod:`.config_check`)."""
+    base = checked(DDQNConfig, {"run_dir": "runs/vqc", **preset_values("vqc", preset)})
+    return checked(DDQNConfig, overrides, base)
 
 
 def network_factory(n_qubits: int = 4, n_layers: int = 5, backend: str = "torch"):

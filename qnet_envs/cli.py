@@ -6,7 +6,6 @@ import argparse
 import importlib
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .config import load_config_arg, make_configured
@@ -98,17 +97,6 @@ def _cmd_rollout(args) -> int:
     return 0
 
 
-def _check_discrete(env_id: str, agent: str) -> None:
-    import gymnasium as gym
-
-    space = gym.make(env_id).action_space
-    if not isinstance(space, gym.spaces.Discrete):
-        raise ValueError(
-            f"--env {env_id}: --agent {agent} needs a Discrete action space, this env has {space}"
-            " (train MultiDiscrete envs with MaskablePPO: --agent ppo)"
-        )
-
-
 def _agents_module(name: str, command: str):
     """``qnet_agents.<name>``, or None after saying which extra ``qnet <command>`` needs (torch
     and friends live in the agents extra)."""
@@ -127,7 +115,7 @@ def _cmd_train(args) -> int:
     if jobs is None:
         return 2
     agent = args.agent or jobs.DEFAULT_JOB["agent"]
-    env_id, summary = _run_job(agent, args)
+    env_id, summary = _run_job(args)
     if summary.get("interrupted"):
         print(summary["message"])
         return 130
@@ -138,41 +126,20 @@ def _cmd_train(args) -> int:
         f"(TensorBoard: tensorboard --logdir {summary['run_dir']}; results.md, learning_curve.png)\n"
     )
     print(summary["table"])
+    for line in summary.get("leaderboard", []):
+        print(f"\n{line}")
     return 0
 
 
-def _run_job(agent: str, args) -> tuple[str, dict]:
+def _run_job(args) -> tuple[str, dict]:
     """Run the agent's training job; returns (env or dataset id, the job's summary)."""
     from qnet_agents import jobs
-
-    from .registration import parallel_env_ids
 
     config = jobs.load_job_config(args.config)
     run = jobs.RunRequest(steps=args.steps, seed=args.seed, config=config, run_dir=args.run_dir,
                           resume=args.resume, episodes=args.eval_episodes,
                           overwrite=args.overwrite)  # fmt: skip
-    default_env = jobs.DEFAULT_JOB["env"]
-    if agent in ("ddqn", "vqc"):
-        _check_discrete(args.env or default_env, agent)
-    if agent == "mappo":
-        env_id = args.env or "qnet/MobileEdgeCloud-v0"
-        if env_id not in parallel_env_ids():
-            raise ValueError(
-                f"--env {env_id}: --agent mappo trains a PettingZoo env; choose one of "
-                f"{parallel_env_ids()}"
-            )
-        return env_id, jobs.mappo_job(env_id, run)
-    if agent == "ppo":
-        env_id = args.env or default_env
-        return env_id, jobs.ppo_job(env_id, run)
-    if agent == "dt":
-        if not args.dataset:
-            raise ValueError("--agent dt needs --dataset ID (record one with qnet collect)")
-        return args.dataset, jobs.dt_job(args.dataset, run, args.root)
-    env_id = args.env or default_env
-    if args.steps is None and not args.env and not args.config:
-        run = replace(run, steps=jobs.DEFAULT_JOB["steps"])
-    return env_id, jobs.train_job(agent, env_id, run)
+    return jobs.run_training(args.agent, run, args.env, args.dataset, args.root)
 
 
 def _cmd_collect(args) -> int:
@@ -211,9 +178,9 @@ def _subparser(sub, name: str, help_text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .baselines import _TABLE
+    from .baselines import all_policy_names
 
-    policies = sorted({name for table in _TABLE.values() for name in table})
+    policies = all_policy_names()
     parser = argparse.ArgumentParser(prog="qnet", description=__doc__)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True)
@@ -248,11 +215,14 @@ def _add_train(sub) -> None:
     p = _subparser(
         sub, "train", "train an agent (needs the agents extra); no flags: the default job"
     )
+    from qnet_agents.registry import AGENTS, DEFAULT_AGENT
+
     p.add_argument(
         "--agent",
-        choices=["ddqn", "vqc", "ppo", "mappo", "dt"],
         default=None,
-        help="default: ddqn; ppo: sb3-contrib MaskablePPO (Discrete or MultiDiscrete envs)",
+        metavar="NAME",
+        help=f"default: {DEFAULT_AGENT}; "
+        + "; ".join(f"{s.name}: {s.summary}, on {s.actions} ({s.extra} extra)" for s in AGENTS.values()),
     )
     p.add_argument(
         "--dataset", default=None, help="--agent dt: a Minari dataset id (see qnet collect)"
@@ -263,7 +233,8 @@ def _add_train(sub) -> None:
     p.add_argument(
         "--env",
         default=None,
-        help="any Gymnasium id with Discrete actions (default: qnet/QuantumResourceAllocation-v0)",
+        help="a Gymnasium id (a PettingZoo id for multi-agent learners) whose actions the agent "
+        "takes (default: the agent's own, qnet/QuantumResourceAllocation-v0 for most)",
     )
     p.add_argument(
         "--steps", type=int, default=None, help="env steps (default job: 60000; else the preset's)"
@@ -303,8 +274,14 @@ def _add_collect_and_evaluate(sub) -> None:
     p.add_argument("--root", default="data/minari", help="datasets folder (default data/minari)")
     p.add_argument("--ddqn", default=None, help="a DDQN checkpoint to include as policy 'ddqn'")
     p.set_defaults(func=_cmd_collect)
+    from qnet_agents.registry import evaluate_help
+
     p = _subparser(sub, "evaluate", "evaluate a checkpoint against the env's baselines")
-    p.add_argument("--checkpoint", required=True, help="a checkpoint.pt or best.pt file")
+    p.add_argument(
+        "--checkpoint",
+        required=True,
+        help="a checkpoint file from a run folder; what each agent writes: " + evaluate_help(),
+    )
     p.add_argument("--episodes", type=int, default=10, help="evaluation episodes (>= 1)")
     p.set_defaults(func=_cmd_evaluate)
 

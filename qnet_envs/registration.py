@@ -71,11 +71,11 @@ ENVS: tuple[EnvSpec, ...] = (
         summary="inter-domain scheduling and intra-domain allocation of computing tasks and FL jobs; TCR",
     ),
     EnvSpec(
-        id="qnet/Com2Net-joint-v0",
+        id="qnet/Com2Net-joint-v1",
         entry_point="qnet_envs.envs.com2net:Com2NetEnv",
         kind="gymnasium",
         source="seed 000 ((Com)2Net): the full joint decision (centre, device type, level)",
-        summary="Com2Net with a MultiDiscrete action",
+        summary="Com2Net with the joint action as one Discrete choice and an exact mask",
         kwargs={"preset_config": {"action_mode": "joint"}},
     ),
     EnvSpec(

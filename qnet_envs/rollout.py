@@ -35,17 +35,10 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
     keys = metric_keys(env)
     result = RolloutResult(env_id, policy_name, metrics={k: [] for k in keys})
     for ep in range(episodes):
-        obs, info = env.reset(seed=seed + ep)
-        policy.reset(seed + ep)
-        total, done = 0.0, False
-        while not done:
-            action = policy.act(obs, info)
-            next_obs, reward, terminated, truncated, next_info = env.step(action)
-            total += reward
-            done = terminated or truncated
-            if on_step is not None:
-                on_step(obs, info, action, reward, done)
-            obs, info = next_obs, next_info
+        if getattr(policy, "offline", False):  # a search over the known episode, no steps
+            total, info = policy.episode(seed + ep)
+        else:
+            total, info = _play(env, policy, seed + ep, on_step)
         result.returns.append(total)
         for k in keys:
             result.metrics[k].append(float(info[k]))
@@ -53,6 +46,22 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
             progress(total)
     env.close()
     return result
+
+
+def _play(env, policy, seed: int, on_step) -> tuple[float, dict]:
+    """One episode of ``policy`` seeded ``seed``: (return, last info)."""
+    obs, info = env.reset(seed=seed)
+    policy.reset(seed)
+    total, done = 0.0, False
+    while not done:
+        action = policy.act(obs, info)
+        next_obs, reward, terminated, truncated, next_info = env.step(action)
+        total += reward
+        done = terminated or truncated
+        if on_step is not None:
+            on_step(obs, info, action, reward, done)
+        obs, info = next_obs, next_info
+    return total, info
 
 
 def metric_keys(env) -> list[str]:

@@ -45,3 +45,13 @@ def normalized_score(env_id: str, ret: float, config: dict | None = None) -> flo
     entry = reference_scores(env_id, config)
     low, high = entry["random"], entry["reference"]
     return (float(ret) - low) / (high - low)
+
+
+def recorded_agents(env_id: str, config: dict | None = None) -> tuple[dict, dict]:
+    """(the scenario entry, {agent: {"mean", "normalised", "steps"}}) of the leaderboard's
+    agents on ``env_id`` with ``config``; ({}, {}) where the leaderboard has no such scenario."""
+    try:
+        entry = reference_scores(env_id, config)
+    except ValueError:
+        return {}, {}
+    return entry, dict(entry.get("agents", {}))

@@ -41,8 +41,6 @@ from qnet_envs.stats import mean_ci95
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 100_000
-README_BEGIN = "<!-- leaderboard summary: python scripts/leaderboard.py -->"
-README_END = "<!-- end leaderboard summary -->"
 N5 = {"preset": "inesta2023", "n_nodes": 5, "generation_success": 0.5, "swap_success": 0.5,
       "cutoff_slots": 3}  # fmt: skip
 # Two more points of the exact model (issue: "several p and t_cut"): on the grid p in {0.3, 0.5,
@@ -96,7 +94,7 @@ SCENARIOS = {
                 "seed 000's GA at 1 Gbit/s, offline: it searches each held-out episode's "
                 "whole sequence of levels by replaying the episode (16 x 21 replays; "
                 "clairvoyant: it sees every task of the episode before the first decision)"),
-    "com2net-joint": ("qnet/Com2Net-joint-v0", None, None,
+    "com2net-joint": ("qnet/Com2Net-joint-v1", None, None,
                       "none: the seed's GA plans the compact action only"),
 }  # fmt: skip
 # What the runs show (leaderboard figures and the README's agent sections), written after
@@ -225,29 +223,20 @@ METRIC = {"mec-marl": "mean_cost_per_task"}
 REFERENCES = ROOT / "leaderboard" / "references"
 
 
-def ga_return(config: dict | None, seed: int) -> float:
-    from qnet_agents.com2net_solvers import optimise_offline
+def offline_return(env_id: str, name: str):
+    """The registry's offline reference ``name`` as a function of (env config, seed) -> the
+    episode's return (:func:`qnet_envs.rollout.run_episodes` plays or searches it)."""
 
-    return optimise_offline("ga", config, seed)["return"]
+    def episode_return(config: dict | None, seed: int) -> float:
+        return run_episodes(env_id, name, 1, seed, config).returns[0]
 
-
-def qb_oracle_return(config: dict | None, seed: int) -> float:
-    """Seed 001's QB-scheduler (simulated annealing, 1,000 moves) on the held-out episode's whole
-    job set, known in advance (clairvoyant) and with shots split freely across QPUs (the env's
-    agent splits in ``chunks``): the episode's return if the env ran that schedule, every job
-    served or dropped (a schedule is checked by ``check_schedule``)."""
-    from qnet_envs.scheduling.schedule import check_schedule
-    from qnet_envs.scheduling.schedulers import qb_scheduler
-
-    env = gym.make("qnet/QPUScheduling-v0", config=config).unwrapped
-    env.reset(seed=seed)
-    inst, cfg = env.instance, env.config
-    served = check_schedule(inst, qb_scheduler(inst, np.random.default_rng(seed)))
-    dropped = inst.n_jobs - served
-    return served * cfg.outcome_reward("served") + dropped * cfg.outcome_reward("dropped")
+    return episode_return
 
 
-SEARCHES = {"com2net": ("ga", ga_return), "qpu": ("qb-scheduler-oracle", qb_oracle_return)}
+SEARCHES = {
+    "com2net": ("ga", offline_return("qnet/Com2Net-v0", "ga-offline")),
+    "qpu": ("qb-scheduler-oracle", offline_return("qnet/QPUScheduling-v0", "qb-scheduler-offline")),
+}
 # Agents recorded on a scenario from its PettingZoo front.
 MULTI_AGENT = {"mec-marl": "mappo"}
 
@@ -688,18 +677,23 @@ def plot_grid(results: dict, path: Path) -> None:
 
 
 def reference_table(results: dict) -> dict:
-    """What :func:`qnet_envs.normalized_score` reads: one entry per scenario with a reference."""
+    """What :func:`qnet_envs.normalized_score` reads: one entry per scenario with a reference,
+    with each recorded agent's mean return, normalised score and training steps (what
+    ``qnet train`` sets a new run against)."""
     return {"scenarios": [
         {"scenario": k, "env_id": r["env_id"], "env_config": r["env_config"],
          "random": r["random"], "reference": r["reference_mean"], "reference_policy": r["reference"],
-         "episodes": r["episodes"], "seeds": r["seeds"]}
+         "episodes": r["episodes"], "seeds": r["seeds"],
+         "agents": {row["policy"]: {"mean": row["mean"], "normalised": row["normalised"],
+                                    "steps": row.get("steps")}
+                    for row in r["rows"] if row["kind"] == "agent"}}
         for k, r in results.items() if r["reference"] is not None
     ]}  # fmt: skip
 
 
 def summary(results: dict) -> list[str]:
-    """The README's agents table: per scenario, its reference and the best agent's normalised
-    score (written between the README's leaderboard markers by every rebuild)."""
+    """The summary table heading docs/leaderboard.md: per scenario, its reference and the best
+    agent's normalised score."""
     out = ["| scenario | env id | reference | best agent | normalised (95% CI) | training seeds |",
            "|---|---|---|---|---|---|"]  # fmt: skip
     for name, result in results.items():
@@ -711,14 +705,6 @@ def summary(results: dict) -> list[str]:
         out.append(f"| {name} | `{result['env_id']}` | {result['reference'] or '-'} | "
                    f"{best['policy'] if best else '-'} | {score} | {seeds} |")  # fmt: skip
     return out
-
-
-def write_readme_summary(results: dict, readme: Path = ROOT / "README.md") -> None:
-    text = readme.read_text()
-    head, rest = text.split(README_BEGIN + "\n", 1)
-    _, tail = rest.split(README_END, 1)
-    table = "\n".join(summary(results))
-    readme.write_text(f"{head}{README_BEGIN}\n{table}\n{README_END}{tail}")
 
 
 def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) -> dict:
@@ -733,6 +719,7 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
                           "and delivery times enter negated). Agents pool every (training seed, "
                           "episode) pair; `qnet_envs.normalized_score(env_id, ret)` gives the "
                           "same number.", ""]  # fmt: skip
+    summary_at = len(lines)
     for name in [s for s in SCENARIOS if s in scenarios or s in kept]:
         if name in scenarios:
             kept[name] = scenario_result(name, episodes, entries)
@@ -742,6 +729,10 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
         lines += markdown(name, result, f"leaderboard/{name}.png" if drawn else None)
         if name in scenarios:
             print("\n".join(lines[-len(result["rows"]) - 4 :]), flush=True)
+    lines[summary_at:summary_at] = ["## Summary", "", *summary(results), "",
+                                    "![Learning curves of every recorded agent, with the random "
+                                    "policy and the reference as lines](leaderboard/curves.png)",
+                                    ""]  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_grid(results, out_dir / "leaderboard" / "curves.png")
     (out_dir / "leaderboard.md").write_text("\n".join(lines) + "\n")
@@ -751,14 +742,11 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
 
 
 def publish(scenarios, episodes: int, entries: Path, out_dir: Path) -> None:
-    """The full rebuild: docs, the package's reference scores and the README summary (the
-    last two only when writing the repository's own docs; elsewhere the scores go beside the
-    tables and the README is left alone)."""
+    """The full rebuild: docs and the package's reference scores (those only when writing the
+    repository's own docs; elsewhere the scores go beside the tables)."""
     ours = out_dir.resolve() == (ROOT / "docs").resolve()
     scores = ROOT / "qnet_envs" / "data" / DATA if ours else out_dir / DATA
-    results = build(scenarios, episodes, entries, out_dir, scores)
-    if ours:
-        write_readme_summary(results)
+    build(scenarios, episodes, entries, out_dir, scores)
 
 
 def quick(out_dir: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from qnet_agents.com2net_solvers import (
+from qnet_envs.baselines.com2net_solvers import (
     QGAConfig,
     episode_length,
     make_env,

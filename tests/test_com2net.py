@@ -13,15 +13,41 @@ import qnet_envs  # noqa: F401
 from qnet_envs import component_masks
 from qnet_envs.core.com2net import SCENARIOS
 
-IDS = ["qnet/Com2Net-v0", "qnet/Com2Net-joint-v0"]
+IDS = ["qnet/Com2Net-v0", "qnet/Com2Net-joint-v1"]
 
 
 def test_default_dimensions_are_the_seeds():
     env = gym.make("qnet/Com2Net-v0")
     assert env.observation_space.shape == (688,)  # |S| of seed 000's DDQN
     assert env.action_space.n == 4  # |A|
-    joint = gym.make("qnet/Com2Net-joint-v0")
-    assert list(joint.action_space.nvec) == [6, 3, 4]
+    joint = gym.make("qnet/Com2Net-joint-v1")
+    assert joint.action_space.n == 6 * 3 * 4  # centre x device type x level
+
+
+def test_the_multidiscrete_joint_version_is_removed():
+    with pytest.raises(gym.error.DeprecatedEnv, match="v1"):
+        gym.make("qnet/Com2Net-joint-v0")
+
+
+def test_the_joint_mask_is_exact_every_allowed_action_is_placed_and_no_other():
+    """Against the core's own placement: for every action of many decisions, the mask allows
+    it iff the task could be placed there (plan is not None), and masked play never fails."""
+    env = gym.make("qnet/Com2Net-joint-v1").unwrapped
+    rng = np.random.default_rng(0)
+    for seed in range(3):
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            task, mask = env.core.head, info["action_mask"]
+            if task is not None:
+                for a in range(env.action_space.n):
+                    c, d, level = env.decode_joint(a)
+                    placed = env.core.plan(task, c, d, level) is not None
+                    assert bool(mask[a]) == (placed and env.core.level_feasible(task)[level])
+            action = int(rng.choice(np.flatnonzero(mask)))
+            obs, r, te, tr, info = env.step(action)
+            assert not info["invalid_action"]
+            done = te or tr
 
 
 @pytest.mark.parametrize(
@@ -47,18 +73,18 @@ def test_out_of_space_actions_raise():
     env.reset(seed=0)
     with pytest.raises(ValueError):
         env.step(4)
-    joint = gym.make("qnet/Com2Net-joint-v0").unwrapped
+    joint = gym.make("qnet/Com2Net-joint-v1").unwrapped
     joint.reset(seed=0)
     with pytest.raises(ValueError):
-        joint.step(np.array([6, 0, 0]))
+        joint.step(72)
 
 
 def test_infeasible_joint_choice_rejects_with_penalty():
     # The supercomputer centre (index 5) has no FPGA units.
-    env = gym.make("qnet/Com2Net-joint-v0").unwrapped
+    env = gym.make("qnet/Com2Net-joint-v1").unwrapped
     obs, info = env.reset(seed=0)
     rejected = info["rejected"]
-    obs, r, _, _, info = env.step(np.array([5, 2, 0]))
+    obs, r, _, _, info = env.step((5 * 3 + 2) * 4 + 0)
     assert info["invalid_action"] and r == pytest.approx(-env.config.invalid_action_penalty)
     assert info["rejected"] == rejected + 1
 
@@ -117,7 +143,7 @@ def test_every_task_ends_once_and_tcr_in_unit_interval(scenario, bandwidth, rate
 
 
 def test_fl_surrogate_reaches_target_and_kappa_slows_it():
-    from qnet_agents.com2net_solvers import episode_length, make_env, tcr_of
+    from qnet_envs.baselines.com2net_solvers import episode_length, make_env, tcr_of
 
     epochs = {}
     for kappa in (1, 10):
@@ -141,7 +167,7 @@ def test_fl_surrogate_reaches_target_and_kappa_slows_it():
 
 
 def test_qga_operators():
-    from qnet_agents.com2net_solvers import gene_bits, observe, rotate, tournament
+    from qnet_envs.baselines.com2net_solvers import gene_bits, observe, rotate, tournament
 
     rng = np.random.default_rng(0)
     theta = np.full((2000, 1, 2), np.pi / 4)  # Hadamard: each level equally likely
@@ -164,7 +190,7 @@ def test_qga_operators():
 
 
 def test_qga_and_ga_beat_random_configuration():
-    from qnet_agents.com2net_solvers import QGAConfig, optimise_offline
+    from qnet_envs.baselines.com2net_solvers import QGAConfig, optimise_offline
 
     cfg = {"horizon": 8, "bandwidth_gbps": 0.6}
     search = QGAConfig(population=8, generations=5)
@@ -175,7 +201,7 @@ def test_qga_and_ga_beat_random_configuration():
 
 
 def test_online_qga_acts_validly():
-    from qnet_agents.com2net_solvers import OnlineQGA, QGAConfig
+    from qnet_envs.baselines.com2net_solvers import OnlineQGA, QGAConfig
 
     env = gym.make("qnet/Com2Net-v0", config={"horizon": 3}).unwrapped
     policy = OnlineQGA(env, QGAConfig(population=4, generations=2))
@@ -191,7 +217,7 @@ def test_online_qga_acts_validly():
 def test_random_valid_handles_multidiscrete_masks():
     from qnet_envs.rollout import run_episodes
 
-    r = run_episodes("qnet/Com2Net-joint-v0", "random-valid", 1, config={"horizon": 5})
+    r = run_episodes("qnet/Com2Net-joint-v1", "random-valid", 1, config={"horizon": 5})
     assert len(r.returns) == 1 and np.isfinite(r.returns[0])
 
 
@@ -382,7 +408,7 @@ def test_an_accuracy_curve_that_falls_names_both_fields():
 
 
 def test_an_integer_penalty_still_gives_float_rewards():
-    env = gym.make("qnet/Com2Net-joint-v0", config={"invalid_action_penalty": 1})
+    env = gym.make("qnet/Com2Net-joint-v1", config={"invalid_action_penalty": 1})
     env.reset(seed=0)
     env.action_space.seed(0)
     flagged = 0

@@ -163,7 +163,7 @@ def test_random_config_trees_raise_naming_a_field_or_run_100_steps(env_id, data)
 FLOORED = [
     ("qnet/Com2Net-v0", {"bandwidth_gbps": "{}"}, "bandwidth_gbps"),
     ("qnet/Com2Net-v0", {"fl_local_tflop": "{}"}, "fl_local_tflop"),
-    ("qnet/Com2Net-joint-v0", {"devices": {"cpu": {"tflops": "{}"}}}, "devices.cpu.tflops"),
+    ("qnet/Com2Net-joint-v1", {"devices": {"cpu": {"tflops": "{}"}}}, "devices.cpu.tflops"),
     ("qnet/QKDProvisioning-v0", {"load_erlang": "{}"}, "load_erlang"),
     ("qnet/QKDProvisioning-v0", {"mean_holding": "{}"}, "mean_holding"),
     ("qnet/QuantumResourceAllocation-v0", {"load_erlang": "{}"}, "load_erlang"),

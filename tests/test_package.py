@@ -93,12 +93,12 @@ def test_ci95_matches_student_t():
 
 
 def test_a_registered_variant_keeps_its_identity_under_a_user_config():
-    """Com2Net-joint-v0 registers action_mode='joint'; a user's config merges on top of it
+    """Com2Net-joint-v1 registers action_mode='joint'; a user's config merges on top of it
     instead of replacing it (it used to silently build the compact Discrete(4) env)."""
     import gymnasium as gym
 
-    env = gym.make("qnet/Com2Net-joint-v0", config={"horizon": 40})
-    assert isinstance(env.action_space, gym.spaces.MultiDiscrete)
+    env = gym.make("qnet/Com2Net-joint-v1", config={"horizon": 40})
+    assert env.action_space == gym.spaces.Discrete(72)
     assert env.unwrapped.config.horizon == 40
 
 

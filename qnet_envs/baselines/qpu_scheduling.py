@@ -80,9 +80,54 @@ class RandomDispatch(Policy):
         return int(self.rng.choice(keep))
 
 
+class OfflineSchedule(Policy):
+    """Seed 001's offline scheduler on the episode's whole job set, known in advance
+    (clairvoyant), with shots split freely across QPUs (the env's agent splits in ``chunks``).
+    It does not act through the env: :meth:`episode` returns what the episode would score if
+    the env ran that schedule (every job served, or dropped; a schedule is checked by
+    ``check_schedule``). A reference, not a policy an online agent can reach."""
+
+    offline = True
+    clairvoyant = True
+    scheduler = "qb"
+
+    def episode(self, seed: int) -> tuple[float, dict]:
+        """(return, end-of-episode metrics) of the episode seeded ``seed``."""
+        from ..scheduling.schedule import check_schedule
+        from ..scheduling.schedulers import greedy_edf, qb_scheduler
+
+        self.env.reset(seed=seed)
+        inst, cfg = self.env.instance, self.env.config
+        if self.scheduler == "qb":
+            schedule = qb_scheduler(inst, np.random.default_rng(seed))
+        else:
+            schedule = greedy_edf(inst)
+        served = check_schedule(inst, schedule)
+        dropped = inst.n_jobs - served
+        ret = served * cfg.outcome_reward("served") + dropped * cfg.outcome_reward("dropped")
+        metrics = {"served_fraction": served / inst.n_jobs, "served": served,
+                   "dropped": dropped, "late": 0}  # fmt: skip
+        return float(ret), metrics
+
+
+class OfflineQBScheduler(OfflineSchedule):
+    """Seed 001's QB-scheduler (simulated annealing over EDF-seeded schedules)."""
+
+    name = "qb-scheduler-offline"
+
+
+class OfflineGreedyEDF(OfflineSchedule):
+    """Seed 001's greedy baseline: EDF with shot splitting by water-filling, offline."""
+
+    name = "greedy-edf-offline"
+    scheduler = "greedy"
+
+
 POLICIES = {
     "random-valid": None,
     "random-dispatch": RandomDispatch,
     "edf": EarliestDeadlineFirst,
     "fcfs": FirstComeFirstServed,
+    "qb-scheduler-offline": OfflineQBScheduler,
+    "greedy-edf-offline": OfflineGreedyEDF,
 }

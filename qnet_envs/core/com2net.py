@@ -585,6 +585,13 @@ class Com2Net:
         self.pending.pop(0)
         self.counts["rejected"] += 1
 
+    def joint_feasible(self, task: Task) -> np.ndarray:
+        """(centre, device type, level) -> whether :meth:`plan` places ``task`` there: the
+        centre's link is up and it has the level's units of that type (1 for a general task),
+        exactly :meth:`plan`'s test. Its any over (centre, type) is :meth:`level_feasible`."""
+        need = self._one_unit if task.kind == GENERAL else self._level_units
+        return self.link_up[:, None, None] & (self.units[:, :, None] >= need[None, None, :])
+
     def level_feasible(self, task: Task) -> np.ndarray:
         """Per compact level: some pool has the units with its link up (B only delays).
         Read-only: kept until the next epoch draws the links."""

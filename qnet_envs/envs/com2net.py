@@ -8,7 +8,6 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.com2net import BANDWIDTH_LEVELS, FL, GENERAL, UNIT_LEVELS, Com2Net, Com2NetConfig
-from ..masks import flat_mask
 from ._actions import discrete_action
 from .base import QnetEnv
 
@@ -37,13 +36,14 @@ class Com2NetEnv(QnetEnv):
     ``action_mode="compact"`` (default, the seed's DDQN |A| = 4): ``Discrete(4)`` joint
     allocation levels l: ``UNIT_LEVELS[l]`` = 1, 2, 4, 8 units (1 for general tasks) and
     ``BANDWIDTH_LEVELS[l]`` = 5, 10, 20, 40% of B, placed on the centre and device type that
-    finishes it earliest. ``action_mode="joint"``: ``MultiDiscrete([C, 3, 4])`` (centre, device
-    type, level): the full joint decision. ``info["action_mask"]`` is an int8 array (compact); for joint, the
-    per-component masks (marginal feasibility) concatenated, C + 3 + 4 entries
-    (``qnet_envs.component_masks`` splits it for ``MultiDiscrete.sample``). An infeasible choice
-    rejects the task (it ends as rejected) and costs ``invalid_action_penalty``;
-    ``info["invalid_action"]`` is True. A task with no feasible level at all is rejected
-    without asking. Out-of-space actions raise ``ValueError``.
+    finishes it earliest. ``action_mode="joint"`` (``qnet/Com2Net-joint-v1``): ``Discrete(C x 3
+    x 4)`` (72 for C = 6), the full joint decision, action ``(centre x 3 + device type) x 4 +
+    level`` (:meth:`decode_joint`). ``info["action_mask"]`` is an int8 array over the actions
+    and exact: an action is allowed iff its centre's link is up and the centre has the level's
+    units of that type, which is exactly when the task can be placed there, so a mask-valid
+    action never fails. A masked-out choice rejects the task (it ends as rejected) and costs
+    ``invalid_action_penalty``; ``info["invalid_action"]`` is True. A task with no feasible
+    level at all is rejected without asking. Out-of-space actions raise ``ValueError``.
 
     ## Observation Space
 
@@ -84,6 +84,10 @@ class Com2NetEnv(QnetEnv):
 
     ## Version History
 
+    * Com2Net-joint-v1: the joint action is ``Discrete(C x 3 x 4)`` with an exact mask.
+      Com2Net-joint-v0 took ``MultiDiscrete([C, 3, 4])`` with per-component masks, under which
+      a combination of individually allowed components could still fail; it is removed
+      (``gym.make`` raises ``DeprecatedEnv`` pointing at v1).
     * v0: initial release.
     """
 
@@ -111,8 +115,8 @@ class Com2NetEnv(QnetEnv):
         self.core = Com2Net(config)
         self.joint = config.action_mode == "joint"
         if self.joint:
-            self.nvec = np.array([self.core.n_centres, 3, len(UNIT_LEVELS)])
-            self.action_space = spaces.MultiDiscrete(self.nvec)
+            self.joint_shape = (self.core.n_centres, 3, len(UNIT_LEVELS))
+            self.action_space = spaces.Discrete(int(np.prod(self.joint_shape)))
         else:
             self.action_space = spaces.Discrete(len(UNIT_LEVELS))
         self.observation_space = spaces.Box(0.0, 1.0, (self.observation_size(config),), np.float32)
@@ -143,23 +147,15 @@ class Com2NetEnv(QnetEnv):
     def step(self, action):
         sim, cfg = self.core, self.config
         task = sim.head
-        if self.joint:
-            a = np.asarray(action)
-            if (
-                a.shape != (3,)
-                or not np.issubdtype(a.dtype, np.integer)
-                or (a < 0).any()
-                or (a >= self.nvec).any()
-            ):
-                raise ValueError(f"action {action!r} is not in {self.action_space}")
-            centre, dtype, level = (int(x) for x in a)
-        else:
-            level = discrete_action(action, self.action_space.n)
+        index = discrete_action(action, self.action_space.n)
         if task is None:  # no task arrived in the whole horizon: nothing to decide
             return self._observation(), 0.0, False, True, self._info(False)
         if self.joint:
-            plan = sim.plan(task, centre, dtype, level) if sim.level_feasible(task)[level] else None
+            centre, dtype, level = self.decode_joint(index)
+            allowed = sim.joint_feasible(task)[centre, dtype, level]
+            plan = sim.plan(task, centre, dtype, level) if allowed else None
         else:
+            level = index
             best = sim.best_pool(task, level) if sim.level_feasible(task)[level] else None
             centre, dtype, plan = best if best else (0, 0, None)
         invalid = plan is None
@@ -173,18 +169,18 @@ class Com2NetEnv(QnetEnv):
         truncated = self._skip_to_decision()
         return self._observation(), reward, False, truncated, self._info(invalid)
 
+    def decode_joint(self, action: int) -> tuple[int, int, int]:
+        """(centre, device type, level) of a joint action."""
+        centre, dtype, level = np.unravel_index(action, self.joint_shape)
+        return int(centre), int(dtype), int(level)
+
     def action_mask(self):
-        sim = self.core
-        task = sim.head
+        task = self.core.head
         if task is None:
-            levels = np.ones(len(UNIT_LEVELS), dtype=bool)
-        else:
-            levels = sim.level_feasible(task)
+            return np.ones(self.action_space.n, dtype=np.int8)
         if not self.joint:
-            return levels.astype(np.int8)
-        centres = sim.link_up.astype(np.int8)
-        types = (sim.units.max(axis=0) > 0).astype(np.int8)
-        return flat_mask((centres, types, levels))
+            return self.core.level_feasible(task).astype(np.int8)
+        return self.core.joint_feasible(task).reshape(-1).astype(np.int8)
 
     def _observation(self) -> np.ndarray:
         sim, cfg = self.core, self.config

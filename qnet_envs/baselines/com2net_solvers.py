@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-import qnet_envs  # noqa: F401
-from qnet_envs.core.com2net import UNIT_LEVELS
+from ..core.com2net import UNIT_LEVELS
 
 LEVELS = len(UNIT_LEVELS)
 BITS = 2  # qubits per gene: 2^2 = 4 levels
@@ -180,13 +179,14 @@ def rpc(n_genes: int, seed: int, probabilities=(0.25, 0.25, 0.25, 0.25)) -> np.n
 
 
 def optimise_offline(
-    method: str, env_config: dict | None, seed: int, cfg: QGAConfig | None = None
+    method: str, env_config: dict | None, seed: int, cfg: QGAConfig | None = None, env=None
 ) -> dict:
     """Best TCR that ``method`` ("qga", "ga", "rpc") finds for the episode seeded ``seed``,
     with the env's return of that solution (tasks completed in time); the search's own
-    randomness (and RPC's draws) come from ``cfg.seed``."""
+    randomness (and RPC's draws) come from ``cfg.seed``. ``env`` (an unwrapped Com2Net env to
+    replay the episode on) replaces building one from ``env_config``."""
     cfg = cfg or QGAConfig(seed=seed)
-    env = make_env(env_config)
+    env = make_env(env_config) if env is None else env
     n = episode_length(env, seed)
     history = []
     if method == "rpc":
