@@ -8,13 +8,12 @@ its default (``hidden: tuple = (128, 128)`` takes positive integers), and the ra
 
 from __future__ import annotations
 
-import difflib
 import math
 import types
 import typing
 from dataclasses import MISSING, fields
 
-from qnet_envs.config import check_range
+from qnet_envs.config import check_range, did_you_mean
 
 # field name -> (low, high, low_open, high_open); integers not named here must be >= 0
 RANGES = {
@@ -108,8 +107,7 @@ def checked(cls, values: dict, base=None):
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(values) - set(known))
     if unknown:
-        close = difflib.get_close_matches(unknown[0], list(known), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(unknown[0], known)
         raise ValueError(f"unknown config keys {unknown}{hint}; allowed: {sorted(known)}")
     hints = typing.get_type_hints(cls)
     for name, value in values.items():

@@ -53,7 +53,10 @@ def collect(
 ) -> dict:
     os.environ["MINARI_DATASETS_PATH"] = str(Path(root).resolve())
     import gymnasium as gym
-    import minari
+
+    from .registry import require
+
+    minari = require("minari", "offline")
 
     import qnet_envs  # noqa: F401
 

@@ -117,10 +117,17 @@ class DecisionTransformer(nn.Module):
 
 def load_episodes(cfg: DTConfig):
     os.environ["MINARI_DATASETS_PATH"] = str(Path(cfg.root).resolve())
-    import minari
+    from .registry import require
 
-    ds = minari.load_dataset(cfg.dataset_id)
+    minari = require("minari", "offline")
+
     path = Path(cfg.root).resolve() / cfg.dataset_id
+    if not path.is_dir():
+        raise ValueError(
+            f"--dataset {cfg.dataset_id}: no such dataset under {Path(cfg.root).resolve()}; "
+            "record one with qnet collect --env ID (or pass --root to the folder that holds it)"
+        )
+    ds = minari.load_dataset(cfg.dataset_id)
     raw = read_episodes(path, ds)
     manifest = check_dataset(path, ds, raw)
     episodes = []

@@ -9,7 +9,7 @@ arguments on a light install.
 
 from __future__ import annotations
 
-import difflib
+import importlib
 from dataclasses import dataclass
 
 
@@ -39,8 +39,9 @@ AGENTS = {
             "qnet/QuantumResourceAllocation-v0",
         ),
         AgentSpec(
-            "vqc", "vqc_qlearning", "DDQNConfig", "env", "Discrete", "quantum-agents",
-            "Skolik et al.'s variational-circuit Q-function on the DDQN loop",
+            "vqc", "vqc_qlearning", "DDQNConfig", "env", "Discrete", "agents",
+            "Skolik et al.'s variational-circuit Q-function on the DDQN loop (torch state "
+            "vector; backend='pennylane' needs the quantum-agents extra)",
             "checkpoint.pt, best.pt, learning_curve.png (as ddqn)",
             "qnet/QuantumResourceAllocation-v0",
         ),
@@ -67,6 +68,17 @@ AGENTS = {
 DEFAULT_AGENT = "ddqn"
 
 
+def require(module: str, extra: str):
+    """Import ``module`` (a dependency of one extra), or say in one line which extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ValueError(
+            f"{module} is not installed; it comes with the {extra} extra: "
+            f"pip install -e '.[{extra}]' ({exc})"
+        ) from None
+
+
 def agent_names() -> list[str]:
     return list(AGENTS)
 
@@ -74,9 +86,11 @@ def agent_names() -> list[str]:
 def get(name: str) -> AgentSpec:
     """The agent called ``name``; ``ValueError`` with the close names otherwise."""
     if name not in AGENTS:
-        close = difflib.get_close_matches(name, list(AGENTS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"--agent {name!r}{hint}: choose one of {agent_names()}")
+        from qnet_envs.config import did_you_mean
+
+        raise ValueError(
+            f"--agent {name!r}{did_you_mean(name, AGENTS)}: choose one of {agent_names()}"
+        )
     return AGENTS[name]
 
 

@@ -104,7 +104,9 @@ class VQCQNetwork(nn.Module):
         return probs @ self.obs_signs
 
     def _setup_pennylane(self) -> None:
-        import pennylane as qml
+        from .registry import require
+
+        qml = require("pennylane", "quantum-agents")
 
         n_qubits, n_layers = self.n_qubits, self.n_layers
         observables = self._observables()

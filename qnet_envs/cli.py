@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import load_config_arg, make_configured
+from .config import did_you_mean, load_config_arg, make_configured
 
 
 def _cmd_list(args) -> int:
@@ -50,7 +50,7 @@ def _check_qnet_env(env_id: str, command: str) -> None:
 
     ids = [spec.id for spec in ENVS]
     if env_id not in ids:
-        hint = ""
+        hint = did_you_mean(env_id, ids)
         if env_id in gym.registry:
             hint = " (it is a Gymnasium id, but the baselines exist only for qnet/ envs)"
         raise ValueError(f"--env {env_id!r}{hint}: qnet {command} takes one of {ids}")
@@ -58,7 +58,7 @@ def _check_qnet_env(env_id: str, command: str) -> None:
 
 def rollout_table(args, progress: bool = True) -> str:
     """The markdown table ``qnet rollout`` prints for parsed arguments ``args`` (also used by
-    scripts/readme_tables.py, so README tables are exactly the command's output)."""
+    scripts/baseline_tables.py, so the baseline tables of the docs are exactly the command's output)."""
     from tqdm import tqdm
 
     from .baselines import policy_names
@@ -68,7 +68,10 @@ def rollout_table(args, progress: bool = True) -> str:
     _check_qnet_env(args.env, "rollout")
     known = policy_names(args.env)
     if args.policy != "all" and args.policy not in known:
-        raise ValueError(f"unknown policy {args.policy!r} for {args.env}; choose one of {known}")
+        hint = did_you_mean(args.policy, known)
+        raise ValueError(
+            f"unknown policy {args.policy!r}{hint} for {args.env}; choose one of {known}"
+        )
     try:
         env = make_configured(args.env, config)
     except ValueError as exc:
@@ -222,7 +225,9 @@ def _add_train(sub) -> None:
         default=None,
         metavar="NAME",
         help=f"default: {DEFAULT_AGENT}; "
-        + "; ".join(f"{s.name}: {s.summary}, on {s.actions} ({s.extra} extra)" for s in AGENTS.values()),
+        + "; ".join(
+            f"{s.name}: {s.summary}, on {s.actions} ({s.extra} extra)" for s in AGENTS.values()
+        ),
     )
     p.add_argument(
         "--dataset", default=None, help="--agent dt: a Minari dataset id (see qnet collect)"

@@ -124,6 +124,14 @@ suite's units (erlang, s, Gbit/s, J, TFLOP/s, TFLOP) is far below any physical d
 load, and keeps every derived quantity a finite positive number."""
 
 
+def did_you_mean(value: str, choices) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to a mistyped ``value``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def check_range(
     field: str,
     value: Any,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the README's baseline tables from the commands written above them.
+"""Regenerate the baseline tables of docs/baselines.md from the commands written above them.
 
-    python scripts/readme_tables.py [--check]
+    python scripts/baseline_tables.py [--check]
 
 Each table to regenerate follows a marker line ``<!-- qnet rollout ARGS -->`` (several commands
 may be joined with `` ; ``: their rows are concatenated under the first one's header). The
@@ -20,7 +20,7 @@ from pathlib import Path
 from qnet_envs.cli import build_parser, rollout_table
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "baselines.md"
 MARKER = re.compile(r"^<!-- qnet rollout (.+) -->$")
 
 
@@ -63,11 +63,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report differences, change nothing")
     args = parser.parse_args()
-    text, changed = regenerate(README.read_text())
+    text, changed = regenerate(PAGE.read_text())
     for command in changed:
         print(f"{'differs' if args.check else 'regenerated'}: qnet rollout {command}")
     if not args.check:
-        README.write_text(text)
+        PAGE.write_text(text)
     return 1 if (args.check and changed) else 0
 
 
