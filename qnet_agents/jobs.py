@@ -72,17 +72,16 @@ def run_training(agent: str | None, run: RunRequest, env_id=None, dataset=None, 
         run = replace(run, steps=DEFAULT_JOB["steps"])  # the README's main job
     agent = agent or DEFAULT_JOB["agent"]
     spec = get(agent)
-    if spec.job == "dataset":
+    job = globals()[spec.job]
+    if spec.trains_on == "dataset":
         if not dataset:
             raise ValueError(f"--agent {agent} needs --dataset ID (record one with qnet collect)")
-        return dataset, dt_job(dataset, run, root)
+        return dataset, job(dataset, run, root)
     env_id = env_id or spec.default_env
     check_env(spec, env_id)
-    if spec.job == "parallel":
-        return env_id, mappo_job(env_id, run)
-    if agent == "ppo":
-        return env_id, ppo_job(env_id, run)
-    return env_id, train_job(agent, env_id, run)
+    if spec.job == "train_job":  # one loop for the value-based agents: it takes their name
+        return env_id, job(agent, env_id, run)
+    return env_id, job(env_id, run)
 
 
 def load_job_config(path: str | None) -> dict:

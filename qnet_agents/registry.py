@@ -20,7 +20,8 @@ class AgentSpec:
     name: str
     module: str  # qnet_agents.<module>
     config_class: str  # the config dataclass in that module (fields checked by config_check)
-    job: str  # "env": a Gymnasium id; "parallel": a PettingZoo id; "dataset": a Minari dataset
+    trains_on: str  # "env": a Gymnasium id; "parallel": a PettingZoo id; "dataset": a Minari one
+    job: str  # the function of qnet_agents.jobs that trains and evaluates it
     actions: str  # the action spaces it trains on
     extra: str  # the pip extra it needs beyond the core
     summary: str
@@ -32,33 +33,35 @@ AGENTS = {
     spec.name: spec
     for spec in (
         AgentSpec(
-            "ddqn", "ddqn", "DDQNConfig", "env", "Discrete", "agents",
+            "ddqn", "ddqn", "DDQNConfig", "env", "train_job", "Discrete", "agents",
             "Double DQN with action masks (presets in hyperparams/ddqn.yml)",
             "checkpoint.pt (resume, every checkpoint_every steps), best.pt (best periodic "
             "greedy evaluation; what is evaluated), learning_curve.png",
             "qnet/QuantumResourceAllocation-v0",
         ),
         AgentSpec(
-            "vqc", "vqc_qlearning", "DDQNConfig", "env", "Discrete", "agents",
+            "vqc", "vqc_qlearning", "DDQNConfig", "env", "train_job", "Discrete", "agents",
             "Skolik et al.'s variational-circuit Q-function on the DDQN loop (torch state "
             "vector; backend='pennylane' needs the quantum-agents extra)",
             "checkpoint.pt, best.pt, learning_curve.png (as ddqn)",
             "qnet/QuantumResourceAllocation-v0",
         ),
         AgentSpec(
-            "ppo", "ppo", "PPOConfig", "env", "Discrete or MultiDiscrete, with action_masks()",
+            "ppo", "ppo", "PPOConfig", "env", "ppo_job",
+            "Discrete or MultiDiscrete, with action_masks()",
             "agents", "sb3-contrib's MaskablePPO (hyperparameters per env in hyperparams/ppo.yml)",
             "checkpoint.pt only (the final policy; no best.pt), learning_curve.png",
             "qnet/QuantumResourceAllocation-v0",
         ),
         AgentSpec(
-            "mappo", "mappo", "MAPPOConfig", "parallel", "a PettingZoo ParallelEnv", "agents",
+            "mappo", "mappo", "MAPPOConfig", "parallel", "mappo_job", "a PettingZoo ParallelEnv",
+            "agents",
             "MAPPO / IPPO with a centralised critic on state()",
             "checkpoint.pt (final), best.pt when eval_every > 0, learning_curve.png",
             "qnet/MobileEdgeCloud-v0",
         ),
         AgentSpec(
-            "dt", "decision_transformer", "DTConfig", "dataset", "Discrete (from a dataset)",
+            "dt", "decision_transformer", "DTConfig", "dataset", "dt_job", "Discrete (from a dataset)",
             "offline", "the Decision Transformer, trained offline on a Minari dataset",
             "checkpoint.pt (final)",
         ),
@@ -100,7 +103,7 @@ def check_env(spec: AgentSpec, env_id: str) -> None:
 
     from qnet_envs.registration import parallel_env_ids
 
-    if spec.job == "parallel":
+    if spec.trains_on == "parallel":
         if env_id not in parallel_env_ids():
             raise ValueError(
                 f"--env {env_id}: --agent {spec.name} trains a PettingZoo env; choose one of "
