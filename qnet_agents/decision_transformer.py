@@ -5,8 +5,8 @@ Tokens interleave (return-to-go, state, action) per timestep, each embedded line
 an embedding for Discrete, linear for Box) plus a learned timestep embedding; causal
 transformer blocks (pre-LayerNorm GPT blocks) read the last K timesteps, and the action is
 predicted from each state token. Discrete actions are trained with cross-entropy, continuous
-ones with mean squared error. Defaults follow the paper's Atari/gym settings as the issue
-fixes them: K = 20, embedding 128, 3 layers, 1 head, AdamW lr 1e-4 with weight decay 1e-4, a
+ones with mean squared error. Defaults follow the paper's Atari/gym settings:
+ K = 20, embedding 128, 3 layers, 1 head, AdamW lr 1e-4 with weight decay 1e-4, a
 linear warm-up, gradient clipping at 0.25. Evaluation conditions on a target return and
 subtracts each reward from it; masked-out actions (``info["action_mask"]``) are never taken.
 

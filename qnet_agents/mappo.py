@@ -19,9 +19,9 @@ loss (MAPPO's active masks), so it adds no noise to the gradient.
 
 Action heads. With the env's ``flat_actions=True`` (the default ``env_config`` here) each role's
 head is one masked Categorical over target x fraction level (5 levels). The hybrid
-Categorical x Beta head (``env_config={"flat_actions": False}``) is kept as the issue's design,
+Categorical x Beta head (``env_config={"flat_actions": False}``) is kept as an option,
 but it does not learn on this env (its cost stays at random's level after 40k steps; see the
-README, Agents II): the useful fractions are the extremes, which a unimodal Beta reaches only
+agents page of the docs): the useful fractions are the extremes, which a unimodal Beta reaches only
 after its parameters grow large, while the flat head learns the seed's cut of about 70-80%
 below random within a few thousand steps. With ``target_head=True`` (the default) the mobile
 head is a :class:`TargetScorer`, one network applied to every offload target, so that the edges

@@ -14,9 +14,9 @@ encoder maps it to n inputs first (trained with the rest); narrower observations
 zero-padded.
 
 Backends. ``backend="pennylane"`` runs the circuit on PennyLane's ``default.qubit`` with
-``diff_method="backprop"`` and parameter broadcasting over the batch (25x faster here than
+``diff_method="backprop"`` and parameter broadcasting over the batch (25x faster than
 ``lightning.qubit`` with adjoint differentiation). Even so PennyLane spends ~0.5 ms of Python
-per operation, 40-70 ms per forward pass of this 4-qubit, 5-layer circuit on this machine, which
+per operation, 40-70 ms per forward pass of this 4-qubit, 5-layer circuit on a 2-core x86_64 CPU, which
 makes a 50k-step Q-learning run take days. ``backend="torch"`` (the default) simulates exactly
 the same circuit as a batched state vector in torch (one fused 2x2 unitary per qubit and layer,
 the CZ ring as a diagonal of signs), about 100x faster; ``tests/test_agents.py`` checks that

@@ -5,7 +5,7 @@
 
 Unwrapped envs, resets included, under two protocols: random actions drawn from the action space
 up front (shared/tools/check_suite.py's; a masked-out action is a cheap penalised no-op in most
-envs) and uniformly random valid actions (issue 20's; drawn each step from
+envs) and uniformly random valid actions (the targets' protocol; drawn each step from
 ``info["action_mask"]`` by a sampler of a few microseconds, counted against the env). Each env's windows are interleaved with
 CartPole-v1's (CartPole, env, CartPole, env, ...) and the ratio reported is the median over
 those pairs, with its range: a window of each measured moments apart, so a slow drift of a

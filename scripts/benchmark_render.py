@@ -6,7 +6,7 @@
 Each env is stepped with random valid actions; a frame is timed after every few steps. The
 reference, measured in the same run on the same figure, is a full ``canvas.draw()`` (forced by
 ``qnet_envs.rendering.invalidate_canvases``), which is what every frame cost before the static
-part was cached. Target (issue 13): under 50 ms per frame. Nothing here is asserted in tests.
+part was cached. Target: under 50 ms per frame. Nothing here is asserted in tests.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 
     python scripts/benchmark_scaling.py [--quick]
 
-Per env, the size parameter the issue names (backbone nodes, mobiles, jobs, chain length) is
+Per env, the size parameter that matters (backbone nodes, mobiles, jobs, chain length) is
 swept; build time (``gym.make`` + first ``reset``) and step time (random valid actions,
 resets included) are measured, and the exponent b of time ~ size^b is fitted by least squares
 on the logs. CartPole-v1's step time in the same run is the reference. QKDProvisioning's

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = 100_000
 N5 = {"preset": "inesta2023", "n_nodes": 5, "generation_success": 0.5, "swap_success": 0.5,
       "cutoff_slots": 3}  # fmt: skip
-# Two more points of the exact model (issue: "several p and t_cut"): on the grid p in {0.3, 0.5,
+# Two more points of the exact model (several p and t_cut): on the grid p in {0.3, 0.5,
 # 0.7, 0.9} x t_cut in {2, 3, 4, 5} (p_s = 0.5), the one of each length where the optimum beats
 # swap-asap by most (n = 4: 1.7%, n = 5: 13.2%); chosen before any agent was trained on them.
 N4_P03 = {"preset": "inesta2023", "generation_success": 0.3, "swap_success": 0.5,
@@ -80,7 +80,7 @@ SCENARIOS = {
                         "the exact optimal policy of the MDP (repeater_mdp), n = 5, p = 0.9, "
                         "t_cut = 5"),
     "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "swap-asap",
-                          "swap-asap (no exact reference at this size; the issue's bar is "
+                          "swap-asap (no exact reference at this size; the bar is "
                           "swap-asap and nested swapping)"),
     "mec": ("qnet/MobileEdgeCloud-v0", None, "best-response",
             "every mobile's own best response on the slot's queues"),

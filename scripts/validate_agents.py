@@ -6,7 +6,7 @@
 * cartpole-ddqn: DDQN, CartPole-v1, 100k steps; best greedy mean over 20 episodes (target 475).
 * cartpole-vqc: VQC Q-learning, CartPole-v1; best greedy mean over 20 episodes (target 195).
 * suite-ddqn: DDQN on qnet/QuantumResourceAllocation-v0 (EntanglementDistribution-v2's
-  MultiDiscrete per-node action is for MaskablePPO and MAPPO-style learners, issue 11)
+  MultiDiscrete per-node action is for MaskablePPO and MAPPO-style learners)
   against the heuristics and the SAA reference.
 * suite-vqc: VQC Q-learning on qnet/QuantumResourceAllocation-v0, parameters beside DDQN's.
 * ci-threshold: DDQN, CartPole-v1, 20k steps, seeds 0-4: the measurements behind the CI test.

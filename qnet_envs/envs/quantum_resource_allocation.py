@@ -54,7 +54,7 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
     over one fixed sample of 32 fidelity scenarios drawn once from a generator seeded 0 (the
     env's own random stream is untouched, so trajectories are those of the default env);
     zeros for masked-out actions. It is what SAA's choice follows (SAA draws fresh
-    scenarios each step), offered to learners as the lever issue 16 names.
+    scenarios each step), offered to learners as that lever.
 
     ## Rewards
 
