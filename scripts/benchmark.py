@@ -184,6 +184,9 @@ def main() -> None:
         "Read the ratios, the machine is shared: each is measured against its reference in the "
         "same run.",
         "",
+        "Also measured: [install size](install.md) of the default job's extra, and "
+        "[screenshots](screenshots.md) of the documentation checked in headless Chromium.",
+        "",
         f"`import qnet_envs`: {import_time():.2f} s (fresh interpreter, best of 3; registers "
         f"{len(qnet_envs.ENVS)} Gymnasium ids, imports no torch, qiskit, pennylane or ray).",
         "",

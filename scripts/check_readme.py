@@ -60,7 +60,9 @@ def run(command: str) -> tuple[str, float]:
     lines = [ln for ln in out.splitlines() if ln.strip()]
     first = next(i for i, ln in enumerate(lines) if " steps in " in ln)
     table_lines = [ln for ln in lines[first + 2 :] if ln.startswith("|")]
-    return "\n".join(lines[first : first + 2] + [""] + table_lines), seconds
+    after = [ln for ln in lines[first + 2 :] if ln.startswith("leaderboard (")]
+    block = lines[first : first + 2] + [""] + table_lines + ([""] + after if after else [])
+    return "\n".join(block), seconds
 
 
 def main() -> int:
