@@ -319,7 +319,7 @@ def mappo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     summary = run_summary(name, result, seconds)
     if result.interrupted:
         return summary
-    rows = _mappo_rows(result.checkpoint, env_id, cfg, run.episodes)
+    rows = _mappo_rows(result.checkpoint, env_id, cfg, run.episodes, run.progress)
     table = "| policy | episode cost ± 95% CI |\n|---|---|\n" + "\n".join(
         f"| {n} | {format_ci(v)} |" for n, v in rows
     )
@@ -331,7 +331,7 @@ def mappo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     return summary
 
 
-def _mappo_rows(checkpoint: str, env_id: str, cfg, episodes: int) -> list:
+def _mappo_rows(checkpoint: str, env_id: str, cfg, episodes: int, progress: bool) -> list:
     """(name, episode costs) of the trained policy and, on the offloading env, of every
     baseline decider (acting through the native hybrid actions), on seeds 100000, ..."""
     from qnet_envs.baselines.mobile_edge_cloud import DECIDERS
@@ -341,13 +341,15 @@ def _mappo_rows(checkpoint: str, env_id: str, cfg, episodes: int) -> list:
 
     policy, _ = mappo.load_policy(checkpoint)
     name = "**mappo**" + (" (IPPO)" if cfg.independent else "")
-    rows = [(name, mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000))]
+    label = "evaluating mappo" if progress else None
+    rows = [(name, mappo.evaluate(policy, env_id, cfg.env_config, episodes, 100_000, None, label))]
     if env_id in offloading_env_ids():
         native = {k: v for k, v in cfg.env_config.items() if k != "flat_actions"}
         for dname, cls in DECIDERS.items():
-            rows.append(
-                (dname, mappo.evaluate(decider_policy(cls), env_id, native, episodes, 100_000))
-            )
+            label = f"baseline {dname}" if progress else None
+            costs = mappo.evaluate(decider_policy(cls), env_id, native, episodes, 100_000, None,
+                                   label)  # fmt: skip
+            rows.append((dname, costs))
     return rows
 
 
@@ -365,7 +367,7 @@ def decider_policy(cls):
     return policy
 
 
-def _dt_report(checkpoint: str, labels: dict, episodes: int):
+def _dt_report(checkpoint: str, labels: dict, episodes: int, progress: bool = False):
     """The DT conditioned on returns from the dataset's worst to beyond its best behaviour
     policy, and those policies on the same evaluation seeds: (table, rows, same_seeds)."""
     from qnet_envs.baselines import policy_names
@@ -376,7 +378,11 @@ def _dt_report(checkpoint: str, labels: dict, episodes: int):
 
     best = max(labels.values())
     targets = sorted({round(min(labels.values())), round(best), round(1.2 * best)})
-    rows = [(t, dt.evaluate(checkpoint, float(t), episodes, 100_000)) for t in targets]
+    say = print if progress else (lambda *a, **k: None)
+    rows = []
+    for t in targets:
+        say(f"evaluating dt conditioned on return {t} ({episodes} episodes)", flush=True)
+        rows.append((t, dt.evaluate(checkpoint, float(t), episodes, 100_000)))
     table = "| target return | achieved return ± 95% CI |\n|---|---|\n" + "\n".join(
         f"| {t} | {format_ci(v)} |" for t, v in rows
     )
@@ -385,11 +391,10 @@ def _dt_report(checkpoint: str, labels: dict, episodes: int):
     )
     # the behaviour policies on the evaluation seeds too: a same-seed reference for the DT
     env_id = dt.load(checkpoint)[2]["env_id"]
-    same_seeds = {
-        k: run_episodes(env_id, k, episodes, 100_000).returns
-        for k in labels
-        if k in policy_names(env_id)
-    }
+    same_seeds = {}
+    for k in [k for k in labels if k in policy_names(env_id)]:
+        say(f"baseline {k} on the evaluation seeds ({episodes} episodes)", flush=True)
+        same_seeds[k] = run_episodes(env_id, k, episodes, 100_000).returns
     table += "\n\nThe same policies on the evaluation seeds: " + ", ".join(
         f"{k} {format_ci(v)}" for k, v in same_seeds.items()
     )
@@ -418,7 +423,7 @@ def dt_job(dataset_id: str, run: RunRequest = RunRequest(episodes=5), root: str 
         return summary
     labels = _json.loads((Path(cfg.root) / dataset_id / "policies.json").read_text())
     labels = labels["mean_by_policy"]
-    table, rows, same_seeds = _dt_report(result["checkpoint"], labels, run.episodes)
+    table, rows, same_seeds = _dt_report(result["checkpoint"], labels, run.episodes, run.progress)
     resumed = ", resumed" if resume_from is not None else ""
     (Path(name) / "results.md").write_text(
         f"# Decision Transformer on {dataset_id}\n\n{result['step']:,} steps"

@@ -576,15 +576,23 @@ def episode_cost(env, episode_return: float) -> float:
 
 
 def evaluate(
-    policy, env_id: str, env_config: dict, episodes: int, seed: int, max_steps: int | None = None
+    policy,
+    env_id: str,
+    env_config: dict,
+    episodes: int,
+    seed: int,
+    max_steps: int | None = None,
+    label: str | None = None,
 ) -> list[float]:
     """:func:`episode_cost` of ``policy`` on episodes of the parallel env seeded seed, seed+1...
-    (cut after ``max_steps`` steps if given)."""
+    (cut after ``max_steps`` steps if given; ``label``: a progress bar so labelled)."""
     import qnet_envs
+
+    from .common import episode_bar
 
     out = []
     env = qnet_envs.make_parallel(env_id, config=env_config or None)
-    for ep in range(episodes):
+    for ep in episode_bar(episodes, label or "", progress=label is not None):
         obs, infos = env.reset(seed=seed + ep)  # a seeded reset starts the env afresh
         total, steps = 0.0, 0
         while env.agents and (max_steps is None or steps < max_steps):
