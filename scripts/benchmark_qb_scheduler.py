@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from qnet_envs.scheduling import QBackboneConfig, check_schedule, draw_jobs, run_scheduler
+from qnet_envs.core.qpu_scheduling import QBackboneConfig, check_schedule, draw_jobs, run_scheduler
 
 
 def main() -> dict:

@@ -24,14 +24,14 @@ import numpy as np
 from tqdm import tqdm
 
 from qnet_envs.config import merge_config
-from qnet_envs.rendering import new_figure
-from qnet_envs.scheduling import (
+from qnet_envs.core.qpu_scheduling import (
     SCHEDULERS,
     QBackboneConfig,
     check_schedule,
     draw_jobs,
     run_scheduler,
 )
+from qnet_envs.rendering import new_figure
 from qnet_envs.stats import format_ci, plot_mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qnet_envs.config import merge_config
-from qnet_envs.scheduling import (
+from qnet_envs.core.qpu_scheduling import (
     SCHEDULERS,
     InfeasibleSchedule,
     QBackboneConfig,
@@ -18,7 +18,7 @@ from qnet_envs.scheduling import (
     draw_jobs,
     run_scheduler,
 )
-from qnet_envs.scheduling.schedule import Schedule
+from qnet_envs.core.qpu_scheduling.schedule import Schedule
 from qnet_envs.workloads import compile_plan, locc_wire_cut_overhead, peng_wire_cut_overhead
 from qnet_envs.workloads.library import CutPlan, catalogue, load_library
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import qnet_envs  # noqa: F401
 from qnet_envs.baselines import make_policy, policy_names
-from qnet_envs.scheduling import check_schedule
+from qnet_envs.core.qpu_scheduling import check_schedule
 
 ENV_ID = "qnet/QPUScheduling-v0"
 SMALL = {"instance": {"n_jobs": 6}}
@@ -39,12 +39,16 @@ def test_out_of_space_action_raises_and_masked_action_is_penalised_noop():
         with pytest.raises(ValueError):
             env.step(bad)
     masked = np.flatnonzero(info["action_mask"] == 0)
-    before = (env.core.t, env.core.remaining.copy(), env.core.status.copy())
+    before = (
+        env.core.dispatcher.t,
+        env.core.dispatcher.remaining.copy(),
+        env.core.dispatcher.status.copy(),
+    )
     obs2, r, term, trunc, info2 = env.step(int(masked[0]))
     assert info2["invalid_action"] and r == -env.config.invalid_action_penalty
-    assert env.core.t == before[0]
-    np.testing.assert_array_equal(env.core.remaining, before[1])
-    np.testing.assert_array_equal(env.core.status, before[2])
+    assert env.core.dispatcher.t == before[0]
+    np.testing.assert_array_equal(env.core.dispatcher.remaining, before[1])
+    np.testing.assert_array_equal(env.core.dispatcher.status, before[2])
 
 
 def _run(env, policy, seed):
@@ -72,7 +76,7 @@ def test_every_job_ends_once_and_what_ran_is_feasible(seed, n_jobs, load, deadli
     ret, info, terminated = _run(env, make_policy(ENV_ID, policy, env), seed)
     assert terminated
     assert info["served"] + info["dropped"] + info["late"] == n_jobs == info["arrived"]
-    sched = env.core.schedule()
+    sched = env.core.dispatcher.schedule()
     assert check_schedule(env.instance, sched) == info["served"]
     pen = env.config
     expected = info["served"] - pen.drop_penalty * info["dropped"] - pen.late_penalty * info["late"]

@@ -11,8 +11,7 @@ import itertools
 
 import numpy as np
 
-from ..core.offloading import FRACTION_LEVELS
-from ..offloading_views import LEVELS, OffloadingViews
+from ..core.offloading import FRACTION_LEVELS, LEVELS, OffloadingViews
 from .base import Policy
 
 KEEP = (0, 0.0)

@@ -19,7 +19,7 @@ class _Dispatch(Policy):
 
     def act(self, obs, info) -> int:
         env, mask = self.env, info["action_mask"]
-        sim, inst, cfg = env.core, env.instance, env.config
+        sim, inst, cfg = env.core.dispatcher, env.instance, env.config
         nq, chunks = env.n_qpus, np.asarray(cfg.chunks)
         slots = list(env.slots)
         for j in self.priority(env.slots):
@@ -37,7 +37,7 @@ class _Dispatch(Policy):
 
     def _hopeless(self, j: int) -> bool:
         """Even with every eligible QPU to itself from now on, the job would be late."""
-        sim, inst = self.env.core, self.env.instance
+        sim, inst = self.env.core.dispatcher, self.env.instance
         subs = inst.job_subs[j]
         need = 0.0
         for s in subs:
@@ -93,8 +93,8 @@ class OfflineSchedule(Policy):
 
     def episode(self, seed: int) -> tuple[float, dict]:
         """(return, end-of-episode metrics) of the episode seeded ``seed``."""
-        from ..scheduling.schedule import check_schedule
-        from ..scheduling.schedulers import greedy_edf, qb_scheduler
+        from ..core.qpu_scheduling.schedule import check_schedule
+        from ..core.qpu_scheduling.schedulers import greedy_edf, qb_scheduler
 
         self.env.reset(seed=seed)
         inst, cfg = self.env.instance, self.env.config

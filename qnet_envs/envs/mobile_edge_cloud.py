@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..offloading_views import LEVELS, OffloadingViews, render_offloading
+from ..core.offloading import LEVELS, SMALL_PRESET, Offloading, OffloadingConfig, OffloadingViews
 from .base import QnetEnv
+from .offloading_front import offloading_spaces, render_offloading
 
 
 class MobileEdgeCloudEnv(QnetEnv):
@@ -79,7 +79,7 @@ class MobileEdgeCloudEnv(QnetEnv):
         self.nvec = np.array([self.views.n_targets * LEVELS] * m + [2 * LEVELS] * e)
         self._nvec = self.nvec.tolist()
         self.action_space = spaces.MultiDiscrete(self.nvec)
-        self.observation_space = self.views.state_space
+        self.observation_space = offloading_spaces(self.views)[2]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)

@@ -2,96 +2,18 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
-from ..config import check_range
-from ..scheduling.dispatch import Dispatcher
-from ..scheduling.instance import QBackboneConfig, build_instance, draw_jobs, pool_for, workload
+from ..core.qpu_scheduling.codec import QPUActionCodec
+from ..core.qpu_scheduling.config import QPUSchedulingConfig
+from ..core.qpu_scheduling.core import QPUSchedulingCore
 from ._actions import discrete_action
 from .base import QnetEnv
 
-QPU_FEATURES = 4
-SLOT_FEATURES = 5
-
-
-@dataclass(frozen=True)
-class QPUActionCodec:
-    """The one layout of QPUScheduling's ``Discrete`` action, for the env, its mask and the
-    baselines: ``assign(slot, qpu, chunk) = (slot * Q + qpu) * C + chunk`` for the W window
-    slots, then ``drop(slot) = W Q C + slot``, then ``wait`` last."""
-
-    window: int
-    n_qpus: int
-    n_chunks: int
-
-    @property
-    def n_assign(self) -> int:
-        return self.window * self.n_qpus * self.n_chunks
-
-    @property
-    def wait(self) -> int:
-        return self.n_assign + self.window
-
-    @property
-    def n(self) -> int:
-        return self.wait + 1
-
-    def assign(self, slot: int, qpu: int, chunk: int) -> int:
-        return (slot * self.n_qpus + qpu) * self.n_chunks + chunk
-
-    def drop(self, slot: int) -> int:
-        return self.n_assign + slot
-
-    def decode(self, action: int) -> tuple[str, int, int, int]:
-        """(kind, slot, qpu, chunk): kind is "assign", "drop" or "wait" (unused parts -1)."""
-        if action == self.wait:
-            return "wait", -1, -1, -1
-        if action >= self.n_assign:
-            return "drop", action - self.n_assign, -1, -1
-        slot, rest = divmod(action, self.n_qpus * self.n_chunks)
-        qpu, chunk = divmod(rest, self.n_chunks)
-        return "assign", slot, qpu, chunk
-
-
-@dataclass(frozen=True)
-class QPUSchedulingConfig:
-    """The instance parameters (:class:`~qnet_envs.scheduling.instance.QBackboneConfig`, under
-    ``instance``; 20 jobs per episode here) and the env's own: ``window`` job slots the agent
-    sees [8], shot ``chunks`` as fractions of a subcircuit's shots [(0.25, 0.5, 1.0)],
-    ``drop_penalty`` [0.5] and ``late_penalty`` [1.0] per job, ``invalid_action_penalty`` [0.1],
-    ``max_decisions`` per episode before truncation [5000]."""
-
-    instance: QBackboneConfig = field(default_factory=lambda: QBackboneConfig(n_jobs=20))
-    window: int = 8
-    chunks: tuple = (0.25, 0.5, 1.0)
-    drop_penalty: float = 0.5
-    late_penalty: float = 1.0
-    invalid_action_penalty: float = 0.1
-    max_decisions: int = 5000
-
-    def validate(self) -> None:
-        self.instance.validate(prefix="instance.")
-        check_range("window", self.window, 1, 64, integer=True)
-        if not isinstance(self.chunks, (list, tuple)):
-            raise ValueError(f"chunks={self.chunks!r} must be a list of fractions in (0, 1]")
-        if not self.chunks:
-            raise ValueError("chunks=() must hold at least one fraction in (0, 1]")
-        for i, c in enumerate(self.chunks):
-            check_range(f"chunks[{i}]", c, 0.0, 1.0, low_open=True)
-        check_range("drop_penalty", self.drop_penalty, 0.0, 100.0)
-        check_range("late_penalty", self.late_penalty, 0.0, 100.0)
-        check_range("invalid_action_penalty", self.invalid_action_penalty, 0.0, 100.0)
-        check_range("max_decisions", self.max_decisions, 1, 10**8, integer=True)
-
-    def outcome_reward(self, kind: str) -> float:
-        """The reward of a job's ending: +1 served by its deadline, minus ``drop_penalty``
-        dropped, minus ``late_penalty`` late (the env's and every reference's one scale)."""
-        return {"served": 1.0, "dropped": -self.drop_penalty, "late": -self.late_penalty}[kind]
+__all__ = ["QPUActionCodec", "QPUSchedulingConfig", "QPUSchedulingEnv"]
 
 
 class QPUSchedulingEnv(QnetEnv):
@@ -102,8 +24,9 @@ class QPUSchedulingEnv(QnetEnv):
     QPUs with deadlines; the agent is the Layer-3 scheduler. Jobs come from real circuits (QAOA,
     hardware-efficient ansaetze, GHZ, quantum autoencoders) cut by qiskit-addon-cutting, with
     LOCC wire cuts imposing measure -> prepare precedence; QPUs are IBM device snapshots.
-    Instances, cut models and defaults: :mod:`qnet_envs.scheduling.instance`. Time is
-    event-driven (:class:`qnet_envs.scheduling.dispatch.Dispatcher`): the agent acts at the
+    Model: :mod:`qnet_envs.core.qpu_scheduling` (instances, cut models and defaults in
+    :mod:`.instance`, the decision core in :mod:`.core`). Time is
+    event-driven (:class:`qnet_envs.core.qpu_scheduling.dispatch.Dispatcher`): the agent acts at the
     present time and advances it with "wait".
 
     ## Action Space
@@ -145,7 +68,7 @@ class QPUSchedulingEnv(QnetEnv):
 
     ## Arguments
 
-    :class:`QPUSchedulingConfig`; e.g. ``config={"instance": {"load": 1.5, "deadline":
+    :class:`qnet_envs.core.qpu_scheduling.config.QPUSchedulingConfig`; e.g. ``config={"instance": {"load": 1.5, "deadline":
     "strict"}}``.
 
     ## Version History
@@ -162,133 +85,50 @@ class QPUSchedulingEnv(QnetEnv):
 
     def _configure(self, config: QPUSchedulingConfig) -> None:
         self.config = config
-        pool = pool_for(config.instance.qpus)
-        self.n_qpus = pool.n
-        self.time_scale = workload(config.instance)[1]  # mean job work: the time unit
-        w, q, c = config.window, pool.n, len(config.chunks)
-        self.codec = QPUActionCodec(w, q, c)
+        self.core = QPUSchedulingCore(config)
+        self.codec, self.n_qpus = self.core.codec, self.core.n_qpus
         self.n_assign, self.wait_action = self.codec.n_assign, self.codec.wait
         self.action_space = spaces.Discrete(self.codec.n)
-        size = 2 + QPU_FEATURES * q + w * (SLOT_FEATURES + q)
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
-        self.core = None
+        shape = (self.core.observation_size,)
+        self.observation_space = spaces.Box(0.0, 1.0, shape=shape, dtype=np.float32)
+        self._started = False
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        cfg = self.config.instance
-        self.instance = build_instance(cfg, draw_jobs(cfg, self.np_random))
-        self._mean_tau = self.instance.tau.mean(axis=1)  # fixed for the episode
-        self.core = Dispatcher(self.instance)
-        self._decisions = 0
-        self._update_mask()
-        return self._observation(), self._info(False)
+        self.core.reset(self.np_random)
+        self._started = True
+        return self.core.observation(), self.core.info(False)
 
     def step(self, action):
         a = discrete_action(action, self.action_space.n)
-        if self.core is None:
+        if not self._started:
             raise RuntimeError("call reset() before step()")
-        cfg, sim = self.config, self.core
-        invalid = not self.mask[a]
-        reward = -cfg.invalid_action_penalty if invalid else 0.0
-        if not invalid:
-            kind, slot, q, c = self.codec.decode(a)
-            if kind == "wait":
-                sim.advance()
-            elif kind == "drop":
-                sim.drop(int(self.slots[slot]))
-            else:
-                j = int(self.slots[slot])
-                s = sim.next_sub(j, q)
-                sim.assign(j, q, math.ceil(cfg.chunks[c] * self.instance.shots[s]))
-        # nothing to decide until a job arrives: wait on the agent's behalf
-        while not sim.done() and len(sim.active_jobs()) == 0:
-            sim.advance()
-        for kind, _ in sim.take_events():
-            reward += cfg.outcome_reward(kind)
-        self._decisions += 1
-        self._update_mask()
-        terminated = sim.done()
-        truncated = not terminated and self._decisions >= cfg.max_decisions
-        return self._observation(), float(reward), terminated, truncated, self._info(invalid)
+        reward, invalid = self.core.apply(a)
+        terminated, truncated = self.core.terminated(), self.core.truncated()
+        return self.core.observation(), reward, terminated, truncated, self.core.info(invalid)
 
-    def _update_mask(self) -> None:
-        sim, codec = self.core, self.codec
-        self.slots = sim.active_jobs()[: codec.window]
-        mask = np.zeros(codec.n, dtype=bool)
-        for i, j in enumerate(self.slots):
-            for q in range(codec.n_qpus):
-                if sim.can_assign(int(j), q):
-                    first = codec.assign(i, q, 0)
-                    mask[first : first + codec.n_chunks] = True
-            mask[codec.drop(i)] = True
-        mask[codec.wait] = not sim.done()
-        self.mask = mask
+    @property
+    def instance(self):
+        """The episode's job set (:class:`~qnet_envs.core.qpu_scheduling.instance.Instance`)."""
+        return self.core.instance
 
-    def _squash(self, x):
-        """x / (x + T) of a time (a float, or an array of them elementwise)."""
-        return x / (x + self.time_scale)
-
-    def _observation(self) -> np.ndarray:
-        sim, inst, cfg = self.core, self.instance, self.config
-        nq, w = self.n_qpus, cfg.window
-        pool = inst.pool
-        obs = np.zeros(self.observation_space.shape, dtype=np.float32)
-        n = inst.n_jobs
-        obs[0] = sim.not_arrived() / n
-        obs[1] = sim.ended() / n
-        qpu = obs[2 : 2 + QPU_FEATURES * nq].reshape(nq, QPU_FEATURES)
-        busy = np.maximum(sim.busy_until - sim.t, 0.0)
-        qpu[:, 0] = busy == 0
-        qpu[:, 1] = self._squash(busy)
-        qpu[:, 2] = np.minimum(pool.capacity / 27.0, 1.0)
-        qpu[:, 3] = np.minimum(pool.max_depth / 100.0, 1.0)
-        slots = obs[2 + QPU_FEATURES * nq :].reshape(w, SLOT_FEATURES + nq)
-        mean_tau = self._mean_tau
-        for i, j in enumerate(self.slots):
-            subs = inst.job_subs[j]
-            rem = sim.remaining[subs.start : subs.stop]
-            work = float(np.sum(rem * mean_tau[subs.start : subs.stop]))
-            slots[i, 0] = 1.0
-            slots[i, 1] = self._squash(max(float(inst.deadline[j] - sim.t), 0.0))
-            slots[i, 2] = self._squash(work)
-            nxt = next((s for s in subs if sim.remaining[s] > 0), None)
-            if nxt is not None:
-                slots[i, 3] = sim.remaining[nxt] / inst.shots[nxt]
-                slots[i, 4] = bool(inst.preds[nxt]) and sim.ready_time(nxt, 0) == math.inf
-                slots[i, SLOT_FEATURES:] = inst.eligible[nxt]
-        return obs
+    @property
+    def slots(self) -> np.ndarray:
+        """The active jobs in the decision window, oldest first."""
+        return self.core.slots
 
     def action_mask(self) -> np.ndarray:
-        return self.mask.astype(np.int8)
-
-    def _info(self, invalid: bool) -> dict:
-        st = self.core.status
-        counts = np.bincount(st, minlength=5)
-        return {
-            "action_mask": self.action_mask(),
-            "invalid_action": invalid,
-            "time": float(self.core.t),
-            "served": int(counts[2]),
-            "dropped": int(counts[3]),
-            "late": int(counts[4]),
-            "arrived": int(np.count_nonzero(st != 0)),
-            "served_fraction": float(counts[2] / len(st)),
-        }
+        return self.core.mask.astype(np.int8)
 
     def check_invariants(self) -> None:
-        """Every job is pending, active or ended exactly once, and what ran is feasible (the
-        dispatcher's check)."""
-        if self.core is not None:
-            self.core.check_invariants()
-            counts = np.bincount(self.core.status, minlength=5)
-            assert counts.sum() == self.instance.n_jobs, counts
+        self.core.check_invariants()
 
     def render(self):
         if self.render_mode == "rgb_array":
             return self._render_rgb()
-        if self.render_mode != "ansi" or self.core is None:
+        if self.render_mode != "ansi" or not self._started:
             return None
-        sim = self.core
+        sim = self.core.dispatcher
         lines = [f"t = {sim.t:8.2f} s  served {sim.served()}/{len(sim.status)}"]
         for q in range(self.n_qpus):
             busy = max(sim.busy_until[q] - sim.t, 0.0)
@@ -307,9 +147,9 @@ class QPUSchedulingEnv(QnetEnv):
 
         key = (id(self.instance), self.config.window)  # axis scales start afresh each episode
         blit, parts = cached_canvas(self, key, self._build_canvas)
-        sim = self.core
-        if sim is None:
+        if not self._started:
             return blit.frame()
+        sim = self.core.dispatcher
         busy = [max(sim.busy_until[q] - sim.t, 0.0) for q in range(self.n_qpus)]
         slack = [self.instance.deadline[j] - sim.t for j in self.slots]
         left, right = parts["left"], parts["right"]

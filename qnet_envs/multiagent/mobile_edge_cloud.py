@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig
-from ..offloading_views import OffloadingViews, render_offloading
+from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig, OffloadingViews
+from ..envs.offloading_front import offloading_spaces, render_offloading
 from .base import QnetParallelEnv
 
 
@@ -87,7 +87,9 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         self.core = Offloading(self.config)
         self.views = OffloadingViews(self.core, self.config.flat_actions)
         self.possible_agents = list(self.views.agents)
-        self.state_space = self.views.state_space
+        self._observation_spaces, self._action_spaces, self.state_space = offloading_spaces(
+            self.views
+        )
         self._rng = np.random.default_rng()
 
     @classmethod
@@ -99,10 +101,10 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         return OffloadingConfig()
 
     def observation_space(self, agent):
-        return self.views.observation_spaces[agent]
+        return self._observation_spaces[agent]
 
     def action_space(self, agent):
-        return self.views.action_spaces[agent]
+        return self._action_spaces[agent]
 
     def reset(self, seed=None, options=None):
         if seed is not None or not hasattr(self, "_seeded"):

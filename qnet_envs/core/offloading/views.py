@@ -1,14 +1,14 @@
-"""Observations, action spaces, masks, action decoding and pictures of the offloading core,
-shared by its PettingZoo front (one agent per node) and its Gymnasium front (one centralised
-controller); it imports no PettingZoo, so the Gymnasium front needs none."""
+"""Observations, masks and action decoding of the offloading model, shared by its PettingZoo
+front (one agent per node) and its Gymnasium front (one centralised controller): the agents,
+each block's size and layout, the masks of what each agent may choose, and how an action
+becomes a decision of :class:`.model.Offloading`. Spaces live in the fronts
+(:func:`qnet_envs.envs.offloading_front.offloading_spaces`)."""
 
 from __future__ import annotations
 
 import numpy as np
-from gymnasium import spaces
 
-from .core.offloading import FRACTION_LEVELS, Offloading
-from .rendering import BlitFigure, cached_canvas, new_figure
+from .model import FRACTION_LEVELS, Offloading
 
 LEVELS = len(FRACTION_LEVELS)
 BACKLOG_SCALE_S = 10.0
@@ -31,28 +31,6 @@ class OffloadingViews:
         }
         self.edge_obs_size = 4
         self.state_size = m * self.mobile_obs_size + e * self.edge_obs_size + e + 1
-        self.observation_spaces = {
-            a: spaces.Box(
-                0.0,
-                1.0,
-                (self.mobile_obs_size if a in self.mobile_agents else self.edge_obs_size,),
-                np.float32,
-            )
-            for a in self.agents
-        }
-        if flat:
-            mobile_space = spaces.Discrete(self.n_targets * LEVELS)
-            edge_space = spaces.Discrete(2 * LEVELS)
-        else:
-            frac = spaces.Box(0.0, 1.0, (1,), np.float32)
-            mobile_space = spaces.Dict(
-                {"target": spaces.Discrete(self.n_targets), "fraction": frac}
-            )
-            edge_space = spaces.Dict({"forward": spaces.Discrete(2), "fraction": frac})
-        self.action_spaces = {
-            a: mobile_space if a in self.mobile_agents else edge_space for a in self.agents
-        }
-        self.state_space = spaces.Box(0.0, 1.0, (self.state_size,), np.float32)
         # (target, level) pairs that need nothing of the local processor: local execution is
         # always whole, and a remote target with the whole task
         self._full_share = np.ones((1, self.n_targets, LEVELS), dtype=bool)
@@ -188,16 +166,18 @@ class OffloadingViews:
     # --- actions ------------------------------------------------------------------------------
     def decode(self, agent: str, action) -> tuple[int, float]:
         """(target or forward flag, fraction); raises ``ValueError`` outside the agent's space."""
-        space = self.action_spaces[agent]
+        choices = self.n_targets if agent in self.mobile_agents else 2  # targets, or forward?
         if self.flat:
             if isinstance(action, np.ndarray) and action.shape == ():
                 action = action.item()
             if (
                 isinstance(action, (bool, np.bool_))
                 or not isinstance(action, (int, np.integer))
-                or not 0 <= action < space.n
+                or not 0 <= action < choices * LEVELS
             ):
-                raise ValueError(f"{agent}: action {action!r} is not in {space}")
+                raise ValueError(
+                    f"{agent}: action {action!r} is not in Discrete({choices * LEVELS})"
+                )
             first, level = divmod(int(action), LEVELS)
             return first, FRACTION_LEVELS[level]
         key = "target" if agent in self.mobile_agents else "forward"
@@ -211,9 +191,9 @@ class OffloadingViews:
         if (
             isinstance(first, (bool, np.bool_))
             or not isinstance(first, (int, np.integer))
-            or not 0 <= first < space[key].n
+            or not 0 <= first < choices
         ):
-            raise ValueError(f"{agent}: {key}={first!r} is not in {space[key]}")
+            raise ValueError(f"{agent}: {key}={first!r} is not in Discrete({choices})")
         raw = np.asarray(action["fraction"])
         if raw.dtype.kind not in "iuf":  # "0.5" would convert silently
             raise ValueError(f"{agent}: fraction={action['fraction']!r} must be a number")
@@ -272,84 +252,3 @@ class OffloadingViews:
                     mobile[i] = (t, 1.0)
         # A masked-out choice sends a share where it cannot run: the core fails that task.
         return self.core.step(mobile, rules)
-
-
-def render_offloading(sim, mode):
-    """Text: per-node backlog and queue; picture: nodes placed in the area, coloured by backlog
-    (colour bar), with an arrow from each mobile to every node that took a share of its task
-    this slot (width by share; the cloud sits above the area)."""
-    if mode == "ansi":
-        lines = [f"slot={sim.slot} cost/task={sim.mean_cost_per_task():.3f} counts={sim.counts}"]
-        for node in range(sim.cloud + 1):
-            lines.append(
-                f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}"
-            )
-        return "\n".join(lines) + "\n"
-    blit, parts = _canvas(sim)
-    back = sim.backlogs()
-    colour = np.clip(back / 10.0, 0, 1)
-    rgb = np.stack([colour, np.full_like(colour, 0.4), 1 - colour], axis=1)
-    area = sim.config.area_km
-    cloud_xy = np.array([area / 2, area * 1.12])
-    parts["mobile"].set_offsets(sim.mobile_xy)
-    parts["mobile"].set_facecolor(rgb[: sim.n_mobile])
-    parts["edge"].set_offsets(sim.edge_xy)
-    parts["edge"].set_facecolor(rgb[sim.n_mobile : sim.cloud])
-    parts["cloud"].set_facecolor(rgb[-1:])
-    segments, widths = [], []
-    for mobile, node, share in sim.last_dispatch:
-        end = cloud_xy if node == sim.cloud else sim.edge_xy[node - sim.n_mobile]
-        segments.append([sim.mobile_xy[mobile], end])
-        widths.append(0.5 + 2.5 * share)
-    parts["offloads"].set_segments(segments)
-    parts["offloads"].set_linewidths(widths or [1.0])
-    parts["title"].set_text(
-        f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}"
-    )
-    return blit.frame()
-
-
-def _canvas(sim):
-    """This simulation's picture (made once): axes, colour bar and legend static; the nodes'
-    colours, this slot's offload lines and the title redrawn each frame."""
-    from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
-
-    def build():
-        fig = new_figure(5.0, 5.0)
-        ax = fig.add_subplot()
-        _backlog_colourbar(fig, ax)
-        area = sim.config.area_km
-        offloads = LineCollection([], colors="dimgray", zorder=2)
-        ax.add_collection(offloads)
-        parts = {
-            "offloads": offloads,
-            "mobile": ax.scatter([], [], s=60, zorder=2),
-            "edge": ax.scatter([], [], s=200, marker="s", zorder=2),
-            "cloud": ax.scatter([area / 2], [area * 1.12], s=400, marker="^", zorder=2),
-            "title": ax.set_title(" ", fontsize=8),
-        }
-        grey = {"color": "w", "markerfacecolor": "gray", "markeredgecolor": "gray"}
-        handles = [
-            Line2D([], [], marker="o", markersize=6, label="mobile", **grey),
-            Line2D([], [], marker="s", markersize=9, label="edge", **grey),
-            Line2D([], [], marker="^", markersize=11, label="cloud", **grey),
-            Line2D([], [], color="dimgray", lw=2, label="offload this slot\n(width: share)"),
-        ]
-        ax.legend(handles=handles, loc="upper right", fontsize=7)
-        ax.set_xlim(0, area)
-        ax.set_ylim(0, area * 1.25)
-        ax.set_xlabel("x (km)", fontsize=8)
-        ax.set_ylabel("y (km)", fontsize=8)
-        dynamic = [offloads, parts["mobile"], parts["edge"], parts["cloud"], parts["title"]]
-        return BlitFigure(fig, dynamic), parts
-
-    return cached_canvas(sim, None, build)
-
-
-def _backlog_colourbar(fig, ax) -> None:
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import LinearSegmentedColormap, Normalize
-
-    cmap = LinearSegmentedColormap.from_list("backlog", [(0, 0.4, 1), (1, 0.4, 0)])
-    fig.colorbar(ScalarMappable(Normalize(0, 10), cmap), ax=ax, label="backlog (s)", shrink=0.7)

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import PHYSICAL_FLOOR, check_choice, check_interval, check_range
-from ..physics import FIBRE_S_PER_KM
-from .quantum_processors import (
+from ...config import PHYSICAL_FLOOR, check_choice, check_interval, check_range
+from ...physics import FIBRE_S_PER_KM
+from ..quantum_processors import (
     CLOUD_QPU,
     EDGE_QPU,
     MOBILE_QPU,

@@ -2,7 +2,7 @@
 
 * ``qb``: the QB-scheduler, simulated annealing (seed 001, Sec. IV; Kirkpatrick et al., Science
   220, 671, 1983, seed ref. [7]) over (job order, admission, allowed QPUs per subcircuit), decoded
-  by :func:`~qnet_envs.scheduling.decoder.decode` with shot splitting. Its four moves are the
+  by :func:`~qnet_envs.core.qpu_scheduling.decoder.decode` with shot splitting. Its four moves are the
   seed's: admit a dropped job (inserted at a random earlier position), swap an admitted job for
   a dropped one, shift a shot split (add or remove one QPU from a subcircuit's split), and shift
   a start time (move a job to another position, which moves all its fragments' start times).

@@ -28,10 +28,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..config import PHYSICAL_FLOOR, check_choice, check_range, merge_config
-from ..core.qpu_pool import QPUPool, QPUPoolConfig
-from ..workloads.cutting import CUT_MODELS, compile_plan
-from ..workloads.library import FAMILIES, catalogue, targets
+from ...config import PHYSICAL_FLOOR, check_choice, check_range, merge_config
+from ...workloads.cutting import CUT_MODELS, compile_plan
+from ...workloads.library import FAMILIES, catalogue, targets
+from ..qpu_pool import QPUPool, QPUPoolConfig
 
 DEADLINE_PRESETS = {"strict": 1.0, "less_generous": 2.0, "generous": 4.0}
 

@@ -11,7 +11,7 @@ after the LOCC latency, a deadline passes). Between events the scheduler acts on
 A job is served when its last shot ends by the deadline; when the deadline passes first it is
 late and ends there (its unassigned shots are discarded). Every job ends exactly once, as served,
 dropped or late; :meth:`Dispatcher.schedule` returns what ran, for
-:func:`~qnet_envs.scheduling.schedule.check_schedule`.
+:func:`~qnet_envs.core.qpu_scheduling.schedule.check_schedule`.
 """
 
 from __future__ import annotations
