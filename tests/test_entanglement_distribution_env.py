@@ -404,3 +404,31 @@ def test_a_boolean_action_is_refused_like_the_discrete_envs_refuse_true():
     vec.reset(seed=0)
     with pytest.raises(ValueError, match="integer"):
         vec.step(np.zeros((2, 4), dtype=bool))
+
+
+def test_cutoff_baselines_measure_staleness_from_each_links_heralded_pair():
+    """On unequal links with short memories a pair of a 40 km link spends its round trip in
+    memory before anyone knows of it; the cutoff must not count that as waiting. The reference
+    of each link is its pair as heralded: Werner(F0) after a depolarising round trip in both
+    memories, exp(-2 t_rt / T) (computed here from the closed form, not from the core)."""
+    import math
+
+    from qnet_envs.baselines.entanglement_distribution import SwapAsap
+    from qnet_envs.rollout import run_episodes
+
+    config = {"n_nodes": 4, "link_length_km": [10.0, 40.0, 20.0],
+              "memory_depolarizing_time_s": 0.02, "objective": "pairs_above_target",
+              "target_fidelity": 0.7, "horizon": 300}  # fmt: skip
+    env = gym.make(ENV_ID, config=config)
+    env.reset(seed=0)
+    policy = SwapAsap(env, cutoff=True)
+    f0 = env.unwrapped.core.config.initial_fidelity.nominal
+    w0 = (4 * f0 - 1) / 3
+    for link, km in enumerate((10.0, 40.0, 20.0)):
+        t_rt = 1.44 * km / 299_792.458  # n L / c
+        heralded = w0 * math.exp(-2 * t_rt / 0.02)
+        assert policy.fresh[link + 1] / policy.fresh[link] == pytest.approx(0.98 * heralded)
+    # and it now pays: it beats plain swap-asap there instead of discarding every fresh pair
+    cut = run_episodes(ENV_ID, "swap-asap-cutoff", 4, 100, config).returns
+    plain = run_episodes(ENV_ID, "swap-asap", 4, 100, config).returns
+    assert sum(cut) > sum(plain) > 0

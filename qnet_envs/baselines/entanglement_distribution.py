@@ -70,10 +70,13 @@ def link_goal(config) -> float:
 
 class SwapAsap(ChainPolicy):
     """Every node that knows a left and a right pair swaps them at once (best nominal pairs).
-    With ``cutoff``, a node first discards right pairs that waited too long: a pair spanning s
-    links is dropped once its nominal Werner parameter falls below ``keep`` (0.98) times that
-    of s fresh pairs joined by s - 1 noisy swaps, w_0^s k^(s-1) (a fidelity cutoff, as in
-    Rozpedek et al., PRA 99, 052330 (2019); w_0 from the nominal initial fidelity)."""
+    With ``cutoff``, a node first discards right pairs that waited too long: a pair spanning
+    links l .. l + s - 1 is dropped once its nominal Werner parameter falls below that of its s
+    links' fresh pairs joined by s - 1 noisy swaps, prod_l (keep w_l) k^(s-1), with ``keep``
+    0.98 and w_l the nominal Werner parameter of link l's pair as heralded, after its round
+    trip in memory (a fidelity cutoff, as in Rozpedek et al., PRA 99, 052330 (2019)): a pair
+    is stale for what it lost while waiting, not for the round trip every pair of a long link
+    spends before anyone knows of it."""
 
     name = "swap-asap"
 
@@ -85,7 +88,10 @@ class SwapAsap(ChainPolicy):
         cfg = self.core.config
         self.w_link = link_goal(cfg)
         self.k = cfg.gate_fidelity * (4 * cfg.meas_fidelity**2 - 1) / 3
-        self.w_fresh = keep * (4 * cfg.initial_fidelity.nominal - 1) / 3
+        # keep x each link's heralded Werner parameter, and their running products along the
+        # chain: a pair from node x to node y is measured against fresh[y] / fresh[x]
+        herald_w = (4 * self.core.herald_nominal_fidelity - 1) / 3
+        self.fresh = np.concatenate([[1.0], np.cumprod(keep * herald_w)])
 
     def choose(self, choice, masks) -> None:
         if self.cutoff:
@@ -99,9 +105,10 @@ class SwapAsap(ChainPolicy):
         return True
 
     def stale(self, rec: int) -> bool:
-        s = self.span(rec)
+        x = int(self.core.record_node[rec])
+        y = int(self.core.far_node[0, rec])
         w = (4 * self.nominal(rec) - 1) / 3
-        return w < self.w_fresh**s * self.k ** (s - 1)
+        return w < self.fresh[y] / self.fresh[x] * self.k ** (y - x - 1)
 
     def discard_stale(self, choice, masks) -> None:
         m, cd = self.core.m, self.codec

@@ -166,6 +166,9 @@ class RepeaterChainCore:
             cfg, keep_slot, pz_slot, keep_herald, pz_herald, cfg.initial_fidelity.nominal
         )
         decay_map, swap_map, purify_map, fresh_base, fresh_slope, nominal_fresh = tables
+        # what a fresh pair of each link looks like to its nodes when heralded: the nominal
+        # fidelity after the link's round trip in memory (read by the cutoff baselines)
+        self.herald_nominal_fidelity = nominal_fresh[:, 0].copy()
         cd, law = self.codec, cfg.initial_fidelity
         offsets = np.array([cd.swap0, cd.purify0, cd.discard_right0, cd.discard_left0, cd.k])
         pairs = np.array(cd.purify_pairs, dtype=np.int64).reshape(-1, 2)
