@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .masks import component_masks
 from .registration import ENVS, PARALLEL_ENVS, make_parallel, parallel_env_ids, register_envs
-from .scores import normalized_score, reference_scores
+from .scores import gap_closed_score, normalized_score, reference_scores
 
 __version__ = "0.1.0"
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "component_masks",
     "PARALLEL_ENVS",
     "make_parallel",
+    "gap_closed_score",
     "normalized_score",
     "parallel_env_ids",
     "reference_scores",

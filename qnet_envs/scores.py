@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 
 DATA = "reference_scores.json"
+# An optimum less than this fraction above the best heuristic leaves no gap to close
+GAP_FLOOR = 1e-3
 
 
 @cache
@@ -45,6 +47,20 @@ def normalized_score(env_id: str, ret: float, config: dict | None = None) -> flo
     entry = reference_scores(env_id, config)
     low, high = entry["random"], entry["reference"]
     return (float(ret) - low) / (high - low)
+
+
+def gap_closed_score(env_id: str, ret: float, config: dict | None = None) -> float | None:
+    """Where the scenario has an exact or clairvoyant optimum above its best heuristic:
+    ``(ret - R_heuristic) / (R_optimum - R_heuristic)``, 0 at the best heuristic, 1 at the
+    optimum, negative below the heuristic; None where it has no such optimum (then
+    :func:`normalized_score` is the only score). The leaderboard's headline where it exists:
+    a D4RL score near 1 can hide a policy worse than a simple heuristic when random play is
+    far worse than both."""
+    entry = reference_scores(env_id, config)
+    heuristic, optimum = entry.get("best_heuristic"), entry.get("optimum")
+    if not heuristic or not optimum or optimum[1] <= heuristic[1] + GAP_FLOOR * abs(heuristic[1]):
+        return None
+    return (float(ret) - heuristic[1]) / (optimum[1] - heuristic[1])
 
 
 def recorded_agents(env_id: str, config: dict | None = None) -> tuple[dict, dict]:

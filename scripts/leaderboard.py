@@ -34,9 +34,9 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-from qnet_envs.baselines import policy_names
+from qnet_envs.baselines import is_clairvoyant, policy_names
 from qnet_envs.rollout import run_episodes
-from qnet_envs.scores import DATA
+from qnet_envs.scores import DATA, GAP_FLOOR
 from qnet_envs.stats import mean_ci95
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,9 +79,10 @@ SCENARIOS = {
     "repeater-n5-p09": ("qnet/EntanglementDistribution-v2", N5_P09, "optimal",
                         "the exact optimal policy of the MDP (repeater_mdp), n = 5, p = 0.9, "
                         "t_cut = 5"),
-    "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "swap-asap",
-                          "swap-asap (no exact reference at this size; the bar is "
-                          "swap-asap and nested swapping)"),
+    "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "swap-asap-cutoff",
+                          "swap-asap with a fidelity cutoff calibrated to each link's heralded "
+                          "pair, the best of the suite's heuristics here (no exact reference at "
+                          "this size; its cutoff is not tuned)"),
     "mec": ("qnet/MobileEdgeCloud-v0", None, "best-response",
             "every mobile's own best response on the slot's queues"),
     "mec-small": ("qnet/MobileEdgeCloud-small-v0", None, "best-response",
@@ -390,7 +391,7 @@ def dt_dataset(scenario: str, root: Path) -> tuple[list[str], str]:
     if env_config:
         raise SystemExit(f"qnet: error: --train dt: scenario {scenario} has an env config")
     env = gym.make(env_id)
-    mixture = [n for n in policy_names(env_id, env) if "oracle" not in n]
+    mixture = [n for n in policy_names(env_id, env, stepping_only=True) if "oracle" not in n]
     name = f"leaderboard-{scenario}"
     collect(env_id, mixture, DT_EPISODES, str(root), name, progress=False)
     did = dataset_id(env_id, name)
@@ -408,7 +409,8 @@ def baselines(scenario: str, episodes: int) -> dict[str, list[float]]:
     key = (env_id, json.dumps(config), episodes)  # mec and mec-marl share their baseline runs
     if key not in _BASELINE_RUNS:
         env = gym.make(env_id, config=config) if config else gym.make(env_id)
-        names = policy_names(env_id, env)  # ``optimal`` only where the exact MDP applies
+        # ``optimal`` only where the exact MDP applies; the clairvoyant searches are SEARCHES
+        names = [n for n in policy_names(env_id, env) if not is_clairvoyant(env_id, n)]
         _BASELINE_RUNS[key] = {n: run_episodes(env_id, n, episodes, SEED, config) for n in names}
     runs = _BASELINE_RUNS[key]
     if scenario in METRIC:
@@ -684,6 +686,7 @@ def reference_table(results: dict) -> dict:
         {"scenario": k, "env_id": r["env_id"], "env_config": r["env_config"],
          "random": r["random"], "reference": r["reference_mean"], "reference_policy": r["reference"],
          "episodes": r["episodes"], "seeds": r["seeds"],
+         "best_heuristic": headline(r)["best_heuristic"], "optimum": headline(r)["optimum"],
          "agents": {row["policy"]: {"mean": row["mean"], "normalised": row["normalised"],
                                     "steps": row.get("steps")}
                     for row in r["rows"] if row["kind"] == "agent"}}
@@ -691,19 +694,105 @@ def reference_table(results: dict) -> dict:
     ]}  # fmt: skip
 
 
+# References that know each episode in advance (offline searches): an optimum, not a heuristic
+CLAIRVOYANT = {"ga", "qb-scheduler-oracle", "slot-oracle"}
+
+
+def _pooled(checks: list[dict]) -> tuple[float, float]:
+    """Mean and 95% half-width over training seeds of per-seed (mean, ci95) checks."""
+    mean = float(np.mean([c["mean"] for c in checks]))
+    return mean, float(np.sqrt(np.sum(np.square([c["ci95"] for c in checks])))) / len(checks)
+
+
+def headline(result: dict) -> dict:
+    """A scenario's honest headline. D4RL score: 0 = random-valid, 1 = the reference. Where an
+    exact or clairvoyant optimum lies above the best heuristic: the gap closed (0 = the best
+    heuristic, 1 = the optimum, negative = worse than the heuristic) and the excess over the
+    optimum in percent of it, with 95% CIs. On the exact repeater scenarios every number comes
+    from the exact expectations (``repeater_mdp``) and the agents' long held-out runs; elsewhere
+    from the held-out episodes' means."""
+    rows = result["rows"]
+    agents = [r for r in rows if r["kind"] == "agent"]
+    optimum = [r for r in rows if r["policy"] in CLAIRVOYANT or r["kind"].startswith("oracle")]
+    heuristics = [r for r in rows if r["kind"] in ("heuristic", "reference") and r not in optimum
+                  and not (result.get("exact") and r["policy"] == "optimal")]  # fmt: skip
+    out = {"best_heuristic": None, "optimum": None, "best_agent": None, "d4rl": None,
+           "gap_closed": None, "excess_pct": None}  # fmt: skip
+    if heuristics:
+        best_h = max(heuristics, key=lambda r: r["mean"])
+        out["best_heuristic"] = (best_h["policy"], best_h["mean"])
+    scored = [r for r in agents if r["normalised"] is not None]
+    best = max(scored or agents, key=lambda r: r["mean"]) if agents else None
+    if best is None:
+        return out
+    out["best_agent"] = (best["policy"], best["mean"], best["ci95"])
+    if best["normalised"] is not None:
+        out["d4rl"] = (best["normalised"], best["normalised_ci95"])
+    times = result.get("exact")
+    if times:  # delivery times in slots; a return is minus a time
+        h_name = min(("swap-asap", "nested"), key=lambda k: times[k])
+        t_h, t_opt = times[h_name], times["optimal"]
+        checks = result.get("exact_checks", {}).get(best["policy"])
+        t_agent, half = _pooled(checks) if checks else (-best["mean"], best["ci95"])
+        out["best_heuristic"], out["optimum"] = (h_name, -t_h), ("optimal (exact)", -t_opt)
+        if t_h > t_opt * (1 + GAP_FLOOR):
+            out["gap_closed"] = ((t_h - t_agent) / (t_h - t_opt), half / (t_h - t_opt))
+        out["excess_pct"] = (100 * (t_agent - t_opt) / t_opt, 100 * half / t_opt)
+    elif optimum and out["best_heuristic"]:
+        opt = max(optimum, key=lambda r: r["mean"])
+        h = out["best_heuristic"][1]
+        out["optimum"] = (f"{opt['policy']} (clairvoyant)", opt["mean"])
+        if opt["mean"] > h + GAP_FLOOR * abs(h):
+            span = opt["mean"] - h
+            out["gap_closed"] = ((best["mean"] - h) / span, best["ci95"] / span)
+        scale = abs(opt["mean"])
+        out["excess_pct"] = (100 * (opt["mean"] - best["mean"]) / scale, 100 * best["ci95"] / scale)
+    out["verdict"] = verdict(out)
+    return out
+
+
+def verdict(h: dict) -> str:
+    """One phrase for the summary table."""
+    if h["excess_pct"] is not None:  # an optimum exists: judged against it
+        if h["gap_closed"] is not None and sum(h["gap_closed"]) < 0:
+            return "below the best heuristic"
+        if h["excess_pct"][0] - h["excess_pct"][1] <= 2.0:
+            return "within 2% of the optimum"
+        if h["gap_closed"] is not None:
+            return "between the best heuristic and the optimum"
+        return "not within 2% of the optimum"
+    if h["d4rl"] is None:
+        return "no reference"
+    score, half = h["d4rl"]
+    if score - half > 1.0:
+        return "above the reference"
+    return "at the reference" if score + half >= 1.0 else "below the reference"
+
+
 def summary(results: dict) -> list[str]:
-    """The summary table heading docs/leaderboard.md: per scenario, its reference and the best
-    agent's normalised score."""
-    out = ["| scenario | env id | reference | best agent | normalised (95% CI) | training seeds |",
-           "|---|---|---|---|---|---|"]  # fmt: skip
+    """The summary table heading docs/leaderboard.md: per scenario, the reference, the best
+    heuristic, the best agent, its D4RL score and, where an exact or clairvoyant optimum
+    exists, the gap it closes from the best heuristic to the optimum and its excess over the
+    optimum (the headline there)."""
+    out = ["| scenario | reference | best heuristic | optimum | best agent | D4RL score | "
+           "gap closed | excess over optimum | verdict |",
+           "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for name, result in results.items():
-        agents = [r for r in result["rows"] if r["kind"] == "agent"]
-        scored = [r for r in agents if r["normalised"] is not None]
-        best = max(scored, key=lambda r: r["normalised"]) if scored else (agents or [None])[0]
-        score = fmt(best["normalised"], best["normalised_ci95"]) if best else "-"
-        seeds = len(best["training_seeds"]) if best else 0
-        out.append(f"| {name} | `{result['env_id']}` | {result['reference'] or '-'} | "
-                   f"{best['policy'] if best else '-'} | {score} | {seeds} |")  # fmt: skip
+        h = headline(result)
+        heur = (
+            f"{h['best_heuristic'][0]} ({h['best_heuristic'][1]:.3f})"
+            if h["best_heuristic"]
+            else "-"
+        )
+        opt = f"{h['optimum'][0]} ({h['optimum'][1]:.3f})" if h["optimum"] else "-"
+        agent = (f"{h['best_agent'][0]} ({fmt(h['best_agent'][1], h['best_agent'][2])})"
+                 if h["best_agent"] else "-")  # fmt: skip
+        d4rl = fmt(*h["d4rl"]) if h["d4rl"] else "-"
+        gap = fmt(*h["gap_closed"], digits=2) if h["gap_closed"] else "-"
+        excess = (f"{h['excess_pct'][0]:+.1f}% ± {h['excess_pct'][1]:.1f}"
+                  if h["excess_pct"] else "-")  # fmt: skip
+        out.append(f"| {name} | {result['reference'] or '-'} | {heur} | {opt} | {agent} | "
+                   f"{d4rl} | {gap} | {excess} | {h.get('verdict', '-')} |")  # fmt: skip
     return out
 
 
@@ -718,7 +807,15 @@ def build(scenarios, episodes: int, entries: Path, out_dir: Path, scores: Path) 
                           "seeds; above 1 beats the reference. Returns are summed rewards (costs "
                           "and delivery times enter negated). Agents pool every (training seed, "
                           "episode) pair; `qnet_envs.normalized_score(env_id, ret)` gives the "
-                          "same number.", ""]  # fmt: skip
+                          "same number.", "",
+                          "Where random play is far worse than any sensible policy, a score near "
+                          "1 says little, so where an exact or clairvoyant optimum lies above "
+                          "the best heuristic the headline is the gap closed (0 = the best "
+                          "heuristic, 1 = the optimum, negative = worse than the heuristic; "
+                          "`qnet_envs.gap_closed_score`) and the excess over the optimum in "
+                          "percent, with 95% CIs. On the exact repeater scenarios both come from "
+                          "the exact expected delivery times and the agents' long held-out runs "
+                          "(4,000 episodes per training seed).", ""]  # fmt: skip
     summary_at = len(lines)
     for name in [s for s in SCENARIOS if s in scenarios or s in kept]:
         if name in scenarios:
