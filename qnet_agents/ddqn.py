@@ -272,12 +272,15 @@ def train(
     make_network=None,
     algo: str = "ddqn",
     resume: str | None = None,
+    on_eval=None,
 ) -> TrainResult:
     """Train; returns a :class:`TrainResult`. ``make_network(obs_dim, n_actions)`` builds the
     Q-network (default: the config's MLP). ``resume`` continues from a checkpoint file: weights,
     optimiser, replay buffer, counters, RNG states and the current episode (replayed from its
     seed and recorded actions), so a resumed run is bit for bit the uninterrupted one. Ctrl-C
-    stops between two steps, saves a checkpoint and returns with ``interrupted=True``."""
+    stops between two steps, saves a checkpoint and returns with ``interrupted=True``.
+    ``on_eval(step, mean_return)`` is called after each periodic evaluation; returning False
+    ends the run there (a tuner's pruning)."""
     cfg = config or DDQNConfig()
     cfg.validate()
     r = begin_run(cfg, lambda: _Run(env_id_or_env, cfg, make_network, algo), resume)
@@ -298,6 +301,8 @@ def train(
                 update_target(r.q_net, r.target_net, cfg, step)
             if cfg.eval_every and step % cfg.eval_every == 0:
                 r.evaluate(step, run)
+                if on_eval is not None and not on_eval(step, r.evals[-1][1]):
+                    break
             if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
                 r.checkpoint(step)
             if run.tick():

@@ -177,6 +177,23 @@ def train_job(agent: str, env_id: str, run: RunRequest = RunRequest()) -> dict:
     return summary
 
 
+def cfg_steps(env_id: str, config: dict | None) -> int:
+    """The budget of PPO's ppo.yml entry for this env (or the config's preset)."""
+    from . import ppo
+
+    return ppo.config_from(env_id, (config or {}).get("preset")).total_steps
+
+
+def tune_job(agent: str, env_id: str, trials: int, budget: int, config=None, entry=None,
+             seed: int = 0) -> dict:  # fmt: skip
+    """``qnet tune``: an Optuna study of ``agent`` on ``env_id`` (:mod:`qnet_agents.tuning`)."""
+    from .tuning import TuneRequest, tune
+
+    env_id = env_id or DEFAULT_JOB["env"]
+    return tune(TuneRequest(agent, env_id, trials, budget, config, entry, seed,
+                            run_dir=f"runs/tune-{agent}-{env_id.replace('/', '_')}"))  # fmt: skip
+
+
 def leaderboard_lines(
     env_id: str, env_config, agent: str, steps: int, preset_steps: int | None = None
 ) -> list[str]:
@@ -294,7 +311,7 @@ def ppo_job(env_id: str, run: RunRequest = RunRequest()) -> dict:
     summary.update(table=table, agent_mean=float(np.mean(returns)), checkpoint=result.checkpoint,
                    leaderboard=leaderboard_lines(env_id, cfg.env_config, "ppo",
                                                  result.global_step,
-                                                 ppo.config_from(env_id).total_steps))  # fmt: skip
+                                                 cfg_steps(env_id, run.config)))  # fmt: skip
     return summary
 
 

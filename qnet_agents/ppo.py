@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .common import (
@@ -87,14 +88,18 @@ class PPOConfig:
             check_choice("shaping", self.shaping, tuple(POTENTIALS))
 
 
-def hyperparams(env_id: str) -> dict:
-    """The ``default`` entry of ppo.yml with the env's own entry on top."""
+def hyperparams(env_id: str, preset: str | None = None) -> dict:
+    """The ``default`` entry of ppo.yml with the env's own entry on top, or the named
+    ``preset`` entry instead of the env's (a tuned one, say)."""
     table = hyperparams_file("ppo")
-    return {**table.get("default", {}), **table.get(env_id, {})}
+    if preset is not None and preset not in table:
+        raise ValueError(f"preset={preset!r}; choose one of {sorted(table)} (hyperparams/ppo.yml)")
+    return {**table.get("default", {}), **table.get(preset or env_id, {})}
 
 
-def config_from(env_id: str, **overrides) -> PPOConfig:
-    return checked(PPOConfig, {**hyperparams(env_id), **overrides})
+def config_from(env_id: str, preset: str | None = None, **overrides) -> PPOConfig:
+    """The env's (or ``preset``'s) ppo.yml entry with ``overrides``, each field checked."""
+    return checked(PPOConfig, {**hyperparams(env_id, preset), **overrides})
 
 
 def _model(env_id: str, cfg: PPOConfig):
@@ -136,8 +141,10 @@ def rounded_steps(cfg: PPOConfig, start: int = 0) -> int:
     return start + -(-max(cfg.total_steps - start, 0) // rollout) * rollout
 
 
-def _callback(cfg: PPOConfig, save, curve: list, start: int):
-    """Progress bar, episode returns for the learning curve, periodic checkpoints."""
+def _callback(cfg: PPOConfig, save, curve: list, start: int, periodic=None):
+    """Progress bar, episode returns for the learning curve, periodic checkpoints; with
+    ``periodic`` = (every, evaluate(model) -> bool), an evaluation every ``every`` steps whose
+    False ends the run."""
     from stable_baselines3.common.callbacks import BaseCallback
     from tqdm import tqdm
 
@@ -155,6 +162,12 @@ def _callback(cfg: PPOConfig, save, curve: list, start: int):
             if cfg.checkpoint_every and n // cfg.checkpoint_every > self._saved:
                 self._saved = n // cfg.checkpoint_every
                 save(n)
+            if periodic and n // periodic[0] > self._evaluated:
+                self._evaluated = n // periodic[0]
+                self.bar.set_description("ppo: evaluating", refresh=True)
+                go_on = periodic[1](self.model, n)
+                self.bar.set_description("ppo", refresh=True)
+                return bool(go_on)
             return True
 
         def _on_training_end(self) -> None:
@@ -162,12 +175,23 @@ def _callback(cfg: PPOConfig, save, curve: list, start: int):
 
     hooks = Hooks()
     hooks._saved = start // cfg.checkpoint_every if cfg.checkpoint_every else 0
+    hooks._evaluated = start // periodic[0] if periodic else 0
     return hooks
 
 
-def train(env_id: str, config: PPOConfig | None = None, resume: str | None = None) -> TrainResult:
+def train(
+    env_id: str,
+    config: PPOConfig | None = None,
+    resume: str | None = None,
+    on_eval=None,
+    eval_every: int = 0,
+    eval_episodes: int = 5,
+) -> TrainResult:
     """Train MaskablePPO on ``env_id``; Ctrl-C saves a checkpoint and returns
-    ``interrupted=True``. ``resume`` continues from a checkpoint (see the module docstring)."""
+    ``interrupted=True``. ``resume`` continues from a checkpoint (see the module docstring).
+    With ``on_eval(step, mean_return)`` and ``eval_every``, the policy is played every
+    ``eval_every`` steps on ``eval_episodes`` validation episodes (seeds 10000 + seed, ...; never
+    the held-out 100000+); returning False ends the run there (a tuner's pruning)."""
     cfg = config or PPOConfig()
     cfg.validate()
     torch.manual_seed(cfg.seed)
@@ -197,6 +221,16 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
             },
         )
 
+    periodic = None
+    if on_eval is not None and eval_every:
+
+        def check(model, step: int) -> bool:
+            act = _acting(model, cfg.eval_deterministic)
+            score = float(np.mean(evaluate(act, env_id, eval_episodes, 10_000 + cfg.seed,
+                                           cfg.env_config)))  # fmt: skip
+            return on_eval(step, score)
+
+        periodic = (eval_every, check)
     if cfg.bc_teacher and not resume:
         _clone_teacher(model, env_id, cfg, run_dir)
         save(0, run_dir / "bc.pt")  # the cloned policy alone, before any PPO update
@@ -204,7 +238,7 @@ def train(env_id: str, config: PPOConfig | None = None, resume: str | None = Non
     try:
         model.learn(
             max(cfg.total_steps - start, 0),
-            callback=_callback(cfg, save, curve, start),
+            callback=_callback(cfg, save, curve, start, periodic),
             reset_num_timesteps=not resume,
             tb_log_name="ppo",
         )
@@ -245,14 +279,19 @@ def load_policy(checkpoint: str):
         model = _model(state["env_id"], cfg)
         model.policy.load_state_dict(state["policy"])
     model.policy.set_training_mode(False)
+    return _acting(model, cfg.eval_deterministic), state
+
+
+def _acting(model, deterministic: bool):
+    """``act(obs, env)``: the model's action under the env's ``action_masks()``."""
 
     def act(obs, env):
         action, _ = model.predict(
-            obs, action_masks=env.unwrapped.action_masks(), deterministic=cfg.eval_deterministic
+            obs, action_masks=env.unwrapped.action_masks(), deterministic=deterministic
         )
         return action
 
-    return act, state
+    return act
 
 
 def evaluate(

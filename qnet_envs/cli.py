@@ -167,6 +167,26 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+def _cmd_tune(args) -> int:
+    jobs = _agents_module("jobs", "tune")
+    if jobs is None:
+        return 2
+    config = jobs.load_job_config(args.config)
+    out = jobs.tune_job(args.agent, args.env, args.trials, args.budget, config, args.entry,
+                        args.seed)  # fmt: skip
+    print(
+        f"{out['agent']} on {out['env_id']}: {out['complete']} trials complete, "
+        f"{out['pruned']} pruned, in {out['seconds']} s; best mean return "
+        f"{out['best_value']:.4g} (trial {out['best_trial']}) on validation seeds "
+        f"{out['validation_seeds'][0]}-{out['validation_seeds'][1]}"
+    )
+    print(f"best values, written to the entry {out['entry']!r} of qnet_agents/hyperparams/"
+          f"{out['agent']}.yml: {json.dumps(out['best_values'])}")  # fmt: skip
+    print(f"use it: qnet train --agent {out['agent']} --env {out['env_id']} --config "
+          f"'{json.dumps({'preset': out['entry']})}'")  # fmt: skip
+    return 0
+
+
 def _version() -> str:
     from . import __version__
 
@@ -192,7 +212,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rollout(sub, policies)
     _add_train(sub)
     _add_collect_and_evaluate(sub)
+    _add_tune(sub)
     return parser
+
+
+def _add_tune(sub) -> None:
+    p = _subparser(
+        sub, "tune", "search an agent's hyperparameters with Optuna (needs the tune extra)"
+    )
+    p.add_argument("--agent", required=True, metavar="NAME", help="ppo or ddqn")
+    p.add_argument("--env", default=None, help="a Gymnasium id (default: the main job's env)")
+    p.add_argument(
+        "--config",
+        default=None,
+        help="fixed agent config fields (env_config among them), as for qnet train",
+    )
+    p.add_argument("--trials", type=int, default=20, help="trials (>= 1; default 20)")
+    p.add_argument("--budget", type=int, default=50_000, help="env steps per trial (>= 1)")
+    p.add_argument(
+        "--entry",
+        default=None,
+        help="the hyperparams YAML entry to write (default: '<env id> tuned')",
+    )
+    p.add_argument("--seed", type=int, default=0, help="training and sampler seed (default 0)")
+    p.set_defaults(func=_cmd_tune)
 
 
 def _add_rollout(sub, policies: list[str]) -> None:
@@ -292,7 +335,7 @@ def _add_collect_and_evaluate(sub) -> None:
 
 
 def _check_counts(args) -> None:
-    for name in ("episodes", "eval_episodes"):
+    for name in ("episodes", "eval_episodes", "trials", "budget"):
         value = getattr(args, name, 1)
         if value < 1:
             raise ValueError(f"--{name.replace('_', '-')}={value} must be >= 1")
