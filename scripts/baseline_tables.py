@@ -36,7 +36,7 @@ def table_for(commands: str) -> str:
     return "\n".join(lines)
 
 
-def regenerate(text: str) -> tuple[str, list[str]]:
+def regenerate(text: str, only: str | None = None) -> tuple[str, list[str]]:
     lines = text.split("\n")
     out, changed, i = [], [], 0
     while i < len(lines):
@@ -52,6 +52,9 @@ def regenerate(text: str) -> tuple[str, list[str]]:
         while i < len(lines) and lines[i].startswith("|"):
             old.append(lines[i])
             i += 1
+        if only is not None and only not in m.group(1):
+            out.extend(old)
+            continue
         new = table_for(m.group(1))
         if new != "\n".join(old):
             changed.append(m.group(1))
@@ -62,8 +65,11 @@ def regenerate(text: str) -> tuple[str, list[str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report differences, change nothing")
+    parser.add_argument(
+        "--only", default=None, help="regenerate only the tables whose command contains this text"
+    )
     args = parser.parse_args()
-    text, changed = regenerate(PAGE.read_text())
+    text, changed = regenerate(PAGE.read_text(), args.only)
     for command in changed:
         print(f"{'differs' if args.check else 'regenerated'}: qnet rollout {command}")
     if not args.check:

@@ -79,10 +79,10 @@ SCENARIOS = {
     "repeater-n5-p09": ("qnet/EntanglementDistribution-v2", N5_P09, "optimal",
                         "the exact optimal policy of the MDP (repeater_mdp), n = 5, p = 0.9, "
                         "t_cut = 5"),
-    "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "swap-asap-cutoff",
-                          "swap-asap with a fidelity cutoff calibrated to each link's heralded "
-                          "pair, the best of the suite's heuristics here (no exact reference at "
-                          "this size; its cutoff is not tuned)"),
+    "repeater-fidelity": ("qnet/EntanglementDistribution-v2", FIDELITY, "purify-then-swap-tuned",
+                          "purify-then-swap with its fidelity cutoff and purification margin "
+                          "tuned on training seeds (scripts/tune_baselines.py), the best of the "
+                          "suite's tuned heuristics there; no exact reference at this size"),
     "mec": ("qnet/MobileEdgeCloud-v0", None, "best-response",
             "every mobile's own best response on the slot's queues"),
     "mec-small": ("qnet/MobileEdgeCloud-small-v0", None, "best-response",
@@ -361,7 +361,7 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
         run_dir = runs / f"{scenario}-{agent_label(agent, config)}-s{seed}"
         full = [*argv, "--seed", str(seed), "--run-dir", str(run_dir)]
         start = time.perf_counter()
-        code = "from qnet_envs.cli import main; main()"
+        code = "from qnet_envs.cli import main; raise SystemExit(main())"
         subprocess.run([sys.executable, "-c", code, *full], check=True)
         (run_dir / "wall_s").write_text(f"{time.perf_counter() - start:.1f}\n")
         checkpoints.append(run_dir / "checkpoint.pt")

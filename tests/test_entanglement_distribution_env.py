@@ -432,3 +432,27 @@ def test_cutoff_baselines_measure_staleness_from_each_links_heralded_pair():
     cut = run_episodes(ENV_ID, "swap-asap-cutoff", 4, 100, config).returns
     plain = run_episodes(ENV_ID, "swap-asap", 4, 100, config).returns
     assert sum(cut) > sum(plain) > 0
+
+
+def test_tuned_heuristics_are_offered_where_tuned_and_reproduce_their_training_score():
+    """``<name>-tuned`` baselines exist only for the configs scripts/tune_baselines.py tuned
+    (the leaderboard's), and each stored training mean is what its parameters score now on
+    the same training seeds (the file is current with the code)."""
+    import json
+    from importlib import resources
+
+    from qnet_envs.baselines import policy_names
+    from qnet_envs.baselines.entanglement_distribution import TUNABLE
+    from qnet_envs.rollout import _play
+
+    assert not any(n.endswith("-tuned") for n in policy_names(ENV_ID, gym.make(ENV_ID)))
+    table = json.loads(resources.files("qnet_envs.data").joinpath("tuned_baselines.json")
+                       .read_text())["entries"]  # fmt: skip
+    assert {e["policy"] for e in table} == set(TUNABLE)
+    entry = next(e for e in table if e["policy"] == "swap-asap-cutoff")
+    env = gym.make(ENV_ID, config=entry["env_config"])
+    assert "swap-asap-cutoff-tuned" in policy_names(ENV_ID, env)
+    policy = make_policy(ENV_ID, "swap-asap-cutoff-tuned", env)
+    first, last = entry["training_seeds"]
+    returns = [_play(env, policy, seed, None)[0] for seed in range(first, last + 1)]
+    assert np.mean(returns) == pytest.approx(entry["training_mean"])

@@ -6,7 +6,9 @@ has reached the node, nominal fidelities), never the hidden true fidelities.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -144,6 +146,21 @@ class Nested(SwapAsap):
             choice[2 : core.n - 1 : 2] = 0
 
 
+class SwapAsapAgeCutoff(SwapAsap):
+    """Swap-asap that first discards right pairs older than ``max_age`` slots since they were
+    heralded: the memory cutoff of Rozpedek et al. (PRA 99, 052330 (2019)) and Iñesta et al.
+    (2023), by age instead of estimated fidelity."""
+
+    name = "swap-asap-age"
+
+    def __init__(self, env, max_age: int = 10):
+        super().__init__(env, cutoff=True)
+        self.name, self.max_age = "swap-asap-age", int(max_age)
+
+    def stale(self, rec: int) -> bool:
+        return int(self.core.t[0]) - int(self.core.born_slot[0, rec]) > self.max_age
+
+
 class PurifyThenSwap(SwapAsap):
     """Purify elementary pairs (two known pairs on the same link) until the best reaches the
     link goal of :func:`link_goal` plus ``margin``, swap only pairs that reached it (or longer
@@ -151,8 +168,8 @@ class PurifyThenSwap(SwapAsap):
 
     name = "purify-then-swap"
 
-    def __init__(self, env, margin: float = 0.005):
-        super().__init__(env, cutoff=True)
+    def __init__(self, env, margin: float = 0.005, keep: float = 0.98):
+        super().__init__(env, cutoff=True, keep=keep)
         self.name = "purify-then-swap"
         self.goal = min(1.0, 0.25 + 0.75 * self.w_link + margin)
 
@@ -182,13 +199,70 @@ class PurifyThenSwap(SwapAsap):
                 choice[x] = 0 if k is None else k
 
 
+KEEPS = (0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
+# the tunable heuristics: name -> (its factory taking the parameters, the grid of parameter
+# sets scripts/tune_baselines.py searches on training seeds)
+TUNABLE = {
+    "swap-asap-cutoff": (lambda env, keep: SwapAsap(env, cutoff=True, keep=keep),
+                         [{"keep": k} for k in KEEPS]),
+    "swap-asap-age": (lambda env, max_age: SwapAsapAgeCutoff(env, max_age),
+                      [{"max_age": a} for a in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30,
+                                                 50)]),
+    "purify-then-swap": (lambda env, margin, keep: PurifyThenSwap(env, margin, keep),
+                         [{"margin": m, "keep": k} for m in (0.0, 0.005, 0.01, 0.02)
+                          for k in KEEPS[2:8]]),
+}  # fmt: skip
+
+
+def tuned_parameters(name: str, env) -> dict | None:
+    """The tuned parameter of heuristic ``name`` (without its ``-tuned`` suffix) for the env's
+    config, from ``qnet_envs/data/tuned_baselines.json`` (written by
+    ``scripts/tune_baselines.py``), or None where that config was not tuned."""
+    config = env.core.config
+    for entry in _tuned_table():
+        if entry["policy"] == name and _config_of(json.dumps(entry["env_config"])) == config:
+            return dict(entry["parameters"])
+    return None
+
+
+@lru_cache(maxsize=1)
+def _tuned_table() -> tuple:
+    text = resources.files("qnet_envs.data").joinpath("tuned_baselines.json").read_text()
+    return tuple(json.loads(text)["entries"])
+
+
+@lru_cache(maxsize=64)
+def _config_of(env_config: str):
+    import gymnasium as gym
+
+    return gym.make(
+        "qnet/EntanglementDistribution-v2", config=json.loads(env_config)
+    ).unwrapped.core.config
+
+
+def _tuned(name: str):
+    def build(env):
+        params = tuned_parameters(name, env.unwrapped)
+        if params is None:
+            raise ValueError(f"policy '{name}-tuned' has no tuned parameters for this config "
+                             "(scripts/tune_baselines.py tunes the leaderboard's scenarios)")  # fmt: skip
+        policy = TUNABLE[name][0](env, **params)
+        policy.name = f"{name}-tuned"
+        return policy
+
+    return build
+
+
 @lru_cache(maxsize=32)
 def _solved(n: int, p: float, ps: float, cutoff: int):
     return repeater_mdp.solve(n, p, ps, cutoff)
 
 
 def applicable(name: str, env) -> bool:
-    """``optimal`` needs the ``inesta2023`` model (one memory per side, no classical delays)."""
+    """``optimal`` needs the ``inesta2023`` model (one memory per side, no classical delays);
+    a ``-tuned`` heuristic needs parameters tuned for the env's config."""
+    if name.endswith("-tuned"):
+        return tuned_parameters(name.removesuffix("-tuned"), env) is not None
     if name != "optimal":
         return True
     cfg = env.config
@@ -234,4 +308,6 @@ POLICIES = {
     "nested": lambda env: Nested(env),
     "purify-then-swap": lambda env: PurifyThenSwap(env),
     "optimal": lambda env: Optimal(env),
+    # where scripts/tune_baselines.py tuned them for the env's config (the leaderboard's)
+    **{f"{name}-tuned": _tuned(name) for name in TUNABLE},
 }
