@@ -15,7 +15,7 @@ include those first computations, amortised over the measured window). The topol
 generated before the clock starts; QuantumResourceAllocation is swept on the same generator
 (its per-pair path tables are all-pairs). The real backbones (``"surfnet"``, ``"geant2012"``, Internet
 Topology Zoo maps) are swept by their node counts next to NSFNET. The offloading env's
-PettingZoo front (one agent per mobile and per edge) is swept to 1,005 agents.
+PettingZoo front (one agent per mobile and per edge) is swept to 10,005 agents.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def report(quick: bool) -> list[str]:
             f"{exponent(sizes, builds):.2f} | {exponent(sizes, steps):.2f} |"
         )
         print(rows[-1], flush=True)
-    rows.append(parallel_row([10, 100] if quick else [10, 100, 1000], seconds, ref))
+    rows.append(parallel_row([10, 100] if quick else [10, 100, 1000, 10000], seconds, ref))
     print(rows[-1], flush=True)
     return rows
 

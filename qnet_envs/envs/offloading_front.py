@@ -16,7 +16,7 @@ def offloading_spaces(views: OffloadingViews) -> tuple[dict, dict, spaces.Box]:
     actions: ``Discrete(targets x LEVELS)`` per mobile and ``Discrete(2 x LEVELS)`` per edge;
     otherwise the hybrid ``Dict(target, fraction)`` and ``Dict(forward, fraction)``."""
     observation_spaces = {
-        a: spaces.Box(0.0, 1.0, (views.mobile_obs_size if a in views.mobile_agents
+        a: spaces.Box(0.0, 1.0, (views.mobile_obs_size if views.is_mobile[a]
                                  else views.edge_obs_size,), np.float32)
         for a in views.agents
     }  # fmt: skip
@@ -27,9 +27,7 @@ def offloading_spaces(views: OffloadingViews) -> tuple[dict, dict, spaces.Box]:
         frac = spaces.Box(0.0, 1.0, (1,), np.float32)
         mobile_space = spaces.Dict({"target": spaces.Discrete(views.n_targets), "fraction": frac})
         edge_space = spaces.Dict({"forward": spaces.Discrete(2), "fraction": frac})
-    action_spaces = {
-        a: mobile_space if a in views.mobile_agents else edge_space for a in views.agents
-    }
+    action_spaces = {a: mobile_space if views.is_mobile[a] else edge_space for a in views.agents}
     state_space = spaces.Box(0.0, 1.0, (views.state_size,), np.float32)
     return observation_spaces, action_spaces, state_space
 

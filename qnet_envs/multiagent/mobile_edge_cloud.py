@@ -158,7 +158,7 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         masks = self.views.masks()
         if not self.config.flat_actions:  # the form Dict.sample(mask=...) takes
             masks = {
-                a: {("target" if a in self.views.mobile_agents else "forward"): m, "fraction": None}
+                a: {("target" if self.views.is_mobile[a] else "forward"): m, "fraction": None}
                 for a, m in masks.items()
             }
         shared = self.metrics()

@@ -21,6 +21,8 @@ class OffloadingViews:
         self.mobile_agents = [f"mobile_{i}" for i in range(m)]
         self.edge_agents = [f"edge_{j}" for j in range(e)]
         self.agents = self.mobile_agents + self.edge_agents
+        # agent -> is it a mobile (a set lookup: 10,000 agents decode in linear time)
+        self.is_mobile = {a: i < m for i, a in enumerate(self.agents)}
         self.n_targets = e + 2  # local, edge_1..edge_E, cloud
         self.mobile_obs_size = 8 + 2 * e
         # where a mobile's observation keeps what (see mobile_block)
@@ -166,7 +168,7 @@ class OffloadingViews:
     # --- actions ------------------------------------------------------------------------------
     def decode(self, agent: str, action) -> tuple[int, float]:
         """(target or forward flag, fraction); raises ``ValueError`` outside the agent's space."""
-        choices = self.n_targets if agent in self.mobile_agents else 2  # targets, or forward?
+        choices = self.n_targets if self.is_mobile[agent] else 2  # targets, or forward?
         if self.flat:
             if isinstance(action, np.ndarray) and action.shape == ():
                 action = action.item()
@@ -180,7 +182,7 @@ class OffloadingViews:
                 )
             first, level = divmod(int(action), LEVELS)
             return first, FRACTION_LEVELS[level]
-        key = "target" if agent in self.mobile_agents else "forward"
+        key = "target" if self.is_mobile[agent] else "forward"
         if not isinstance(action, dict) or set(action) != {key, "fraction"}:
             raise ValueError(
                 f"{agent}: action {action!r} must be a dict with keys {key!r}, 'fraction'"
