@@ -101,6 +101,11 @@ def test_the_default_agent_labels_training_and_every_evaluation(tmp_path):
                   "baseline saa"):  # fmt: skip
         assert f"{label}:" in result.stderr, label
     assert "leaderboard (qra" in result.stdout  # the leaderboard's best agent on this env
+    evaluated = qnet("evaluate", "--checkpoint", str(tmp_path / "run" / "best.pt"),
+                     "--episodes", "1")  # fmt: skip
+    assert evaluated.returncode == 0, evaluated.stderr
+    for label in ("evaluating ddqn", "baseline greedy", "baseline saa"):
+        assert f"{label}:" in evaluated.stderr, label
 
 
 def test_building_the_docs_without_the_extra_names_it(monkeypatch, capsys):
