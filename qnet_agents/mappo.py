@@ -85,6 +85,21 @@ class MAPPOConfig:
     tensorboard: bool = True
     progress: bool = True
     torch_threads: int = 1
+    # a potential of qnet_agents.shaping.POTENTIALS: training-only potential-based shaping of
+    # the shared reward (Ng et al. 1999; optimal policies unchanged), as the centralised PPO
+    # has; episode costs, curves and evaluations stay the env's own
+    shaping: str | None = None
+
+    def validate(self) -> None:
+        if self.shaping is not None:
+            from qnet_envs.config import check_choice
+
+            from .shaping import APPLIES_TO, POTENTIALS
+
+            check_choice("shaping", self.shaping, tuple(POTENTIALS))
+            if self.env_id not in APPLIES_TO[self.shaping]:
+                raise ValueError(f"shaping={self.shaping!r} reads the state of "
+                                 f"{list(APPLIES_TO[self.shaping])}, not of {self.env_id}")  # fmt: skip
 
 
 class RunningNorm:
@@ -436,6 +451,10 @@ def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, c
     step counter, the episode's record) carries over between rollouts."""
     buf = {k: [] for k in BUFFER_KEYS}
     for _ in range(cfg.rollout):
+        if cfg.shaping is not None and getattr(live, "phi", None) is None:
+            from .shaping import POTENTIALS
+
+            live.phi = POTENTIALS[cfg.shaping](env)  # the state this step starts from
         x = agents.inputs(live.obs)
         s = env.state()
         a = act(model, agents, live.obs, live.infos, s)
@@ -450,10 +469,11 @@ def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, c
         )
         r = next(iter(rewards.values()))
         done = any(terms.values()) or any(truncs.values())
+        learned = r + _shaping(env, cfg, live, any(terms.values()))
         active = np.ones(agents.n, np.float32)
         if "mobile" in agents.rows:  # offloading: obs[0] says whether the mobile has a task
             active[agents.rows["mobile"]] = x[agents.rows["mobile"], 0]
-        row = (x, s, a["choice"], a["frac"], a["logp"], v, r, done, masks, active)
+        row = (x, s, a["choice"], a["frac"], a["logp"], v, learned, done, masks, active)
         for k, val in zip(BUFFER_KEYS, row, strict=True):
             buf[k].append(val)
         live.ep_ret += r
@@ -465,8 +485,22 @@ def _collect_rollout(env, model, agents: Agents, norm, cfg: MAPPOConfig, live, c
             run.postfix(ret=f"{live.ep_ret:.1f}", cost=f"{curve[-1][2]:.3f}")
             live.episode = {"rng": env.rng_state(), "actions": []}
             live.obs, live.infos = env.reset()
-            live.ep_ret = 0.0
+            live.ep_ret, live.phi = 0.0, None
     return buf
+
+
+def _shaping(env, cfg: MAPPOConfig, live, terminated: bool) -> float:
+    """``gamma * Phi(s') - Phi(s)`` of the step just taken (0 without shaping); ``live.phi``
+    holds Phi of the state the step started from (None: compute it, as after a reset, a
+    resume or an episode's end: the potential is a function of the env's state)."""
+    if cfg.shaping is None:
+        return 0.0
+    from .shaping import POTENTIALS
+
+    before = live.phi  # set before the step by _collect_rollout
+    after = 0.0 if terminated else POTENTIALS[cfg.shaping](env)
+    live.phi = after
+    return cfg.gamma * after - before
 
 
 def _restore_episode(env, agents: Agents, episode: dict):

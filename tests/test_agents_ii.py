@@ -398,3 +398,22 @@ def test_a_changed_or_incomplete_dataset_is_one_error(tiny_dataset, tmp_path, da
     with pytest.raises(DatasetError, match=needle) as err:
         dt.train(cfg)
     assert "\n" not in str(err.value)
+
+
+def test_mappo_shaping_changes_what_it_learns_from_not_what_it_reports(tmp_path):
+    """With ``shaping`` the shared reward MAPPO learns from carries gamma Phi(s') - Phi(s);
+    the learning curve still records the env's own return (-1 per slot here: whole numbers).
+    A potential of another env's state is refused."""
+    from qnet_agents import mappo
+
+    env_config = {"preset": "inesta2023", "n_nodes": 3, "generation_success": 0.9,
+                  "swap_success": 0.9, "cutoff_slots": 3}  # fmt: skip
+    cfg = mappo.config_from(env_id="qnet/EntanglementDistribution-v2", env_config=env_config,
+                            total_steps=200, rollout=100, epochs=1, shaping="repeater-span",
+                            tensorboard=False, progress=False, checkpoint_every=0,
+                            run_dir=str(tmp_path))  # fmt: skip
+    result = mappo.train(cfg)
+    returns = [entry[1] for entry in result.curve]
+    assert returns and all(float(r).is_integer() and r < 0 for r in returns)
+    with pytest.raises(ValueError, match="shaping"):
+        mappo.config_from(env_id="qnet/MobileEdgeCloud-v0", shaping="repeater-span")
