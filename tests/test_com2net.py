@@ -419,3 +419,21 @@ def test_an_integer_penalty_still_gives_float_rewards():
         if terminated or truncated:
             env.reset()
     assert flagged > 0  # the penalised branch ran
+
+
+def test_the_offline_searches_play_the_plan_they_found():
+    """``qga-offline`` and ``ga-offline`` search an episode by replaying it from its seed, then
+    play the plan through the env: the played return is the searched plan's return, and the
+    clairvoyant search is at least as good as RPC on the same episode."""
+    from qnet_envs.baselines import is_clairvoyant, policy_names
+    from qnet_envs.baselines.com2net_solvers import QGAConfig, optimise_offline
+    from qnet_envs.rollout import run_episodes
+
+    config = {"horizon": 8}
+    assert {"rpc", "qga-online", "qga-offline", "ga-offline"} <= set(policy_names(IDS[0]))
+    assert is_clairvoyant(IDS[0], "ga-offline") and not is_clairvoyant(IDS[0], "rpc")
+    for name, method in (("qga-offline", "qga"), ("ga-offline", "ga")):
+        played = run_episodes(IDS[0], name, 1, 3, config).returns[0]
+        searched = optimise_offline(method, config, 3, QGAConfig(seed=3))["return"]
+        assert played == searched
+    assert played >= run_episodes(IDS[0], "rpc", 1, 3, config).returns[0]
