@@ -15,6 +15,7 @@ the agents here take. Needs the ``tune`` extra (Optuna).
 from __future__ import annotations
 
 import json
+import textwrap
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -177,13 +178,14 @@ def write_entry(req: TuneRequest, summary: dict, folder: Path = HYPERPARAMS) -> 
     values = {**(req.config or {}), **summary["best_values"], "total_steps": req.budget}
     config = f" --config '{json.dumps(req.config)}'" if req.config else ""
     comment = (
-        f"# Tuned: qnet tune --agent {req.agent} --env {req.env_id}{config} --trials "
+        f"Tuned: qnet tune --agent {req.agent} --env {req.env_id}{config} --trials "
         f"{req.trials} --budget {req.budget} ({summary['date']}): Optuna TPE (seed {req.seed}), "
         f"median pruner; {summary['complete']} trials complete, {summary['pruned']} pruned; "
         f"best mean return {summary['best_value']:.4g} on validation seeds "
         f"{summary['validation_seeds'][0]}-{summary['validation_seeds'][1]} (trial "
         f"{summary['best_trial']}). Study: leaderboard/tuning/."
     )
+    comment = "\n".join(textwrap.wrap(comment, 96, initial_indent="# ", subsequent_indent="# "))
     body = yaml.safe_dump({name: values}, default_flow_style=None, sort_keys=False)
     kept = _without_entry(path.read_text() if path.exists() else "", name)
     path.write_text(kept.rstrip("\n") + "\n\n" + comment + "\n" + body)
