@@ -38,7 +38,7 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
         if getattr(policy, "offline", False):  # a search over the known episode, no steps
             total, info = policy.episode(seed + ep)
         else:
-            total, info = _play(env, policy, seed + ep, on_step)
+            total, info = play_episode(env, policy, seed + ep, on_step)
         result.returns.append(total)
         for k in keys:
             result.metrics[k].append(float(info[k]))
@@ -48,7 +48,7 @@ def run_episodes(env_id, policy_name, episodes, seed=0, config=None, progress=No
     return result
 
 
-def _play(env, policy, seed: int, on_step) -> tuple[float, dict]:
+def play_episode(env, policy, seed: int, on_step) -> tuple[float, dict]:
     """One episode of ``policy`` seeded ``seed``: (return, last info)."""
     obs, info = env.reset(seed=seed)
     policy.reset(seed)

@@ -49,6 +49,15 @@ def normalized_score(env_id: str, ret: float, config: dict | None = None) -> flo
     return (float(ret) - low) / (high - low)
 
 
+def gap_closed(value: float, heuristic: float, optimum: float) -> float | None:
+    """``(value - heuristic) / (optimum - heuristic)``, or None where the optimum lies less
+    than :data:`GAP_FLOOR` above the heuristic (no gap to close). Returns and times alike:
+    pass minus a time."""
+    if optimum <= heuristic + GAP_FLOOR * abs(heuristic):
+        return None
+    return (float(value) - heuristic) / (optimum - heuristic)
+
+
 def gap_closed_score(env_id: str, ret: float, config: dict | None = None) -> float | None:
     """Where the scenario has an exact or clairvoyant optimum above its best heuristic:
     ``(ret - R_heuristic) / (R_optimum - R_heuristic)``, 0 at the best heuristic, 1 at the
@@ -58,9 +67,9 @@ def gap_closed_score(env_id: str, ret: float, config: dict | None = None) -> flo
     far worse than both."""
     entry = reference_scores(env_id, config)
     heuristic, optimum = entry.get("best_heuristic"), entry.get("optimum")
-    if not heuristic or not optimum or optimum[1] <= heuristic[1] + GAP_FLOOR * abs(heuristic[1]):
+    if not heuristic or not optimum:
         return None
-    return (float(ret) - heuristic[1]) / (optimum[1] - heuristic[1])
+    return gap_closed(ret, heuristic[1], optimum[1])
 
 
 def recorded_agents(env_id: str, config: dict | None = None) -> tuple[dict, dict]:

@@ -25,7 +25,7 @@ import numpy as np
 
 import qnet_envs  # noqa: F401
 from qnet_envs.baselines.entanglement_distribution import TUNABLE
-from qnet_envs.rollout import _play
+from qnet_envs.rollout import play_episode
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "qnet_envs" / "data" / "tuned_baselines.json"
@@ -51,7 +51,7 @@ def tune(env_config: dict, episodes: int) -> list[dict]:
         means = []
         for params in grid:
             policy = build(env.unwrapped, **params)
-            returns = [_play(env, policy, seed, None)[0] for seed in range(episodes)]
+            returns = [play_episode(env, policy, seed, None)[0] for seed in range(episodes)]
             means.append(float(np.mean(returns)))
         best = int(np.argmax(means))  # the first of equal means: grid order
         out.append({"policy": name, "env_id": ENV_ID, "env_config": env_config,

@@ -443,7 +443,7 @@ def test_tuned_heuristics_are_offered_where_tuned_and_reproduce_their_training_s
 
     from qnet_envs.baselines import policy_names
     from qnet_envs.baselines.entanglement_distribution import TUNABLE
-    from qnet_envs.rollout import _play
+    from qnet_envs.rollout import play_episode
 
     assert not any(n.endswith("-tuned") for n in policy_names(ENV_ID, gym.make(ENV_ID)))
     table = json.loads(resources.files("qnet_envs.data").joinpath("tuned_baselines.json")
@@ -454,5 +454,5 @@ def test_tuned_heuristics_are_offered_where_tuned_and_reproduce_their_training_s
     assert "swap-asap-cutoff-tuned" in policy_names(ENV_ID, env)
     policy = make_policy(ENV_ID, "swap-asap-cutoff-tuned", env)
     first, last = entry["training_seeds"]
-    returns = [_play(env, policy, seed, None)[0] for seed in range(first, last + 1)]
+    returns = [play_episode(env, policy, seed, None)[0] for seed in range(first, last + 1)]
     assert np.mean(returns) == pytest.approx(entry["training_mean"])

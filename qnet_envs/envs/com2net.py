@@ -152,8 +152,8 @@ class Com2NetEnv(QnetEnv):
             return self._observation(), 0.0, False, True, self._info(False)
         if self.joint:
             centre, dtype, level = self.decode_joint(index)
-            allowed = sim.joint_feasible(task)[centre, dtype, level]
-            plan = sim.plan(task, centre, dtype, level) if allowed else None
+            # plan's own test is the mask's (Com2Net.joint_feasible): None where masked out
+            plan = sim.plan(task, centre, dtype, level)
         else:
             level = index
             best = sim.best_pool(task, level) if sim.level_feasible(task)[level] else None
