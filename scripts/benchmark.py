@@ -70,6 +70,28 @@ def vector_rows(seconds: float, sizes) -> list[str]:
                 verdict = "met" if rate / ref >= wanted else "**missed**"
             rows.append(f"| {spec.id} | {n} | {rate:,.0f} | {ref:,.0f} | {rate / ref:.3f} | "
                         f"{target} | {verdict} |")  # fmt: skip
+    return rows + [""] + thread_rows(seconds, max(sizes))
+
+
+def thread_rows(seconds: float, n: int) -> list[str]:
+    """Every vector env at ``n`` envs on two threads against one (interleaved, medians of 3;
+    target: two threads >= 1.6x one)."""
+    rows = [f"Threads ({n:,} envs; `num_threads=2` against 1, same run):", "",
+            "| vector env | one thread env-steps/s | two threads env-steps/s | ratio | "
+            "target | |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for spec in qnet_envs.ENVS:
+        if not spec.vector_entry_point:
+            continue
+        envs = {k: gym.make_vec(spec.id, num_envs=n, vectorization_mode="vector_entry_point",
+                                num_threads=k) for k in (1, 2)}  # fmt: skip
+        rates = {1: [], 2: []}
+        for _ in range(3):
+            for k, env in envs.items():
+                rates[k].append(vector_rate(env, seconds))
+        one, two = float(np.median(rates[1])), float(np.median(rates[2]))
+        verdict = "met" if two / one >= 1.6 else "**missed**"
+        rows.append(f"| {spec.id} | {one:,.0f} | {two:,.0f} | {two / one:.2f}x | >= 1.6x | "
+                    f"{verdict} |")  # fmt: skip
     return rows
 
 
@@ -88,16 +110,17 @@ def qra_memory_and_reset_rows(n_envs: int = 4096) -> list[str]:
             t = time.perf_counter()
             env.reset(seed=s)
             times[name].append(time.perf_counter() - t)
-    streams = vec.streams.key.nbytes + vec.streams.counter.nbytes
     core = vec.core
-    arrays = [*vars(core).values(), *vars(core.ledger).values(), *core.req.values()]
+    streams = core.key.nbytes + core.counter.nbytes
+    arrays = [*vars(core).values(), *vars(core.ledger).values(), *core.outputs]
     state = sum(v.nbytes for v in arrays if isinstance(v, np.ndarray) and v.base is None
-                and n_envs in v.shape[:2])  # fmt: skip
+                and n_envs in v.shape[:2]) - streams  # fmt: skip
     return [
         f"QuantumResourceAllocation vector env, {n_envs} envs: random streams "
         f"{streams / n_envs:,.0f} B per env (a key and a counter; target <= 3 KB beyond the "
         "physical state), "
-        f"per-env state arrays {state / n_envs:,.0f} B; seeded reset {min(times['qra']) * 1e3:.1f} ms "
+        f"every other per-env array (ledger, device means, head request, outputs) "
+        f"{state / n_envs:,.0f} B; seeded reset {min(times['qra']) * 1e3:.1f} ms "
         f"against CartPoleVectorEnv's {min(times['cart']) * 1e3:.1f} ms (best of 5; target "
         "< 50 ms). Seeding hashes every env's seed into its key at once "
         "(`qnet_envs/core/counter_rng.py`); the episode's first draws (device means, every "

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from qnet_envs.config import merge_config
+from qnet_envs.core.counter_rng import keys_from_seeds
 from qnet_envs.core.request_stream import arrivals
 from qnet_envs.core.slot_ledger import SlotLedger
 
@@ -130,18 +131,24 @@ def test_every_request_ends_exactly_once_in_the_batch_cores(seed, kind, load, p_
         core = ResourceAllocation(ResourceAllocationConfig(load_erlang=load, horizon=horizon), 3, 2)
     rng = np.random.default_rng(seed)
     rows = np.arange(3)
-    core.reset_rows(rows, rng.random((3, core.width)))
+
+    def reset(rows):  # the kernels draw from each env's key and counter
+        core.reset_rows(rows, keys_from_seeds(rng.integers(2**32, size=len(rows))))
+
+    def step(actions):
+        return core.step(actions, rows)["truncated"]
+
+    reset(rows)
     for _ in range(60):
         masks = core.flat_masks()
         actions = np.array([
             rng.integers(len(m)) if rng.random() < p_invalid else rng.choice(np.flatnonzero(m))
             for m in masks
         ])  # fmt: skip
-        *_, truncated, _ = core.step(rows, actions, rng.random((3, core.width)))
+        truncated = step(actions).copy()
         core.check_invariants()
         m = core.metrics()
         ended = m["served"] + m.get("failed", 0) + m["rejected"]
         np.testing.assert_array_equal(m["arrived"], ended + 1)
         if truncated.any():
-            done = np.flatnonzero(truncated)
-            core.reset_rows(done, rng.random((len(done), core.width)))
+            reset(np.flatnonzero(truncated))

@@ -78,26 +78,3 @@ def uniforms(keys: np.ndarray, counters: np.ndarray, stream: int, n: int) -> np.
     one at a time with :func:`uniform_at`)."""
     index = np.arange(n, dtype=np.uint64)[None, :]
     return uniform_at(keys[:, None], counters[:, None], np.uint64(stream), index)
-
-
-class CounterStreams:
-    """Per-env keys and counters for a core that reads ``width`` uniforms per reset or step:
-    :meth:`draw` returns every env's next block (stream 0 at its counter) and advances the
-    counters. 16 bytes per env; env i seeded ``s`` draws what a batch of one seeded ``s``
-    draws, whatever the other envs do."""
-
-    def __init__(self, num_envs: int):
-        self.key = np.zeros(num_envs, dtype=np.uint64)
-        self.counter = np.zeros(num_envs, dtype=np.uint64)
-
-    def restart(self, keys: np.ndarray | None) -> None:
-        """New keys (from :func:`reset_keys`) with counters back to 0; None: streams go on."""
-        if keys is not None:
-            self.key[:] = keys
-            self.counter[:] = 0
-
-    def draw(self, width: int) -> np.ndarray:
-        """(N, width) uniforms: every env's next block, advancing every counter."""
-        u = uniforms(self.key, self.counter, 0, width)
-        self.counter += np.uint64(1)
-        return u

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .topology import KShortestPaths, build_graph, edge_index, k_shortest_paths
+from .uniforms import exponential, integer_offset
 
 ARRIVAL_UNIFORMS = 4  # inter-arrival time, source, destination, holding time
 PATH_TABLES = ("all-pairs", "on-demand")
@@ -22,24 +23,29 @@ def arrivals(u, n_nodes: int, arrival_rate: float, mean_holding: float):
     """(inter-arrival time, src, dst, holding time) from uniforms ``u[..., :4]`` (vectorised over
     leading axes): exponential gaps at ``arrival_rate``, src uniform, dst uniform among the
     other nodes, exponential holding times of mean ``mean_holding``."""
-    return draw_arrivals(np.asarray(u, dtype=float), *arrival_constants(
-        n_nodes, arrival_rate, mean_holding))  # fmt: skip
+    u = np.asarray(u, dtype=float)
+    means, spans = arrival_constants(n_nodes, arrival_rate, mean_holding)
+    gap, src, dst, holding = arrival_variates(u[..., 0], u[..., 1], u[..., 2], u[..., 3], means,
+                                              spans)  # fmt: skip
+    return gap, src.astype(np.int64), dst.astype(np.int64), holding
 
 
 def arrival_constants(n_nodes: int, arrival_rate: float, mean_holding: float):
-    """The constants of :func:`draw_arrivals`: the two exponentials' means and the two node
+    """The constants of :func:`arrival_variates`: the two exponentials' means and the two node
     draws' ranges (the cores compute them once)."""
     return np.array([1.0 / arrival_rate, mean_holding]), np.array([n_nodes, n_nodes - 1])
 
 
-def draw_arrivals(u: np.ndarray, means: np.ndarray, spans: np.ndarray):
-    """:func:`arrivals` with its constants given: both exponentials (inverse CDF, -mean ln(1 -
-    u), as :func:`qnet_envs.core.uniforms.exponential`) and both node draws (floor(u x range),
-    as :func:`qnet_envs.core.uniforms.integers`) in one call each."""
-    times = -means * np.log1p(-u[..., 0:4:3])
-    ends = np.floor(u[..., 1:3] * spans).astype(np.int64)
-    src, dst = ends[..., 0], ends[..., 1]
-    return times[..., 0], src, dst + (dst >= src), times[..., 1]
+def arrival_variates(u_gap, u_src, u_dst, u_holding, means, spans):
+    """(gap, src, dst, holding) from four uniforms: both exponentials by inverse CDF
+    (:func:`qnet_envs.core.uniforms.exponential`), both node draws floor(u x range)
+    (:func:`qnet_envs.core.uniforms.integer_offset`), the destination skipping the source.
+    Plain arithmetic on arrays or scalars (nodes as whole floats), so kernels compile it."""
+    gap = exponential(u_gap, means[0])
+    holding = exponential(u_holding, means[1])
+    src = integer_offset(u_src, spans[0])
+    dst = integer_offset(u_dst, spans[1])
+    return gap, src, dst + (dst >= src), holding
 
 
 def padded_path_tables(links: np.ndarray) -> dict[str, np.ndarray]:

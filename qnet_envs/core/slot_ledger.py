@@ -19,19 +19,11 @@ import numpy as np
 TOLERANCE = 1e-9
 
 
-def read_rows(arr: np.ndarray, rows: np.ndarray, num_envs: int) -> np.ndarray:
-    """``arr[rows]`` for reading, for distinct sorted env ``rows`` of a batch of ``num_envs``:
-    ``arr`` itself when ``rows`` are every env (a scalar env's batch of one), so no gather;
-    never write to the result."""
-    return arr if len(rows) == num_envs else arr[rows]
+def _kernels():
+    """The compiled operations (imported with the first ledger, never with the package)."""
+    from . import slot_ledger_kernels
 
-
-def write_index(rows: np.ndarray, num_envs: int):
-    """The index that writes ``arr[rows]`` (distinct sorted env rows of a batch of
-    ``num_envs``): a slice of every row when ``rows`` are every env, so that
-    ``arr[write_index(rows, n)] += x`` costs what a scalar update would, not a gather and a
-    scatter."""
-    return slice(None) if len(rows) == num_envs else rows
+    return slot_ledger_kernels
 
 
 class SlotLedger:
@@ -60,19 +52,6 @@ class SlotLedger:
         """R: the length of a usage vector."""
         return self.capacity.size
 
-    def clear(self, rows) -> None:
-        """Empty the ledgers of envs ``rows`` (a new episode)."""
-        self.used[rows] = 0.0
-        self.dep[rows] = np.inf
-        self.usage[rows] = 0.0
-        self.allocated[rows] = 0
-        self.released[rows] = 0
-
-    def free(self, part: str) -> np.ndarray:
-        """(N, size) free capacity of ``part`` in every env."""
-        s = self.parts[part]
-        return self.capacity[s] - self.used[:, s]
-
     def used_of(self, part: str) -> np.ndarray:
         """(N, size) used capacity of ``part`` in every env (a view)."""
         return self.used[:, self.parts[part]]
@@ -85,38 +64,38 @@ class SlotLedger:
         return out
 
     def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
-        """Release, in envs ``rows`` (distinct, sorted), every allocation whose departure time
-        is <= that env's ``t``; returns how many."""
-        dep = read_rows(self.dep, rows, self.num_envs)
-        due = dep <= np.asarray(t)[:, None]
-        if not due.any():
-            return 0
-        due &= dep < np.inf  # free slots hold +inf (due only when t is +inf)
-        r, s = np.nonzero(due)
-        if r.size:
-            env = rows[r]
-            np.subtract.at(self.used, env, self.usage[env, s])
-            self.dep[env, s] = np.inf
-            np.add.at(self.released, env, 1)
-        return int(r.size)
+        """Release, in envs ``rows`` (distinct), every allocation whose departure time is <=
+        that env's ``t``; returns how many (:func:`slot_ledger_kernels.release_due`)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        t = np.broadcast_to(np.asarray(t, dtype=float), rows.shape)
+        return int(_kernels().release_rows(
+            self.dep, self.usage, self.used, self.released, rows, t))  # fmt: skip
 
     def allocate(self, rows: np.ndarray, usage: np.ndarray, until: np.ndarray) -> None:
-        """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct, sorted) until ``until``; raises
+        """Hold ``usage`` (len(rows), R) in envs ``rows`` (distinct) until ``until``; raises
         RuntimeError if an allocation would exceed a capacity."""
-        n = self.num_envs
-        if np.any(read_rows(self.used, rows, n) + usage > self._limit):
+        rows = np.asarray(rows, dtype=np.int64)
+        usage = np.asarray(usage, dtype=float).reshape(len(rows), self.width)
+        until = np.broadcast_to(np.asarray(until, dtype=float), rows.shape)
+        if np.any(self.used[rows] + usage > self._limit):
             raise RuntimeError(f"allocation {usage} exceeds free capacity")
-        slot = np.argmax(read_rows(self.dep, rows, n), axis=1)  # first free (+inf) slot
-        if np.isfinite(self.dep[rows, slot]).any():  # some env's table is full: double it
-            grow = self.dep.shape[1]
-            self.dep = np.concatenate([self.dep, np.full((self.num_envs, grow), np.inf)], axis=1)
-            self.usage = np.concatenate([self.usage, np.zeros_like(self.usage)], axis=1)
-            slot = np.argmax(self.dep[rows], axis=1)
-        self.dep[rows, slot] = until
-        self.usage[rows, slot] = usage
-        at = write_index(rows, n)
-        self.used[at] += usage
-        self.allocated[at] += 1
+        self.make_room(rows)
+        _kernels().hold_rows(self.dep, self.usage, self.used, self.allocated, self._limit,
+                                rows, usage, until)  # fmt: skip
+
+    def make_room(self, rows: np.ndarray | None = None) -> bool:
+        """Double the slot table if an env of ``rows`` (default: every env) has no free slot;
+        returns whether it grew. The compiled cores call it whenever a step leaves an env's
+        table full, so that the next allocation always finds a slot."""
+        held = self.allocated - self.released
+        if rows is not None:
+            held = held[rows]
+        if held.size == 0 or held.max() < self.dep.shape[1]:
+            return False
+        grow = self.dep.shape[1]
+        self.dep = np.concatenate([self.dep, np.full((self.num_envs, grow), np.inf)], axis=1)
+        self.usage = np.concatenate([self.usage, np.zeros_like(self.usage)], axis=1)
+        return True
 
     def active(self) -> np.ndarray:
         """(N,) allocations held in each env."""

@@ -1,8 +1,8 @@
 """Random variates from U[0, 1) draws by inverse transforms (vectorised).
 
-Cores that a batched env must reproduce read a fixed number of uniforms per step from their
-generator and turn them into variates here, so that N scalar envs and one batched env read the
-same numbers in the same order (see :class:`qnet_envs.core.counter_rng.CounterStreams`).
+Cores read numbered uniforms of the counter-based generator
+(:mod:`qnet_envs.core.counter_rng`) and turn them into variates here. Plain ufunc arithmetic
+on arrays or scalars: numpy code calls these as they are and step kernels compile them.
 """
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ import numpy as np
 
 def exponential(u, mean):
     """Exponential variates of mean ``mean``: -mean ln(1 - u) (inverse CDF)."""
-    return -mean * np.log1p(-np.asarray(u, dtype=float))
+    return -mean * np.log1p(-np.asarray(u, dtype=np.float64))
 
 
-def integers(u, low, high):
-    """Integers uniform on ``low..high - 1`` (``high`` exclusive, like ``Generator.integers``)."""
-    return low + np.floor(np.asarray(u, dtype=float) * (high - low)).astype(np.int64)
+def integer_offset(u, span):
+    """floor(u x span): an integer uniform on 0..span - 1 (as a float), the offset above
+    ``low`` of an integer uniform on ``low..low + span - 1`` (``Generator.integers``'s range,
+    high exclusive)."""
+    return np.floor(np.asarray(u, dtype=np.float64) * span)
 
 
 def uniform(u, low, high):
     """Uniform variates on [low, high)."""
-    return low + (high - low) * np.asarray(u, dtype=float)
+    return low + (high - low) * np.asarray(u, dtype=np.float64)
 
 
 def normal(u1, u2):

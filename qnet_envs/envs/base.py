@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..config import merge_config
-from ..core.counter_rng import CounterStreams, reset_keys
+from ..core.counter_rng import reset_keys
 from ..rendering import check_render_mode
 from ._actions import discrete_action
 
@@ -87,47 +87,43 @@ class QnetEnv(gym.Env):
 ROW = np.zeros(1, dtype=np.int64)  # a scalar env is env 0 of a batch of one
 
 
-class RequestCoreEnv(QnetEnv):
-    """A front over a batch-first request core (``self.core``, one env): resets and steps it
-    with ``width`` uniforms of the counter-based generator each
-    (:class:`qnet_envs.core.counter_rng.CounterStreams`), shows row 0 of its observations,
-    masks and metrics. The batched env (:class:`qnet_envs.vector.base.BatchedEnv`) runs the
-    same core with N rows, env i seeded ``s + i`` drawing what this env seeded ``s + i`` draws.
-    The core provides ``width``, ``reset_rows``, ``step`` (reward, invalid, truncated,
-    extras), ``observations``, ``flat_masks``, ``metrics`` and ``STEP_DEFAULTS`` (each extra's
-    value when nothing was decided)."""
+class CompiledRequestEnv(QnetEnv):
+    """A front over a compiled batch-first request core (``self.core``, one env) whose
+    kernels draw their own randomness from each env's key and counter
+    (:mod:`qnet_envs.core.counter_rng`): ``reset_rows(rows, keys)``, ``step(actions, rows)``
+    (an outcome dict: reward, invalid, truncated), ``observations``, ``flat_masks`` and
+    ``row_info``. The vector env (:class:`qnet_envs.vector.base.CompiledRequestVectorEnv`)
+    runs the same core with N rows."""
+
+    def _adopt(self, core) -> None:
+        """Take ``core`` as the model; a reconfigured env keeps its random stream."""
+        old = getattr(self, "core", None)
+        if old is not None:
+            core.key[:], core.counter[:] = old.key, old.counter
+        self.core = core
+        self._action = np.zeros(1, dtype=np.int64)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
-        if not hasattr(self, "_streams"):
-            self._streams = CounterStreams(1)
-        keyed = getattr(self, "_keyed", False)
-        self._streams.restart(reset_keys(seed, 1, keyed, self.np_random))
+        keys = reset_keys(seed, 1, getattr(self, "_keyed", False), self.np_random)
         self._keyed = True
-        self.core.reset_rows(ROW, self._uniforms())
-        return self._observation(), self._info(False, self._idle_extras())
-
-    def _idle_extras(self) -> dict:
-        """The step extras of a moment when nothing was decided (after a reset)."""
-        return {k: np.asarray(v).item() for k, v in self.core.STEP_DEFAULTS.items()}
-
-    def _uniforms(self) -> np.ndarray:
-        """This reset's or step's ``width`` uniforms, (1, width)."""
-        return self._streams.draw(self.core.width)
+        self.core.reset_rows(ROW, keys)
+        return self._observation(), self._info(False)
 
     def step(self, action):
-        a = discrete_action(action, self.action_space.n)
-        reward, invalid, truncated, extras = self.core.step(ROW, np.array([a]), self._uniforms())
-        info = self._info(bool(invalid[0]), {k: v[0].item() for k, v in extras.items()})
-        return self._observation(), float(reward[0]), False, bool(truncated[0]), info
+        self._action[0] = discrete_action(action, self.action_space.n)
+        out = self.core.step(self._action, ROW)
+        info = self._info(bool(out["invalid"][0]))
+        return self._observation(), float(out["reward"][0]), False, bool(out["truncated"][0]), info
 
     def _observation(self) -> np.ndarray:
-        return self.core.observations()[0]
+        return self.core.observations()[0].copy()
 
     def action_mask(self) -> np.ndarray:
         return self.core.flat_masks()[0].astype(np.int8)
 
-    def _info(self, invalid: bool, extras: dict) -> dict:
-        info = {"action_mask": self.action_mask(), "invalid_action": invalid, **extras}
-        info.update((key, value[0].item()) for key, value in self.core.metrics().items())
+    def _info(self, invalid: bool) -> dict:
+        info = self.core.row_info(0)
+        info["action_mask"] = self.action_mask()
+        info["invalid_action"] = invalid
         return info

@@ -6,11 +6,11 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.qkd_provisioning import QKDProvisioning, QKDProvisioningConfig
-from .base import RequestCoreEnv
+from .base import CompiledRequestEnv
 from .network_render import render_network
 
 
-class QKDProvisioningEnv(RequestCoreEnv):
+class QKDProvisioningEnv(CompiledRequestEnv):
     """
     ## Description
 
@@ -92,7 +92,7 @@ class QKDProvisioningEnv(RequestCoreEnv):
 
     def _configure(self, config: QKDProvisioningConfig) -> None:
         self.config = config
-        self.core = QKDProvisioning(config)  # a batch of one
+        self._adopt(QKDProvisioning(config))  # a batch of one
         self.action_space = spaces.Discrete(self.core.n_actions)
         size = self.core.observation_size
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)

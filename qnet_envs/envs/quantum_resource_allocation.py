@@ -6,14 +6,14 @@ import numpy as np
 from gymnasium import spaces
 
 from ..core.resource_allocation import ResourceAllocation, ResourceAllocationConfig
-from .base import RequestCoreEnv
+from .base import CompiledRequestEnv
 from .network_render import render_network
 
 CANDIDATE_SCENARIOS = 32  # fidelity scenarios behind the optional candidate block
 CANDIDATE_SEED = 0
 
 
-class QuantumResourceAllocationEnv(RequestCoreEnv):
+class QuantumResourceAllocationEnv(CompiledRequestEnv):
     """
     ## Description
 
@@ -114,7 +114,7 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
 
     def _configure(self, config: ResourceAllocationConfig) -> None:
         self.config = config
-        self.core = ResourceAllocation(config)  # a batch of one
+        self._adopt(ResourceAllocation(config))  # a batch of one
         self.action_space = spaces.Discrete(self.core.n_actions)
         size = self.core.observation_size
         if config.observe_candidates:
@@ -148,7 +148,7 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
         block = np.zeros((2, sim.n_actions - 1))
         if actions.size:
             p, value = sim.candidate_values(actions, self._candidate_z)
-            holding = float(sim.req["holding"][0])
+            holding = sim.request["holding"]
             span = cfg.utility * holding / cfg.mean_holding + cfg.failure_penalty
             block[0, actions - 1] = p
             block[1, actions - 1] = np.clip(0.5 + value / (2.0 * max(span, 1e-12)), 0.0, 1.0)
@@ -160,7 +160,7 @@ class QuantumResourceAllocationEnv(RequestCoreEnv):
         ledger = self.core.ledger
         link_load = 0.5 * (ledger.load("channels")[0] + ledger.load("pairs")[0])
         node_load = ledger.load("qubits")[0]
-        info = self._info(False, self._idle_extras())
+        info = self.core.row_info(0)
         title = (
             f"t={self.core.t[0]:.1f} accepted={info['acceptance_ratio']:.2f} "
             f"success={info['success_ratio']:.2f} utility={info['utility']:.1f}"

@@ -13,9 +13,10 @@ from .channels import (
     heralded_success_probability,
 )
 from .circuits import qae_qubits
-from .codes import repetition_code_logical_error
+from .codes import majority_failure, repetition_code_logical_error
 from .entanglement import (
     bbpssw,
+    bbpssw_werner,
     dejmps,
     measurement_error_paulis,
     noisy_bilateral_cnot,
@@ -28,13 +29,16 @@ from .memory import (
     decohere_pair,
     dephase,
     dephase_bell,
+    depolarized_fidelity,
     memory_pair_decay,
 )
 from .qkd import (
+    DECOY_TERMS,
     GYS_REPETITION_RATE_HZ,
     bb84_key_rate,
     binary_entropy,
     decoy_bb84_key_rate,
+    decoy_bb84_rate_at,
     decoy_bb84_rate_from_terms,
     decoy_bb84_terms,
     entanglement_key_fraction,
@@ -42,6 +46,11 @@ from .qkd import (
 )
 
 __all__ = [
+    "DECOY_TERMS",
+    "bbpssw_werner",
+    "decoy_bb84_rate_at",
+    "depolarized_fidelity",
+    "majority_failure",
     "FIBER_REFRACTIVE_INDEX",
     "GYS_REPETITION_RATE_HZ",
     "PHI_MINUS",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from math import comb
-
 import numpy as np
 
 
@@ -17,5 +15,17 @@ def repetition_code_logical_error(p, distance):
     d = int(distance)
     if d < 1 or d % 2 == 0:
         raise ValueError(f"distance={distance!r} must be an odd integer >= 1")
-    p = np.asarray(p, dtype=float)
-    return sum(comb(d, j) * p**j * (1.0 - p) ** (d - j) for j in range((d + 1) // 2, d + 1))
+    return majority_failure(np.asarray(p, dtype=float), d)
+
+
+def majority_failure(p, d):
+    """:func:`repetition_code_logical_error` for a valid odd ``d``, summed over j from (d + 1)
+    / 2 to d with C(d, j) built up term by term. Plain arithmetic on arrays or scalars, so
+    step kernels compile it."""
+    total = 0.0 * p
+    binomial = 1.0  # C(d, j)
+    for j in range(d + 1):
+        if 2 * j > d:
+            total = total + binomial * p ** float(j) * (1.0 - p) ** float(d - j)
+        binomial = binomial * (d - j) / (j + 1)
+    return total

@@ -24,8 +24,14 @@ def decohere(f, t, t_coherence):
     the memory model of e.g. Dahlberg et al., SIGCOMM 2019, Sec. 5). For Bell-diagonal
     coefficients use :func:`qnet_envs.physics.bell.depolarize` with ``decay_factor(t, T)``.
     """
-    lam = decay_factor(t, t_coherence)
-    return 0.25 + (np.asarray(f, dtype=float) - 0.25) * lam
+    return depolarized_fidelity(f, decay_factor(t, t_coherence))
+
+
+def depolarized_fidelity(f, keep):
+    """1/4 + (F - 1/4) ``keep``: a Werner pair of fidelity F after a depolarising channel that
+    keeps the state with probability ``keep`` (:func:`decohere` with keep = exp(-t/T)). Plain
+    arithmetic on arrays or scalars, so step kernels compile it."""
+    return 0.25 + (np.asarray(f, dtype=np.float64) - 0.25) * keep
 
 
 def dephase_bell(c, t, t_dephasing):

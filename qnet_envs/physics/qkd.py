@@ -113,10 +113,20 @@ def decoy_bb84_rate_from_terms(
     terms, e_detector=GYS_DETECTOR_ERROR, ec_efficiency=GYS_EC_EFFICIENCY, sift_factor=0.5
 ):
     """Key bits per pulse from :func:`decoy_bb84_terms` at detector error ``e_detector``."""
-    e_mu = terms["a_mu"] + terms["b_mu"] * e_detector
-    e_1 = np.clip(terms["a_1"] + terms["b_1"] * e_detector, 0.0, 0.5)
+    return decoy_bb84_rate_at(*(terms[k] for k in DECOY_TERMS), e_detector, ec_efficiency,
+                              sift_factor)  # fmt: skip
+
+
+DECOY_TERMS = ("q_mu", "a_mu", "b_mu", "q_1", "a_1", "b_1")  # the keys of decoy_bb84_terms
+
+
+def decoy_bb84_rate_at(q_mu, a_mu, b_mu, q_1, a_1, b_1, e_detector, ec_efficiency, sift_factor):
+    """:func:`decoy_bb84_rate_from_terms` with the terms (in ``DECOY_TERMS`` order) as
+    arguments: the GLLP rate of Lo, Ma & Chen (2005), Eq. 1. Plain arithmetic on arrays or
+    scalars, so step kernels compile it."""
+    e_mu = a_mu + b_mu * e_detector
+    e_1 = np.minimum(np.maximum(a_1 + b_1 * e_detector, 0.0), 0.5)
     rate = sift_factor * (
-        -terms["q_mu"] * ec_efficiency * binary_entropy(e_mu)
-        + terms["q_1"] * (1.0 - binary_entropy(e_1))
+        -q_mu * ec_efficiency * binary_entropy(e_mu) + q_1 * (1.0 - binary_entropy(e_1))
     )
     return np.maximum(rate, 0.0)

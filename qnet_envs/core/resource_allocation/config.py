@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import PHYSICAL_FLOOR, check_interval, check_range
+from ...config import PHYSICAL_FLOOR, check_interval, check_range
 
 
 @dataclass(frozen=True)
