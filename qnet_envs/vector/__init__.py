@@ -1,9 +1,11 @@
-"""Numpy-batched ``gymnasium.vector.VectorEnv`` implementations, registered as the
-``vector_entry_point`` of their ids: ``gym.make_vec(id, num_envs=N)`` builds them.
+"""``gymnasium.vector.VectorEnv`` implementations, registered as the ``vector_entry_point`` of
+their ids: ``gym.make_vec(id, num_envs=N)`` builds them.
 
-They keep each env's state as arrays with the env axis first and never loop over envs in
-``step``. Each env i has its own generator, seeded like the scalar env (``seed + i``), read in
-blocks, so env i of a batch reproduces the scalar env seeded ``seed + i`` step for step.
+Each runs the batch-first core its scalar env runs as a batch of one: the state of N envs as
+arrays with the env axis first, stepped by compiled kernels that loop over the envs (on
+``num_threads`` threads if asked). Every env's randomness is the counter-based generator keyed
+by its seed (``seed + i`` for env i), so env i of a batch reproduces the scalar env seeded
+``seed + i`` step for step, through autoresets, infos included.
 """
 
 from .qkd_provisioning import QKDProvisioningVectorEnv
