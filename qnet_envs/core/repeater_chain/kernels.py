@@ -320,7 +320,8 @@ def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, de
         far, far_mem = records[FAR_NODE, rec_r], records[FAR_MEMORY, rec_r]
         for w in range(2):
             _pair_map(table, coef, rec_l, rec_r, w, scratch)
-            coef[rec_l, w, :] = scratch
+            for k in range(4):  # elementwise: a slice assignment compiles numba's shape errors
+                coef[rec_l, w, k] = scratch[k]
         records[BORN_SLOT, rec_l] = min(records[BORN_SLOT, rec_l], records[BORN_SLOT, rec_r])
         leftmost = first[rec_l] if touched[rec_l] else x
         first[rec_l] = leftmost
@@ -588,13 +589,14 @@ def env_reset(state, model, outputs, e):
     stats[:] = 0
     sums[:] = 0.0
     state[SLOT][e] = 0
-    _launch(records, left, model, 0, stats, model[PERIOD] - 1)
-    _resolve_attempts(records, left, coef, model, 0, (state[KEY][e], state[COUNTER][e]), stats)
+    t = state[SLOT][e]  # 0, as a variable: a literal 0 compiles every callee a second time
+    _launch(records, left, model, t, stats, model[PERIOD] - 1)
+    _resolve_attempts(records, left, coef, model, t, (state[KEY][e], state[COUNTER][e]), stats)
     state[COUNTER][e] += _U64(1)
     outputs[SLOT_OUTCOME][e] = 0
     outputs[REWARDS][e] = 0.0
     outputs[FIDELITIES][e] = 0.0
-    _write_outputs(records, left, coef, model, 0, stats, sums, outputs, e)
+    _write_outputs(records, left, coef, model, t, stats, sums, outputs, e)
 
 
 # --- what each node knows ----------------------------------------------------------------------
