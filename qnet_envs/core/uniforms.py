@@ -12,19 +12,19 @@ import numpy as np
 
 def exponential(u, mean):
     """Exponential variates of mean ``mean``: -mean ln(1 - u) (inverse CDF)."""
-    return -mean * np.log1p(-np.asarray(u, dtype=np.float64))
+    return -mean * np.log1p(-np.float64(u))
 
 
 def integer_offset(u, span):
     """floor(u x span): an integer uniform on 0..span - 1 (as a float), the offset above
     ``low`` of an integer uniform on ``low..low + span - 1`` (``Generator.integers``'s range,
     high exclusive)."""
-    return np.floor(np.asarray(u, dtype=np.float64) * span)
+    return np.floor(np.float64(u) * span)
 
 
 def uniform(u, low, high):
     """Uniform variates on [low, high)."""
-    return low + (high - low) * np.asarray(u, dtype=np.float64)
+    return low + (high - low) * np.float64(u)
 
 
 def normal(u1, u2):

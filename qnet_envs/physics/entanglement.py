@@ -44,8 +44,8 @@ def swap_fidelity(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
     :func:`swap_bell_diagonal` in closed form (hot paths call it on scalars); the tests check
     both against a density-matrix simulation. Scalars and arrays broadcast.
     """
-    w1 = (4.0 * np.asarray(f1, dtype=np.float64) - 1.0) / 3.0
-    w2 = (4.0 * np.asarray(f2, dtype=np.float64) - 1.0) / 3.0
+    w1 = (4.0 * np.float64(f1) - 1.0) / 3.0
+    w2 = (4.0 * np.float64(f2) - 1.0) / 3.0
     return 0.25 + 0.25 * gate_fidelity * (4.0 * meas_fidelity * meas_fidelity - 1.0) * w1 * w2
 
 
@@ -71,8 +71,8 @@ def bbpssw(f1, f2, gate_fidelity=1.0, meas_fidelity=1.0):
 def bbpssw_werner(f1, f2):
     """:func:`bbpssw` with noiseless local operations, ``(f_out, p_success)`` in closed form
     (the equations there). Plain arithmetic on arrays or scalars, so step kernels compile it."""
-    f1 = np.asarray(f1, dtype=np.float64)
-    f2 = np.asarray(f2, dtype=np.float64)
+    f1 = np.float64(f1)
+    f2 = np.float64(f2)
     g1, g2 = 1.0 - f1, 1.0 - f2
     p = f1 * f2 + (f1 * g2 + g1 * f2) / 3.0 + 5.0 * g1 * g2 / 9.0
     return (f1 * f2 + g1 * g2 / 9.0) / p, p

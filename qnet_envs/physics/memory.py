@@ -31,7 +31,7 @@ def depolarized_fidelity(f, keep):
     """1/4 + (F - 1/4) ``keep``: a Werner pair of fidelity F after a depolarising channel that
     keeps the state with probability ``keep`` (:func:`decohere` with keep = exp(-t/T)). Plain
     arithmetic on arrays or scalars, so step kernels compile it."""
-    return 0.25 + (np.asarray(f, dtype=np.float64) - 0.25) * keep
+    return 0.25 + (np.float64(f) - 0.25) * keep
 
 
 def dephase_bell(c, t, t_dephasing):

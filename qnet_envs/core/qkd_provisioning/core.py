@@ -72,6 +72,8 @@ class QKDProvisioning(RequestCounts):
         self.request_values = np.zeros((N, 2))
         self.request_pair = np.zeros(N, dtype=np.int64)
         self.path_view = np.zeros((N, config.k_paths, len(PATH_VIEW_KEYS)))
+        # per-env working space of the kernels (a step's uniforms, an allocation's amounts)
+        self.scratch = np.zeros((N, max(5, net.max_hops)))
         self.outputs = (
             np.zeros((N, self.n_actions), dtype=bool),  # masks of the head requests
             np.zeros((N, self.observation_size), dtype=np.float32),
@@ -119,7 +121,7 @@ class QKDProvisioning(RequestCounts):
         self._state = (
             self.t, self.steps, self.count, self.key, self.counter, ledger.used, ledger.dep,
             ledger.usage, ledger.allocated, ledger.released, self.request_ends,
-            self.request_values, self.request_pair, self.path_view,
+            self.request_values, self.request_pair, self.path_view, self.scratch,
         )  # fmt: skip
         self._model = (
             net.n_nodes, cfg.k_paths, cfg.max_channels_per_hop, self.pair_slot, self.pair_links,

@@ -29,7 +29,7 @@ _U64 = np.uint64
 
 # --- the state tuple ---------------------------------------------------------------------------
 (T, STEPS, COUNT, KEY, COUNTER, USED, DEPARTURE, USAGE, ALLOCATED, RELEASED, REQUEST_ENDS,
- REQUEST_VALUES, REQUEST_PAIR, PATH_VIEW) = range(14)  # fmt: skip
+ REQUEST_VALUES, REQUEST_PAIR, PATH_VIEW, SCRATCH) = range(15)  # fmt: skip
 SRC, DST = range(2)  # columns of REQUEST_ENDS
 HOLDING, DEMAND = range(2)  # columns of REQUEST_VALUES
 # --- the model tuple ---------------------------------------------------------------------------
@@ -49,7 +49,7 @@ def _arrive(state, model, e):
     release what departed; returns whether the request's (src, dst) pair has its paths
     (not yet, with the on-demand table, the first time a request needs them)."""
     key, counter = state[KEY][e], state[COUNTER][e]
-    u = np.empty(5)
+    u = state[SCRATCH][e]
     for j in range(5):
         u[j] = _uniform_at(key, counter, _U64(0), _U64(j))
     state[COUNTER][e] = counter + _U64(1)
@@ -141,7 +141,8 @@ def _serve(state, model, e, action):
     hops = int(view[path, HOPS])
     departure = state[DEPARTURE][e]
     slot = free_slot(departure)  # the core keeps one free slot per env (make_room)
-    amounts = np.full(hops, float(channels))
+    amounts = state[SCRATCH][e]
+    amounts[:hops] = channels
     hold(departure, state[USAGE][e], state[USED][e], model[LIMIT], slot,
          state[T][e] + values[HOLDING], links, amounts, hops)  # fmt: skip
     state[ALLOCATED][e] += 1
@@ -214,12 +215,13 @@ def _views_rows(state, model, outputs, rows):
 
 # One compiled driver per phase for one thread, and one that spreads envs over threads (the
 # same per-env code; see the repeater chain's kernels for why one thread never starts numba's
-# thread pool).
+# thread pool). The per-env code allocates nothing (draws and amounts go through each env's
+# ``scratch`` row), so the serial drivers run without reference counts.
 DRIVERS = {
     parallel: {
-        "step": compiled(_step_rows, parallel=parallel),
-        "reset": compiled(_reset_rows, parallel=parallel),
-        "views": compiled(_views_rows, parallel=parallel),
+        "step": compiled(_step_rows, parallel=parallel, counted=parallel),
+        "reset": compiled(_reset_rows, parallel=parallel, counted=parallel),
+        "views": compiled(_views_rows, parallel=parallel, counted=parallel),
     }
     for parallel in (False, True)
 }

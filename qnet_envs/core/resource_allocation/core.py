@@ -102,6 +102,11 @@ class ResourceAllocation(RequestCounts):
         self.request_floats = np.zeros((N, len(REQUEST_FLOAT_KEYS)))
         self.path_view = np.zeros((N, k, len(PATH_VIEW_KEYS)))
         self.channels_needed = np.zeros((N, k, LEVELS))
+        # per-env working space of the kernels: an allocation's ledger columns, and rows of
+        # uniforms or amounts, service normals and link fidelities
+        width = max(self.max_hops + 2, 8)
+        self.scratch_columns = np.zeros((N, width), dtype=np.int64)
+        self.scratch = np.zeros((N, 3, width))
         self.outputs = (
             np.zeros((N, self.n_actions), dtype=bool),  # masks of the head requests
             np.zeros((N, 7 + 4 * n + 6 * k + 4 * e), dtype=np.float32),  # observations
@@ -156,7 +161,8 @@ class ResourceAllocation(RequestCounts):
             self.t, self.steps, self.count, self.key, self.counter, ledger.used, ledger.dep,
             ledger.usage, ledger.allocated, ledger.released, self.utility, self.qubit_mean,
             self.pair_mean, self.det_mean, self.nominal_rate, self.nominal, self.request_ints,
-            self.request_floats, self.path_view, self.channels_needed,
+            self.request_floats, self.path_view, self.channels_needed, self.scratch_columns,
+            self.scratch,
         )  # fmt: skip
 
     # --- episodes ---------------------------------------------------------------------------

@@ -72,7 +72,9 @@ _U64 = np.uint64
 # --- the state tuple ---------------------------------------------------------------------------
 (T, STEPS, COUNT, KEY, COUNTER, USED, DEPARTURE, USAGE, ALLOCATED, RELEASED, UTILITY,
  QUBIT_MEAN, PAIR_MEAN, DETECTOR_MEAN, NOMINAL_RATE, NOMINAL_FIDELITY, REQUEST_INTS,
- REQUEST_FLOATS, PATH_VIEW, CHANNELS_NEEDED) = range(20)  # fmt: skip
+ REQUEST_FLOATS, PATH_VIEW, CHANNELS_NEEDED, SCRATCH_COLUMNS, SCRATCH) = range(22)  # fmt: skip
+# rows of each env's SCRATCH (max_hops + 2 each): uniforms or amounts, normals, fidelities
+AMOUNTS, NORMALS, FIDELITIES = range(3)
 # --- the model tuple ---------------------------------------------------------------------------
 (N_NODES, N_LINKS, K_PATHS, PAIR_INDEX, PAIR_PATHS, PATH_EXISTS, PATH_HOPS, DECOY_TERMS, KEEP,
  ARRIVAL_MEANS, ARRIVAL_SPANS, P, LIMIT) = range(13)  # fmt: skip
@@ -130,11 +132,12 @@ def path_pair_fidelity(model, links, hops, depth, fidelity):
 
 
 @njit(cache=True, inline="always")
-def allocation_outcome(state, model, e, action, z):
+def allocation_outcome(state, model, e, action, z, fidelity):
     """Whether serving env ``e``'s head request with ``action`` succeeds under the standard
     normals ``z`` (qubit ends, then hops): the second stage of seed 002's stochastic program.
     QKD: channels x the slowest hop's rate at the drawn detector errors meets the demand.
-    DQC: F_pair^g x prod over logical qubits (1 - p_L) reaches the required fidelity."""
+    DQC: F_pair^g x prod over logical qubits (1 - p_L) reaches the required fidelity.
+    ``fidelity``: working space of max_hops values."""
     params, ints, floats = model[P], state[REQUEST_INTS][e], state[REQUEST_FLOATS][e]
     path, level, depth = _decode(action)
     pair = ints[PAIR]
@@ -146,7 +149,7 @@ def allocation_outcome(state, model, e, action, z):
             det = min(max(det, 0.0), 0.5)
             rate = min(rate, _channel_rate_kbps(model, links[h], det))
         return state[CHANNELS_NEEDED][e, path, level] * rate >= floats[DEMAND]
-    pair_mean, fidelity = state[PAIR_MEAN][e], np.empty(links.shape[0])
+    pair_mean = state[PAIR_MEAN][e]
     for h in range(hops):
         fidelity[h] = min(max(pair_mean[links[h]] + params[PAIR_SPREAD] * z[2 + h], 0.25), 1.0)
     total = path_pair_fidelity(model, links, hops, depth, fidelity) ** float(ints[GATES])
@@ -199,7 +202,7 @@ def _arrive(state, model, e):
     """Env ``e``'s next request: advance the clock by the drawn gap, release what departed,
     draw the request's kind and parameters."""
     params, ints, floats = model[P], state[REQUEST_INTS][e], state[REQUEST_FLOATS][e]
-    u = np.empty(REQUEST_UNIFORMS)
+    u = state[SCRATCH][e, AMOUNTS]
     for j in range(REQUEST_UNIFORMS):
         u[j] = _draw(state, e, j)
     gap, src, dst, holding = _arrival(u[0], u[1], u[2], u[3], model[ARRIVAL_MEANS],
@@ -354,16 +357,16 @@ def _serve(state, model, e, action):
     success)."""
     params, floats = model[P], state[REQUEST_FLOATS][e]
     width = model[PAIR_PATHS].shape[2] + 2
-    columns, amounts = np.empty(width, dtype=np.int64), np.empty(width)
+    columns, amounts = state[SCRATCH_COLUMNS][e], state[SCRATCH][e, AMOUNTS]
     count, cost = allocation_plan(state, model, e, action, columns, amounts)
     departure = state[DEPARTURE][e]
     hold(departure, state[USAGE][e], state[USED][e], model[LIMIT], free_slot(departure),
          state[T][e] + floats[HOLDING], columns, amounts, count)  # fmt: skip
     state[ALLOCATED][e] += 1
-    z = np.empty(width)
+    z = state[SCRATCH][e, NORMALS]
     for i in range(width):
         z[i] = _service_normal(state, e, i)
-    ok = allocation_outcome(state, model, e, action, z)
+    ok = allocation_outcome(state, model, e, action, z, state[SCRATCH][e, FIDELITIES])
     scale = floats[HOLDING] / params[MEAN_HOLDING]
     if ok:
         state[COUNT][SERVED, e] += 1
@@ -409,7 +412,7 @@ def _device_means(state, model, e):
                                   params[DET_HIGH])  # fmt: skip
         rate[link] = _channel_rate_kbps(model, link, det_mean[link])
     paths, hops_of, exists = model[PAIR_PATHS], model[PATH_HOPS], model[PATH_EXISTS]
-    nominal, fidelity = state[NOMINAL_FIDELITY][e], np.empty(paths.shape[2])
+    nominal, fidelity = state[NOMINAL_FIDELITY][e], state[SCRATCH][e, FIDELITIES]
     for pair in range(paths.shape[0]):
         for p in range(paths.shape[1]):
             nominal[pair, p] = 0.0
@@ -461,8 +464,9 @@ def _reset_rows(state, model, outputs, rows):
 def outcomes_of(state, model, e, actions, normals, out):
     """``out[i]``: :func:`allocation_outcome` of env ``e``'s head request with ``actions[i]``
     under ``normals[i]`` (what the baselines' expectations average)."""
+    fidelity = np.empty(model[PAIR_PATHS].shape[2])
     for i in range(actions.shape[0]):
-        out[i] = allocation_outcome(state, model, e, actions[i], normals[i])
+        out[i] = allocation_outcome(state, model, e, actions[i], normals[i], fidelity)
 
 
 @njit(cache=True, inline="always")
@@ -476,11 +480,12 @@ def costs_of(state, model, e, actions, out):
 
 # One compiled driver per phase for one thread, and one that spreads envs over threads (the
 # same per-env code; see the repeater chain's kernels for why one thread never starts numba's
-# thread pool).
+# thread pool). The per-env code allocates nothing (draws, amounts, normals and fidelities go
+# through each env's scratch rows), so the serial drivers run without reference counts.
 DRIVERS = {
     parallel: {
-        "step": compiled(_step_rows, parallel=parallel),
-        "reset": compiled(_reset_rows, parallel=parallel),
+        "step": compiled(_step_rows, parallel=parallel, counted=parallel),
+        "reset": compiled(_reset_rows, parallel=parallel, counted=parallel),
     }
     for parallel in (False, True)
 }
