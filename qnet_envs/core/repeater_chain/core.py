@@ -73,9 +73,13 @@ class RepeaterChainCore:
         self.pair_coefficients = np.zeros((B, P, 2, 4))
         self.stat_table = np.zeros((B, len(STAT_KEYS)), dtype=np.int64)
         self.delivery_sums = np.zeros((B, 2))  # true fidelities and secret fractions delivered
+        # each env's working space: a slot's choices and operations per node, per-record
+        # flags of the slot, the decision's left memories, two Bell-diagonal vectors
+        work = (np.zeros((B, 2, n), dtype=np.int64), np.zeros((B, 4, P), dtype=np.int64),
+                np.zeros((B, n, m), dtype=np.int64), np.zeros((B, 2, 4)))  # fmt: skip
         self._state = (
             self.record_table, self.left_table, self.pair_coefficients, self.t, self.key,
-            self.counter, self.stat_table, self.delivery_sums,
+            self.counter, self.stat_table, self.delivery_sums, *work,
         )  # fmt: skip
         self._model = self._model_tables(cfg, kernels)
         self._drivers = kernels.DRIVERS[num_threads > 1]
@@ -180,7 +184,7 @@ class RepeaterChainCore:
             np.array([law.code, law.mean, law.spread, law.low], dtype=float), self.age_scale,
             0 if cfg.reveal_fidelity else 1, OBJECTIVES.index(cfg.objective),
             np.array([cfg.attempt_cost, cfg.memory_cost, cfg.invalid_action_penalty], dtype=float),
-            int(cfg.horizon), float(self.slot_s),
+            int(cfg.horizon), float(self.slot_s), self.period - 1,
         )  # fmt: skip
 
     # --- reset and step ----------------------------------------------------------------------

@@ -84,15 +84,19 @@ _uniform_at = compiled(counter_rng.uniform_at, mix64=_mix64)
 _fresh_fidelity = compiled(fidelity_from_uniforms, normal=compiled(normal))
 
 # --- the state tuple: names of its entries (the tables' fields are named in layout) --------
-RECORD_TABLE, LEFT_TABLE, PAIR_COEFFICIENTS, SLOT, KEY, COUNTER, STAT_TABLE, DELIVERY_SUMS = range(
-    8
-)
+(RECORD_TABLE, LEFT_TABLE, PAIR_COEFFICIENTS, SLOT, KEY, COUNTER, STAT_TABLE, DELIVERY_SUMS,
+ NODE_WORK, RECORD_WORK, LEFT_WORK, COEFFICIENT_WORK) = range(12)  # fmt: skip
+# rows of the per-env working space (a slot's intermediate values; the kernels allocate nothing)
+CHOICES, OPS = range(2)  # NODE_WORK[env, row, node]
+CONSUMED, ALIVE, TOUCHED, FIRST = range(4)  # RECORD_WORK[env, row, record]
+PAIR_OUT, PAIR_OLD = range(2)  # COEFFICIENT_WORK[env, row, 4]
 # --- the outputs tuple: what a step or reset leaves for the fronts ------------------------------
 MASKS, VIEWS, SLOT_OUTCOME, REWARDS, FIDELITIES, INFO_FLOATS = range(6)
 # --- the model tuple ---------------------------------------------------------------------------
 (N_NODES, MEMORIES, RECORD_NODE, DELAY, PERIOD, P_GEN, SWAP_SUCCESS, CUTOFF, TARGET, DECAY_MAP,
  FRESH_BASE, FRESH_SLOPE, NOMINAL_FRESH, SWAP_MAP, PURIFY_MAP, PURIFY_PAIRS, OP_OF, OFFSETS,
- FIDELITY_LAW, AGE_SCALE, REVEAL, OBJECTIVE, COSTS, HORIZON, SLOT_S) = range(25)  # fmt: skip
+ FIDELITY_LAW, AGE_SCALE, REVEAL, OBJECTIVE, COSTS, HORIZON, SLOT_S,
+ FIRST_PERIOD) = range(26)  # fmt: skip
 PAIRS_ABOVE_TARGET, FIDELITY, KEY_RATE, DELIVERY_TIME = (
     OBJECTIVES.index(name)
     for name in ("pairs_above_target", "fidelity", "key_rate", "delivery_time")
@@ -256,13 +260,12 @@ def _discards(records, left, model, t, stats, choices, ops, consumed):
 
 
 @njit(cache=True)
-def _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed):
+def _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed, scratch):
     """Every purification of the slot: the second pair is measured at both ends; the first
     survives with the table's success probability and its frame is known when the outcome
     reaches each end (``rng``: the env's key and counter)."""
     n, m, delay, table = model[N_NODES], model[MEMORIES], model[DELAY], model[PURIFY_MAP]
     pairs, purify0 = model[PURIFY_PAIRS], model[OFFSETS][PURIFY0]
-    scratch = np.empty(4)
     for x in range(n - 1):
         if ops[x] != PURIFY_OP:
             continue
@@ -291,7 +294,8 @@ def _purifications(records, left, coef, model, t, rng, stats, choices, ops, cons
 
 
 @njit(cache=True)
-def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, decision_left):
+def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, decision_left,
+           work, scratch):  # fmt: skip
     """Every swap of the slot, left to right, so that adjacent swaps compose: the new pair
     spans the segment and survives only if every swap of it succeeds. Each end needs every
     outcome of the segment: the left end hears last from the rightmost swap, the right end
@@ -303,10 +307,10 @@ def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, de
         model[SWAP_SUCCESS],
     )
     records_n = records.shape[1]
-    alive = np.ones(records_n, dtype=np.bool_)
-    touched = np.zeros(records_n, dtype=np.bool_)
-    first = np.zeros(records_n, dtype=np.int64)  # the leftmost swap node of each segment
-    scratch = np.empty(4)
+    alive, touched, first = work[ALIVE], work[TOUCHED], work[FIRST]  # first: leftmost swap node
+    alive[:] = 1
+    touched[:] = 0
+    first[:] = 0
     for x in range(1, n - 1):
         if ops[x] != SWAP_OP:
             continue
@@ -329,8 +333,8 @@ def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, de
         far_news = t + delay[leftmost, far]
         records[NEAR_KNOWN_AT, rec_l] = max(records[NEAR_KNOWN_AT, rec_l], near_news)
         records[FAR_KNOWN_AT, rec_l] = max(records[FAR_KNOWN_AT, rec_r], far_news)
-        alive[rec_l] = alive[rec_l] and success
-        touched[rec_l] = True
+        alive[rec_l] = alive[rec_l] == 1 and success
+        touched[rec_l] = 1
         records[FAR_NODE, rec_l], records[FAR_MEMORY, rec_l] = far, far_mem
         left[HELD_BY, far, far_mem] = rec_l
         records[STATUS, rec_r] = EMPTY  # node x's two qubits were measured
@@ -345,10 +349,10 @@ def _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, de
 
 
 @njit(cache=True)
-def _operations(records, left, coef, model, t, rng, stats, choices):
-    """Apply every node's (valid) choice: discards, then purifications, then swaps."""
+def _operations(records, left, coef, model, t, rng, stats, choices, ops, work, snapshot, scratch):
+    """Apply every node's (valid) choice: discards, then purifications, then swaps
+    (``ops``, ``work``, ``snapshot``, ``scratch``: the env's working space)."""
     n, op_of = model[N_NODES], model[OP_OF]
-    ops = np.empty(n, dtype=np.int64)
     any_op, swapping = False, False
     for x in range(n):
         ops[x] = op_of[choices[x]]
@@ -356,12 +360,16 @@ def _operations(records, left, coef, model, t, rng, stats, choices):
         swapping |= ops[x] == SWAP_OP
     if not any_op:
         return
-    consumed = np.zeros(records.shape[1], dtype=np.bool_)
-    decision_left = left[HELD_BY].copy()  # before discards change it
+    consumed = work[CONSUMED]
+    consumed[:] = 0
+    for x in range(n):  # the decision's left memories, before discards change them
+        for memory in range(snapshot.shape[1]):
+            snapshot[x, memory] = left[HELD_BY, x, memory]
     _discards(records, left, model, t, stats, choices, ops, consumed)
-    _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed)
+    _purifications(records, left, coef, model, t, rng, stats, choices, ops, consumed, scratch)
     if swapping:
-        _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, decision_left)
+        _swaps(records, left, coef, model, t, rng, stats, choices, ops, consumed, snapshot, work,
+               scratch)  # fmt: skip
 
 
 # --- the rest of the slot ----------------------------------------------------------------------
@@ -445,10 +453,10 @@ def _launch(records, left, model, t, stats, herald_in):
 
 
 @njit(cache=True)
-def _decohere(records, coef, model):
-    """One slot of memory decoherence on every pair (the two memories' rates add)."""
+def _decohere(records, coef, model, old):
+    """One slot of memory decoherence on every pair (the two memories' rates add; ``old``:
+    working space of 4)."""
     decay_map, record_node = model[DECAY_MAP], model[RECORD_NODE]
-    old = np.empty(4)
     for rec in range(records.shape[1]):
         if records[STATUS, rec] != PAIR:
             continue
@@ -499,20 +507,22 @@ def env_step(state, model, outputs, e, actions):
     rng = (state[KEY][e], state[COUNTER][e])
     mask, fidelities = outputs[MASKS][e], outputs[FIDELITIES][e]
     n = model[N_NODES]
-    choices = np.empty(n, dtype=np.int64)
+    choices, ops = state[NODE_WORK][e, CHOICES], state[NODE_WORK][e, OPS]
+    work, pair_work = state[RECORD_WORK][e], state[COEFFICIENT_WORK][e]
     invalid = 0
     for x in range(n):  # the decision state's masks, written after the previous slot
         valid = mask[x, actions[x]]
         invalid += not valid
         choices[x] = actions[x] if valid else 0
-    _operations(records, left, coef, model, t, rng, stats, choices)
+    _operations(records, left, coef, model, t, rng, stats, choices, ops, work,
+                state[LEFT_WORK][e], pair_work[PAIR_OUT])  # fmt: skip
     _arrivals(records, t)  # losses whose news needs no travel (a node's own, or no delays)
     fidelities[:] = 0.0
     count = _deliver(records, left, coef, model, t, stats, sums, fidelities, 0)
     _cutoff(records, left, model, t, stats)
     attempts = _launch(records, left, model, t, stats, model[PERIOD])
     t += 1
-    _decohere(records, coef, model)
+    _decohere(records, coef, model, pair_work[PAIR_OLD])
     _arrivals(records, t)
     count = _deliver(records, left, coef, model, t, stats, sums, fidelities, count)
     _resolve_attempts(records, left, coef, model, t, rng, stats)
@@ -590,7 +600,7 @@ def env_reset(state, model, outputs, e):
     sums[:] = 0.0
     state[SLOT][e] = 0
     t = state[SLOT][e]  # 0, as a variable: a literal 0 compiles every callee a second time
-    _launch(records, left, model, t, stats, model[PERIOD] - 1)
+    _launch(records, left, model, t, stats, model[FIRST_PERIOD])
     _resolve_attempts(records, left, coef, model, t, (state[KEY][e], state[COUNTER][e]), stats)
     state[COUNTER][e] += _U64(1)
     outputs[SLOT_OUTCOME][e] = 0
@@ -644,11 +654,13 @@ def _reset_rows(state, model, outputs, rows):
 
 # One compiled driver per phase for one thread, and one that spreads envs over threads (the
 # same per-env code: results do not depend on the thread count). One thread never starts
-# numba's thread pool, so a process that forks workers after stepping an env stays safe.
+# numba's thread pool, so a process that forks workers after stepping an env stays safe. The
+# per-env code allocates nothing (its intermediate values live in the env's working space), so
+# the serial drivers run without reference counts.
 DRIVERS = {
     parallel: {
-        "step": compiled(_step_rows, parallel=parallel),
-        "reset": compiled(_reset_rows, parallel=parallel),
+        "step": compiled(_step_rows, parallel=parallel, counted=parallel),
+        "reset": compiled(_reset_rows, parallel=parallel, counted=parallel),
     }
     for parallel in (False, True)
 }
