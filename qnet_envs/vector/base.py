@@ -78,9 +78,11 @@ class CompiledRequestVectorEnv(VectorEnv):
     def step(self, actions):
         actions = self._check_actions(actions)
         resetting = self._pending
-        self.core.step(actions, np.flatnonzero(~resetting))
-        if resetting.any():  # NEXT_STEP autoreset: these envs start over instead
+        if resetting.any():  # NEXT_STEP autoreset: these envs start over instead of stepping
+            self.core.step(actions, np.flatnonzero(~resetting))
             self.core.reset_rows(np.flatnonzero(resetting))
+        else:
+            self.core.step(actions)
         out = self.core.outcome()  # the reset envs' rows read as just reset
         self._pending = out["truncated"].copy()
         terminated = np.zeros(self.num_envs, dtype=bool)

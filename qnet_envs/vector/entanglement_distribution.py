@@ -74,9 +74,11 @@ class EntanglementDistributionVectorEnv(VectorEnv):
         acts = self.codec.check_batch(actions, self.num_envs)
         resetting = self._pending
         # NEXT_STEP autoreset: the envs whose episode ended start over instead of stepping
-        self.core.step(acts, np.flatnonzero(~resetting))
         if resetting.any():
+            self.core.step(acts, np.flatnonzero(~resetting))
             self.core.reset_rows(np.flatnonzero(resetting))
+        else:
+            self.core.step(acts)
         out = self.core.outcome()  # the reset envs' rows read as just reset
         self._pending = out["terminated"] | out["truncated"]
         return (
