@@ -55,7 +55,7 @@ def white_noise_fidelity(two_qubit_error: float, gates: int) -> float:
 def best_of_cdf(probabilities: np.ndarray, shots: int) -> np.ndarray:
     """CDF of the best of ``shots`` iid samples over an ascending support (probabilities are
     non-negative, so the running sum only needs capping at 1)."""
-    cdf = np.cumsum(probabilities)
+    cdf = probabilities.cumsum()
     np.minimum(cdf, 1.0, out=cdf)
     return cdf**shots
 

@@ -105,6 +105,7 @@ class InvocationModel:
         self.pool = QPUPool(config.qpus)
         self.table = inv.calibration()["instances"]
         self.job = None
+        self._shot_times: dict[int, list[float]] = {}  # seconds per shot on each QPU, by depth
 
     def reset(self, rng: np.random.Generator) -> None:
         cfg = self.config
@@ -128,12 +129,13 @@ class InvocationModel:
         e2 = self.pool.two_qubit_error * (1.0 + cfg.drift_per_hour * self.age_h)
         e2 = np.where(self.up, e2, np.inf)
         q = int(np.argmin(e2))
+        any_up = bool(self.up.any())
         self.job = {"row": row, "deadline": deadline, "budget": budget, "target": target}
-        self.job["qpu"] = q if self.up.any() else None
+        self.job["qpu"] = q if any_up else None
         self.job["e2"] = float(e2[q])
         wait = self.queue * cfg.job_service_s + cfg.compile_s
         self.job["wait"] = wait
-        self.job["plan"] = self.quantum_plan(row, q, deadline - wait) if self.up.any() else None
+        self.job["plan"] = self.quantum_plan(row, q, deadline - wait) if any_up else None
         self.job["sweeps"] = inv.annealing_budget(row, deadline, cfg.classical_slowdown)
         self.mask = np.array([True, self.job["plan"] is not None], dtype=bool)
         if not self.mask[QUANTUM] and self.job["sweeps"] is None:
@@ -143,7 +145,12 @@ class InvocationModel:
         """The runtime's choice of p and shots: the best expected best-of-S that fits."""
         best = None
         for p, data in row["qaoa"].items():
-            tau = float(self.pool.shot_time(data["depth"])[q])
+            times = self._shot_times.get(data["depth"])
+            if times is None:  # a few depths per table: each QPU's shot time computed once
+                times = self._shot_times[data["depth"]] = self.pool.shot_time(
+                    data["depth"]
+                ).tolist()
+            tau = times[q]
             shots = min(self.config.max_shots, int(time_left // tau)) if time_left > 0 else 0
             if shots < 1:
                 continue
