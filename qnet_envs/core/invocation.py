@@ -38,6 +38,10 @@ def calibration() -> dict:
             q["p_arr"] = np.array(q["probabilities"])
         for a in row["annealing"].values():
             a["p_arr"] = np.array(a["probabilities"])
+        # each calibrated sweep count with its run time, ascending, for annealing_budget
+        row["sweep_runs"] = [
+            (str(s), s * row["annealing"][str(s)]["time_per_sweep_s"]) for s in table["sweeps"]
+        ]
     return table
 
 
@@ -83,10 +87,9 @@ def quantum_distribution(row: dict, p: str, two_qubit_error: float) -> np.ndarra
 def annealing_budget(row: dict, time_available_s: float, slowdown: float) -> str | None:
     """The largest calibrated sweep count whose run fits ``time_available_s``."""
     best = None
-    for s in calibration()["sweeps"]:
-        a = row["annealing"][str(s)]
-        if s * a["time_per_sweep_s"] * slowdown <= time_available_s:
-            best = str(s)
+    for sweeps, run_s in row["sweep_runs"]:
+        if run_s * slowdown <= time_available_s:
+            best = sweeps
     return best
 
 

@@ -106,6 +106,10 @@ class InvocationModel:
         self.table = inv.calibration()["instances"]
         self.job = None
         self._shot_times: dict[int, list[float]] = {}  # seconds per shot on each QPU, by depth
+        # deadlines and energy budgets are log-uniform: the ranges' logs, taken once
+        self._log_ranges = tuple(
+            (math.log(lo), math.log(hi)) for lo, hi in (config.deadline_s, config.energy_budget_j)
+        )
 
     def reset(self, rng: np.random.Generator) -> None:
         cfg = self.config
@@ -121,10 +125,9 @@ class InvocationModel:
     def new_job(self) -> None:
         cfg, rng = self.config, self.rng
         row = self.table[int(rng.integers(len(self.table)))]
-        lo, hi = cfg.deadline_s
-        deadline = float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-        elo, ehi = cfg.energy_budget_j
-        budget = float(math.exp(rng.uniform(math.log(elo), math.log(ehi))))
+        log_deadlines, log_budgets = self._log_ranges
+        deadline = float(math.exp(rng.uniform(*log_deadlines)))
+        budget = float(math.exp(rng.uniform(*log_budgets)))
         target = float(rng.uniform(*cfg.reliability_target))
         e2 = self.pool.two_qubit_error * (1.0 + cfg.drift_per_hour * self.age_h)
         e2 = np.where(self.up, e2, np.inf)
