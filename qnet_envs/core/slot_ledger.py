@@ -65,7 +65,7 @@ class SlotLedger:
 
     def release_until(self, rows: np.ndarray, t: np.ndarray) -> int:
         """Release, in envs ``rows`` (distinct), every allocation whose departure time is <=
-        that env's ``t``; returns how many (:func:`slot_ledger_kernels.release_due`)."""
+        that env's ``t``; returns how many (:func:`slot_ledger_kernels.release_until`)."""
         rows = np.asarray(rows, dtype=np.int64)
         t = np.broadcast_to(np.asarray(t, dtype=float), rows.shape)
         return int(_kernels().release_rows(

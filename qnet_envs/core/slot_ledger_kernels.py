@@ -18,68 +18,68 @@ INF = np.inf
 
 
 @njit(cache=True)
-def release_due(departure, usage, used, t):
-    """Free every slot whose departure time is <= ``t`` (in slot order), subtracting its
-    usage; returns how many."""
-    released = 0
-    for slot in range(departure.shape[0]):
-        if departure[slot] <= t and departure[slot] < INF:
-            for r in range(used.shape[0]):
-                used[r] -= usage[slot, r]
-            departure[slot] = INF
-            released += 1
-    return released
+def release_until(departure, usage, used, released, e, t):
+    """Free env ``e``'s slots whose departure time is <= ``t`` (in slot order), subtracting
+    their usage and counting them in ``released``; returns how many."""
+    rows, row_usage, row_used = departure[e], usage[e], used[e]
+    count = 0
+    for slot in range(rows.shape[0]):
+        if rows[slot] <= t and rows[slot] < INF:
+            for r in range(row_used.shape[0]):
+                row_used[r] -= row_usage[slot, r]
+            rows[slot] = INF
+            count += 1
+    released[e] += count
+    return count
 
 
 @njit(cache=True)
-def free_slot(departure):
-    """The first free slot, or -1 when the table is full."""
-    for slot in range(departure.shape[0]):
-        if departure[slot] == INF:
-            return slot
-    return -1
-
-
-@njit(cache=True)
-def hold(departure, usage, used, limit, slot, until, columns, amounts, count):
-    """Hold ``amounts[:count]`` of the resources ``columns[:count]`` in ``slot`` until
-    ``until``; raises if a resource would go beyond its ``limit`` (capacity + tolerance)."""
-    row = usage[slot]
+def hold(departure, usage, used, allocated, limit, e, until, columns, amounts, count):
+    """Hold ``amounts[:count]`` of the resources ``columns[:count]`` in env ``e``'s first free
+    slot until ``until``, counting it in ``allocated`` (the caller keeps a slot free:
+    :meth:`SlotLedger.make_room` after :func:`full`); raises if a resource would go beyond its
+    ``limit`` (capacity + tolerance)."""
+    rows = departure[e]
+    slot = 0
+    while rows[slot] != INF:
+        slot += 1
+    row, row_used = usage[e, slot], used[e]
     row[:] = 0.0
     for j in range(count):
         row[columns[j]] += amounts[j]
-    for r in range(used.shape[0]):
-        if used[r] + row[r] > limit[r]:
+    for r in range(row_used.shape[0]):
+        if row_used[r] + row[r] > limit[r]:
             raise RuntimeError("an allocation exceeds a resource's free capacity")
-    for r in range(used.shape[0]):
-        used[r] += row[r]
-    departure[slot] = until
+    for r in range(row_used.shape[0]):
+        row_used[r] += row[r]
+    rows[slot] = until
+    allocated[e] += 1
+
+
+@njit(cache=True)
+def full(departure, allocated, released, e):
+    """Whether env ``e``'s slot table has no free slot left."""
+    return allocated[e] - released[e] >= departure.shape[1]
 
 
 @njit(cache=True)
 def release_rows(departure, usage, used, released, rows, t):
-    """:func:`release_due` in envs ``rows`` at their times ``t`` (one per row); returns the
+    """:func:`release_until` in envs ``rows`` at their times ``t`` (one per row); returns the
     total released."""
     total = 0
     for i in range(rows.shape[0]):
-        e = rows[i]
-        count = release_due(departure[e], usage[e], used[e], t[i])
-        released[e] += count
-        total += count
+        total += release_until(departure, usage, used, released, rows[i], t[i])
     return total
 
 
 @njit(cache=True)
 def hold_rows(departure, usage, used, allocated, limit, rows, vectors, until):
-    """Hold the usage ``vectors[i]`` (R,) in env ``rows[i]`` until ``until[i]``, each in its
-    first free slot (the caller makes room first: :meth:`SlotLedger.make_room`)."""
+    """Hold the usage ``vectors[i]`` (R,) in env ``rows[i]`` until ``until[i]`` (the caller
+    makes room first: :meth:`SlotLedger.make_room`)."""
     columns = np.arange(used.shape[1])
     for i in range(rows.shape[0]):
-        e = rows[i]
-        slot = free_slot(departure[e])
-        hold(departure[e], usage[e], used[e], limit, slot, until[i], columns, vectors[i],
+        hold(departure, usage, used, allocated, limit, rows[i], until[i], columns, vectors[i],
              columns.shape[0])  # fmt: skip
-        allocated[e] += 1
 
 
 @njit(cache=True)

@@ -19,7 +19,7 @@ from ..compiled_draws import arrival as _arrival
 from ..compiled_draws import uniform as _uniform
 from ..compiled_draws import uniform_at as _uniform_at
 from ..request_kernels import closing, opening, restart
-from ..slot_ledger_kernels import clear, free_slot, hold, release_due
+from ..slot_ledger_kernels import clear, full, hold, release_until
 from . import codec
 from .layout import ARRIVED, EXISTS, FREE, HOPS, NEEDED, RATE, REJECTED, SERVED
 
@@ -58,7 +58,7 @@ def _arrive(state, model, e):
     demand_range = model[DEMAND_RANGE]
     t = state[T][e] + gap
     state[T][e] = t
-    state[RELEASED][e] += release_due(state[DEPARTURE][e], state[USAGE][e], state[USED][e], t)
+    release_until(state[DEPARTURE], state[USAGE], state[USED], state[RELEASED], e, t)
     state[COUNT][ARRIVED, e] += 1
     ends, values = state[REQUEST_ENDS][e], state[REQUEST_VALUES][e]
     ends[SRC], ends[DST] = int(src), int(dst)
@@ -139,13 +139,10 @@ def _serve(state, model, e, action):
     links = model[PAIR_LINKS][state[REQUEST_PAIR][e], path]
     view, values = state[PATH_VIEW][e], state[REQUEST_VALUES][e]
     hops = int(view[path, HOPS])
-    departure = state[DEPARTURE][e]
-    slot = free_slot(departure)  # the core keeps one free slot per env (make_room)
     amounts = state[SCRATCH][e]
     amounts[:hops] = channels
-    hold(departure, state[USAGE][e], state[USED][e], model[LIMIT], slot,
+    hold(state[DEPARTURE], state[USAGE], state[USED], state[ALLOCATED], model[LIMIT], e,
          state[T][e] + values[HOLDING], links, amounts, hops)  # fmt: skip
-    state[ALLOCATED][e] += 1
     state[COUNT][SERVED, e] += 1
     demand_range = model[DEMAND_RANGE]
     revenue = values[DEMAND] / demand_range[MEAN] * (values[HOLDING] / model[MEAN_HOLDING])
@@ -183,29 +180,24 @@ def env_reset(state, model, outputs, e):
     return True
 
 
-@njit(cache=True, inline="always")
-def _full(state, e):
-    return state[ALLOCATED][e] - state[RELEASED][e] >= state[DEPARTURE].shape[1]
-
-
 def _step_rows(state, model, outputs, rows, actions, waiting):
     """Step envs ``rows``; ``waiting[e]``: env e's new request awaits its pair's paths.
     Returns how many envs' slot tables are full (the core then makes room)."""
-    full = 0
+    n_full = 0
     for i in prange(rows.shape[0]):
         e = rows[i]
         waiting[e] = not env_step(state, model, outputs, e, actions[e])
-        full += _full(state, e)
-    return full
+        n_full += full(state[DEPARTURE], state[ALLOCATED], state[RELEASED], e)
+    return n_full
 
 
 def _reset_rows(state, model, outputs, rows, waiting):
-    full = 0
+    n_full = 0
     for i in prange(rows.shape[0]):
         e = rows[i]
         waiting[e] = not env_reset(state, model, outputs, e)
-        full += _full(state, e)
-    return full
+        n_full += full(state[DEPARTURE], state[ALLOCATED], state[RELEASED], e)
+    return n_full
 
 
 def _views_rows(state, model, outputs, rows):

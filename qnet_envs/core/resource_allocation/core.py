@@ -49,6 +49,7 @@ from .layout import (
     PATH_VIEW_KEYS,
     REQUEST_FLOAT_KEYS,
     REQUEST_INT_KEYS,
+    halves,
     params_of,
 )
 
@@ -248,8 +249,7 @@ class ResourceAllocation(RequestCounts):
         ``hops``, ``free_channels``, ``free_pairs``, QKD ``channels`` per level)."""
         out = dict(zip(REQUEST_INT_KEYS, self.request_ints[i].tolist(), strict=True))
         out.update(zip(REQUEST_FLOAT_KEYS, self.request_floats[i].tolist(), strict=True))
-        q = out["qubits"]
-        out["split"] = np.array([(q + 1) // 2, q // 2])
+        out["split"] = np.array(halves(out["qubits"]))
         out["links"] = self.pair_paths[out["pair"]]
         for j, key in enumerate(PATH_VIEW_KEYS):
             out[key] = self.path_view[i, :, j].copy()

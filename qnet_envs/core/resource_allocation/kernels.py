@@ -31,7 +31,7 @@ from ..compiled_draws import uniform as _uniform
 from ..compiled_draws import uniform_at as _uniform_at
 from ..request_kernels import closing, opening, restart
 from ..request_stream import ARRIVAL_UNIFORMS
-from ..slot_ledger_kernels import clear, free_slot, hold, release_due
+from ..slot_ledger_kernels import clear, full, hold, release_until
 from . import codec
 from .layout import (
     ARRIVED,
@@ -57,9 +57,11 @@ from .layout import (
     REQUIRED,
     SERVED,
     SRC,
+    halves,
 )
 
 _decode = compiled(codec.decode)
+_halves = compiled(halves)
 _encode = compiled(codec.encode)
 _binary_entropy = compiled(physics.binary_entropy)
 _decoy_rate = compiled(physics.decoy_bb84_rate_at, binary_entropy=_binary_entropy)
@@ -153,14 +155,13 @@ def allocation_outcome(state, model, e, action, z, fidelity):
     for h in range(hops):
         fidelity[h] = min(max(pair_mean[links[h]] + params[PAIR_SPREAD] * z[2 + h], 0.25), 1.0)
     total = path_pair_fidelity(model, links, hops, depth, fidelity) ** float(ints[GATES])
-    qubit_mean, qubits = state[QUBIT_MEAN][e], ints[QUBITS]
+    qubit_mean, split = state[QUBIT_MEAN][e], _halves(ints[QUBITS])
     for end in range(2):
         node = ints[SRC] if end == 0 else ints[DST]
         f_qubit = qubit_mean[node] + params[QUBIT_SPREAD] * z[end]
         p_flip = 1.0 - min(max(f_qubit, 0.5), 1.0)
         logical_error = _majority_failure(p_flip, 2 * level + 1)
-        half = (qubits + 1) // 2 if end == 0 else qubits // 2
-        total *= (1.0 - logical_error) ** float(half)
+        total *= (1.0 - logical_error) ** float(split[end])
     return total >= floats[REQUIRED]
 
 
@@ -184,9 +185,9 @@ def allocation_plan(state, model, e, action, columns, amounts):
     for h in range(hops):
         columns[h], amounts[h] = offset + links[h], per_hop
     per_logical = 0 if qkd else 2 * level + 1
-    qubits = ints[QUBITS]
-    columns[hops], amounts[hops] = ints[SRC], float((qubits + 1) // 2 * per_logical)
-    columns[hops + 1], amounts[hops + 1] = ints[DST], float(qubits // 2 * per_logical)
+    at_src, at_dst = _halves(ints[QUBITS])
+    columns[hops], amounts[hops] = ints[SRC], float(at_src * per_logical)
+    columns[hops + 1], amounts[hops + 1] = ints[DST], float(at_dst * per_logical)
     held_qubits = amounts[hops] + amounts[hops + 1]
     channels = hops * per_hop if qkd else 0.0
     pairs = 0.0 if qkd else hops * per_hop
@@ -209,7 +210,7 @@ def _arrive(state, model, e):
                                       model[ARRIVAL_SPANS])  # fmt: skip
     t = state[T][e] + gap
     state[T][e] = t
-    state[RELEASED][e] += release_due(state[DEPARTURE][e], state[USAGE][e], state[USED][e], t)
+    release_until(state[DEPARTURE], state[USAGE], state[USED], state[RELEASED], e, t)
     state[COUNT][ARRIVED, e] += 1
     a = ARRIVAL_UNIFORMS
     ints[SRC], ints[DST] = int(src), int(dst)
@@ -263,14 +264,13 @@ def request_views(state, model, outputs, e):
     view, need, mask = state[PATH_VIEW][e], state[CHANNELS_NEEDED][e], outputs[MASK][e]
     free_src = params[QUBITS_PER_NODE] - state[USED][e, ints[SRC]]
     free_dst = params[QUBITS_PER_NODE] - state[USED][e, ints[DST]]
-    qubits, qkd = ints[QUBITS], ints[KIND] == QKD
+    (at_src, at_dst), qkd = _halves(ints[QUBITS]), ints[KIND] == QKD
     mask[:] = False
     mask[0] = True  # reject is always allowed
     for p in range(model[K_PATHS]):
         for level in range(LEVELS):
             per_logical = 2 * level + 1
-            qubits_fit = ((qubits + 1) // 2 * per_logical <= free_src
-                          and qubits // 2 * per_logical <= free_dst)  # fmt: skip
+            qubits_fit = at_src * per_logical <= free_src and at_dst * per_logical <= free_dst
             for depth in range(LEVELS):
                 if qkd:  # only depth 0: QKD needs no entangled pairs
                     fits = (depth == 0 and view[p, EXISTS] > 0
@@ -359,10 +359,8 @@ def _serve(state, model, e, action):
     width = model[PAIR_PATHS].shape[2] + 2
     columns, amounts = state[SCRATCH_COLUMNS][e], state[SCRATCH][e, AMOUNTS]
     count, cost = allocation_plan(state, model, e, action, columns, amounts)
-    departure = state[DEPARTURE][e]
-    hold(departure, state[USAGE][e], state[USED][e], model[LIMIT], free_slot(departure),
+    hold(state[DEPARTURE], state[USAGE], state[USED], state[ALLOCATED], model[LIMIT], e,
          state[T][e] + floats[HOLDING], columns, amounts, count)  # fmt: skip
-    state[ALLOCATED][e] += 1
     z = state[SCRATCH][e, NORMALS]
     for i in range(width):
         z[i] = _service_normal(state, e, i)
@@ -437,27 +435,22 @@ def env_reset(state, model, outputs, e):
     request_views(state, model, outputs, e)
 
 
-@njit(cache=True, inline="always")
-def _full(state, e):
-    return state[ALLOCATED][e] - state[RELEASED][e] >= state[DEPARTURE].shape[1]
-
-
 def _step_rows(state, model, outputs, rows, actions):
     """Step envs ``rows``; returns how many envs' slot tables are full (the core then makes
     room before the next step)."""
-    full = 0
+    n_full = 0
     for i in prange(rows.shape[0]):
         env_step(state, model, outputs, rows[i], actions[rows[i]])
-        full += _full(state, rows[i])
-    return full
+        n_full += full(state[DEPARTURE], state[ALLOCATED], state[RELEASED], rows[i])
+    return n_full
 
 
 def _reset_rows(state, model, outputs, rows):
-    full = 0
+    n_full = 0
     for i in prange(rows.shape[0]):
         env_reset(state, model, outputs, rows[i])
-        full += _full(state, rows[i])
-    return full
+        n_full += full(state[DEPARTURE], state[ALLOCATED], state[RELEASED], rows[i])
+    return n_full
 
 
 @njit(cache=True, inline="always")

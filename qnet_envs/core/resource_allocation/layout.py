@@ -54,3 +54,9 @@ def params_of(cfg) -> list[float]:
     values = [cfg.qkd_fraction] + [float(x) for pair in ranges for x in pair]
     values += [getattr(cfg, name) for name in PARAMS[len(values) :]]
     return [float(v) for v in values]
+
+
+def halves(qubits):
+    """(at the source, at the destination): q logical qubits split as ceil(q / 2) and
+    floor(q / 2). Integer arithmetic on ints or arrays, so kernels compile it."""
+    return (qubits + 1) // 2, qubits // 2
