@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..request_core import RequestCounts
+from ..request_core import CompiledRequestCore
 from ..request_stream import PathNetwork
 from ..slot_ledger import SlotLedger
 from . import codec
@@ -27,7 +27,7 @@ from .config import QKDProvisioningConfig, trusted_relay_rate_bps
 from .layout import COUNTS, PATH_VIEW_KEYS
 
 
-class QKDProvisioning(RequestCounts):
+class QKDProvisioning(CompiledRequestCore):
     """``num_envs`` provisioning episodes stepped together (a scalar env is a batch of one;
     ``num_threads`` > 1 spreads the envs over threads with the same results).
 
@@ -38,7 +38,7 @@ class QKDProvisioning(RequestCounts):
     each of its paths offers (``PATH_VIEW_KEYS``)."""
 
     COUNTS = COUNTS
-    STEP_DEFAULTS = {"key_rate_kbps": 0.0}
+    EXTRA = "key_rate_kbps"  # of the allocation just made (0 otherwise)
 
     def __init__(
         self, config: QKDProvisioningConfig, num_envs: int = 1, slots: int = 32,
@@ -76,7 +76,8 @@ class QKDProvisioning(RequestCounts):
         self.scratch = np.zeros((N, max(5, net.max_hops)))
         self.outputs = (
             np.zeros((N, self.n_actions), dtype=bool),  # masks of the head requests
-            np.zeros((N, self.observation_size), dtype=np.float32),
+            # the observation: one-hot ends, demand, holding, 4 per path, 1 per link
+            np.zeros((N, 2 * net.n_nodes + 2 + 4 * config.k_paths + net.n_links), np.float32),
             np.zeros(N),  # rewards
             np.zeros(N, dtype=bool),  # invalid actions
             np.zeros(N, dtype=bool),  # truncated
@@ -87,7 +88,7 @@ class QKDProvisioning(RequestCounts):
         self._all_rows = np.arange(N)
         self._drivers = kernels.DRIVERS[num_threads > 1]
         self.num_threads = num_threads
-        self._bind()
+        self._rebind()
 
     def _path_tables(self, net: PathNetwork) -> None:
         """Every (src, dst) pair's k padded paths (-1 pads) as rows of ``pair_links``, row
@@ -115,7 +116,7 @@ class QKDProvisioning(RequestCounts):
         self.pair_slot[src * self.net.n_nodes + dst] = self._pairs_known
         self._pairs_known += 1
 
-    def _bind(self) -> None:
+    def _rebind(self) -> None:
         """The kernels' ``state`` and ``model`` tuples (rebuilt when a table grows)."""
         cfg, net, ledger = self.config, self.net, self.ledger
         self._state = (
@@ -132,65 +133,22 @@ class QKDProvisioning(RequestCounts):
             float(net.max_hops),
         )  # fmt: skip
 
-    # --- episodes ---------------------------------------------------------------------------
-    def reset_rows(self, rows: np.ndarray, keys: np.ndarray | None = None) -> None:
-        """Start new episodes in envs ``rows`` (with new ``keys`` if given; else each env's
-        stream goes on): an empty network and the first request."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if keys is not None:
-            self.key[rows] = keys
-            self.counter[rows] = 0
-        self._after(self._run("reset", rows, self._waiting))
-
-    def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
-        """Decide the head request of envs ``rows`` (default: all) with ``actions`` (N,), in
-        the space but maybe masked out (then the request is rejected and
-        ``invalid_action_penalty`` paid), then draw each env's next request. Returns the
-        step's outcome, arrays over every env (views of buffers that the next call
-        overwrites)."""
-        rows = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
-        self._after(self._run("step", rows, np.asarray(actions, dtype=np.int64), self._waiting))
-        return self.outcome()
-
-    def outcome(self) -> dict:
-        """The last step's reward, invalid and truncated flags and key rate, per env."""
-        _, _, reward, invalid, truncated, key_rate, _ = self.outputs
-        return {"reward": reward, "invalid": invalid, "truncated": truncated,
-                "key_rate_kbps": key_rate}  # fmt: skip
-
-    def _run(self, phase: str, *args):
-        if self.num_threads > 1:
-            self._set_threads(self.num_threads)  # thread-local: set on every call
-        return self._drivers[phase](self._state, self._model, self.outputs, *args)
+    def _driver_args(self) -> tuple:
+        return (self._waiting,)
 
     def _after(self, full: int) -> None:
-        """Make room in full slot tables, so that the next allocation finds a slot, and
-        finish the requests whose pair's paths were not computed yet (on-demand table)."""
-        if full and self.ledger.make_room():
-            self._bind()
+        """Make room (:class:`CompiledRequestCore`), then finish the requests whose pair's
+        paths were not computed yet (the on-demand table)."""
+        super()._after(full)
         if self._pairs_known < len(self.pair_slot) and self._waiting.any():
             rows = np.flatnonzero(self._waiting)
             for src, dst in self.request_ends[rows].tolist():
                 self._add_pair(src, dst)
-            self._bind()
+            self._rebind()
             self._run("views", rows)
             self._waiting[rows] = False
 
     # --- what the fronts show ---------------------------------------------------------------
-    @property
-    def observation_size(self) -> int:
-        return 2 * self.net.n_nodes + 2 + 4 * self.config.k_paths + self.net.n_links
-
-    def observations(self) -> np.ndarray:
-        """(N, D) observations (layout in the env docstring): a buffer the next call
-        overwrites."""
-        return self.outputs[1]
-
-    def flat_masks(self) -> np.ndarray:
-        """(N, A) masks in action order: reject always, then the (path, channels) mask (a
-        buffer the next call overwrites)."""
-        return self.outputs[0]
-
     def metrics(self) -> dict[str, np.ndarray]:
         """(N,) running metrics (copies): blocking probability (rejected / decided, 0 before
         any decision), the request counts and the channel utilisation."""
@@ -203,12 +161,6 @@ class QKDProvisioning(RequestCounts):
             "arrived": arrived,
             "channel_utilisation": floats[:, 1].copy(),
         }
-
-    def infos(self) -> dict[str, np.ndarray]:
-        """Every env's info entries but the masks, as (N,) arrays (copies)."""
-        out = self.metrics()
-        out["key_rate_kbps"] = self.outputs[5].copy()
-        return out
 
     def row_info(self, i: int) -> dict:
         """Env ``i``'s entries of :meth:`infos` as Python scalars."""
@@ -240,11 +192,6 @@ class QKDProvisioning(RequestCounts):
         out["exists"] = out["exists"] > 0
         out["hops"] = out["hops"].astype(np.int64)
         return out
-
-    @property
-    def request(self) -> dict:
-        """The head request of env 0 (the scalar env's), see :meth:`head`."""
-        return self.head(0)
 
     # --- the action layout (the one codec: env, mask and baselines read it) -------------------
     @property

@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import physics
-from ..request_core import RequestCounts
+from ..request_core import CompiledRequestCore
 from ..request_stream import PathNetwork, padded_path_tables
 from ..slot_ledger import SlotLedger
 from . import codec
@@ -54,7 +54,7 @@ from .layout import (
 )
 
 
-class ResourceAllocation(RequestCounts):
+class ResourceAllocation(CompiledRequestCore):
     """``num_envs`` allocation episodes stepped together (a scalar env is a batch of one;
     ``num_threads`` > 1 spreads the envs over threads with the same results).
 
@@ -66,7 +66,7 @@ class ResourceAllocation(RequestCounts):
     ``request_floats``, its paths' ``path_view`` and QKD ``channels_needed`` per level)."""
 
     COUNTS = COUNTS
-    STEP_DEFAULTS = {"success": np.int8(-1)}
+    EXTRA = "success"  # of this step's allocation: 1 served, 0 failed, -1 none
 
     def __init__(
         self, config: ResourceAllocationConfig, num_envs: int = 1, slots: int = 32,
@@ -166,59 +166,7 @@ class ResourceAllocation(RequestCounts):
             self.scratch,
         )  # fmt: skip
 
-    # --- episodes ---------------------------------------------------------------------------
-    def reset_rows(self, rows: np.ndarray, keys: np.ndarray | None = None) -> None:
-        """Start new episodes in envs ``rows`` (with new ``keys`` if given; else each env's
-        stream goes on): an empty network, the episode's device means, the first request.
-        Heterogeneous devices: each episode draws the parameters of every node's and link's
-        fidelity distribution; the controller observes them, never the realisations."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if keys is not None:
-            self.key[rows] = keys
-            self.counter[rows] = 0
-        self._after(self._run("reset", rows))
-
-    def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
-        """Decide the head request of envs ``rows`` (default: all) with ``actions`` (N,), in
-        the space but maybe masked out (then the request is rejected and
-        ``invalid_action_penalty`` paid), draw the outcomes, then each env's next request.
-        Returns the step's outcome, arrays over every env (views of buffers that the next call
-        overwrites)."""
-        rows = self._all_rows if rows is None else np.asarray(rows, dtype=np.int64)
-        self._after(self._run("step", rows, np.asarray(actions, dtype=np.int64)))
-        return self.outcome()
-
-    def outcome(self) -> dict:
-        """The last step's reward, invalid and truncated flags and success, per env."""
-        _, _, reward, invalid, truncated, success, _ = self.outputs
-        return {"reward": reward, "invalid": invalid, "truncated": truncated,
-                "success": success}  # fmt: skip
-
-    def _run(self, phase: str, *args):
-        if self.num_threads > 1:
-            self._set_threads(self.num_threads)  # thread-local in numba: set for every call
-        return self._drivers[phase](self._state, self._model, self.outputs, *args)
-
-    def _after(self, full: int) -> None:
-        """Make room in full slot tables, so that the next allocation finds a slot."""
-        if full and self.ledger.make_room():
-            self._rebind()
-
     # --- what the fronts show ---------------------------------------------------------------
-    @property
-    def observation_size(self) -> int:
-        """Length of the observation (without the scalar env's optional candidate block)."""
-        return self.outputs[1].shape[1]
-
-    def observations(self) -> np.ndarray:
-        """(N, D) observation of every env's head request (layout in the env docstring): a
-        buffer the next call overwrites."""
-        return self.outputs[1]
-
-    def flat_masks(self) -> np.ndarray:
-        """(N, A) validity of every action in each env's head request (a buffer)."""
-        return self.outputs[0]
-
     @property
     def mask(self) -> np.ndarray:
         return self.outputs[0]
@@ -228,12 +176,6 @@ class ResourceAllocation(RequestCounts):
         before any decision), utility, the utilisation of each resource and the counts."""
         out = dict(zip(INFO_FLOAT_KEYS, self.outputs[-1].T.copy(), strict=True))
         out.update(zip(COUNTS, self.count.copy(), strict=True))
-        return out
-
-    def infos(self) -> dict[str, np.ndarray]:
-        """Every env's info entries but the masks, as (N,) arrays (copies)."""
-        out = self.metrics()
-        out["success"] = self.outputs[5].copy()
         return out
 
     def row_info(self, i: int) -> dict:
@@ -257,11 +199,6 @@ class ResourceAllocation(RequestCounts):
         out["hops"] = out["hops"].astype(np.int64)
         out["channels"] = self.channels_needed[i].copy()
         return out
-
-    @property
-    def request(self) -> dict:
-        """The head request of env 0 (the scalar env's), see :meth:`head`."""
-        return self.head(0)
 
     # --- the action layout (one codec: env, masks, kernels and baselines read it) -----------
     def encode(self, path: int, level: int, depth: int) -> int:
