@@ -75,8 +75,9 @@ class CompiledRequestCore(RequestCounts):
         """The last step's reward, invalid and truncated flags and ``EXTRA``, per env; never
         terminated (episodes end at their horizon)."""
         _, _, reward, invalid, truncated, extra, _ = self.outputs
-        return {"reward": reward, "invalid": invalid, "truncated": truncated,
-                self.EXTRA: extra}  # fmt: skip
+        never = np.zeros_like(truncated)
+        return {"reward": reward, "invalid": invalid, "terminated": never,
+                "truncated": truncated, self.EXTRA: extra}  # fmt: skip
 
     def _run(self, phase: str, *args):
         if self.num_threads > 1:

@@ -87,13 +87,17 @@ class QnetEnv(gym.Env):
 ROW = np.zeros(1, dtype=np.int64)  # a scalar env is env 0 of a batch of one
 
 
-class CompiledRequestEnv(QnetEnv):
-    """A front over a compiled batch-first request core (``self.core``, one env) whose
-    kernels draw their own randomness from each env's key and counter
-    (:mod:`qnet_envs.core.counter_rng`): ``reset_rows(rows, keys)``, ``step(actions, rows)``
-    (an outcome dict: reward, invalid, truncated), ``observations``, ``flat_masks`` and
-    ``row_info``. The vector env (:class:`qnet_envs.vector.base.CompiledRequestVectorEnv`)
-    runs the same core with N rows."""
+class CompiledCoreEnv(QnetEnv):
+    """A front over a compiled batch-first core (``self.core``, one env: env 0 of a batch of
+    one) whose kernels draw their randomness from each env's key and counter
+    (:mod:`qnet_envs.core.counter_rng`). The core provides ``reset_rows(rows, keys)``,
+    ``step(actions, rows)`` (an outcome dict: reward, invalid, terminated, truncated),
+    ``observations``, ``flat_masks`` and ``row_info``; the vector env
+    (:class:`qnet_envs.vector.base.CoreVectorEnv`) runs the same core with N rows. A subclass
+    turns one action into a batch of one in :meth:`_batch_action`; ``MASK_DTYPE`` is the
+    dtype of ``info["action_mask"]`` (int8 for ``Discrete``, bool for ``MultiDiscrete``)."""
+
+    MASK_DTYPE = np.int8
 
     def _adopt(self, core) -> None:
         """Take ``core`` as the model; a reconfigured env keeps its random stream."""
@@ -101,7 +105,9 @@ class CompiledRequestEnv(QnetEnv):
         if old is not None:
             core.key[:], core.counter[:] = old.key, old.counter
         self.core = core
-        self._action = np.zeros(1, dtype=np.int64)
+
+    def _batch_action(self, action) -> np.ndarray:
+        raise NotImplementedError
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         self._begin_reset(seed, options)
@@ -111,19 +117,26 @@ class CompiledRequestEnv(QnetEnv):
         return self._observation(), self._info(False)
 
     def step(self, action):
-        self._action[0] = discrete_action(action, self.action_space.n)
-        out = self.core.step(self._action, ROW)
+        out = self.core.step(self._batch_action(action), ROW)
         info = self._info(bool(out["invalid"][0]))
-        return self._observation(), float(out["reward"][0]), False, bool(out["truncated"][0]), info
+        terminated, truncated = bool(out["terminated"][0]), bool(out["truncated"][0])
+        return self._observation(), float(out["reward"][0]), terminated, truncated, info
 
     def _observation(self) -> np.ndarray:
         return self.core.observations()[0].copy()
 
     def action_mask(self) -> np.ndarray:
-        return self.core.flat_masks()[0].astype(np.int8)
+        return self.core.flat_masks()[0].astype(self.MASK_DTYPE)
 
     def _info(self, invalid: bool) -> dict:
         info = self.core.row_info(0)
         info["action_mask"] = self.action_mask()
         info["invalid_action"] = invalid
         return info
+
+
+class CompiledRequestEnv(CompiledCoreEnv):
+    """A front over a compiled request core: ``Discrete`` actions."""
+
+    def _batch_action(self, action) -> np.ndarray:
+        return np.array([discrete_action(action, self.action_space.n)])

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from gymnasium import spaces
 
-from ..core.counter_rng import reset_keys
 from ..core.repeater_chain.config import RepeaterChainConfig, preset_defaults
 from ..core.repeater_chain.core import RepeaterChainCore
 from ..core.repeater_chain.layout import N_FEATURES
-from .base import QnetEnv
+from .base import CompiledCoreEnv
 from .repeater_render import render_chain
 
 
-class EntanglementDistributionEnv(QnetEnv):
+class EntanglementDistributionEnv(CompiledCoreEnv):
     """
     ## Description
 
@@ -186,6 +183,7 @@ class EntanglementDistributionEnv(QnetEnv):
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 10}
     metric_keys = ("delivered_above_target", "delivered", "mean_delivered_fidelity", "t")
+    MASK_DTYPE = bool  # the per-node masks concatenated, n_nodes * K bools
 
     @classmethod
     def default_config(cls) -> RepeaterChainConfig:
@@ -197,13 +195,9 @@ class EntanglementDistributionEnv(QnetEnv):
         return preset_defaults(preset)
 
     def _configure(self, config: RepeaterChainConfig) -> None:
-        old = getattr(self, "core", None)
         self.config = config
-        self.core = RepeaterChainCore(config, 1)
-        if old is not None:  # a reconfigured env keeps its random stream
-            self.core.key[:], self.core.counter[:] = old.key, old.counter
+        self._adopt(RepeaterChainCore(config, 1))  # a batch of one
         self.codec = self.core.codec
-        self._row = np.zeros(1, dtype=np.int64)  # the scalar env is env 0 of a batch of one
         self.action_space = spaces.MultiDiscrete(self.codec.nvec)
         n_obs = config.n_nodes * 2 * config.memories_per_side * N_FEATURES
         self.observation_space = spaces.Box(0.0, 4.0, shape=(n_obs,), dtype=np.float32)
@@ -212,37 +206,8 @@ class EntanglementDistributionEnv(QnetEnv):
     def describe_action(self, action) -> str:
         return "; ".join(self.codec.describe(x, int(c)) for x, c in enumerate(action))
 
-    def action_mask(self) -> np.ndarray:
-        """The per-node masks concatenated, n_nodes * K bools (``info["action_mask"]``)."""
-        return self.core.masks()[0].reshape(-1).copy()
-
-    # --- gym API -------------------------------------------------------------------------
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._begin_reset(seed, options)
-        keys = reset_keys(seed, 1, getattr(self, "_keyed", False), self.np_random)
-        self._keyed = True
-        self.core.reset_rows(self._row, keys)
-        return self._observation(), self._info(False)
-
-    def step(self, action):
-        a = self.codec.check(action)
-        out = self.core.step(a[None], self._row)
-        return (
-            self._observation(),
-            float(out["reward"][0]),
-            bool(out["terminated"][0]),
-            bool(out["truncated"][0]),
-            self._info(bool(out["invalid"][0])),
-        )
-
-    def _observation(self) -> np.ndarray:
-        return self.core.local_views()[0].reshape(-1).copy()
-
-    def _info(self, invalid: bool) -> dict:
-        info = self.core.row_info(0)
-        info["action_mask"] = self.action_mask()
-        info["invalid_action"] = invalid
-        return info
+    def _batch_action(self, action) -> np.ndarray:
+        return self.codec.check(action)[None]
 
     # --- rendering -----------------------------------------------------------------------
     def render(self):

@@ -1,6 +1,5 @@
-"""What the vector envs share: argument checks, and reset/step over a compiled batch-first
-request core (the core the scalar env runs as a batch of one:
-:class:`qnet_envs.envs.base.CompiledRequestEnv`)."""
+"""What the vector envs share: argument checks, and seeding, reset, step with autoreset and
+infos over a compiled batch-first core (the core the scalar env runs as a batch of one)."""
 
 from __future__ import annotations
 
@@ -21,46 +20,42 @@ def check_count(name: str, value) -> None:
         raise ValueError(f"{name}={value!r} must be an integer >= 1")
 
 
-class CompiledRequestVectorEnv(VectorEnv):
-    """N episodes of a compiled batch-first request core (``self.core``): the core the scalar
-    env runs as a batch of one (:class:`qnet_envs.envs.base.CompiledRequestEnv`), its kernels
-    drawing each env's randomness from its key and counter, so env i seeded ``seed + i``
-    reproduces the scalar env seeded alike by construction. NEXT_STEP autoreset (the step
-    after an env's episode ends resets it, ignoring its action, with reward 0). ``infos``
-    holds the scalar env's info keys as arrays. ``num_threads`` > 1 spreads the envs over
-    threads (numba's ``prange``; results identical to one thread; see the repeater chain's
-    vector env about forking after threads start)."""
+def check_arguments(render_mode, extra: dict, **counts) -> None:
+    """What every vector env refuses at construction: rendering, unknown arguments, and
+    counts (``num_envs``, ``num_threads``, ...) that are not integers >= 1."""
+    if render_mode is not None:
+        raise ValueError(f"render_mode={render_mode!r}: the vector env does not render")
+    if extra:
+        raise ValueError(f"unknown arguments {sorted(extra)}")
+    for name, value in counts.items():
+        check_count(name, value)
+
+
+class CoreVectorEnv(VectorEnv):
+    """N envs of one compiled batch-first core (``self.core``, the core the scalar env runs as
+    a batch of one): env i seeded ``seed + i`` reproduces the scalar env seeded alike, by
+    construction of the counter-based random streams, through autoresets. NEXT_STEP autoreset
+    (the step after an env's episode ends resets it, ignoring its action, with reward 0).
+    ``infos`` holds the scalar env's info keys as arrays, row i env i's, and
+    ``infos["action_mask"]`` the flat masks as ``MASK_DTYPE`` (int8 for ``Discrete`` spaces,
+    bool for ``MultiDiscrete``, as the scalar env's). A subclass builds the core and the
+    single spaces, then calls :meth:`_ready`; it checks a batch of actions in
+    :meth:`_check_actions`. The core provides ``reset_rows``, ``step``, ``outcome``
+    (reward, invalid, terminated, truncated), ``observations``, ``flat_masks`` and
+    ``infos``."""
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
-    CORE: type  # the compiled request core class; its config class is CONFIG
-    CONFIG: type
+    MASK_DTYPE = np.int8
 
-    def __init__(
-        self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32,
-        num_threads: int = 1, **kw,
-    ):  # fmt: skip
-        if render_mode is not None:
-            raise ValueError(f"render_mode={render_mode!r}: the vector env does not render")
-        if kw:
-            raise ValueError(f"unknown arguments {sorted(kw)}")
-        check_count("num_envs", num_envs)
-        check_count("slots", slots)
-        check_count("num_threads", num_threads)
-        self.config = merge_config(self.CONFIG(), config)
-        self._check_config(self.config)
-        self.core = core = self.CORE(self.config, num_envs, slots=slots, num_threads=num_threads)
+    def _ready(self, num_envs: int) -> None:
         self.num_envs = num_envs
-        self.single_action_space = spaces.Discrete(core.n_actions)
-        self.single_observation_space = spaces.Box(
-            0.0, 1.0, shape=(core.observation_size,), dtype=np.float32
-        )
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self._pending = np.zeros(num_envs, dtype=bool)
         self._keyed = False
 
-    def _check_config(self, config) -> None:
-        """Refuse what the vector env does not support (nothing by default)."""
+    def _check_actions(self, actions) -> np.ndarray:
+        raise NotImplementedError
 
     def reset(self, *, seed: int | list | None = None, options: dict[str, Any] | None = None):
         if options:
@@ -69,11 +64,7 @@ class CompiledRequestVectorEnv(VectorEnv):
         self._keyed = True
         self.core.reset_rows(np.arange(self.num_envs), keys)
         self._pending[:] = False
-        return self.core.observations().copy(), self._infos()
-
-    def action_masks(self) -> np.ndarray:
-        """(N, A) validity of every action in each env's current request."""
-        return self.core.flat_masks().copy()
+        return self.core.observations().copy(), self._infos(self.core.outcome())
 
     def step(self, actions):
         actions = self._check_actions(actions)
@@ -84,10 +75,46 @@ class CompiledRequestVectorEnv(VectorEnv):
         else:
             self.core.step(actions)
         out = self.core.outcome()  # the reset envs' rows read as just reset
-        self._pending = out["truncated"].copy()
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        return (self.core.observations().copy(), out["reward"].copy(), terminated,
-                self._pending.copy(), self._infos())  # fmt: skip
+        self._pending = out["terminated"] | out["truncated"]
+        return (self.core.observations().copy(), out["reward"].copy(),
+                out["terminated"].copy(), out["truncated"].copy(), self._infos(out))  # fmt: skip
+
+    def action_masks(self) -> np.ndarray:
+        """(N, A) flat boolean masks, one row per env."""
+        return self.core.flat_masks().astype(bool)
+
+    def _infos(self, out: dict) -> dict:
+        infos = self.core.infos()
+        infos["action_mask"] = self.core.flat_masks().astype(self.MASK_DTYPE)
+        infos["invalid_action"] = out["invalid"].copy()
+        return infos
+
+
+class CompiledRequestVectorEnv(CoreVectorEnv):
+    """The vector env of a compiled request core (``CORE``, configured by ``CONFIG``):
+    ``Discrete`` actions, observations in [0, 1]. ``num_threads`` > 1 spreads the envs over
+    threads (numba's ``prange``; results identical to one thread; see the repeater chain's
+    vector env about forking after threads start)."""
+
+    CORE: type
+    CONFIG: type
+
+    def __init__(
+        self, num_envs: int = 1, config: dict | None = None, render_mode=None, slots: int = 32,
+        num_threads: int = 1, **kw,
+    ):  # fmt: skip
+        check_arguments(render_mode, kw, num_envs=num_envs, slots=slots, num_threads=num_threads)
+        self.config = merge_config(self.CONFIG(), config)
+        self._check_config(self.config)
+        self.core = core = self.CORE(self.config, num_envs, slots=slots, num_threads=num_threads)
+        self.single_action_space = spaces.Discrete(core.n_actions)
+        self.single_observation_space = spaces.Box(
+            0.0, 1.0, shape=(core.observation_size,), dtype=np.float32
+        )
+        self._ready(num_envs)
+
+    def _check_config(self, config) -> None:
+        """Refuse what the vector env does not support (nothing by default)."""
 
     def _check_actions(self, actions) -> np.ndarray:
         actions = np.asarray(actions)
@@ -100,9 +127,3 @@ class CompiledRequestVectorEnv(VectorEnv):
         if actions.min() < 0 or actions.max() >= n:
             raise ValueError(f"actions must lie in Discrete({n}): allowed 0 <= action < {n}")
         return actions
-
-    def _infos(self) -> dict:
-        infos = self.core.infos()
-        infos["action_mask"] = self.core.flat_masks().astype(np.int8)
-        infos["invalid_action"] = self.core.outcome()["invalid"].copy()
-        return infos

@@ -239,6 +239,15 @@ class RepeaterChainCore:
         that the next step overwrites; do not modify it)."""
         return self._masks
 
+    def observations(self) -> np.ndarray:
+        """(B, n * 2M * N_FEATURES) the centralised observation: every node's local views,
+        flattened (a view of the buffer that the next step overwrites)."""
+        return self._views.reshape(self.num_envs, -1)
+
+    def flat_masks(self) -> np.ndarray:
+        """(B, n * K) every node's choice masks, concatenated (a view of the buffer)."""
+        return self._masks.reshape(self.num_envs, -1)
+
     def local_views(self) -> np.ndarray:
         """(B, n, 2M, N_FEATURES) what each node knows of its own memories (left, then right):
         a buffer that the next step overwrites."""
