@@ -139,4 +139,9 @@ class CompiledRequestEnv(CompiledCoreEnv):
     """A front over a compiled request core: ``Discrete`` actions."""
 
     def _batch_action(self, action) -> np.ndarray:
-        return np.array([discrete_action(action, self.action_space.n)])
+        self._action[0] = discrete_action(action, self.action_space.n)
+        return self._action
+
+    def _adopt(self, core) -> None:
+        super()._adopt(core)
+        self._action = np.zeros(1, dtype=np.int64)  # the batch of one, reused every step
