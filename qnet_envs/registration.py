@@ -55,6 +55,7 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. IV, Fig. 2-3: 10 mobile, 5 edge, 1 cloud",
         summary="centralised offloading of quantum-autoencoder tasks; cost = d*latency + e*energy",
+        vector_entry_point="qnet_envs.vector.mobile_edge_cloud:MobileEdgeCloudVectorEnv",
     ),
     EnvSpec(
         id="qnet/MobileEdgeCloud-small-v0",
@@ -62,6 +63,7 @@ ENVS: tuple[EnvSpec, ...] = (
         kind="gymnasium",
         source="seed 002 (Xu et al.), Sec. IV (small preset: 3 mobile, 2 edge, 1 cloud)",
         summary="the offloading model at a size for fast experiments and exact per-slot oracles",
+        vector_entry_point="qnet_envs.vector.mobile_edge_cloud:MobileEdgeCloudSmallVectorEnv",
     ),
     EnvSpec(
         id="qnet/Com2Net-v0",

@@ -100,6 +100,34 @@ def parallel_row(mobiles, seconds: float, ref: float) -> str:
     )
 
 
+def vector_row(mobiles, seconds: float, ref: float, num_envs: int = 4) -> str:
+    """The offloading env's vector env (``num_envs`` networks in one compiled core) against
+    the number of mobiles: build and reset, and the time per env-step (a batch step over
+    ``num_envs``), random actions from the action space."""
+    builds, steps = [], []
+    for n in mobiles:
+        t = time.perf_counter()
+        vec = gym.make_vec("qnet/MobileEdgeCloud-v0", num_envs=num_envs,
+                           vectorization_mode="vector_entry_point", config={"n_mobile": n})  # fmt: skip
+        vec.reset(seed=0)
+        builds.append(time.perf_counter() - t)
+        vec.action_space.seed(0)
+        bank = [vec.action_space.sample() for _ in range(4)]
+        vec.step(bank[0])  # the step kernel compiles (or loads from the cache) once
+        k, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds or k < 2:
+            vec.step(bank[k % 4])
+            k += 1
+        steps.append((time.perf_counter() - start) / (k * num_envs))
+    return (
+        f"| qnet/MobileEdgeCloud-v0 (vector env, {num_envs} envs; per env-step) | mobiles "
+        f"(5 edges) | {', '.join(map(str, mobiles))} | {', '.join(f'{b:.2f}' for b in builds)} | "
+        f"{', '.join(f'{s * 1e6:.0f}' for s in steps)} | "
+        f"{', '.join(f'{s / ref:.0f}x' for s in steps)} | "
+        f"{exponent(mobiles, builds):.2f} | {exponent(mobiles, steps):.2f} |"
+    )
+
+
 def exponent(sizes, times) -> float:
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
@@ -131,7 +159,10 @@ def report(quick: bool) -> list[str]:
             f"{exponent(sizes, builds):.2f} | {exponent(sizes, steps):.2f} |"
         )
         print(rows[-1], flush=True)
-    rows.append(parallel_row([10, 100] if quick else [10, 100, 1000, 10000], seconds, ref))
+    mobiles = [10, 100] if quick else [10, 100, 1000, 10000]
+    rows.append(parallel_row(mobiles, seconds, ref))
+    print(rows[-1], flush=True)
+    rows.append(vector_row(mobiles, seconds, ref))
     print(rows[-1], flush=True)
     return rows
 

@@ -94,14 +94,18 @@ def test_masked_target_fails_the_task_with_penalty():
     assert rew["mobile_0"] <= -env.config.failure_cost
 
 
-def check_conservation(sim):
-    c = sim.counts
-    ended = c["completed"] + c["failed"] + c["dropped"]
-    assert c["arrived"] == ended + len(sim.in_flight_tasks) + sim.waiting()
-    for q in sim.queues:
-        assert len(q) <= sim.config.decision_queue_limit
-    for parts in sim.in_flight_parts:
-        assert len(parts) <= sim.config.processor_queue_limit
+def check_conservation(core):
+    """Every task counted once: arrived = ended + in flight + waiting, with the waiting tasks
+    read from the decision queues and the tasks in flight from the queued shares."""
+    arrived, completed, failed, dropped, in_flight = core.count[0].tolist()
+    waiting = int(core.queue_length[0].sum())
+    assert arrived == completed + failed + dropped + in_flight + waiting
+    filled = np.arange(core.config.processor_queue_limit) < core.part_count[0][:, None]
+    assert int(core.part_ends_task[0][filled].sum()) == in_flight
+    assert np.isfinite(core.part_finish[0][filled]).all()
+    assert (core.queue_length[0] <= core.config.decision_queue_limit).all()
+    assert (core.part_count[0] <= core.config.processor_queue_limit).all()
+    core.check_invariants()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -133,11 +137,6 @@ def test_every_task_ends_exactly_once(n_mobile, n_edge, rate, qlimit, plimit, fl
     while env.agents:
         env.step({a: env.action_space(a).sample() for a in env.agents})
         check_conservation(env.core)
-    # let every share finish: all tasks end, none are lost
-    sim = env.core
-    sim.now = max(sim.server_free[sim.real_servers].max(), sim.now) + 1.0
-    done = [t for t, f in sim.in_flight_tasks.items() if f <= sim.now]
-    assert len(done) == len(sim.in_flight_tasks)
 
 
 def test_task_sizes_match_the_circuit_data_and_qae_formula():
@@ -147,21 +146,23 @@ def test_task_sizes_match_the_circuit_data_and_qae_formula():
 
 
 def test_local_execution_time_is_shots_times_shot_time():
+    """A task run whole on its free mobile at slot 0 finishes after shots x shot time (plus
+    microseconds of classical processing), with energy active power x that time."""
     env = gym.make(
         "qnet/MobileEdgeCloud-small-v0",
         config={"n_range": (6, 6), "k_range": (5, 5), "task_rate": 5.0},
     ).unwrapped
     env.reset(seed=0)
-    sim = env.core
-    task = next(sim.head(i) for i in range(sim.n_mobile) if sim.head(i) is not None)
-    circuit = qae_table()[(6, 5)]
-    qpu = sim.qpus[task.mobile]
-    lat, energy, cost, parts = sim.evaluate(
-        task, [(task.mobile, 1.0)], 0, sim.server_free.copy(), False
-    )
-    busy = shots_needed(circuit, qpu, sim.config.precision) * shot_time(circuit, qpu)
-    assert lat == pytest.approx(busy, rel=1e-3)  # plus microseconds of classical processing
-    assert energy == pytest.approx(qpu.active_power_w * lat, rel=1e-3)
+    core = env.core
+    mobiles = core.head_tasks(0)[0]
+    assert mobiles.size == core.n_mobile  # at this rate every mobile has a task
+    env.step(np.zeros(env.action_space.shape, dtype=np.int64))  # all local, fraction 0
+    circuit, qpu = qae_table()[(6, 5)], core.config.mobile_qpu
+    busy = shots_needed(circuit, qpu, core.config.precision) * shot_time(circuit, qpu)
+    for i in mobiles.tolist():
+        assert core.part_finish[0, i, 0] == pytest.approx(busy, rel=1e-3)
+    energy = core.totals[0, 2]
+    assert energy == pytest.approx(core.n_mobile * qpu.active_power_w * busy, rel=1e-3)
 
 
 def test_parallel_adapter_runs_every_decider():
@@ -173,7 +174,7 @@ def test_parallel_adapter_runs_every_decider():
             _, _, _, _, infos = env.step(parallel_actions(env, decider))
             flagged += sum(i["invalid_action"] for i in infos.values())
             env.check_invariants()
-        counts = env.core.counts
+        counts = env.core.counts()
         assert counts["arrived"] > 0 and counts["failed"] == flagged, (name, counts)
         if name not in ("random", "all-local"):  # the model-based deciders never fail a task
             assert flagged == 0, name
@@ -265,45 +266,38 @@ def test_masks_agree_with_outcomes(flat, p_masked):
     assert (flagged > 0) == (p_masked > 0)
 
 
-def test_vectorised_views_agree_with_each_node_and_task_read_one_by_one():
-    """The per-node backlogs, head-task fits and (n, k) draws read element by element from the
-    core's own per-item methods and from a scalar replay of the random stream."""
+def test_kernel_views_agree_with_each_node_and_task_read_one_by_one():
+    """The kernels' backlogs and masks against per-node and per-task reads in Python, and the
+    slot's arrivals against a replay of the counter-based stream (stream 1 + i, index 0:
+    mobile i's Poisson count)."""
+    from qnet_envs.core import counter_rng, uniforms
+
     env = gym.make("qnet/MobileEdgeCloud-v0", config={"task_rate": 0.8}).unwrapped
     env.reset(seed=11)
     env.action_space.seed(11)
-    sim, views = env.core, env.views
+    core, views = env.core, env.views
+    offsets = core.server_offset
     for _ in range(40):
+        counter, arrived = core.counter[0], core.count[0, 0]
         env.step(env.action_space.sample())
-        back = sim.backlogs()
-        assert back.tolist() == [sim.backlog(n) for n in range(sim.cloud + 1)]
-        nodes = range(sim.n_mobile, sim.cloud + 1)
-        for i, fits in enumerate(views.target_fits()):
-            task = sim.head(i)
-            want = (
-                [True] * views.n_targets
-                if task is None
-                else [
-                    sim.qpus[n].qubits >= qae_table()[(task.n, task.k)]["qubits"]
-                    for n in [i, *nodes]
-                ]
-            )
-            assert fits.tolist() == want
-    # the slot's (n, k) draws are the scalar draws n, k, n, k, ... of the same generator
-    cfg = sim.config
-    state = sim.rng.bit_generator.state
-    before = sim.next_id
-    sim._arrivals()
-    new = [t for q in sim.queues for t in q if t.id >= before]
-    replay = np.random.default_rng()
-    replay.bit_generator.state = state
-    counts = replay.poisson(cfg.task_rate, size=sim.n_mobile)
-    pairs = [
-        (int(replay.integers(cfg.n_range[0], cfg.n_range[1] + 1)),
-         int(replay.integers(cfg.k_range[0], cfg.k_range[1] + 1)))
-        for _ in range(int(counts.sum()))
-    ]  # fmt: skip
-    queued = [(t.n, t.k) for t in sorted(new, key=lambda t: t.id)]
-    assert queued == pairs[: len(queued)] and len(queued) > 0
+        free = core.server_free[0]
+        want = [max(0.0, free[offsets[n] : offsets[n + 1]].min() - core.now[0])
+                for n in range(core.cloud + 1)]  # fmt: skip
+        assert core.backlogs(0).tolist() == want
+        mobiles, n, k = core.head_tasks(0)
+        sizes = zip(n.tolist(), k.tolist(), strict=True)
+        need = {i: qae_table()[nk]["qubits"] for i, nk in zip(mobiles.tolist(), sizes, strict=True)}
+        capacity = [core.config.mobile_qpu.qubits, *[core.config.edge_qpu.qubits] * core.n_edge,
+                    core.config.cloud_qpu.qubits]  # fmt: skip
+        whole = views.mobile_masks().reshape(core.n_mobile, views.n_targets, -1)[:, :, -1]
+        for i in range(core.n_mobile):
+            fits = [need.get(i, 0) <= c for c in capacity]
+            assert whole[i].tolist() == fits
+        streams = np.arange(1, core.n_mobile + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):  # the hash wraps around 2^64 by design
+            uniform = counter_rng.uniform_at(core.key[0], counter, streams, np.uint64(0))
+        draws = [uniforms.poisson(u, 0.8) for u in uniform.tolist()]
+        assert core.count[0, 0] - arrived == sum(draws)
 
 
 @pytest.mark.parametrize(

@@ -18,21 +18,24 @@ KEEP = (0, 0.0)
 
 
 class OffloadingDecider:
+    """Decides for env 0 of an offloading core (the scalar fronts' ``env.core``)."""
+
     name = "decider"
 
-    def __init__(self, sim, rng=None):
-        self.core = sim
+    def __init__(self, core, rng=None):
+        self.core = core
         self.rng = rng or np.random.default_rng()
 
     def decide(self):
-        sim = self.core
-        mobile = [
-            self.mobile_choice(i, sim.head(i)) if sim.head(i) is not None else (0, 0.0)
-            for i in range(sim.n_mobile)
-        ]
-        return mobile, [KEEP] * sim.n_edge
+        core = self.core
+        mobile = [(0, 0.0)] * core.n_mobile
+        qubits = core.head_qubits(0)
+        for i in core.head_tasks(0)[0].tolist():
+            mobile[i] = self.mobile_choice(i, qubits[i])
+        return mobile, [KEEP] * core.n_edge
 
-    def mobile_choice(self, i, task):
+    def mobile_choice(self, i, qubits):
+        """Mobile ``i``'s (target, fraction) for its head task of ``qubits`` qubits."""
         raise NotImplementedError
 
 
@@ -42,11 +45,11 @@ class RandomOffloading(OffloadingDecider):
     name = "random"
 
     def decide(self):
-        sim, rng = self.core, self.rng
-        e = sim.n_edge
+        core, rng = self.core, self.rng
+        e = core.n_edge
         mobile = [
             (int(rng.integers(e + 2)), FRACTION_LEVELS[rng.integers(LEVELS)])
-            for _ in range(sim.n_mobile)
+            for _ in range(core.n_mobile)
         ]
         rules = [(int(rng.integers(2)), FRACTION_LEVELS[rng.integers(LEVELS)]) for _ in range(e)]
         return mobile, rules
@@ -58,10 +61,10 @@ class AllLocal(OffloadingDecider):
 
     name = "all-local"
 
-    def mobile_choice(self, i, task):
-        if self.core.fits(task, i):
+    def mobile_choice(self, i, qubits):
+        if qubits <= self.core.node_qubits[i]:
             return 0, 0.0
-        return 1 + int(np.argmax(self.core.path_gain[i])), 1.0
+        return 1 + int(np.argmax(self.core.path_gain[0, i])), 1.0
 
 
 class NearestEdge(OffloadingDecider):
@@ -69,8 +72,8 @@ class NearestEdge(OffloadingDecider):
 
     name = "nearest-edge"
 
-    def mobile_choice(self, i, task):
-        return 1 + int(np.argmax(self.core.path_gain[i])), 1.0
+    def mobile_choice(self, i, qubits):
+        return 1 + int(np.argmax(self.core.path_gain[0, i])), 1.0
 
 
 class LeastLoadedEdge(OffloadingDecider):
@@ -80,16 +83,13 @@ class LeastLoadedEdge(OffloadingDecider):
     name = "least-loaded-edge"
 
     def decide(self):
-        sim = self.core
-        mobile = []
-        for i in range(sim.n_mobile):
-            backlog = np.array([sim.backlog(sim.n_mobile + j) for j in range(sim.n_edge)])
-            score = backlog - 1e-3 * np.log(sim.gain[i])
-            mobile.append((1 + int(np.argmin(score)), 1.0))
-        cloud = sim.backlog(sim.cloud)
-        rules = [
-            (1, 1.0) if sim.backlog(sim.n_mobile + j) > cloud else KEEP for j in range(sim.n_edge)
-        ]
+        core = self.core
+        m, e = core.n_mobile, core.n_edge
+        backlogs = core.backlogs(0)
+        edges, cloud = backlogs[m : m + e], backlogs[-1]
+        scores = edges[None, :] - 1e-3 * np.log(core.gain[0])
+        mobile = [(1 + int(j), 1.0) for j in np.argmin(scores, axis=1)]
+        rules = [(1, 1.0) if edges[j] > cloud else KEEP for j in range(e)]
         return mobile, rules
 
 
@@ -99,61 +99,65 @@ class SlotOracle(OffloadingDecider):
     (edges keep what they get; the cloud is reachable directly). Exhaustive when the joint space
     has at most ``max_joint`` points (the small preset, almost always), otherwise coordinate
     descent from the best single-task choices until no task can improve alone. It ignores the
-    slots after this one, so it is a per-slot lower bound, not a policy optimum."""
+    slots after this one, so it is a per-slot lower bound, not a policy optimum. Costs are the
+    core's own (:meth:`OffloadingCore.joint_costs`, the dispatch the step runs)."""
 
     name = "slot-oracle"
 
-    def __init__(self, sim, rng=None, max_joint: int = 20_000):
-        super().__init__(sim, rng)
+    def __init__(self, core, rng=None, max_joint: int = 20_000):
+        super().__init__(core, rng)
         self.max_joint = max_joint
+        e = core.n_edge
+        options = [(0, 0.0)] + [(t, f) for t in range(1, e + 2) for f in FRACTION_LEVELS[1:]]
+        self.option_targets = np.array([t for t, _ in options], dtype=np.int64)
+        self.option_fractions = np.array([f for _, f in options])
 
-    def options(self, task):
-        e = self.core.n_edge
-        out = [(0, 0.0)]
-        for target in range(1, e + 2):
-            out += [(target, f) for f in FRACTION_LEVELS[1:]]
-        return out
+    def alone(self, mobile: int) -> int:
+        """The option (index) with the least cost for ``mobile``'s head task dispatched alone
+        on the current queues (the first of equals)."""
+        costs = self.core.joint_costs(
+            0, [mobile], self.option_targets[:, None], self.option_fractions[:, None]
+        )
+        return int(np.argmin(costs))
 
-    def alone(self, task):
-        """The option with the least cost for ``task`` dispatched alone on the current queues."""
-        return min(self.options(task), key=lambda c: self.joint_cost([task], [c]))
-
-    def joint_cost(self, tasks, choice) -> float:
-        sim = self.core
-        free = sim.server_free.copy()
-        total = 0.0
-        for task, (target, fraction) in zip(tasks, choice, strict=True):
-            shares = sim.plan(task, target, fraction, [KEEP] * sim.n_edge)
-            result = sim.evaluate(task, shares, sim.relay_edge(task, target), free, True)
-            total += sim.config.failure_cost if result is None else result[2]
-        return total
+    def _costs(self, mobiles, choices) -> np.ndarray:
+        """Joint costs of rows of option indices (C, T)."""
+        choices = np.asarray(choices)
+        return self.core.joint_costs(
+            0, mobiles, self.option_targets[choices], self.option_fractions[choices]
+        )
 
     def decide(self):
-        sim = self.core
-        heads = [(i, sim.head(i)) for i in range(sim.n_mobile) if sim.head(i) is not None]
-        mobile = [(0, 0.0)] * sim.n_mobile
-        if not heads:
-            return mobile, [KEEP] * sim.n_edge
-        tasks = [t for _, t in heads]
-        opts = [self.options(t) for t in tasks]
-        if np.prod([len(o) for o in opts], dtype=float) <= self.max_joint:
-            best = min(itertools.product(*opts), key=lambda c: self.joint_cost(tasks, c))
+        core = self.core
+        mobiles = core.head_tasks(0)[0]
+        mobile = [(0, 0.0)] * core.n_mobile
+        if mobiles.size == 0:
+            return mobile, [KEEP] * core.n_edge
+        n_options = len(self.option_targets)
+        if float(n_options) ** mobiles.size <= self.max_joint:
+            grid = np.array(list(itertools.product(range(n_options), repeat=mobiles.size)))
+            best = grid[int(np.argmin(self._costs(mobiles, grid)))]
         else:
-            best = [self.alone(t) for t in tasks]
-            improved = True
-            while improved:
-                improved = False
-                current = self.joint_cost(tasks, best)
-                for idx, o in enumerate(opts):
-                    for c in o:
-                        trial = list(best)
-                        trial[idx] = c
-                        cost = self.joint_cost(tasks, trial)
-                        if cost < current - 1e-12:
-                            best, current, improved = trial, cost, True
-        for (i, _), c in zip(heads, best, strict=True):
-            mobile[i] = c
-        return mobile, [KEEP] * sim.n_edge
+            best = self._descend(mobiles)
+        for i, option in zip(mobiles.tolist(), best, strict=True):
+            mobile[i] = (int(self.option_targets[option]), float(self.option_fractions[option]))
+        return mobile, [KEEP] * core.n_edge
+
+    def _descend(self, mobiles) -> np.ndarray:
+        """Coordinate descent from every task's best choice alone: change one task's option
+        whenever that lowers the joint cost, until none does."""
+        best = np.array([self.alone(i) for i in mobiles.tolist()])
+        current = float(self._costs(mobiles, best[None])[0])
+        improved = True
+        while improved:
+            improved = False
+            for idx in range(mobiles.size):
+                trials = np.repeat(best[None], len(self.option_targets), axis=0)
+                trials[:, idx] = np.arange(len(self.option_targets))
+                for option, cost in enumerate(self._costs(mobiles, trials).tolist()):
+                    if cost < current - 1e-12:
+                        best[idx], current, improved = option, cost, True
+        return best
 
 
 class IndependentBestResponse(SlotOracle):
@@ -166,10 +170,12 @@ class IndependentBestResponse(SlotOracle):
     name = "best-response"
 
     def decide(self):
-        sim = self.core
-        heads = [sim.head(i) for i in range(sim.n_mobile)]
-        mobile = [KEEP if t is None else self.alone(t) for t in heads]
-        return mobile, [KEEP] * sim.n_edge
+        core = self.core
+        mobile = [KEEP] * core.n_mobile
+        for i in core.head_tasks(0)[0].tolist():
+            option = self.alone(i)
+            mobile[i] = (int(self.option_targets[option]), float(self.option_fractions[option]))
+        return mobile, [KEEP] * core.n_edge
 
 
 DECIDERS = {

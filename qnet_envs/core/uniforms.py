@@ -32,3 +32,20 @@ def normal(u1, u2):
     (Box & Muller, Ann. Math. Statist. 29, 610, 1958), z = sqrt(-2 ln(1 - u1)) cos(2 pi u2).
     Plain ufunc arithmetic on float arrays or scalars, so step kernels compile it too."""
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def poisson(u, mean):
+    """A Poisson variate of ``mean`` from one uniform, by inversion with sequential search
+    (Devroye, Non-Uniform Random Variate Generation, Springer 1986, Sec. X.3.3): the least k
+    with F(k) >= u. Scalars only (a loop; step kernels compile it). The search stops where the
+    terms underflow past the mode, so a ``u`` above the rounded total probability returns
+    there rather than looping."""
+    term = np.exp(-np.float64(mean))
+    total, count = term, 0
+    while u > total:
+        count += 1
+        term *= mean / count
+        total += term
+        if term == 0.0 and count > mean:
+            break
+    return count

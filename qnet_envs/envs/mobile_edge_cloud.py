@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from gymnasium import spaces
 
-from ..core.offloading import LEVELS, SMALL_PRESET, Offloading, OffloadingConfig, OffloadingViews
-from .base import QnetEnv
+from ..core.offloading import (
+    LEVELS,
+    SMALL_PRESET,
+    OffloadingConfig,
+    OffloadingCore,
+    OffloadingViews,
+)
+from .base import CompiledCoreEnv
 from .offloading_front import offloading_spaces, render_offloading
 
 
-class MobileEdgeCloudEnv(QnetEnv):
+class MobileEdgeCloudEnv(CompiledCoreEnv):
     """
     ## Description
 
@@ -58,13 +62,23 @@ class MobileEdgeCloudEnv(QnetEnv):
     fixed number of edges, and the observation holds M (8 + 2E) + 5E + E + 1 floats (10 million
     at the largest size; see the multi-agent env's Scale section).
 
+    ## Vector env
+
+    ``gym.make_vec("qnet/MobileEdgeCloud-v0", num_envs=N)`` runs N envs in the same compiled
+    core (:class:`qnet_envs.vector.MobileEdgeCloudVectorEnv`; ``num_threads`` spreads them over
+    threads with identical results): env i seeded ``s + i`` is this env seeded ``s + i``, step
+    for step through autoresets, infos included.
+
     ## Version History
 
+    * v0: random streams from the counter-based generator (the distributions are unchanged;
+      episodes under a seed differ from earlier releases).
     * v0: initial release (the task count ``info["done"]`` is now ``info["completed"]``, which
       does not collide with TorchRL's ``done`` key, and ``info["action_mask"]`` is flat).
     """
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    MASK_DTYPE = bool
     metric_keys = ("mean_cost_per_task", "completed", "failed", "dropped")
 
     @classmethod
@@ -73,44 +87,23 @@ class MobileEdgeCloudEnv(QnetEnv):
 
     def _configure(self, config: OffloadingConfig) -> None:
         self.config = config
-        self.core = Offloading(config)
+        self._adopt(OffloadingCore(config, 1))
         self.views = OffloadingViews(self.core, flat=True)
         m, e = self.core.n_mobile, self.core.n_edge
         self.nvec = np.array([self.views.n_targets * LEVELS] * m + [2 * LEVELS] * e)
         self._nvec = self.nvec.tolist()
+        self._action = np.zeros((1, m + e), dtype=np.int64)  # the batch of one, reused
         self.action_space = spaces.MultiDiscrete(self.nvec)
         self.observation_space = offloading_spaces(self.views)[2]
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        self._begin_reset(seed, options)
-        self.core.reset(self.np_random)
-        return self.views.state(), self._info(np.zeros(self.core.n_mobile, dtype=bool))
-
-    def step(self, action):
+    def _batch_action(self, action) -> np.ndarray:
         a = np.asarray(action)
         chosen = a.tolist() if a.shape == self.nvec.shape and a.dtype.kind in "iu" else None
         # a few agents: the bounds check on Python ints costs less than three array ops
         if chosen is None or not all(0 <= x < n for x, n in zip(chosen, self._nvec, strict=True)):
             raise ValueError(f"action {action!r} is not in {self.action_space}")
-        events = self.views.step_decoded(*self.views.decode_flat(chosen))
-        truncated = self.core.slot >= self.config.horizon
-        return (
-            self.views.state(),
-            -float(events["cost"]),
-            False,
-            truncated,
-            self._info(events["invalid"]),
-        )
-
-    def action_mask(self):
-        return self.views.flat_mask()
-
-    def _info(self, invalid) -> dict:
-        return {
-            "action_mask": self.action_mask(),
-            "invalid_action": bool(invalid.any()),
-            **self.core.metrics(),
-        }
+        self._action[0] = chosen
+        return self._action
 
     def render(self):
         if self.render_mode is None:

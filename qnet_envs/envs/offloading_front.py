@@ -32,37 +32,41 @@ def offloading_spaces(views: OffloadingViews) -> tuple[dict, dict, spaces.Box]:
     return observation_spaces, action_spaces, state_space
 
 
-def render_offloading(sim, mode):
+def render_offloading(core, mode):
     """Text: per-node backlog and queue; picture: nodes placed in the area, coloured by backlog
     (colour bar), with an arrow from each mobile to every node that took a share of its task
-    this slot (width by share; the cloud sits above the area)."""
+    this slot (width by share; the cloud sits above the area). Env 0 of ``core``."""
+    back = core.backlogs(0)
     if mode == "ansi":
-        lines = [f"slot={sim.slot} cost/task={sim.mean_cost_per_task():.3f} counts={sim.counts}"]
-        for node in range(sim.cloud + 1):
-            lines.append(
-                f"{sim.kind[node]:6s} {node:3d} backlog={sim.backlog(node):7.2f}s queue={sim.queue_length(node)}"
-            )
+        counts = core.counts(0)
+        lines = [f"slot={int(core.slot[0])} cost/task={core.mean_cost_per_task(0):.3f} "
+                 f"counts={counts}"]  # fmt: skip
+        queued = core.queue_lengths(0)
+        kinds = ["mobile"] * core.n_mobile + ["edge"] * core.n_edge + ["cloud"]
+        for node, kind in enumerate(kinds):
+            lines.append(f"{kind:6s} {node:3d} backlog={back[node]:7.2f}s queue={queued[node]}")
         return "\n".join(lines) + "\n"
-    blit, parts = _canvas(sim)
-    back = sim.backlogs()
+    blit, parts = _canvas(core)
     colour = np.clip(back / 10.0, 0, 1)
     rgb = np.stack([colour, np.full_like(colour, 0.4), 1 - colour], axis=1)
-    area = sim.config.area_km
+    area = core.config.area_km
     cloud_xy = np.array([area / 2, area * 1.12])
-    parts["mobile"].set_offsets(sim.mobile_xy)
-    parts["mobile"].set_facecolor(rgb[: sim.n_mobile])
-    parts["edge"].set_offsets(sim.edge_xy)
-    parts["edge"].set_facecolor(rgb[sim.n_mobile : sim.cloud])
+    mobile_xy = core.mobile_xy[0]
+    parts["mobile"].set_offsets(mobile_xy)
+    parts["mobile"].set_facecolor(rgb[: core.n_mobile])
+    parts["edge"].set_offsets(core.edge_xy)
+    parts["edge"].set_facecolor(rgb[core.n_mobile : core.cloud])
     parts["cloud"].set_facecolor(rgb[-1:])
     segments, widths = [], []
-    for mobile, node, share in sim.last_dispatch:
-        end = cloud_xy if node == sim.cloud else sim.edge_xy[node - sim.n_mobile]
-        segments.append([sim.mobile_xy[mobile], end])
+    for mobile, node, share in core.last_dispatch(0):
+        end = cloud_xy if node == core.cloud else core.edge_xy[node - core.n_mobile]
+        segments.append([mobile_xy[mobile], end])
         widths.append(0.5 + 2.5 * share)
     parts["offloads"].set_segments(segments)
     parts["offloads"].set_linewidths(widths or [1.0])
     parts["title"].set_text(
-        f"slot {sim.slot}: cloud backlog {back[-1]:.1f}s, cost/task {sim.mean_cost_per_task():.2f}"
+        f"slot {int(core.slot[0])}: cloud backlog {back[-1]:.1f}s, "
+        f"cost/task {core.mean_cost_per_task(0):.2f}"
     )
     return blit.frame()
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.offloading import SMALL_PRESET, Offloading, OffloadingConfig, OffloadingViews
+from ..core.counter_rng import keys_from_seeds, reset_keys
+from ..core.offloading import SMALL_PRESET, OffloadingConfig, OffloadingCore, OffloadingViews
 from ..envs.offloading_front import offloading_spaces, render_offloading
 from .base import QnetParallelEnv
 
@@ -84,13 +85,14 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
     metadata = {**QnetParallelEnv.metadata, "name": "qnet/MobileEdgeCloud-v0"}
 
     def _build(self) -> None:
-        self.core = Offloading(self.config)
-        self.views = OffloadingViews(self.core, self.config.flat_actions)
+        flat = self.config.flat_actions
+        self.core = OffloadingCore(self.config, 1, whole_if_unfit=not flat)
+        self.views = OffloadingViews(self.core, flat)
         self.possible_agents = list(self.views.agents)
         self._observation_spaces, self._action_spaces, self.state_space = offloading_spaces(
             self.views
         )
-        self._rng = np.random.default_rng()
+        self._keyed = False
 
     @classmethod
     def defaults(cls, config: dict | None) -> OffloadingConfig:
@@ -107,42 +109,40 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         return self._action_spaces[agent]
 
     def reset(self, seed=None, options=None):
-        if seed is not None or not hasattr(self, "_seeded"):
-            self._rng = np.random.default_rng(seed)
-            self._seeded = True
-        self.core.reset(self._rng)
+        keys = reset_keys(seed, 1, self._keyed)
+        self._keyed = True
+        self.core.reset_rows(np.array([0]), keys)
         self.agents = list(self.possible_agents)
-        infos = self._infos(np.zeros(self.core.n_mobile, dtype=bool))
-        return self.views.observations(), infos
+        return self.views.observations(), self._infos(self.core.outcome()["per_mobile_invalid"][0])
 
     def rng_state(self) -> dict:
-        """The state of the one generator all of this env's randomness draws from (a plain
-        dict). With :meth:`set_rng_state` before an unseeded ``reset()``, a training run
+        """The env's random stream position (its counter-based generator's key and counter; a
+        plain dict). With :meth:`set_rng_state` before an unseeded ``reset()``, a training run
         restores an episode bit for bit without pickling the env (MAPPO's resume)."""
-        return self._rng.bit_generator.state
+        return {"key": int(self.core.key[0]), "counter": int(self.core.counter[0])}
 
     @staticmethod
     def seeded_rng_state(seed: int) -> dict:
-        """A :meth:`rng_state` determined by ``seed`` (a fresh generator seeded with it), from
-        which an unseeded ``reset()`` starts a reproducible episode."""
-        return np.random.default_rng(seed).bit_generator.state
+        """The :meth:`rng_state` from which an unseeded ``reset()`` plays the episode that
+        ``reset(seed=seed)`` plays."""
+        return {"key": int(keys_from_seeds([seed])[0]), "counter": 0}
 
     def set_rng_state(self, state: dict) -> None:
-        self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = state
-        self._seeded = True
+        self.core.key[0] = np.uint64(state["key"])
+        self.core.counter[0] = np.uint64(state["counter"])
+        self._keyed = True
 
     def step(self, actions):
         if not self.agents:
             raise RuntimeError("step() called after the episode ended; call reset()")
-        events = self.views.apply(actions)
-        reward = -float(events["cost"])
-        truncated = self.core.slot >= self.config.horizon
+        out = self.views.apply(actions)
+        reward = float(out["reward"][0])
+        truncated = bool(out["truncated"][0])
         obs = self.views.observations()
         rewards = dict.fromkeys(self.agents, reward)
         terminations = dict.fromkeys(self.agents, False)
         truncations = dict.fromkeys(self.agents, truncated)
-        infos = self._infos(events["invalid"])
+        infos = self._infos(out["per_mobile_invalid"][0])
         if truncated:
             self.agents = []
         return obs, rewards, terminations, truncations, infos
@@ -162,8 +162,9 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
                 for a, m in masks.items()
             }
         shared = self.metrics()
+        invalid = invalid.tolist()
         infos = {
-            a: {"action_mask": masks[a], "invalid_action": bool(invalid[i]), **shared}
+            a: {"action_mask": masks[a], "invalid_action": invalid[i], **shared}
             for i, a in enumerate(self.views.mobile_agents)
         }
         infos.update(
@@ -175,7 +176,7 @@ class MobileEdgeCloudParallelEnv(QnetParallelEnv):
         return infos
 
     def metrics(self) -> dict:
-        return self.core.metrics()
+        return self.core.row_info(0)
 
     def picture(self, mode: str):
         return render_offloading(self.core, mode)

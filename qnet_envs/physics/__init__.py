@@ -44,6 +44,7 @@ from .qkd import (
     entanglement_key_fraction,
     qber_from_fidelity,
 )
+from .wireless import MIN_DISTANCE_KM, macro_path_gain, shannon_rate
 
 __all__ = [
     "DECOY_TERMS",
@@ -58,6 +59,9 @@ __all__ = [
     "PSI_MINUS",
     "PSI_PLUS",
     "FIBRE_S_PER_KM",
+    "MIN_DISTANCE_KM",
+    "macro_path_gain",
+    "shannon_rate",
     "SPEED_OF_LIGHT_KM_PER_S",
     "bb84_key_rate",
     "bbpssw",

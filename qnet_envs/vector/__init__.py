@@ -8,7 +8,13 @@ by its seed (``seed + i`` for env i), so env i of a batch reproduces the scalar 
 ``seed + i`` step for step, through autoresets, infos included.
 """
 
+from .mobile_edge_cloud import MobileEdgeCloudSmallVectorEnv, MobileEdgeCloudVectorEnv
 from .qkd_provisioning import QKDProvisioningVectorEnv
 from .quantum_resource_allocation import QuantumResourceAllocationVectorEnv
 
-__all__ = ["QKDProvisioningVectorEnv", "QuantumResourceAllocationVectorEnv"]
+__all__ = [
+    "MobileEdgeCloudSmallVectorEnv",
+    "MobileEdgeCloudVectorEnv",
+    "QKDProvisioningVectorEnv",
+    "QuantumResourceAllocationVectorEnv",
+]
