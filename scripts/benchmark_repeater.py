@@ -253,21 +253,87 @@ def env_scenario(delays: bool, slots: int, seed: int, m: int = 2) -> tuple[float
     return info["delivered"] / slots, info["mean_delivered_fidelity"], info["delivered"] / wall
 
 
+# SimQN (qns 0.2.3) on the same scenario: ``python scripts/simqn_shared_scenario.py --slots
+# 20000 --memories M [--no-delays]`` (seed 3) in a venv with qns==0.2.3 and this package, run
+# once (SimQN is not a dependency): (M, delays) -> (pairs per simulated s, mean delivered F,
+# pairs per CPU second).
+SIMQN = {
+    (1, True): (549, 0.8343, 3_325),
+    (2, True): (1_068, 0.8340, 4_638),
+    (1, False): (606, 0.8366, 4_417),
+    (2, False): (1_309, 0.8396, 6_523),
+}
+
+
 def scenario_rows(quick: bool) -> list[str]:
     slots = 4000 if quick else 20_000
     tau = float(physics.heralded_attempt_time(25.0))
     rows = ["| M | classical delays | pairs / simulated s | pairs / wall-clock s | mean delivered F "
-            "| independent MC: pairs / simulated s | independent MC: mean F |",
-            "|---|---|---|---|---|---|---|"]  # fmt: skip
+            "| independent MC: pairs / simulated s | independent MC: mean F | SimQN 0.2.3: "
+            "pairs / simulated s | SimQN: mean F |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for m in (1, 2):
         for delays in (False, True):
             rate, f, wall_rate = env_scenario(delays, slots, seed=1, m=m)
             ind_rate, ind_f = independent_mc(delays, slots, seed=2, m=m)
+            simqn_rate, simqn_f, _ = SIMQN[m, delays]
             rows.append(
                 f"| {m} | {'on' if delays else 'off'} | {rate / tau:,.0f} | {wall_rate:,.0f} | "
-                f"{f:.4f} | {ind_rate / tau:,.0f} | {ind_f:.4f} |"
+                f"{f:.4f} | {ind_rate / tau:,.0f} | {ind_f:.4f} | {simqn_rate:,} | {simqn_f:.4f} |"
             )
     return rows
+
+
+def vector_pairs_per_cpu_second(seconds: float, num_envs: int = 1024) -> float:
+    """Delivered pairs per CPU second of the vector env on the shared scenario (M = 1, delays
+    on), one thread, swap-asap read from the masks: with one memory per side a node's only
+    swap is (left 0, right 0), allowed exactly when it knows both pairs, which is the choice
+    of ``SwapAsap`` (its best swap among one)."""
+    config = {**SCENARIO, "memories_per_side": 1, "classical_delays": True, "horizon": 10**7}
+    vec = gym.make_vec(ENV_ID, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                       config=config)  # fmt: skip
+    swap = vec.unwrapped.codec.swap(0, 0)
+    _, infos = vec.reset(seed=0)
+    actions = np.zeros((num_envs, SCENARIO["n_nodes"]), dtype=np.int64)
+
+    def play(steps_or_seconds, timed):
+        nonlocal infos
+        start, k = time.perf_counter(), 0
+        while (time.perf_counter() - start < steps_or_seconds) if timed else k < steps_or_seconds:
+            masks = infos["action_mask"].reshape(num_envs, SCENARIO["n_nodes"], -1)
+            np.copyto(actions, np.where(masks[:, :, swap], swap, 0))
+            _, _, _, _, infos = vec.step(actions)
+            k += 1
+
+    play(50, timed=False)  # past the start-up transient
+    before, cpu = int(infos["delivered"].sum()), time.process_time()
+    play(seconds, timed=True)
+    return (int(infos["delivered"].sum()) - before) / (time.process_time() - cpu)
+
+
+def simqn_speed_rows(seconds: float) -> list[str]:
+    """Pairs per CPU second on the shared scenario (M = 1, delays on) against SimQN's."""
+    simqn = SIMQN[1, True][2]
+    config = {**SCENARIO, "memories_per_side": 1, "classical_delays": True, "horizon": 20_000}
+    env = gym.make(ENV_ID, config=config)
+    policy = make_policy(ENV_ID, "swap-asap", env)
+    obs, info = env.reset(seed=1)
+    policy.reset(1)
+    cpu, done = time.process_time(), False
+    while not done:
+        obs, r, te, tr, info = env.step(policy.act(obs, info))
+        done = te or tr
+    scalar = info["delivered"] / (time.process_time() - cpu)
+    vector = vector_pairs_per_cpu_second(seconds)
+    return [
+        "Pairs per CPU second on the shared scenario (M = 1, delays on; target >= 100x SimQN's):",
+        "",
+        "| simulator | pairs / CPU s | against SimQN |",
+        "|---|---|---|",
+        f"| SimQN 0.2.3 (`scripts/simqn_shared_scenario.py`, run once) | {simqn:,} | 1x |",
+        f"| scalar env + `swap-asap` policy (Python) | {scalar:,.0f} | {scalar / simqn:.1f}x |",
+        f"| vector env, 1,024 envs, one thread, swap-asap from the masks | {vector:,.0f} | "
+        f"{vector / simqn:.1f}x ({'met' if vector / simqn >= 100 else '**missed**'}) |",
+    ]
 
 
 def report(quick: bool) -> list[str]:
@@ -283,6 +349,7 @@ def report(quick: bool) -> list[str]:
               f"M memories per side, perfect gates, swap-asap ({4000 if quick else 20_000} slots of "
               f"{physics.heralded_attempt_time(25.0) * 1e6:.0f} us):", ""]  # fmt: skip
     lines += scenario_rows(quick) + [""]
+    lines += simqn_speed_rows(0.5 if quick else 3.0) + [""]
     return lines
 
 
