@@ -251,3 +251,30 @@ def _check_episode(path: Path, k: int, ep: dict, space) -> None:
             raise DatasetError(
                 f"{where}: actions[{i}] = {np.asarray(action).tolist()} is outside {space}"
             )
+
+
+def load_labelled_episodes(root: str, dataset: str):
+    """The Minari dataset ``dataset`` under ``root`` (checked: :func:`check_dataset`) and its
+    episodes as arrays, each with its behaviour policy's label: (dataset, episodes of
+    ``obs`` (T, D) float32, ``actions`` (T,), ``rewards`` (T,) float32, ``return`` and
+    ``policy``). What the offline learners read."""
+    os.environ["MINARI_DATASETS_PATH"] = str(Path(root).resolve())
+    from .registry import require
+
+    minari = require("minari", "offline")
+    path = Path(root).resolve() / dataset
+    if not path.is_dir():
+        raise ValueError(
+            f"--dataset {dataset}: no such dataset under {Path(root).resolve()}; "
+            "record one with qnet collect --env ID (or pass --root to the folder that holds it)"
+        )
+    ds = minari.load_dataset(dataset)
+    raw = read_episodes(path, ds)
+    manifest = check_dataset(path, ds, raw)
+    episodes = []
+    for ep, label in zip(raw, manifest["episodes"], strict=True):
+        obs = np.asarray(ep["observations"], np.float32)[:-1].reshape(len(ep["actions"]), -1)
+        rewards = np.asarray(ep["rewards"], np.float32)
+        episodes.append({"obs": obs, "actions": np.asarray(ep["actions"]), "rewards": rewards,
+                         "return": float(rewards.sum()), "policy": label})  # fmt: skip
+    return ds, episodes

@@ -5,9 +5,11 @@ Tokens interleave (return-to-go, state, action) per timestep, each embedded line
 an embedding for Discrete, linear for Box) plus a learned timestep embedding; causal
 transformer blocks (pre-LayerNorm GPT blocks) read the last K timesteps, and the action is
 predicted from each state token. Discrete actions are trained with cross-entropy, continuous
-ones with mean squared error. Defaults follow the paper's Atari/gym settings:
+ones with mean squared error. Defaults follow the paper's gym settings:
  K = 20, embedding 128, 3 layers, 1 head, AdamW lr 1e-4 with weight decay 1e-4, a
-linear warm-up, gradient clipping at 0.25. Evaluation conditions on a target return and
+linear warm-up (at most a tenth of the run), gradient clipping at 0.25; returns-to-go are
+scaled by the dataset's largest absolute return (the paper's fixed 1,000 suits returns in the
+thousands: on returns of tens the conditioning input barely moves and the model ignores it). Evaluation conditions on a target return and
 subtracts each reward from it; masked-out actions (``info["action_mask"]``) are never taken.
 
 ``train`` is one CleanRL-style loop (about 80 lines, sample, predict, step, log, checkpoint in
@@ -16,7 +18,6 @@ order); logging and Ctrl-C are :class:`qnet_agents.common.TrainingRun`.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from .common import (
     save_checkpoint,
 )
 from .config_check import checked
-from .datasets import check_dataset, read_episodes
+from .datasets import load_labelled_episodes
 
 
 @dataclass
@@ -53,7 +54,10 @@ class DTConfig:
     grad_clip: float = 0.25
     batch_size: int = 64
     train_steps: int = 10_000
-    return_scale: float = 1000.0
+    # returns-to-go are divided by this before their (linear) embedding; None: the dataset's
+    # largest absolute episode return, so that the conditioning spans [-1, 1] (a fixed 1,000,
+    # Chen et al.'s choice for returns in the thousands, leaves returns of tens inert)
+    return_scale: float | None = None
     # "policy-mean": each step's return-to-go becomes the mean return-to-go, at that timestep,
     # of the episodes its behaviour policy recorded (the dataset's policies.json), so that the
     # conditioning carries the policy's expected return instead of its episode's luck
@@ -116,36 +120,13 @@ class DecisionTransformer(nn.Module):
 
 
 def load_episodes(cfg: DTConfig):
-    os.environ["MINARI_DATASETS_PATH"] = str(Path(cfg.root).resolve())
-    from .registry import require
-
-    minari = require("minari", "offline")
-
-    path = Path(cfg.root).resolve() / cfg.dataset_id
-    if not path.is_dir():
-        raise ValueError(
-            f"--dataset {cfg.dataset_id}: no such dataset under {Path(cfg.root).resolve()}; "
-            "record one with qnet collect --env ID (or pass --root to the folder that holds it)"
-        )
-    ds = minari.load_dataset(cfg.dataset_id)
-    raw = read_episodes(path, ds)
-    manifest = check_dataset(path, ds, raw)
-    episodes = []
-    for ep, label in zip(raw, manifest["episodes"], strict=True):
-        obs = np.asarray(ep["observations"], np.float32)[:-1].reshape(len(ep["actions"]), -1)
-        rew = np.asarray(ep["rewards"], np.float32)
-        rtg = np.cumsum(rew[::-1])[::-1].copy()
-        episodes.append(
-            {
-                "obs": obs,
-                "actions": np.asarray(ep["actions"]),
-                "rtg": rtg,
-                "return": float(rew.sum()),
-                "policy": label,
-            }
-        )
+    """The dataset and its episodes (:func:`qnet_agents.datasets.load_labelled_episodes`),
+    each with its return-to-go (relabelled with ``cfg.relabel``)."""
+    ds, episodes = load_labelled_episodes(cfg.root, cfg.dataset_id)
+    for e in episodes:
+        e["rtg"] = np.cumsum(e["rewards"][::-1])[::-1].copy()
     if cfg.relabel == "policy-mean":
-        relabel_by_policy(episodes, manifest["episodes"])
+        relabel_by_policy(episodes, [e["policy"] for e in episodes])
     elif cfg.relabel != "none":
         raise ValueError(f"relabel={cfg.relabel!r} must be 'none' or 'policy-mean'")
     return ds, episodes
@@ -186,7 +167,21 @@ def relabel_by_policy(episodes: list[dict], labels: list[str]) -> None:
             e["rtg"] = mean[: len(e["rtg"])].copy()
 
 
-def sample_batch(episodes, cfg: DTConfig, rng, discrete):
+def data_scale(cfg: DTConfig, episodes: list[dict]) -> float:
+    """What returns-to-go are divided by: ``cfg.return_scale``, or by default the largest
+    absolute episode return in the data (at least 1e-9)."""
+    if cfg.return_scale is not None:
+        return float(cfg.return_scale)
+    return max(max(abs(e["return"]) for e in episodes), 1e-9)
+
+
+def warmup_steps(cfg: DTConfig) -> int:
+    """The linear warm-up's length: ``cfg.warmup_steps``, at most a tenth of the run (a run as
+    short as its warm-up would never reach its learning rate)."""
+    return max(1, min(cfg.warmup_steps, cfg.train_steps // 10))
+
+
+def sample_batch(episodes, cfg: DTConfig, rng, discrete, scale: float):
     k = cfg.context
     lengths = np.array([len(e["actions"]) for e in episodes])
     picks = rng.choice(len(episodes), size=cfg.batch_size, p=lengths / lengths.sum())
@@ -209,7 +204,7 @@ def sample_batch(episodes, cfg: DTConfig, rng, discrete):
         n = end - start
         S[i, -n:] = ep["obs"][start:end]
         A[i, -n:] = ep["actions"][start:end]
-        R[i, -n:, 0] = ep["rtg"][start:end] / cfg.return_scale
+        R[i, -n:, 0] = ep["rtg"][start:end] / scale
         T[i, -n:] = np.arange(start, end)
         V[i, -n:] = True
     return [torch.from_numpy(x) for x in (R, S, A, T, V)]
@@ -231,8 +226,9 @@ class _Run:
         self.opt = torch.optim.AdamW(
             self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay
         )
+        warmup = warmup_steps(cfg)
         self.sched = torch.optim.lr_scheduler.LambdaLR(
-            self.opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps)
+            self.opt, lambda s: min(1.0, (s + 1) / warmup)
         )
         self.rng = np.random.default_rng(cfg.seed)
         self.start, self.losses = 0, []
@@ -245,6 +241,7 @@ class _Run:
             "env_id": ds.spec.env_spec.id if ds.spec.env_spec else "",
             "returns": [e["return"] for e in self.episodes],
             "policy_returns": policy_means(self.episodes),
+            "return_scale": data_scale(cfg, self.episodes),
         }
 
     def restore(self, path: str) -> None:
@@ -277,7 +274,8 @@ class _Run:
     def learn(self) -> None:
         """One gradient step on a sampled batch of context windows: cross-entropy on the
         actions (discrete) or their squared error (continuous), at every valid position."""
-        R, S, A, T, V = sample_batch(self.episodes, self.cfg, self.rng, self.discrete)
+        R, S, A, T, V = sample_batch(self.episodes, self.cfg, self.rng, self.discrete,
+                                     self.meta["return_scale"])  # fmt: skip
         pred = self.model(R, S, A, T, V)
         if self.discrete:
             loss = nn.functional.cross_entropy(pred[V], A[V])
@@ -337,6 +335,12 @@ def load(checkpoint: str):
     return model, cfg, m
 
 
+def checkpoint_scale(cfg: DTConfig, meta: dict) -> float:
+    """The return scale a checkpoint was trained with (its meta; a checkpoint from before the
+    scale was recorded used ``cfg.return_scale``, then always set)."""
+    return float(meta.get("return_scale", cfg.return_scale))
+
+
 def evaluate(
     checkpoint: str,
     target_return: float,
@@ -352,7 +356,7 @@ def evaluate(
 
     model, cfg, meta = load(checkpoint)
     env_id = env_id or meta["env_id"]
-    k = cfg.context
+    k, scale = cfg.context, checkpoint_scale(cfg, meta)
     out = []
     for ep in range(episodes):
         env = gym.make(env_id, config=env_config) if env_config else gym.make(env_id)
@@ -361,7 +365,7 @@ def evaluate(
         rtg, total, t, done = target_return, 0.0, 0, False
         while not done:
             S.append(np.asarray(obs, np.float32).reshape(-1))
-            R.append(rtg / cfg.return_scale)
+            R.append(rtg / scale)
             T.append(min(t, meta["max_len"]))
             A.append(0)  # placeholder: the prediction at this state ignores its own action token
             s = torch.from_numpy(np.stack(S[-k:]))[None]

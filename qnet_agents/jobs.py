@@ -226,6 +226,10 @@ def leaderboard_lines(
 
 
 def load_policy(agent: str, checkpoint: str, circuit: dict | None = None):
+    if agent == "bc":
+        from .bc import load_policy as load_bc
+
+        return load_bc(checkpoint)
     from .ddqn import load_policy as load
 
     if agent == "vqc":
@@ -452,4 +456,51 @@ def dt_job(dataset_id: str, run: RunRequest = RunRequest(episodes=5), root: str 
         behaviour_on_eval_seeds={k: float(np.mean(v)) for k, v in same_seeds.items()},
         by_target={t: float(np.mean(v)) for t, v in rows},
     )
+    return summary
+
+
+def bc_job(dataset_id: str, run: RunRequest = RunRequest(episodes=5), root: str | None = None):
+    """Clone a Minari dataset's episodes (all, the best policy's, or the top fraction), then
+    play the greedy masked policy next to the dataset's behaviour policies on the same
+    evaluation seeds (the Decision Transformer's "%BC" comparison)."""
+    from qnet_envs.baselines import policy_names
+    from qnet_envs.rollout import run_episodes
+    from qnet_envs.stats import format_ci
+
+    from . import bc
+    from .common import evaluate_greedy
+    from .datasets import DEFAULT_ROOT
+
+    name = run.folder("bc", dataset_id)
+    cfg = bc.config_from(dataset_id=dataset_id, root=root or DEFAULT_ROOT, seed=run.seed,
+                         run_dir=name, progress=run.progress, **(run.config or {}))  # fmt: skip
+    if run.steps is not None:
+        cfg = replace(cfg, train_steps=run.steps)
+    resume_from = run.start(name)
+    result, seconds = _timed(bc.train, cfg, resume=resume_from)
+    done = SimpleNamespace(global_step=result["step"], parameters=result["parameters"],
+                           interrupted=result["interrupted"])  # fmt: skip
+    summary = run_summary(name, done, seconds)
+    if done.interrupted:
+        return summary
+    meta = result["meta"]
+    act, _ = bc.load_policy(result["checkpoint"])
+    returns = evaluate_greedy(act, meta["env_id"], run.episodes, 100_000, None, run.progress,
+                              label="evaluating bc")  # fmt: skip
+    same_seeds = {
+        k: run_episodes(meta["env_id"], k, run.episodes, 100_000).returns
+        for k in meta["cloned_policies"]
+        if k in policy_names(meta["env_id"])
+    }
+    table = (f"| policy | return ± 95% CI |\n|---|---|\n| bc ({cfg.clone}: "
+             f"{meta['cloned_episodes']} episodes of {', '.join(meta['cloned_policies'])}) | "
+             f"{format_ci(returns)} |\n") + "".join(
+        f"| {k} | {format_ci(v)} |\n" for k, v in same_seeds.items()
+    )  # fmt: skip
+    resumed = ", resumed" if resume_from is not None else ""
+    (Path(name) / "results.md").write_text(
+        f"# Behaviour cloning on {dataset_id}\n\n{result['step']:,} steps"
+        f" ({seconds:.0f} s in this invocation{resumed})\n\n{table}"
+    )
+    summary.update(table=table, returns=returns)
     return summary

@@ -65,6 +65,12 @@ AGENTS = {
             "offline", "the Decision Transformer, trained offline on a Minari dataset",
             "checkpoint.pt (final)",
         ),
+        AgentSpec(
+            "bc", "bc", "BCConfig", "dataset", "bc_job", "Discrete (from a dataset)", "offline",
+            "behaviour cloning of a Minari dataset's episodes (all, the best policy's or the top "
+            "fraction by return): the Decision Transformer's %BC comparison",
+            "checkpoint.pt (final)",
+        ),
     )
 }  # fmt: skip
 

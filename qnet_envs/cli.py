@@ -273,10 +273,10 @@ def _add_train(sub) -> None:
         ),
     )
     p.add_argument(
-        "--dataset", default=None, help="--agent dt: a Minari dataset id (see qnet collect)"
+        "--dataset", default=None, help="--agent dt or bc: a Minari dataset id (see qnet collect)"
     )
     p.add_argument(
-        "--root", default=None, help="--agent dt: the datasets folder (default data/minari)"
+        "--root", default=None, help="--agent dt or bc: the datasets folder (default data/minari)"
     )
     p.add_argument(
         "--env",

@@ -26,14 +26,14 @@ from torch import nn
 from qnet_agents import decision_transformer as dt
 
 
-def dt_accuracy(model, cfg, episodes) -> float:
+def dt_accuracy(model, cfg, episodes, scale: float) -> float:
     k, hits = cfg.context, []
     for e in episodes:
         for end in range(k, len(e["actions"]) + 1, k):
             sl = slice(end - k, end)
             with torch.no_grad():
                 pred = model(
-                    torch.from_numpy(e["rtg"][sl] / cfg.return_scale)[None, :, None].float(),
+                    torch.from_numpy(e["rtg"][sl] / scale)[None, :, None].float(),
                     torch.from_numpy(e["obs"][sl])[None],
                     torch.from_numpy(e["actions"][sl])[None].long(),
                     torch.arange(end - k, end)[None],
@@ -96,14 +96,15 @@ def main() -> None:
     parser.add_argument("--bc-epochs", type=int, default=40)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    model, cfg, _ = dt.load(args.checkpoint)
+    model, cfg, meta = dt.load(args.checkpoint)
+    scale = dt.checkpoint_scale(cfg, meta)
     cfg = dt.config_from(**{**cfg.__dict__, "dataset_id": args.dataset, "root": args.root})
     _, episodes = dt.load_episodes(cfg)
     labels_file = Path(args.root) / args.dataset / "policies.json"
     labels = json.loads(labels_file.read_text())["episodes"]
     for policy in dict.fromkeys(labels):
         mine = [e for e, lab in zip(episodes, labels, strict=True) if lab == policy][:3]
-        print(f"DT accuracy on {policy}'s actions: {dt_accuracy(model, cfg, mine):.0%}")
+        print(f"DT accuracy on {policy}'s actions: {dt_accuracy(model, cfg, mine, scale):.0%}")
     print(
         f"SAA vs SAA (other scenario seed) on {args.agreement_steps} states: "
         f"{saa_self_agreement(args.agreement_steps, 123):.0%}"

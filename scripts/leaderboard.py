@@ -320,7 +320,11 @@ def record_run(checkpoint: Path, scenario: str, episodes: int, max_steps=None) -
 
 def agent_label(algo: str, config: dict) -> str:
     """The leaderboard's name of an agent: its algorithm, with ``-bc`` where the run started
-    from a behaviour clone of a baseline (a row of its own, next to the run from scratch)."""
+    from a behaviour clone of a baseline (a row of its own, next to the run from scratch);
+    offline behaviour cloning with what it cloned (``bc-all``, ``bc-best-policy``,
+    ``bc-top``: the Decision Transformer's %BC comparison)."""
+    if algo == "bc":
+        return f"bc-{config.get('clone', 'all')}"
     return algo + ("-bc" if config.get("bc_teacher") else "")
 
 
@@ -371,7 +375,7 @@ def train(agent: str, scenario: str, seeds, steps, config: dict, runs: Path) -> 
     env_id, env_config, _, _ = SCENARIOS[scenario]
     cfg = {**config, **({"env_config": env_config} if env_config else {})}
     source, prefix = ["--env", env_id], ""
-    if agent == "dt":
+    if agent in ("dt", "bc"):
         source, prefix = dt_dataset(scenario, runs / "minari")
         cfg.pop("env_config", None)  # the dataset carries the env
     argv = ["train", "--agent", agent, *source, "--config", json.dumps(cfg),
