@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
+from ..core.offloading.core import KINDS
 from ..core.offloading.views import LEVELS, OffloadingViews
 from ..rendering import BlitFigure, cached_canvas, new_figure
 
@@ -42,9 +43,10 @@ def render_offloading(core, mode):
         lines = [f"slot={int(core.slot[0])} cost/task={core.mean_cost_per_task(0):.3f} "
                  f"counts={counts}"]  # fmt: skip
         queued = core.queue_lengths(0)
-        kinds = ["mobile"] * core.n_mobile + ["edge"] * core.n_edge + ["cloud"]
-        for node, kind in enumerate(kinds):
-            lines.append(f"{kind:6s} {node:3d} backlog={back[node]:7.2f}s queue={queued[node]}")
+        for node, kind in enumerate(core.kind.tolist()):
+            lines.append(
+                f"{KINDS[kind]:6s} {node:3d} backlog={back[node]:7.2f}s queue={queued[node]}"
+            )
         return "\n".join(lines) + "\n"
     blit, parts = _canvas(core)
     colour = np.clip(back / 10.0, 0, 1)

@@ -151,9 +151,10 @@ class OffloadingCore:
         limits = np.array([n_low, n_high - n_low + 1, k_low, k_high - k_low + 1,
                            cfg.decision_queue_limit, cfg.processor_queue_limit, cfg.horizon],
                           dtype=np.int64)  # fmt: skip
+        self.task_qubits, self.fractions = qubits, np.array(FRACTION_LEVELS)
         return (
             self.n_mobile, self.n_edge, self.server_offset, self.node_qubits, self.kind, rates,
-            shots, shot_s, gate_ops, qubits, self.edge_xy, np.array(FRACTION_LEVELS), limits,
+            shots, shot_s, gate_ops, qubits, self.edge_xy, self.fractions, limits,
             physics, bool(whole_if_unfit),
         )  # fmt: skip
 
@@ -177,7 +178,7 @@ class OffloadingCore:
         (choice, fraction) arrays the kernels read (buffers the next call overwrites)."""
         choice, fraction = self._decoded
         np.floor_divide(actions, LEVELS, out=choice)
-        fraction[...] = self._model[11][actions % LEVELS]
+        fraction[...] = self.fractions[actions % LEVELS]
         return choice, fraction
 
     def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
@@ -260,7 +261,7 @@ class OffloadingCore:
         """(M,) qubits of every mobile's head task in env ``i`` (0 where its queue is empty)."""
         mobiles, n, k = self.head_tasks(i)
         out = np.zeros(self.n_mobile, dtype=np.int64)
-        out[mobiles] = self._model[9][n - N_TABLE, k - K_TABLE]
+        out[mobiles] = self.task_qubits[n - N_TABLE, k - K_TABLE]
         return out
 
     def backlogs(self, i: int = 0) -> np.ndarray:
