@@ -68,7 +68,7 @@ AGENTS = {
         AgentSpec(
             "bc", "bc", "BCConfig", "dataset", "bc_job", "Discrete (from a dataset)", "offline",
             "behaviour cloning of a Minari dataset's episodes (all, the best policy's or the top "
-            "fraction by return): the Decision Transformer's %BC comparison",
+            "fraction by return), the baseline the Decision Transformer paper compares with",
             "checkpoint.pt (final)",
         ),
     )

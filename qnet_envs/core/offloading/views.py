@@ -71,10 +71,6 @@ class OffloadingViews:
         return obs
 
     # --- masks --------------------------------------------------------------------------------
-    def flat_mask(self) -> np.ndarray:
-        """Every agent's flat mask concatenated in agent order, as bool (a copy)."""
-        return self.core.flat_masks()[0].copy()
-
     def mobile_masks(self) -> np.ndarray:
         """Every mobile's mask as rows (int8): per (target, level) when flat, else per target
         (a target's processor holds the task: its whole-task level's entry)."""
