@@ -15,7 +15,6 @@ run continues bit for bit.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,13 +23,12 @@ import torch
 from torch import nn
 
 from .common import (
-    TrainingRun,
     begin_run,
     checkpoint_contents,
-    count_parameters,
     load_checkpoint,
     registered_env_id,
     save_checkpoint,
+    train_offline,
 )
 from .config_check import checked
 from .datasets import load_labelled_episodes
@@ -144,26 +142,7 @@ def train(config: BCConfig | None = None, resume: str | None = None) -> dict:
     Ctrl-C stops between two steps and saves a checkpoint."""
     cfg = config or BCConfig()
     r = begin_run(cfg, lambda: _Run(cfg), resume)
-    step, t0 = r.start, time.perf_counter()
-    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start,
-                     label="training bc") as run:  # fmt: skip
-        for step in range(r.start + 1, cfg.train_steps + 1):
-            r.learn()
-            if step % 100 == 0:
-                run.scalar("losses/action", r.losses[-1], step)
-                run.scalar(
-                    "charts/steps_per_s", (step - r.start) / (time.perf_counter() - t0), step
-                )
-            if step % 50 == 0:
-                run.postfix(loss=f"{np.mean(r.losses[-50:]):.3f}")
-            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-                r.checkpoint(step)
-            if run.tick():
-                break
-    r.checkpoint(step)
-    return {"checkpoint": str(r.run_dir / "checkpoint.pt"), "step": step, "losses": r.losses,
-            "interrupted": run.interrupted, "parameters": count_parameters(r.model),
-            "meta": r.meta}  # fmt: skip
+    return train_offline(r, cfg, "training bc")
 
 
 def load(checkpoint: str):

@@ -522,3 +522,33 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
+
+
+def train_offline(run, cfg, label: str) -> dict:
+    """The loop every offline learner shares: ``run.learn()`` once per step up to
+    ``cfg.train_steps`` (from ``run.start``), the loss and speed logged every 100 steps, the
+    progress bar's loss every 50, a checkpoint every ``cfg.checkpoint_every`` and at the end;
+    Ctrl-C stops between two steps. ``run`` has ``learn``, ``checkpoint(step)``, ``start``,
+    ``losses``, ``run_dir``, ``model`` and ``meta``. Returns the run's summary."""
+    import time
+
+    step, t0 = run.start, time.perf_counter()
+    with TrainingRun(run.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, run.start,
+                     label=label) as logs:  # fmt: skip
+        for step in range(run.start + 1, cfg.train_steps + 1):
+            run.learn()
+            if step % 100 == 0:
+                logs.scalar("losses/action", run.losses[-1], step)
+                logs.scalar(
+                    "charts/steps_per_s", (step - run.start) / (time.perf_counter() - t0), step
+                )
+            if step % 50 == 0:
+                logs.postfix(loss=f"{np.mean(run.losses[-50:]):.3f}")
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
+                run.checkpoint(step)
+            if logs.tick():  # Ctrl-C: stop between steps, every state consistent
+                break
+    run.checkpoint(step)
+    return {"checkpoint": str(run.run_dir / "checkpoint.pt"), "step": step,
+            "losses": run.losses, "interrupted": logs.interrupted,
+            "parameters": count_parameters(run.model), "meta": run.meta}  # fmt: skip

@@ -18,7 +18,6 @@ order); logging and Ctrl-C are :class:`qnet_agents.common.TrainingRun`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,13 +26,12 @@ import torch
 from torch import nn
 
 from .common import (
-    TrainingRun,
     begin_run,
     checkpoint_contents,
-    count_parameters,
     load_checkpoint,
     registered_env_id,
     save_checkpoint,
+    train_offline,
 )
 from .config_check import checked
 from .datasets import load_labelled_episodes
@@ -295,31 +293,7 @@ def train(config: DTConfig | None = None, resume: str | None = None) -> dict:
     cfg = config or DTConfig()
     r = begin_run(cfg, lambda: _Run(cfg), resume)
     r.model.train()
-    step, t0 = r.start, time.perf_counter()
-    with TrainingRun(r.run_dir, cfg.tensorboard, cfg.progress, cfg.train_steps, r.start,
-                     label="training dt") as run:  # fmt: skip
-        for step in range(r.start + 1, cfg.train_steps + 1):
-            r.learn()
-            if step % 100 == 0:
-                run.scalar("losses/action", r.losses[-1], step)
-                run.scalar(
-                    "charts/steps_per_s", (step - r.start) / (time.perf_counter() - t0), step
-                )
-            if step % 50 == 0:
-                run.postfix(loss=f"{np.mean(r.losses[-50:]):.3f}")
-            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0:
-                r.checkpoint(step)
-            if run.tick():  # Ctrl-C: stop between steps, every state consistent
-                break
-    r.checkpoint(step)
-    return {
-        "checkpoint": str(r.run_dir / "checkpoint.pt"),
-        "step": step,
-        "losses": r.losses,
-        "interrupted": run.interrupted,
-        "parameters": count_parameters(r.model),
-        "meta": r.meta,
-    }
+    return train_offline(r, cfg, "training dt")
 
 
 def load(checkpoint: str):
