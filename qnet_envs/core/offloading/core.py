@@ -71,7 +71,9 @@ class OffloadingCore:
         self._model = self._model_tuple(whole_if_unfit)
         self._drivers = kernels.DRIVERS[num_threads > 1]
         self._all_rows = np.arange(num_envs)
-        self._decoded = (np.zeros((num_envs, m + e), np.int64), np.zeros((num_envs, m + e)))
+        # a decoded decision (choice, fraction) and the levels read on the way, reused per step
+        self._decoded = (np.zeros((num_envs, m + e), np.int64), np.zeros((num_envs, m + e)),
+                         np.zeros((num_envs, m + e), np.int64))  # fmt: skip
 
     def _build_state(self, num_envs: int) -> None:
         cfg, N = self.config, num_envs
@@ -176,9 +178,10 @@ class OffloadingCore:
     def decode_flat(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Flat actions (N, M + E) in the space, ``choice * LEVELS + level`` per agent, as the
         (choice, fraction) arrays the kernels read (buffers the next call overwrites)."""
-        choice, fraction = self._decoded
+        choice, fraction, levels = self._decoded
         np.floor_divide(actions, LEVELS, out=choice)
-        fraction[...] = self.fractions[actions % LEVELS]
+        np.remainder(actions, LEVELS, out=levels)
+        np.take(self.fractions, levels, out=fraction)
         return choice, fraction
 
     def step(self, actions: np.ndarray, rows: np.ndarray | None = None) -> dict:
