@@ -71,6 +71,7 @@ class OffloadingCore:
         self._model = self._model_tuple(whole_if_unfit)
         self._drivers = kernels.DRIVERS[num_threads > 1]
         self._all_rows = np.arange(num_envs)
+        self._never = np.zeros(num_envs, dtype=bool)  # episodes end only at their horizon
         # a decoded decision (choice, fraction) and the levels read on the way, reused per step
         self._decoded = (np.zeros((num_envs, m + e), np.int64), np.zeros((num_envs, m + e)),
                          np.zeros((num_envs, m + e), np.int64))  # fmt: skip
@@ -200,7 +201,7 @@ class OffloadingCore:
         """The last step's reward, invalid and truncated flags, per env; never terminated."""
         _, _, reward, invalid, invalid_any, truncated, _ = self.outputs
         return {"reward": reward, "invalid": invalid_any, "per_mobile_invalid": invalid,
-                "terminated": np.zeros_like(truncated), "truncated": truncated}  # fmt: skip
+                "terminated": self._never, "truncated": truncated}  # fmt: skip
 
     def observations(self) -> np.ndarray:
         """(N, D) state vectors (layout in the env docstring): a buffer the next call
